@@ -1,0 +1,97 @@
+/**
+ * The one error module of fnbase. Every failure a user can cause has a code, an HTTP status,
+ * a message that says what went wrong (with the offending value) and, where useful, a hint
+ * that says what to do. The gateway turns these into `{ error, code, hint? }` responses, the
+ * CLI into a one-line message and an exit code.
+ */
+
+/** Every error code fnbase answers with, mapped to its HTTP status. */
+export const ERROR_STATUS = {
+  BAD_REQUEST: 400,
+  INVALID_JSON: 400,
+  INVALID_NAME: 400,
+  INVALID_PATH: 400,
+  DUPLICATE_PATH: 400,
+  ENTRY_NOT_FOUND: 400,
+  INVALID_SECRET_NAME: 400,
+  INVALID_QUERY: 400,
+  PROJECT_INVALID: 400,
+  UNAUTHORIZED: 401,
+  INVALID_TOKEN: 401,
+  FORBIDDEN: 403,
+  FUNCTIONS_DISABLED: 403,
+  APP_NOT_FOUND: 404,
+  FUNCTION_NOT_FOUND: 404,
+  DEPLOYMENT_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNPROCESSABLE: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  NOT_AVAILABLE: 501,
+  FUNCTION_BOOT_FAILED: 502,
+  FUNCTION_CRASHED: 502,
+  UPSTREAM_ERROR: 502,
+  SERVICE_UNAVAILABLE: 503,
+  FUNCTION_TIMEOUT: 504,
+  CONFIG_INVALID: 500,
+  MASTER_KEY_MISMATCH: 500,
+} as const satisfies Record<string, number>;
+
+/** A known error code. */
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The JSON body of every error fnbase itself answers with. */
+export interface ErrorBody {
+  error: string;
+  code: ErrorCode;
+  hint?: string;
+}
+
+/**
+ * An error a caller is expected to see: it carries a code, an HTTP status and an optional hint.
+ *
+ * @example
+ * throw new FnbaseError("FUNCTION_NOT_FOUND", `Function not found: "orders/process"`, {
+ *   hint: "Deploy it first with `fnbase deploy`",
+ * });
+ */
+export class FnbaseError extends Error {
+  override readonly name = "FnbaseError";
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.hint = options.hint;
+  }
+
+  /** The JSON body sent to HTTP callers. */
+  toJSON(): ErrorBody {
+    return this.hint === undefined
+      ? { error: this.message, code: this.code }
+      : { error: this.message, code: this.code, hint: this.hint };
+  }
+}
+
+/** True when `value` is an {@link FnbaseError}, including one from another copy of this module. */
+export function isFnbaseError(value: unknown): value is FnbaseError {
+  return (
+    value instanceof FnbaseError ||
+    (value instanceof Error && value.name === "FnbaseError" && "code" in value && "status" in value)
+  );
+}
+
+/**
+ * Turns anything thrown into an error body and status. Unknown errors become a 500 whose
+ * message hides internals; the caller logs the original.
+ */
+export function toErrorResponse(err: unknown): { status: number; body: ErrorBody } {
+  if (isFnbaseError(err)) return { status: err.status, body: err.toJSON() };
+  return { status: 500, body: { error: "Internal server error", code: "INTERNAL" } };
+}

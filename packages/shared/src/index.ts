@@ -1,0 +1,6 @@
+export type { EnvVar } from "./env.js";
+export { ENV_VARS, readEnv } from "./env.js";
+export type { ErrorBody, ErrorCode } from "./errors.js";
+export { ERROR_STATUS, FnbaseError, isFnbaseError, toErrorResponse } from "./errors.js";
+export type { Logger } from "./logger.js";
+export { createLogger } from "./logger.js";

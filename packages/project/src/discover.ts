@@ -1,0 +1,244 @@
+/**
+ * Function discovery: which folders under the functions dir are functions, and what each
+ * one uploads.
+ *
+ * A folder is a function when it directly holds `entry.ts`, `entry.js` or `function.jsonc`.
+ * Its subfolders belong to it (they are its files) and are not scanned for further
+ * functions, so `orders/entry.ts` plus `orders/process/entry.ts` is one function, `orders`,
+ * whose files include `process/entry.ts`. Folders that are not functions are scanned
+ * deeper, which is how `orders/process` gets its name. Folders whose name has a dot, and
+ * `node_modules`, are skipped everywhere.
+ */
+import { stat } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import { FnbaseError, isFnbaseError } from "@fnbase/shared";
+import {
+  type CollectedFiles,
+  collectFiles,
+  compare,
+  isIgnoredDir,
+  readDirSorted,
+} from "./files.js";
+import {
+  FUNCTION_CONFIG_FILE,
+  type FunctionConfig,
+  readFunctionConfig,
+} from "./function-config.js";
+import { lowerFirst, validateFunctionName } from "./names.js";
+import type { DiscoveryProblem, LocalFunction, ProjectFile } from "./types.js";
+
+/** Entry file names tried, in order, when `function.jsonc` names none. */
+const DEFAULT_ENTRIES = ["entry.ts", "entry.js"] as const;
+
+/** Files whose presence makes a folder a function. */
+const MARKERS: readonly string[] = [...DEFAULT_ENTRIES, FUNCTION_CONFIG_FILE];
+
+/** Where to look, and what to show paths relative to. */
+export interface DiscoverOptions {
+  /** The absolute project root; messages show paths relative to it. */
+  root: string;
+  /** The absolute functions folder. */
+  functionsDir: string;
+  /** The absolute `base44/shared` folder; need not exist. */
+  sharedDir: string;
+}
+
+/** What {@link discoverFunctions} found. */
+export interface Discovery {
+  functions: LocalFunction[];
+  problems: DiscoveryProblem[];
+}
+
+interface Candidate {
+  dir: string;
+  /** The folder path relative to the functions dir, with `/`. */
+  folder: string;
+}
+
+/**
+ * Finds and reads every function under `functionsDir`. A missing functions folder yields no
+ * functions and no problems. Problems with one function leave that function out.
+ *
+ * @example
+ * const { functions, problems } = await discoverFunctions({
+ *   root: "/app",
+ *   functionsDir: "/app/base44/functions",
+ *   sharedDir: "/app/base44/shared",
+ * });
+ */
+export async function discoverFunctions(options: DiscoverOptions): Promise<Discovery> {
+  const problems: DiscoveryProblem[] = [];
+  if (!(await isDirectory(options.functionsDir))) return { functions: [], problems };
+
+  const shared = (await isDirectory(options.sharedDir))
+    ? await collectFiles(options.sharedDir)
+    : { files: [], oversized: [] };
+  for (const file of shared.oversized) {
+    problems.push({
+      code: "PROJECT_INVALID",
+      message: `Cannot upload shared file ${show(options.root, file.absolute)}: it is larger than 5 MB (${file.size} bytes)`,
+      path: file.absolute,
+    });
+  }
+
+  const candidates: Candidate[] = [];
+  await scan(options, options.functionsDir, [], candidates, problems);
+
+  const loaded = await Promise.all(candidates.map((c) => loadFunction(c, shared, options)));
+  const byName = new Map<string, { fn: LocalFunction; folder: string }[]>();
+  for (const result of loaded) {
+    if ("problem" in result) {
+      problems.push(result.problem);
+      continue;
+    }
+    const group = byName.get(result.fn.name) ?? [];
+    group.push(result);
+    byName.set(result.fn.name, group);
+  }
+
+  const functions: LocalFunction[] = [];
+  for (const [name, group] of byName) {
+    const first = group[0];
+    if (first === undefined) continue;
+    if (group.length === 1) {
+      functions.push(first.fn);
+      continue;
+    }
+    const folders = group.map((g) => show(options.root, g.fn.dir)).join(" and ");
+    problems.push({
+      code: "PROJECT_INVALID",
+      message: `Duplicate function name "${name}": defined by ${folders}`,
+      path: first.fn.dir,
+    });
+  }
+  functions.sort((a, b) => compare(a.name, b.name));
+  return { functions, problems };
+}
+
+async function scan(
+  options: DiscoverOptions,
+  dir: string,
+  segments: string[],
+  candidates: Candidate[],
+  problems: DiscoveryProblem[],
+): Promise<void> {
+  const entries = await readDirSorted(dir);
+  const marker = entries.find((e) => !e.isDirectory() && MARKERS.includes(e.name));
+  if (marker !== undefined) {
+    if (segments.length > 0) {
+      candidates.push({ dir, folder: segments.join("/") });
+      return;
+    }
+    const file = join(dir, marker.name);
+    problems.push({
+      code: "PROJECT_INVALID",
+      message: `Cannot load function from ${show(options.root, file)}: ${marker.name} must be inside a named subfolder`,
+      path: file,
+    });
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory() || isIgnoredDir(entry.name)) continue;
+    const child = join(dir, entry.name);
+    if (child === options.sharedDir) continue;
+    await scan(options, child, [...segments, entry.name], candidates, problems);
+  }
+}
+
+type Loaded = { fn: LocalFunction; folder: string } | { problem: DiscoveryProblem };
+
+async function loadFunction(
+  candidate: Candidate,
+  shared: CollectedFiles,
+  options: DiscoverOptions,
+): Promise<Loaded> {
+  const { dir, folder } = candidate;
+  const problem = (err: unknown): Loaded => {
+    if (!isFnbaseError(err)) throw err;
+    const code = err.code === "INVALID_NAME" ? "INVALID_NAME" : "PROJECT_INVALID";
+    return { problem: { code, message: err.message, path: dir } };
+  };
+  try {
+    const config: FunctionConfig = (await stat(join(dir, FUNCTION_CONFIG_FILE)).catch(() => null))
+      ? await readFunctionConfig(join(dir, FUNCTION_CONFIG_FILE), folder)
+      : {};
+    const name = config.name ?? folderName(folder);
+    const own = await collectFiles(dir);
+    const big = own.oversized[0];
+    if (big !== undefined) {
+      return problem(
+        new FnbaseError(
+          "PROJECT_INVALID",
+          `Cannot load function "${name}": file ${big.path} is larger than 5 MB (${big.size} bytes)`,
+        ),
+      );
+    }
+    const paths = new Set(own.files.map((f) => f.path));
+    const entry = config.entry ?? DEFAULT_ENTRIES.find((e) => paths.has(e)) ?? DEFAULT_ENTRIES[0];
+    if (!paths.has(entry)) {
+      return problem(
+        new FnbaseError(
+          "PROJECT_INVALID",
+          `Cannot load function "${name}": entry file ${entry} not found`,
+        ),
+      );
+    }
+    const fn: LocalFunction = {
+      name,
+      dir,
+      entry,
+      files: withShared(own.files, shared, dir, options),
+    };
+    if (config.automations !== undefined) fn.automations = config.automations;
+    return { fn, folder };
+  } catch (err) {
+    return problem(err);
+  }
+}
+
+/** The name a folder path gives, or an `INVALID_NAME` error that names the folder. */
+function folderName(folder: string): string {
+  try {
+    return validateFunctionName(folder);
+  } catch (err) {
+    const detail = err instanceof Error ? lowerFirst(err.message) : String(err);
+    throw new FnbaseError("INVALID_NAME", `Cannot load function "${folder}": ${detail}`, {
+      hint: 'Rename the folder, or set "name" in function.jsonc',
+    });
+  }
+}
+
+/**
+ * Adds the shared files, each with the path that reaches it from the function folder
+ * (`../../shared/x.ts` at depth 1, `../../../shared/x.ts` at depth 2). The function's own
+ * file wins if both give one path.
+ */
+function withShared(
+  own: ProjectFile[],
+  shared: CollectedFiles,
+  dir: string,
+  options: DiscoverOptions,
+): ProjectFile[] {
+  const byPath = new Map<string, ProjectFile>();
+  for (const file of shared.files) {
+    const path = toPosix(relative(dir, join(options.sharedDir, file.path)));
+    byPath.set(path, { path, content: file.content });
+  }
+  for (const file of own) byPath.set(file.path, file);
+  return [...byPath.values()].sort((a, b) => compare(a.path, b.path));
+}
+
+function show(root: string, path: string): string {
+  return toPosix(relative(root, path)) || ".";
+}
+
+function toPosix(path: string): string {
+  return sep === "/" ? path : path.split(sep).join("/");
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * `@fnbase/project`: reads a local Base44-style project (`base44/config.jsonc`, functions,
+ * shared files, app link) for the dev server and `fnbase deploy`.
+ *
+ * @module
+ */
+export { readAppLink, writeAppLink } from "./app-link.js";
+export { findProjectRoot } from "./config.js";
+export { loadProject } from "./load.js";
+export { validateFunctionName } from "./names.js";
+export type { DiscoveryProblem, LocalFunction, Project, ProjectFile } from "./types.js";

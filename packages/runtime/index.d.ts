@@ -1,0 +1,6 @@
+/** Absolute path of the instance bootstrap that `deno run` starts. */
+export declare const bootstrapPath: string;
+/** Absolute path of the module that `base44:runtime` resolves to. */
+export declare const runtimeModulePath: string;
+/** Absolute path of this package's src folder (instances may read it). */
+export declare const runtimeSrcDir: string;

@@ -1,0 +1,9 @@
+// Node-side locator for the Deno code in this package. The files under src/ run inside Deno.
+import { fileURLToPath } from "node:url";
+
+/** Absolute path of the instance bootstrap that `deno run` starts. */
+export const bootstrapPath = fileURLToPath(new URL("./src/bootstrap.ts", import.meta.url));
+/** Absolute path of the module that `base44:runtime` resolves to. */
+export const runtimeModulePath = fileURLToPath(new URL("./src/runtime_module.ts", import.meta.url));
+/** Absolute path of this package's src folder (instances may read it). */
+export const runtimeSrcDir = fileURLToPath(new URL("./src/", import.meta.url));

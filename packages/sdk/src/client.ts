@@ -1,0 +1,135 @@
+import { type AuthModule, createAuthModule } from "./auth.js";
+import { createFunctionsModule, type FunctionsModule } from "./functions.js";
+import { createApiAxios, createFunctionsAxios } from "./http.js";
+import { createSession } from "./session.js";
+import { browserStorage, type TokenStorage, takeTokenFromUrl } from "./token-storage.js";
+
+/**
+ * Options of {@link createClient}.
+ *
+ * @example
+ * ```ts
+ * const config: ClientConfig = { appId: "app_123", serverUrl: "https://fn.example.com" };
+ * ```
+ */
+export interface ClientConfig {
+  /** The app's id; sent as `X-App-Id` and used in every app route. */
+  appId: string;
+  /** The server's base URL, e.g. `https://fn.example.com`; `""` means the page's own origin. */
+  serverUrl: string;
+  /** A user's access token. In a browser, the stored token is used when none is given. */
+  token?: string;
+  /** The app's service token; enables `client.asServiceRole`. Never ship it to a browser. */
+  serviceToken?: string;
+  /** Extra headers for every request. */
+  headers?: Record<string, string>;
+  /** Sent as `Base44-Functions-Version` with function calls. */
+  functionsVersion?: string;
+  /**
+   * Where the user's token is kept between page loads. Default: `localStorage` in a browser,
+   * nothing elsewhere. `false` keeps it in memory only.
+   */
+  storage?: TokenStorage | false;
+}
+
+/**
+ * What a client can do as the app's service role.
+ *
+ * @example
+ * ```ts
+ * const admin: ServiceRoleClient = client.asServiceRole;
+ * await admin.functions.invoke("reindex");
+ * ```
+ */
+export interface ServiceRoleClient {
+  /** Functions called with the service token as `Authorization`. */
+  functions: FunctionsModule;
+}
+
+/**
+ * A client of one fnbase app, made by {@link createClient} or {@link createClientFromRequest}.
+ *
+ * @example
+ * ```ts
+ * const client: FnbaseClient = createClient({ appId, serverUrl });
+ * await client.functions.invoke("hello", { name: "Ada" });
+ * ```
+ */
+export interface FnbaseClient {
+  /** Functions, called as the client's user (or anonymously). */
+  functions: FunctionsModule;
+  /** The client's user: sign in and out, read and update the profile. */
+  auth: AuthModule;
+  /**
+   * The same modules acting as the app's service role. Throws when the client was made
+   * without a service token.
+   */
+  readonly asServiceRole: ServiceRoleClient;
+  /** Same as `auth.setToken(token)`. */
+  setToken(token: string): void;
+}
+
+/**
+ * Creates a client of one app on an fnbase server. Same options and behaviour as
+ * `@base44/sdk`'s `createClient` for the functions and auth modules.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "@fnbase/sdk";
+ *
+ * const client = createClient({ appId: "app_123", serverUrl: "https://fn.example.com" });
+ * const { data } = await client.functions.invoke("process-order", { orderId: 42 });
+ * ```
+ */
+export function createClient(config: ClientConfig): FnbaseClient {
+  const { appId, serverUrl, serviceToken, functionsVersion } = config;
+  if (typeof appId !== "string" || appId === "") {
+    throw new TypeError(`Cannot create a client: appId must be a non-empty string: ${appId}`);
+  }
+  if (typeof serverUrl !== "string") {
+    throw new TypeError(`Cannot create a client: serverUrl must be a string: ${serverUrl}`);
+  }
+  const headers = { ...config.headers, "X-App-Id": appId };
+  const functionHeaders = functionsVersion
+    ? { ...headers, "Base44-Functions-Version": functionsVersion }
+    : headers;
+
+  const storage = config.storage === false ? undefined : (config.storage ?? browserStorage());
+  const session = createSession(undefined, storage);
+  const initial = config.token ?? (storage ? takeTokenFromUrl() : undefined);
+  if (initial) session.set(initial, true);
+
+  const api = createApiAxios(serverUrl, headers);
+  const auth = createAuthModule(api, appId, session);
+  const functions = createFunctionsModule({
+    http: createFunctionsAxios(serverUrl, functionHeaders),
+    appId,
+    serverUrl,
+    headers: functionHeaders,
+    token: session.get,
+  });
+
+  let serviceRole: ServiceRoleClient | undefined;
+  return {
+    functions,
+    auth,
+    setToken: (token) => auth.setToken(token),
+    get asServiceRole(): ServiceRoleClient {
+      if (!serviceToken) {
+        throw new Error(
+          "Cannot use asServiceRole: this client has no service token (pass serviceToken to createClient, or use createClientFromRequest inside a function)",
+        );
+      }
+      serviceRole ??= {
+        functions: createFunctionsModule({
+          http: createFunctionsAxios(serverUrl, functionHeaders),
+          appId,
+          serverUrl,
+          headers: functionHeaders,
+          token: () => serviceToken,
+        }),
+      };
+      return serviceRole;
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { readToken, removeToken, type TokenStorage, writeToken } from "./token-storage.js";
+
+/** The token a client sends as its user: kept in memory, mirrored in storage when it has one. */
+export interface Session {
+  get(): string | undefined;
+  set(token: string, save: boolean): void;
+  clear(): void;
+}
+
+/** A session starting from `initial`, falling back to what `storage` holds. */
+export function createSession(initial: string | undefined, storage?: TokenStorage): Session {
+  let token = initial;
+  let cleared = false;
+  return {
+    get: () => token ?? (cleared ? undefined : readToken(storage)),
+    set(next, save) {
+      token = next;
+      cleared = false;
+      if (save) writeToken(storage, next);
+    },
+    clear() {
+      token = undefined;
+      cleared = true;
+      removeToken(storage);
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { FnbaseError } from "@fnbase/shared";
+import { Hono } from "hono";
+import { appsRoutes } from "./apps.js";
+import { requireApiKey } from "./auth.js";
+import type { ApiDeps } from "./context.js";
+import { onApiError } from "./errors.js";
+import { functionsRoutes } from "./functions.js";
+
+export type { ApiDeps } from "./context.js";
+
+/**
+ * The management API as a Hono app (web-standard Request/Response, so tests may call
+ * `api.request("/api/apps")` in process). Extra route groups (users, secrets, logs) mount
+ * through `extend`.
+ */
+export function createApi(d: ApiDeps, extend: (api: Hono) => void = () => {}): Hono {
+  const api = new Hono();
+  api.get("/health", (c) => c.json({ ok: true }));
+  extend(api);
+  const mgmt = new Hono();
+  mgmt.use("*", requireApiKey(d.isApiKey));
+  mgmt.route("/", appsRoutes(d));
+  mgmt.route("/", functionsRoutes(d));
+  api.route("/api/apps", mgmt);
+  api.notFound((c) => {
+    throw new FnbaseError("NOT_FOUND", `No such route: ${c.req.method} ${c.req.path}`);
+  });
+  api.onError(onApiError(d.log));
+  return api;
+}

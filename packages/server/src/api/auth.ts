@@ -1,0 +1,27 @@
+import { FnbaseError } from "@fnbase/shared";
+import type { MiddlewareHandler } from "hono";
+import { parseBearer } from "../auth/tokens.js";
+
+/**
+ * Management API auth: a workspace or admin API key in the `api_key` header (what the Base44
+ * CLI sends) or as `Authorization: Bearer <key>`. User and service tokens are refused here.
+ */
+export function requireApiKey(isApiKey: (key: string) => Promise<boolean>): MiddlewareHandler {
+  return async (c, next) => {
+    const key =
+      c.req.header("api_key") ??
+      c.req.header("api-key") ??
+      parseBearer(c.req.header("authorization"));
+    if (!key) {
+      throw new FnbaseError("UNAUTHORIZED", "Missing API key: send it in the api_key header", {
+        hint: "Use the admin key the server printed at first start, or a workspace key",
+      });
+    }
+    if (!(await isApiKey(key))) {
+      throw new FnbaseError("UNAUTHORIZED", "Invalid API key", {
+        hint: "User and service tokens are not accepted on the management API",
+      });
+    }
+    await next();
+  };
+}

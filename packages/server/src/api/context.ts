@@ -1,0 +1,18 @@
+import type { Logger } from "@fnbase/shared";
+import type { TokenService } from "../auth/tokens.js";
+import type { Catalog } from "../catalog.js";
+import type { Deployer } from "../deploy/deployer.js";
+import type { RuntimeManager } from "../runtime/manager.js";
+
+/** What the management API's routes work with. */
+export interface ApiDeps {
+  catalog: Catalog;
+  deployer: Deployer;
+  runtime: RuntimeManager;
+  tokens: TokenService;
+  log: Logger;
+  /** True when `key` is the admin key or a live workspace API key. */
+  isApiKey: (key: string) => Promise<boolean>;
+  maxUploadBytes: number;
+  keepDeployments: number;
+}

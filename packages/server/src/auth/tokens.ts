@@ -1,0 +1,115 @@
+import { FnbaseError } from "@fnbase/shared";
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+
+/** What a verified token says. */
+export interface TokenClaims {
+  /** User id, or `service` for the service role. */
+  sub: string;
+  app_id: string;
+  role: "user" | "admin" | "service";
+  email?: string;
+}
+
+/** Lifetime of the service token minted for invocations. */
+export const SERVICE_TOKEN_TTL_S = 300;
+/** Lifetime of a user access token. */
+export const USER_TOKEN_TTL_S = 7 * 24 * 3600;
+
+const ISSUER = "fnbase";
+
+/**
+ * Signs and verifies the JWTs of one server (jose, HS256 with a per-app signing key). Keys are
+ * looked up through `keyFor` and cached as CryptoKey-ready bytes.
+ */
+export class TokenService {
+  readonly #keyFor: (appId: string) => Promise<string | undefined>;
+  readonly #keys = new Map<string, Uint8Array>();
+  readonly #serviceTokens = new Map<string, { token: string; refreshAt: number }>();
+
+  constructor(keyFor: (appId: string) => Promise<string | undefined>) {
+    this.#keyFor = keyFor;
+  }
+
+  async #key(appId: string): Promise<Uint8Array> {
+    let k = this.#keys.get(appId);
+    if (!k) {
+      const hex = await this.#keyFor(appId);
+      if (!hex) throw new FnbaseError("APP_NOT_FOUND", `App not found: ${appId}`);
+      k = Buffer.from(hex, "hex");
+      this.#keys.set(appId, k);
+    }
+    return k;
+  }
+
+  /** Signs a token for `claims`, valid `ttlSeconds`. */
+  async sign(claims: TokenClaims, ttlSeconds: number): Promise<string> {
+    const { sub, app_id, ...rest } = claims;
+    return await new SignJWT({ ...rest, app_id })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject(sub)
+      .setIssuer(ISSUER)
+      .setAudience(app_id)
+      .setIssuedAt()
+      .setExpirationTime(`${ttlSeconds}s`)
+      .sign(await this.#key(app_id));
+  }
+
+  /**
+   * The app's service token for an invocation. Short-lived (5 minutes); a fresh one is minted
+   * when the cached one has under four minutes left, so a function always holds a token with at
+   * least that long to run, without a signature on every request's hot path.
+   */
+  async serviceToken(appId: string): Promise<string> {
+    const cached = this.#serviceTokens.get(appId);
+    const now = Date.now();
+    if (cached && cached.refreshAt > now) return cached.token;
+    const token = await this.sign(
+      { sub: "service", app_id: appId, role: "service" },
+      SERVICE_TOKEN_TTL_S,
+    );
+    this.#serviceTokens.set(appId, { token, refreshAt: now + 60_000 });
+    return token;
+  }
+
+  /** Verifies a token for `appId`; throws INVALID_TOKEN (401) for anything wrong with it. */
+  async verify(appId: string, token: string): Promise<TokenClaims> {
+    try {
+      const { payload } = await jwtVerify(token, await this.#key(appId), {
+        issuer: ISSUER,
+        audience: appId,
+        algorithms: ["HS256"],
+      });
+      if (typeof payload.sub !== "string" || payload.app_id !== appId)
+        throw new Error("bad claims");
+      const role = payload.role;
+      if (role !== "user" && role !== "admin" && role !== "service") throw new Error("bad role");
+      const claims: TokenClaims = { sub: payload.sub, app_id: appId, role };
+      if (typeof payload.email === "string") claims.email = payload.email;
+      return claims;
+    } catch (err) {
+      const expired = err instanceof joseErrors.JWTExpired;
+      throw new FnbaseError(
+        "INVALID_TOKEN",
+        expired ? "Token expired" : "Invalid token: not a valid token for this app",
+        {
+          hint: expired
+            ? "Log in again"
+            : "Send `Authorization: Bearer <token>` with a token of this app",
+        },
+      );
+    }
+  }
+
+  /** Forgets cached keys and tokens of an app. */
+  forget(appId: string): void {
+    this.#keys.delete(appId);
+    this.#serviceTokens.delete(appId);
+  }
+}
+
+/** Parses `Bearer <token>`; undefined when the header has another form. */
+export function parseBearer(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+  return m?.[1];
+}

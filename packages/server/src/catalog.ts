@@ -1,0 +1,111 @@
+import type {
+  AppPatch,
+  AppRecord,
+  DeploymentRecord,
+  FunctionRecord,
+  Store,
+} from "./store/index.js";
+
+/**
+ * The apps and functions the gateway routes to, kept in memory in front of the store so the
+ * request path does no store I/O. This server is the store's only writer, so every write goes
+ * through here and the maps stay true.
+ */
+export class Catalog {
+  readonly #store: Store;
+  readonly #apps = new Map<string, AppRecord>();
+  readonly #functions = new Map<string, Map<string, FunctionRecord>>();
+  readonly #byDomain = new Map<string, string>();
+
+  private constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** Loads every app and function from the store. */
+  static async load(store: Store): Promise<Catalog> {
+    const c = new Catalog(store);
+    for (const app of await store.listApps()) {
+      c.#putApp(app);
+      const fns = new Map<string, FunctionRecord>();
+      for (const f of await store.listFunctions(app.id)) fns.set(f.name, f);
+      c.#functions.set(app.id, fns);
+    }
+    return c;
+  }
+
+  #putApp(app: AppRecord): void {
+    const old = this.#apps.get(app.id);
+    for (const d of old?.domains ?? []) this.#byDomain.delete(d.toLowerCase());
+    this.#apps.set(app.id, app);
+    for (const d of app.domains) this.#byDomain.set(d.toLowerCase(), app.id);
+  }
+
+  get store(): Store {
+    return this.#store;
+  }
+
+  app(id: string): AppRecord | undefined {
+    return this.#apps.get(id);
+  }
+
+  apps(): AppRecord[] {
+    return [...this.#apps.values()];
+  }
+
+  appByDomain(host: string): AppRecord | undefined {
+    const id = this.#byDomain.get(host.toLowerCase());
+    return id === undefined ? undefined : this.#apps.get(id);
+  }
+
+  functions(appId: string): Map<string, FunctionRecord> {
+    return this.#functions.get(appId) ?? new Map();
+  }
+
+  fn(appId: string, name: string): FunctionRecord | undefined {
+    return this.#functions.get(appId)?.get(name);
+  }
+
+  async createApp(app: { id: string; name: string; signing_key: string }): Promise<AppRecord> {
+    const rec = await this.#store.createApp(app);
+    this.#putApp(rec);
+    this.#functions.set(rec.id, new Map());
+    return rec;
+  }
+
+  async updateApp(id: string, patch: AppPatch): Promise<AppRecord | undefined> {
+    const rec = await this.#store.updateApp(id, patch);
+    if (rec) this.#putApp(rec);
+    return rec;
+  }
+
+  async addDeployment(d: DeploymentRecord, timeoutMs: number | null): Promise<FunctionRecord> {
+    const f = await this.#store.addDeployment(d, timeoutMs);
+    this.#fnMap(d.app_id).set(f.name, f);
+    return f;
+  }
+
+  async setCurrentDeployment(
+    appId: string,
+    name: string,
+    deploymentId: string,
+  ): Promise<FunctionRecord | undefined> {
+    const f = await this.#store.setCurrentDeployment(appId, name, deploymentId);
+    if (f) this.#fnMap(appId).set(name, f);
+    return f;
+  }
+
+  async deleteFunction(appId: string, name: string): Promise<boolean> {
+    const removed = await this.#store.deleteFunction(appId, name);
+    this.#functions.get(appId)?.delete(name);
+    return removed;
+  }
+
+  #fnMap(appId: string): Map<string, FunctionRecord> {
+    let m = this.#functions.get(appId);
+    if (!m) {
+      m = new Map();
+      this.#functions.set(appId, m);
+    }
+    return m;
+  }
+}

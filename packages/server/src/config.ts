@@ -1,0 +1,76 @@
+import { resolve } from "node:path";
+
+/** Options of {@link startServer}; every one has a documented default. */
+export interface ServerOptions {
+  /** Port to listen on; 0 picks a free one. Default 4400. */
+  port?: number;
+  /** Address to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Directory for the store, deployments, module cache and keys. Default `./.fnbase`. */
+  dataDir?: string;
+  /** Admin API key; default `FNBASE_ADMIN_KEY` or one generated at first start. */
+  adminKey?: string;
+  /** App served by `/functions/*` and `/api/functions/*` when no app id or domain picks one. */
+  defaultApp?: string;
+  /** Time limit per request in ms. Default 300,000 (5 minutes). */
+  requestTimeoutMs?: number;
+  /** Stop an instance after this long without requests, in ms. Default 300,000. */
+  idleTimeoutMs?: number;
+  /** How long an instance may take to boot, in ms. Default 60,000 (first npm: imports download). */
+  bootTimeoutMs?: number;
+  /** Largest request body passed to a function, in bytes. Default 2 GiB. */
+  maxBodyBytes?: number;
+  /** Largest deploy upload (sum of file sizes), in bytes. Default 20 MiB. */
+  maxUploadBytes?: number;
+  /** Deployments kept per function for rollback. Default 20. */
+  keepDeployments?: number;
+  /** Allow any origin on every app (what `fnbase dev` does). Default false. */
+  corsAnyOrigin?: boolean;
+  /** Path of the Deno binary. Default `FNBASE_DENO` or the `deno` npm package's binary. */
+  denoPath?: string;
+  /** Give instances all permissions (`fnbase dev --allow-all`). Default false. */
+  allowAll?: boolean;
+  /** Called with each line an instance writes (for `fnbase dev`'s terminal). */
+  onFunctionOutput?: (line: FunctionOutputLine) => void;
+}
+
+/** One line of a function's output, tagged with where it came from. */
+export interface FunctionOutputLine {
+  time: string;
+  level: "debug" | "info" | "warning" | "error";
+  message: string;
+  app_id: string;
+  function: string;
+  deployment_id: string;
+  instance_id: string;
+  request_id?: string;
+  /** `function` for the function's own output, `platform` for fnbase's events. */
+  source: "function" | "platform";
+}
+
+/** Options with every default filled in. */
+export type ResolvedOptions = Required<
+  Omit<ServerOptions, "adminKey" | "defaultApp" | "denoPath" | "onFunctionOutput">
+> &
+  Pick<ServerOptions, "adminKey" | "defaultApp" | "denoPath" | "onFunctionOutput">;
+
+/** Fills in defaults. */
+export function resolveOptions(o: ServerOptions): ResolvedOptions {
+  return {
+    port: o.port ?? 4400,
+    host: o.host ?? "127.0.0.1",
+    dataDir: resolve(o.dataDir ?? ".fnbase"),
+    adminKey: o.adminKey,
+    defaultApp: o.defaultApp,
+    requestTimeoutMs: o.requestTimeoutMs ?? 300_000,
+    idleTimeoutMs: o.idleTimeoutMs ?? 300_000,
+    bootTimeoutMs: o.bootTimeoutMs ?? 60_000,
+    maxBodyBytes: o.maxBodyBytes ?? 2 * 1024 ** 3,
+    maxUploadBytes: o.maxUploadBytes ?? 20 * 1024 ** 2,
+    keepDeployments: o.keepDeployments ?? 20,
+    corsAnyOrigin: o.corsAnyOrigin ?? false,
+    denoPath: o.denoPath,
+    allowAll: o.allowAll ?? false,
+    onFunctionOutput: o.onFunctionOutput,
+  };
+}

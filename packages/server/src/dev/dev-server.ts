@@ -1,0 +1,151 @@
+import { join } from "node:path";
+import { type LocalFunction, loadProject, type Project } from "@fnbase/project";
+import { isFnbaseError } from "@fnbase/shared";
+import { watch } from "chokidar";
+import type { FunctionOutputLine } from "../config.js";
+import { type FnbaseServer, startServer } from "../server.js";
+
+/** Options of {@link startDevServer}. */
+export interface DevServerOptions {
+  /** The project folder (or any folder inside it). */
+  dir: string;
+  port?: number;
+  host?: string;
+  /** Data dir; default `<project>/.fnbase`. */
+  dataDir?: string;
+  /** Debounce for file changes, in ms. Default 100. */
+  debounceMs?: number;
+  /** Give functions every permission. Default false. */
+  allowAll?: boolean;
+  idleTimeoutMs?: number;
+  /** Receives the dev server's own messages (reloads, problems). */
+  print?: (kind: "info" | "problem" | "reload", message: string) => void;
+  /** Receives every line functions write. */
+  onFunctionOutput?: (line: FunctionOutputLine) => void;
+}
+
+/** A running `fnbase dev`. */
+export interface DevServer extends AsyncDisposable {
+  server: FnbaseServer;
+  appId: string;
+  project: Project;
+  /** Resolves after the next reload has finished (for tests). */
+  reloaded(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const LOCAL_APP_ID = "local";
+
+const deployBody = (f: LocalFunction) => ({
+  entry: f.entry,
+  files: f.files,
+  ...(f.automations ? { automations: f.automations } : {}),
+});
+
+/**
+ * `fnbase dev`: the same server as `fnbase server`, for one local project. Deploys every
+ * function at start, then redeploys what changed on each (debounced) file change; discovery
+ * problems are reported and never stop the server.
+ *
+ * @example
+ * await using dev = await startDevServer({ dir: "examples/quickstart", port: 0 });
+ */
+export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
+  const print = o.print ?? (() => {});
+  let project = await loadProject(o.dir);
+  const appId = project.appId ?? LOCAL_APP_ID;
+  const server = await startServer({
+    port: o.port ?? 4400,
+    host: o.host ?? "127.0.0.1",
+    dataDir: o.dataDir ?? join(project.root, ".fnbase"),
+    defaultApp: appId,
+    corsAnyOrigin: true,
+    allowAll: o.allowAll ?? false,
+    idleTimeoutMs: o.idleTimeoutMs ?? 300_000,
+    ...(o.onFunctionOutput ? { onFunctionOutput: o.onFunctionOutput } : {}),
+  });
+  if (!(await hasApp(server, appId))) {
+    await server.createApp(project.root.split(/[\\/]/).pop() ?? "local", appId);
+  }
+
+  const sync = async (initial: boolean): Promise<void> => {
+    try {
+      project = await loadProject(project.root);
+    } catch (err) {
+      print("problem", isFnbaseError(err) ? err.message : String(err));
+      return;
+    }
+    for (const p of project.problems) print("problem", p.message);
+    const present = new Set<string>();
+    for (const f of project.functions) {
+      present.add(f.name);
+      try {
+        const r = await server.deploy(appId, f.name, deployBody(f));
+        if (r.status === "deployed")
+          print(
+            initial ? "info" : "reload",
+            initial
+              ? `Deployed ${f.name}`
+              : `Reloaded ${f.name}: the next request runs the new code`,
+          );
+      } catch (err) {
+        print(
+          "problem",
+          isFnbaseError(err) ? err.message : `Cannot deploy "${f.name}": ${String(err)}`,
+        );
+      }
+    }
+    // A function whose folder has a problem keeps its last good deployment; one whose folder is
+    // gone is removed.
+    const troubled = project.problems.length > 0;
+    for (const name of server.functionNames(appId)) {
+      if (!present.has(name) && !troubled) {
+        await server.removeFunction(appId, name);
+        print("reload", `Removed ${name}`);
+      }
+    }
+  };
+  await sync(true);
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let waiters: (() => void)[] = [];
+  const watcher = watch(project.base44Dir, {
+    ignoreInitial: true,
+    ignored: (path) => /(^|[\\/])(node_modules|\.fnbase|\.types|\.git)([\\/]|$)/.test(path),
+  });
+  watcher.on("all", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = running
+        .then(() => sync(false))
+        .finally(() => {
+          const w = waiters;
+          waiters = [];
+          for (const r of w) r();
+        });
+    }, o.debounceMs ?? 100);
+  });
+  await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+
+  const close = async () => {
+    clearTimeout(timer);
+    await watcher.close();
+    await running;
+    await server.close();
+  };
+  return {
+    server,
+    appId,
+    get project() {
+      return project;
+    },
+    reloaded: () => new Promise<void>((r) => waiters.push(r)),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+async function hasApp(server: FnbaseServer, appId: string): Promise<boolean> {
+  return server.hasApp(appId);
+}

@@ -1,0 +1,301 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { FnbaseError, type Logger, toErrorResponse } from "@fnbase/shared";
+import { parseBearer, TokenService } from "../auth/tokens.js";
+import type { Catalog } from "../catalog.js";
+import type { ResolvedOptions } from "../config.js";
+import type { InstanceSpec } from "../runtime/instance.js";
+import type { RuntimeManager } from "../runtime/manager.js";
+import type { AppRecord, FunctionRecord } from "../store/index.js";
+import { corsHeaders, isPreflight, originAllowed, preflightHeaders } from "./cors.js";
+import { inboundHeaders, outboundHeaders } from "./headers.js";
+import { type InvocationRoute, resolveFunctionName } from "./route.js";
+
+/** What the gateway reports about each finished invocation (for logs and metrics). */
+export interface InvocationRecord {
+  appId: string;
+  functionName: string;
+  requestId: string;
+  status: number;
+  durationMs: number;
+  bytesIn: number;
+  bytesOut: number;
+  cold: boolean;
+}
+
+export interface GatewayDeps {
+  catalog: Catalog;
+  runtime: RuntimeManager;
+  tokens: TokenService;
+  options: ResolvedOptions;
+  log: Logger;
+  /** The server's base URL as a function can reach it. */
+  apiUrl: () => string;
+  /** Builds an instance spec for a cold start. */
+  prepare: (app: AppRecord, fn: FunctionRecord) => Promise<InstanceSpec>;
+  /** True when `key` is an admin or workspace API key (its holder may invoke as the service role). */
+  isApiKey: (key: string) => Promise<boolean>;
+  onInvocation?: (r: InvocationRecord) => void;
+}
+
+class BodyTooLarge extends Error {}
+class TimedOut extends Error {}
+
+function sendError(
+  res: ServerResponse,
+  err: unknown,
+  extra: Record<string, string>,
+  log: Logger,
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const { status, body } = toErrorResponse(err);
+  if (status >= 500 && !(err instanceof FnbaseError)) log.error({ err }, "invocation failed");
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...extra,
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+async function* limited(
+  req: IncomingMessage,
+  max: number,
+  count: { n: number },
+): AsyncGenerator<Buffer> {
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    count.n += chunk.length;
+    if (count.n > max) throw new BodyTooLarge();
+    yield chunk;
+  }
+}
+
+/**
+ * Routes invocations to function instances: resolves the app and function, checks the caller's
+ * token, sets the contract's headers (after removing any a caller sent), and streams bodies
+ * both ways without buffering. Errors are `{ error, code }` JSON with CORS headers.
+ */
+export class Gateway {
+  readonly #d: GatewayDeps;
+
+  constructor(deps: GatewayDeps) {
+    this.#d = deps;
+  }
+
+  #findApp(route: InvocationRoute, req: IncomingMessage): AppRecord | undefined {
+    const { catalog, options } = this.#d;
+    if (route.appId !== undefined) return catalog.app(route.appId);
+    const headerId = req.headers["x-app-id"];
+    if (typeof headerId === "string" && headerId !== "") return catalog.app(headerId);
+    const host = req.headers.host?.replace(/:\d+$/, "");
+    const byHost = host ? catalog.appByDomain(host) : undefined;
+    if (byHost) return byHost;
+    if (options.defaultApp) return catalog.app(options.defaultApp);
+    const apps = catalog.apps();
+    return apps.length === 1 ? apps[0] : undefined;
+  }
+
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: InvocationRoute,
+    url: string,
+  ): Promise<void> {
+    const started = performance.now();
+    const { catalog, options, log } = this.#d;
+    const requestId = randomUUID();
+    const app = this.#findApp(route, req);
+    const origin = req.headers.origin;
+    const allowed = origin ? originAllowed(app, origin, options.corsAnyOrigin) : false;
+    const extra = { ...corsHeaders(origin, allowed), "x-request-id": requestId };
+
+    if (isPreflight(req)) {
+      if (!allowed) {
+        sendError(
+          res,
+          new FnbaseError("FORBIDDEN", `Origin not allowed: ${origin}`),
+          { "x-request-id": requestId },
+          log,
+        );
+        return;
+      }
+      res.writeHead(204, { ...preflightHeaders(req), "x-request-id": requestId });
+      res.end();
+      return;
+    }
+
+    let fnName: string | undefined;
+    let status = 0;
+    let cold = false;
+    const bytesIn = { n: 0 };
+    let bytesOut = 0;
+    try {
+      if (!app) {
+        const which = route.appId ?? (req.headers["x-app-id"] as string | undefined);
+        throw which
+          ? new FnbaseError("APP_NOT_FOUND", `App not found: ${which}`)
+          : new FnbaseError(
+              "APP_NOT_FOUND",
+              "No app for this request: send X-App-Id or use /api/apps/{appId}/functions/{name}",
+              {
+                hint: "Start the server with --default-app to serve one app on /functions/*",
+              },
+            );
+      }
+      if (!app.functions_enabled) {
+        throw new FnbaseError("FUNCTIONS_DISABLED", "Backend functions are disabled for this app");
+      }
+      const fns = catalog.functions(app.id);
+      fnName = resolveFunctionName(route.segments, (n) => fns.has(n));
+      const fn = fnName === undefined ? undefined : fns.get(fnName);
+      if (!fn || fnName === undefined) {
+        throw new FnbaseError(
+          "FUNCTION_NOT_FOUND",
+          `Function not found: "${route.segments.join("/")}"`,
+          {
+            hint: "Deploy it with `fnbase deploy`",
+          },
+        );
+      }
+
+      const headers = inboundHeaders(req.headers);
+      const auth = req.headers.authorization;
+      if (auth !== undefined) {
+        const token = parseBearer(auth);
+        if (!token) {
+          throw new FnbaseError(
+            "INVALID_TOKEN",
+            "Malformed Authorization header: expected `Bearer <token>`",
+          );
+        }
+        if (token.startsWith("b44k_") && (await this.#d.isApiKey(token))) {
+          headers.authorization = `Bearer ${await this.#d.tokens.serviceToken(app.id)}`;
+        } else {
+          await this.#d.tokens.verify(app.id, token);
+          headers.authorization = auth;
+        }
+      }
+      headers["base44-app-id"] = app.id;
+      headers["base44-api-url"] = this.#d.apiUrl();
+      headers["base44-service-authorization"] =
+        `Bearer ${await this.#d.tokens.serviceToken(app.id)}`;
+      headers["x-request-id"] = requestId;
+      headers["x-forwarded-for"] = req.socket.remoteAddress ?? "";
+      headers["x-forwarded-proto"] = "http";
+      if (req.headers.host) headers["x-forwarded-host"] = req.headers.host;
+
+      const declared = req.headers["content-length"];
+      if (declared !== undefined && Number(declared) > options.maxBodyBytes)
+        throw new BodyTooLarge();
+      const hasBody =
+        declared !== undefined ? declared !== "0" : req.headers["transfer-encoding"] !== undefined;
+
+      const lease = await this.#d.runtime.acquire({
+        appId: app.id,
+        functionName: fnName,
+        deploymentId: fn.deployment_id,
+        prepare: () => this.#d.prepare(app, fn),
+      });
+      cold = lease.cold;
+      const { instance } = lease;
+      headers[instance.authHeader[0]] = instance.authHeader[1];
+
+      const ac = new AbortController();
+      const timeoutMs = fn.timeout_ms ?? options.requestTimeoutMs;
+      const timer = setTimeout(() => ac.abort(new TimedOut()), timeoutMs);
+      const onClose = () => {
+        if (!res.writableFinished) ac.abort(new Error("client went away"));
+      };
+      res.on("close", onClose);
+      try {
+        const up = await instance.dispatcher.request({
+          path: url,
+          method: req.method ?? "GET",
+          headers,
+          body: hasBody
+            ? declared !== undefined
+              ? req
+              : Readable.from(limited(req, options.maxBodyBytes, bytesIn))
+            : null,
+          signal: ac.signal,
+        });
+        status = up.statusCode;
+        const out = outboundHeaders(up.headers);
+        if (origin && allowed && out["access-control-allow-origin"] === undefined)
+          Object.assign(out, corsHeaders(origin, allowed));
+        out["x-request-id"] = requestId;
+        res.writeHead(up.statusCode, out);
+        for await (const chunk of up.body as AsyncIterable<Buffer>) {
+          bytesOut += chunk.length;
+          if (!res.write(chunk)) await new Promise<void>((r) => res.once("drain", r));
+        }
+        res.end();
+      } catch (err) {
+        const reason = ac.signal.aborted ? ac.signal.reason : err;
+        if (reason instanceof TimedOut) {
+          throw new FnbaseError(
+            "FUNCTION_TIMEOUT",
+            `Function "${fnName}" did not finish within ${timeoutMs} ms`,
+          );
+        }
+        if (reason instanceof BodyTooLarge || err instanceof BodyTooLarge) throw new BodyTooLarge();
+        if (!instance.alive || (err as { code?: string }).code === "UND_ERR_SOCKET") {
+          throw new FnbaseError(
+            "FUNCTION_CRASHED",
+            `Function "${fnName}" stopped while handling the request`,
+            {
+              hint: "Its logs show why (an uncaught error, Deno.exit, or running out of memory)",
+            },
+          );
+        }
+        throw err;
+      } finally {
+        clearTimeout(timer);
+        res.off("close", onClose);
+        lease.release();
+      }
+    } catch (err) {
+      const e =
+        err instanceof BodyTooLarge
+          ? new FnbaseError(
+              "PAYLOAD_TOO_LARGE",
+              `Request body is over the limit of ${options.maxBodyBytes} bytes`,
+            )
+          : err;
+      if (e instanceof FnbaseError) status = e.status;
+      else if (!res.headersSent) status = 502;
+      if (err instanceof BodyTooLarge) res.setHeader("connection", "close");
+      sendError(
+        res,
+        e instanceof FnbaseError || res.headersSent
+          ? e
+          : new FnbaseError(
+              "UPSTREAM_ERROR",
+              `Function "${fnName}" could not be reached: ${(e as Error).message}`,
+            ),
+        extra,
+        log,
+      );
+    } finally {
+      if (app && fnName !== undefined) {
+        this.#d.onInvocation?.({
+          appId: app.id,
+          functionName: fnName,
+          requestId,
+          status,
+          durationMs: performance.now() - started,
+          bytesIn: bytesIn.n || Number(req.headers["content-length"] ?? 0),
+          bytesOut,
+          cold,
+        });
+      }
+    }
+  }
+}
+
+export { TokenService };

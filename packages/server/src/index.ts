@@ -1,0 +1,8 @@
+export type { FunctionOutputLine, ServerOptions } from "./config.js";
+export type { DeployResult } from "./deploy/deployer.js";
+export type { DevServer, DevServerOptions } from "./dev/dev-server.js";
+export { startDevServer } from "./dev/dev-server.js";
+export type { InvocationRecord } from "./gateway/gateway.js";
+export type { FnbaseServer } from "./server.js";
+export { startServer } from "./server.js";
+export type { AppRecord } from "./store/index.js";

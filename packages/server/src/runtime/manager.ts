@@ -1,0 +1,205 @@
+import type { Logger } from "@fnbase/shared";
+import type { FunctionOutputLine } from "../config.js";
+import { type DenoHostSettings, DenoInstance } from "./deno-instance.js";
+import type { Instance, InstanceSpec, StopReason } from "./instance.js";
+
+/** What the manager needs to know to start an instance. */
+export interface InstanceRequest {
+  appId: string;
+  functionName: string;
+  deploymentId: string;
+  /** Builds the spec (materializes files, reads secrets); called only on a cold start. */
+  prepare: () => Promise<InstanceSpec>;
+}
+
+interface Slot {
+  /** The slot's key in the map (changes when it starts draining). */
+  key: string;
+  instance?: Instance;
+  starting?: Promise<Instance>;
+  inflight: number;
+  lastUsed: number;
+  draining: boolean;
+}
+
+export interface ManagerSettings extends Omit<DenoHostSettings, "onOutput"> {
+  idleTimeoutMs: number;
+  log: Logger;
+  onOutput: (line: FunctionOutputLine) => void;
+  /** Called after each cold start with its duration. */
+  onColdStart?: (appId: string, fn: string, ms: number) => void;
+}
+
+const keyOf = (appId: string, fn: string, dep: string) => `${appId}\0${fn}\0${dep}`;
+
+/**
+ * Owns every running instance. One instance per (app, function, deployment) serves all of its
+ * concurrent requests; concurrent requests to a cold function share one start; idle instances
+ * stop (scale to zero); a crashed instance is replaced on the next request; instances of a
+ * deployment that is no longer current drain (finish in-flight requests) and stop.
+ */
+export class RuntimeManager {
+  readonly #slots = new Map<string, Slot>();
+  readonly #settings: ManagerSettings;
+  readonly #sweeper: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(settings: ManagerSettings) {
+    this.#settings = settings;
+    const every = Math.min(5_000, Math.max(25, Math.floor(settings.idleTimeoutMs / 4)));
+    this.#sweeper = setInterval(() => this.#sweep(), every);
+    this.#sweeper.unref();
+  }
+
+  /** An instance ready to take a request; call {@link release} when the request is done. */
+  async acquire(
+    req: InstanceRequest,
+  ): Promise<{ instance: Instance; release: () => void; cold: boolean }> {
+    const key = keyOf(req.appId, req.functionName, req.deploymentId);
+    let slot = this.#slots.get(key);
+    if (!slot) {
+      slot = { key, inflight: 0, lastUsed: Date.now(), draining: false };
+      this.#slots.set(key, slot);
+    }
+    const s = slot;
+    s.inflight++;
+    s.lastUsed = Date.now();
+    let cold = false;
+    try {
+      let instance = s.instance?.alive ? s.instance : undefined;
+      if (!instance) {
+        if (!s.starting) {
+          cold = true;
+          s.starting = this.#start(s, req).finally(() => {
+            s.starting = undefined;
+          });
+        }
+        instance = await s.starting;
+      }
+      let released = false;
+      return {
+        instance,
+        cold,
+        release: () => {
+          if (released) return;
+          released = true;
+          this.#release(s);
+        },
+      };
+    } catch (err) {
+      this.#release(s);
+      throw err;
+    }
+  }
+
+  #release(s: Slot): void {
+    s.inflight--;
+    s.lastUsed = Date.now();
+    if (s.inflight === 0 && s.draining) this.#stopSlot(s, "drained");
+    else if (s.inflight === 0 && !s.instance && !s.starting) this.#drop(s);
+  }
+
+  #drop(s: Slot): void {
+    if (this.#slots.get(s.key) === s) this.#slots.delete(s.key);
+  }
+
+  async #start(s: Slot, req: InstanceRequest): Promise<Instance> {
+    if (this.#closed) throw new Error("The server is shutting down");
+    const spec = await req.prepare();
+    const inst = new DenoInstance(spec, {
+      ...this.#settings,
+      onOutput: (line, i) =>
+        this.#settings.onOutput({
+          ...line,
+          app_id: spec.appId,
+          function: spec.functionName,
+          deployment_id: spec.deploymentId,
+          instance_id: i.id,
+        }),
+    });
+    inst.onExit((unexpected) => {
+      if (s.instance === inst) s.instance = undefined;
+      if (unexpected) {
+        this.#platform(inst, "error", `Instance ${inst.id} crashed: ${unexpected}`);
+        if (s.inflight === 0 && !s.starting) this.#drop(s);
+      }
+    });
+    try {
+      await inst.start();
+    } catch (err) {
+      this.#platform(inst, "error", (err as Error).message);
+      throw err;
+    }
+    s.instance = inst;
+    this.#platform(inst, "info", `Instance ${inst.id} started (cold start ${inst.coldStartMs} ms)`);
+    this.#settings.onColdStart?.(spec.appId, spec.functionName, inst.coldStartMs);
+    if (s.draining && s.inflight === 0) this.#stopSlot(s, "drained");
+    return inst;
+  }
+
+  #platform(inst: Instance, level: FunctionOutputLine["level"], message: string): void {
+    this.#settings.onOutput({
+      time: new Date().toISOString(),
+      level,
+      message,
+      app_id: inst.spec.appId,
+      function: inst.spec.functionName,
+      deployment_id: inst.spec.deploymentId,
+      instance_id: inst.id,
+      source: "platform",
+    });
+  }
+
+  #stopSlot(s: Slot, reason: StopReason): void {
+    this.#drop(s);
+    const inst = s.instance;
+    s.instance = undefined;
+    if (!inst) return;
+    if (reason === "idle")
+      this.#platform(inst, "info", `Instance ${inst.id} stopped after being idle`);
+    inst.stop(reason).catch((err) => this.#settings.log.warn({ err }, "instance stop failed"));
+  }
+
+  #sweep(): void {
+    const cutoff = Date.now() - this.#settings.idleTimeoutMs;
+    for (const s of [...this.#slots.values()]) {
+      if (s.inflight === 0 && !s.starting && s.lastUsed <= cutoff) this.#stopSlot(s, "idle");
+    }
+  }
+
+  /**
+   * Retires instances of an app (optionally one function) whose deployment is not `keep`:
+   * they finish their in-flight requests, then stop. With no `keep`, every instance retires
+   * (used when secrets change: the next request starts a fresh instance).
+   */
+  retire(appId: string, functionName?: string, keep?: string): void {
+    for (const s of [...this.#slots.values()]) {
+      if (s.draining) continue;
+      const [a, f, d] = s.key.split("\0");
+      if (a !== appId || (functionName !== undefined && f !== functionName) || d === keep) continue;
+      s.draining = true;
+      if (s.inflight === 0 && !s.starting) {
+        this.#stopSlot(s, "replaced");
+        continue;
+      }
+      // Re-home the slot under a key of its own so a new instance for the same deployment can
+      // start while this one drains.
+      this.#slots.delete(s.key);
+      s.key = `${s.key}\0draining:${Math.random()}`;
+      this.#slots.set(s.key, s);
+    }
+  }
+
+  /** Running instances, for metrics and the benchmark. */
+  instances(): Instance[] {
+    return [...this.#slots.values()].flatMap((s) => (s.instance?.alive ? [s.instance] : []));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#sweeper);
+    const all = [...this.#slots.values()];
+    this.#slots.clear();
+    await Promise.allSettled(all.map((s) => s.instance?.stop("shutdown", false)));
+  }
+}

@@ -1,0 +1,238 @@
+import { randomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { createLogger, type Logger, readEnv } from "@fnbase/shared";
+import type { Hono } from "hono";
+import { createApi } from "./api/app.js";
+import { type AdminKey, setupAdminKey } from "./auth/admin-key.js";
+import { TokenService } from "./auth/tokens.js";
+import { Catalog } from "./catalog.js";
+import {
+  type FunctionOutputLine,
+  type ResolvedOptions,
+  resolveOptions,
+  type ServerOptions,
+} from "./config.js";
+import { Deployer, type DeployResult, newId } from "./deploy/deployer.js";
+import { entryPath, materialize } from "./deploy/materialize.js";
+import { Gateway, type InvocationRecord } from "./gateway/gateway.js";
+import { createListener } from "./http/listener.js";
+import { resolveDenoPath } from "./runtime/deno-binary.js";
+import { writeImportMap } from "./runtime/import-map.js";
+import { RuntimeManager } from "./runtime/manager.js";
+import type { AppRecord, FunctionRecord, Store } from "./store/index.js";
+import { openSqliteStore } from "./store/index.js";
+
+/** A running fnbase server. */
+export interface FnbaseServer extends AsyncDisposable {
+  /** Base URL, e.g. `http://127.0.0.1:4400`. */
+  readonly url: string;
+  readonly port: number;
+  /** The admin key in clear when it was given or generated at this start; else undefined. */
+  readonly adminKey: string | undefined;
+  /** True when the admin key was generated at this start (print it once). */
+  readonly adminKeyGenerated: boolean;
+  readonly options: ResolvedOptions;
+  /** The management API (Hono), for in-process requests. */
+  readonly api: Hono;
+  /** Creates an app (what `POST /api/apps` does). */
+  createApp(name: string, id?: string): Promise<AppRecord>;
+  /** True when the app exists. */
+  hasApp(appId: string): boolean;
+  /** Deploys a function (what `PUT backend-functions/{name}` does). */
+  deploy(appId: string, name: string, body: unknown): Promise<DeployResult>;
+  /** Removes a function. */
+  removeFunction(appId: string, name: string): Promise<boolean>;
+  /** Names of an app's deployed functions. */
+  functionNames(appId: string): string[];
+  /** Subscribes to every line instances write; returns the unsubscribe function. */
+  onOutput(cb: (line: FunctionOutputLine) => void): () => void;
+  /** Subscribes to finished invocations. */
+  onInvocation(cb: (r: InvocationRecord) => void): () => void;
+  /** Resident memory of each running instance, in bytes. */
+  instanceMemory(): Promise<{ app_id: string; function: string; rss: number | undefined }[]>;
+  close(): Promise<void>;
+}
+
+/** A list of subscribers. */
+function hub<T>() {
+  const subs = new Set<(v: T) => void>();
+  return {
+    emit(v: T) {
+      for (const s of subs) s(v);
+    },
+    on(cb: (v: T) => void) {
+      subs.add(cb);
+      return () => {
+        subs.delete(cb);
+      };
+    },
+    get size() {
+      return subs.size;
+    },
+  };
+}
+
+/**
+ * Starts the fnbase server: management API, invocation gateway and runtime on one port, with
+ * the embedded store in `dataDir`.
+ *
+ * @example
+ * await using server = await startServer({ port: 0, dataDir: "/tmp/fnbase" });
+ * const res = await fetch(`${server.url}/api/apps`, { headers: { api_key: server.adminKey! } });
+ */
+export async function startServer(
+  input: ServerOptions = {},
+  deps: { store?: Store; log?: Logger } = {},
+): Promise<FnbaseServer> {
+  const options = resolveOptions(input);
+  const log = deps.log ?? createLogger({ component: "server" });
+  await mkdir(options.dataDir, { recursive: true });
+  const store = deps.store ?? openSqliteStore(join(options.dataDir, "fnbase.db"));
+  const catalog = await Catalog.load(store);
+  const admin: AdminKey = await setupAdminKey(
+    store,
+    options.adminKey ?? readEnv("FNBASE_ADMIN_KEY"),
+  );
+  const tokens = new TokenService((id) => store.getSigningKey(id));
+  const importMap = await writeImportMap(join(options.dataDir, "runtime"));
+  const output = hub<FunctionOutputLine>();
+  const invocations = hub<InvocationRecord>();
+  if (options.onFunctionOutput) output.on(options.onFunctionOutput);
+
+  const runtime = new RuntimeManager({
+    denoPath: resolveDenoPath(options.denoPath),
+    denoDir: join(options.dataDir, "deno-cache"),
+    importMapPath: importMap.path,
+    readableDirs: importMap.readable,
+    instancesDir: join(options.dataDir, "instances"),
+    bootTimeoutMs: options.bootTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs,
+    allowAll: options.allowAll,
+    log,
+    onOutput: (line) => output.emit(line),
+  });
+  const platformEvent = (appId: string, fn: string, deploymentId: string, message: string) =>
+    output.emit({
+      time: new Date().toISOString(),
+      level: "info",
+      message,
+      app_id: appId,
+      function: fn,
+      deployment_id: deploymentId,
+      instance_id: "",
+      source: "platform",
+    });
+  const deployer = new Deployer(
+    catalog,
+    runtime,
+    {
+      dataDir: options.dataDir,
+      maxUploadBytes: options.maxUploadBytes,
+      keepDeployments: options.keepDeployments,
+      log,
+    },
+    platformEvent,
+  );
+  const isApiKey = async (key: string) => admin.matches(key);
+
+  let apiUrl = "";
+  const prepare = async (app: AppRecord, fn: FunctionRecord) => {
+    const dep = await store.getDeployment(fn.deployment_id);
+    if (!dep)
+      throw new Error(`Deployment ${fn.deployment_id} of "${fn.name}" is missing from the store`);
+    const root = await materialize(options.dataDir, dep);
+    return {
+      appId: app.id,
+      functionName: fn.name,
+      deploymentId: dep.id,
+      entry: entryPath(options.dataDir, dep),
+      root,
+      env: {},
+    };
+  };
+  const gateway = new Gateway({
+    catalog,
+    runtime,
+    tokens,
+    options,
+    log,
+    apiUrl: () => apiUrl,
+    prepare,
+    isApiKey,
+    onInvocation: (r) => invocations.emit(r),
+  });
+  const api = createApi({
+    catalog,
+    deployer,
+    runtime,
+    tokens,
+    log,
+    isApiKey,
+    maxUploadBytes: options.maxUploadBytes,
+    keepDeployments: options.keepDeployments,
+  });
+
+  const http: Server = createServer(
+    { keepAliveTimeout: 65_000, requestTimeout: 0 },
+    createListener(gateway, api, log),
+  );
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(options.port, options.host, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  const reachable =
+    options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
+  const url = `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
+  apiUrl = url;
+  log.info({ url, dataDir: options.dataDir }, "fnbase server listening");
+
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
+      await runtime.close();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+      await store.close();
+    })();
+    return closed;
+  };
+
+  return {
+    url,
+    port,
+    adminKey: admin.given ?? admin.generated,
+    adminKeyGenerated: admin.generated !== undefined,
+    options,
+    api,
+    async createApp(name, id) {
+      return catalog.createApp({
+        id: id ?? newId(),
+        name,
+        signing_key: randomBytes(32).toString("hex"),
+      });
+    },
+    hasApp: (appId) => catalog.app(appId) !== undefined,
+    deploy: (appId, name, body) => deployer.deploy(appId, name, body),
+    removeFunction: (appId, name) => deployer.remove(appId, name),
+    functionNames: (appId) => [...catalog.functions(appId).keys()],
+    onOutput: (cb) => output.on(cb),
+    onInvocation: (cb) => invocations.on(cb),
+    async instanceMemory() {
+      return await Promise.all(
+        runtime.instances().map(async (i) => ({
+          app_id: i.spec.appId,
+          function: i.spec.functionName,
+          rss: await i.rss(),
+        })),
+      );
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

@@ -1,0 +1,7 @@
+import { m001Core } from "./001_core.js";
+
+/**
+ * Versioned schema migrations for the SQLite store, in order. Append only: a released
+ * migration never changes. `PRAGMA user_version` records how many have run.
+ */
+export const MIGRATIONS: readonly string[] = [m001Core];

@@ -1,3 +1,10 @@
+export type {
+  ApiKeyRow,
+  IdentityStore,
+  SecretRow,
+  UserPatch,
+  UserRow,
+} from "./identity-types.js";
 export { openSqliteStore } from "./sqlite/sqlite-store.js";
 export type {
   AppPatch,

@@ -3,6 +3,8 @@
  * implementation can follow without touching callers (every method is async for that reason).
  */
 
+import type { IdentityStore } from "./identity-types.js";
+
 /** An app: the unit of tenancy. Functions, secrets and users belong to one app. */
 export interface AppRecord {
   id: string;
@@ -52,6 +54,9 @@ export type AppPatch = Partial<
 
 /** What fnbase keeps. */
 export interface Store {
+  /** App users, encrypted secrets and workspace API keys. */
+  readonly identity: IdentityStore;
+
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
 

@@ -1,7 +1,8 @@
 import { m001Core } from "./001_core.js";
+import { m002Identity } from "./002_identity.js";
 
 /**
  * Versioned schema migrations for the SQLite store, in order. Append only: a released
  * migration never changes. `PRAGMA user_version` records how many have run.
  */
-export const MIGRATIONS: readonly string[] = [m001Core];
+export const MIGRATIONS: readonly string[] = [m001Core, m002Identity];

@@ -1,0 +1,20 @@
+import type { Logger } from "@fnbase/shared";
+import type { TokenService } from "../auth/tokens.js";
+import type { Catalog } from "../catalog.js";
+import type { ApiKeyService } from "./api-keys.js";
+import type { SecretService } from "./secrets.js";
+import type { UserService } from "./users.js";
+
+/** What the identity routes work with. */
+export interface IdentityDeps {
+  catalog: Catalog;
+  tokens: TokenService;
+  users: UserService;
+  secrets: SecretService;
+  apiKeys: ApiKeyService;
+  /** True for the admin key or a live workspace key. */
+  isApiKey: (key: string) => Promise<boolean>;
+  /** True for the admin key only (it alone manages workspace keys). */
+  isAdminKey: (key: string) => boolean;
+  log: Logger;
+}

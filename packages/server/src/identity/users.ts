@@ -1,0 +1,204 @@
+import { randomUUID } from "node:crypto";
+import { FnbaseError } from "@fnbase/shared";
+import { type TokenService, USER_TOKEN_TTL_S } from "../auth/tokens.js";
+import type { IdentityStore, UserPatch, UserRow } from "../store/index.js";
+import { dummyHash, hashPassword, verifyPassword } from "./passwords.js";
+
+/** A user as callers see it: never the password hash. */
+export interface PublicUser extends Record<string, unknown> {
+  id: string;
+  email: string;
+  full_name: string | null;
+  role: "user" | "admin";
+  app_id: string;
+  created_date: string;
+  updated_date: string;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const MIN_PASSWORD = 8;
+const MAX_PASSWORD = 1024;
+const MAX_DATA_BYTES = 64 * 1024;
+/** Fields a `PUT` may not set as custom data (they are the user's identity or the server's). */
+const PROTECTED = new Set([
+  "id",
+  "_id",
+  "email",
+  "role",
+  "app_id",
+  "password",
+  "password_hash",
+  "created_date",
+  "updated_date",
+  "created_by",
+  "created_by_id",
+  "is_service",
+]);
+
+/**
+ * Strips a stored user down to what a caller may see.
+ *
+ * @example
+ * c.json(publicUser(row)); // no password_hash
+ */
+export function publicUser(u: UserRow): PublicUser {
+  return {
+    ...u.data,
+    id: u.id,
+    email: u.email,
+    full_name: u.full_name,
+    role: u.role,
+    app_id: u.app_id,
+    created_date: u.created_date,
+    updated_date: u.updated_date,
+  };
+}
+
+function asObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new FnbaseError("BAD_REQUEST", "The body must be a JSON object");
+  }
+  return body as Record<string, unknown>;
+}
+
+function checkPassword(password: unknown): string {
+  if (typeof password !== "string" || password.length < MIN_PASSWORD) {
+    throw new FnbaseError(
+      "BAD_REQUEST",
+      `Password too short: it needs at least ${MIN_PASSWORD} characters`,
+    );
+  }
+  if (password.length > MAX_PASSWORD) {
+    throw new FnbaseError("BAD_REQUEST", `Password too long: at most ${MAX_PASSWORD} characters`);
+  }
+  return password;
+}
+
+/**
+ * App users: registration, login (signed access tokens from {@link TokenService}) and profile
+ * updates. Everyone who registers is a `user`; an admin is made by the service role, an app
+ * admin or an API key holder setting `role: "admin"` through `PUT entities/User/{id}`, so a
+ * stranger who registers first on a fresh app never becomes its admin.
+ *
+ * @example
+ * const users = new UserService(store.identity, tokens);
+ * const { access_token } = await users.login("app1", { email, password });
+ */
+export class UserService {
+  readonly #store: IdentityStore;
+  readonly #tokens: TokenService;
+
+  constructor(store: IdentityStore, tokens: TokenService) {
+    this.#store = store;
+    this.#tokens = tokens;
+  }
+
+  async #issue(u: UserRow): Promise<{ access_token: string; user: PublicUser }> {
+    const access_token = await this.#tokens.sign(
+      { sub: u.id, app_id: u.app_id, role: u.role, email: u.email },
+      USER_TOKEN_TTL_S,
+    );
+    return { access_token, user: publicUser(u) };
+  }
+
+  /** Creates a user with role `user` and logs it in. */
+  async register(
+    appId: string,
+    body: unknown,
+  ): Promise<{ access_token: string; user: PublicUser }> {
+    const b = asObject(body);
+    const email = typeof b.email === "string" ? b.email.trim() : "";
+    if (!EMAIL.test(email) || email.length > 254) {
+      throw new FnbaseError("BAD_REQUEST", `Invalid email: ${JSON.stringify(b.email ?? null)}`);
+    }
+    const password = checkPassword(b.password);
+    if (b.full_name !== undefined && b.full_name !== null && typeof b.full_name !== "string") {
+      throw new FnbaseError("BAD_REQUEST", '"full_name" must be a string');
+    }
+    if (await this.#store.getUserByEmail(appId, email)) {
+      throw new FnbaseError("CONFLICT", `A user with this email already exists: ${email}`);
+    }
+    const now = new Date().toISOString();
+    const row: UserRow = {
+      id: randomUUID(),
+      app_id: appId,
+      email,
+      full_name: typeof b.full_name === "string" ? b.full_name : null,
+      role: "user",
+      password_hash: await hashPassword(password),
+      data: {},
+      created_date: now,
+      updated_date: now,
+    };
+    try {
+      await this.#store.insertUser(row);
+    } catch (cause) {
+      throw new FnbaseError("CONFLICT", `A user with this email already exists: ${email}`, {
+        cause,
+      });
+    }
+    return await this.#issue(row);
+  }
+
+  /** Checks email and password; answers `{ access_token, user }` or a 401. */
+  async login(appId: string, body: unknown): Promise<{ access_token: string; user: PublicUser }> {
+    const b = asObject(body);
+    const email = typeof b.email === "string" ? b.email : "";
+    const password = typeof b.password === "string" ? b.password.slice(0, MAX_PASSWORD) : "";
+    const user = email ? await this.#store.getUserByEmail(appId, email) : undefined;
+    const ok = await verifyPassword(password, user?.password_hash ?? (await dummyHash()));
+    if (!user || !ok) {
+      throw new FnbaseError("UNAUTHORIZED", "Invalid email or password");
+    }
+    return await this.#issue(user);
+  }
+
+  /** The user, or undefined. */
+  async get(appId: string, id: string): Promise<UserRow | undefined> {
+    return await this.#store.getUser(appId, id);
+  }
+
+  /** Users of an app, oldest first. */
+  async list(appId: string, limit: number, offset: number): Promise<UserRow[]> {
+    return await this.#store.listUsers(appId, limit, offset);
+  }
+
+  /**
+   * Updates a user: `full_name`, custom fields, and (`asAdmin` only) `role`. Identity fields
+   * (`id`, `email`, dates) are ignored; `password` is refused.
+   */
+  async update(appId: string, id: string, body: unknown, asAdmin: boolean): Promise<UserRow> {
+    const b = asObject(body);
+    const user = await this.#store.getUser(appId, id);
+    if (!user) throw new FnbaseError("NOT_FOUND", `User not found: ${id}`);
+    const patch: UserPatch = {};
+    if ("password" in b || "password_hash" in b) {
+      throw new FnbaseError("BAD_REQUEST", "A password cannot be changed through this route");
+    }
+    if (b.full_name !== undefined) {
+      if (b.full_name !== null && typeof b.full_name !== "string")
+        throw new FnbaseError("BAD_REQUEST", '"full_name" must be a string');
+      patch.full_name = b.full_name;
+    }
+    if (b.role !== undefined && b.role !== user.role) {
+      if (!asAdmin) throw new FnbaseError("FORBIDDEN", "Only an admin can change a user's role");
+      if (b.role !== "user" && b.role !== "admin")
+        throw new FnbaseError("BAD_REQUEST", `Invalid role: ${JSON.stringify(b.role)}`);
+      patch.role = b.role;
+    }
+    const data = { ...user.data };
+    for (const [k, v] of Object.entries(b)) {
+      if (PROTECTED.has(k) || k === "full_name") continue;
+      if (v === null) delete data[k];
+      else data[k] = v;
+    }
+    if (JSON.stringify(data).length > MAX_DATA_BYTES) {
+      throw new FnbaseError(
+        "PAYLOAD_TOO_LARGE",
+        `User data is over the limit of ${MAX_DATA_BYTES} bytes: ${id}`,
+      );
+    }
+    patch.data = data;
+    return (await this.#store.updateUser(appId, id, patch))!;
+  }
+}

@@ -1,0 +1,61 @@
+import { FnbaseError } from "@fnbase/shared";
+import { Hono, type MiddlewareHandler } from "hono";
+import { type RunningInstances, renderPrometheus } from "./prometheus.js";
+import type { FunctionMetrics, MetricsRegistry } from "./registry.js";
+
+/** What the metrics routes work with. */
+export interface MetricsRoutesDeps {
+  metrics: MetricsRegistry;
+  /** Instances running now per `appId\0function`. */
+  running: () => RunningInstances;
+  hasApp: (appId: string) => boolean;
+  /** The management API's key check. */
+  auth: MiddlewareHandler;
+}
+
+const toJson = (m: FunctionMetrics, running: RunningInstances) => ({
+  name: m.functionName,
+  invocations: m.invocations,
+  responses: m.responses,
+  duration_ms: {
+    count: m.duration.count,
+    sum: Math.round(m.duration.sum * 1000),
+    buckets: m.duration.bounds.map((b, i) => ({ le: b * 1000, count: m.duration.counts[i] })),
+  },
+  cold_starts: {
+    count: m.coldStart.count,
+    total_ms: Math.round(m.coldStart.sum * 1000),
+    avg_ms: m.coldStart.count ? Math.round((m.coldStart.sum * 1000) / m.coldStart.count) : 0,
+  },
+  instances_running: running.get(`${m.appId}\0${m.functionName}`) ?? 0,
+  bytes_in: m.bytesIn,
+  bytes_out: m.bytesOut,
+  log_lines: m.logLines,
+  log_lines_dropped: m.droppedLines,
+});
+
+/**
+ * `GET /metrics` (Prometheus text, admin or workspace key) and `GET /api/apps/{appId}/metrics`
+ * (JSON per function, for the dashboard).
+ *
+ * @example
+ * createApi(deps, (api) => api.route("/", metricsRoutes(metricsDeps)));
+ */
+export function metricsRoutes(d: MetricsRoutesDeps): Hono {
+  const r = new Hono();
+  r.get("/metrics", d.auth, (c) => {
+    c.header("content-type", "text/plain; version=0.0.4; charset=utf-8");
+    return c.body(renderPrometheus(d.metrics.all(), d.running()));
+  });
+  r.get("/api/apps/:appId/metrics", d.auth, (c) => {
+    const appId = c.req.param("appId");
+    if (!d.hasApp(appId)) throw new FnbaseError("APP_NOT_FOUND", `App not found: ${appId}`);
+    const running = d.running();
+    const functions = d.metrics
+      .all(appId)
+      .map((m) => toJson(m, running))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    return c.json({ app_id: appId, functions });
+  });
+  return r;
+}

@@ -6,6 +6,8 @@
  */
 export { readAppLink, writeAppLink } from "./app-link.js";
 export { findProjectRoot } from "./config.js";
+export type { Dotenv, DotenvProblem } from "./dotenv.js";
+export { parseDotenv } from "./dotenv.js";
 export { loadProject } from "./load.js";
 export { validateFunctionName } from "./names.js";
 export type { DiscoveryProblem, LocalFunction, Project, ProjectFile } from "./types.js";

@@ -13,10 +13,30 @@ export type InstanceRecord =
 
 const encoder = new TextEncoder();
 const RS = "\x1e";
+/** Longest record line the host reads whole (MAX_RECORD_CHARS in the server's deno-instance.ts). */
+const MAX_RECORD_CHARS = 128 * 1024;
+/** What a text field is cut to when a record would be longer: 6x escaped, two fields still fit. */
+const FIELD_CUT = 8 * 1024;
+
+function cut(text: string): string {
+  return text.length > FIELD_CUT
+    ? `${text.slice(0, FIELD_CUT)}… [truncated ${text.length - FIELD_CUT} chars]`
+    : text;
+}
+
+/** The record as JSON, its text fields cut when escaping would make it too long for the host. */
+function encode(record: InstanceRecord): string {
+  const json = JSON.stringify(record);
+  if (json.length < MAX_RECORD_CHARS) return json;
+  const r = { ...record } as { m?: string; s?: string };
+  if (r.m !== undefined) r.m = cut(r.m);
+  if (r.s !== undefined) r.s = cut(r.s);
+  return JSON.stringify(r);
+}
 
 /** Writes one record synchronously, so nothing is lost if the process dies right after. */
 export function send(record: InstanceRecord): void {
-  const bytes = encoder.encode(`${RS}${JSON.stringify(record)}\n`);
+  const bytes = encoder.encode(`${RS}${encode(record)}\n`);
   let written = 0;
   while (written < bytes.length) {
     written += Deno.stdout.writeSync(bytes.subarray(written));

@@ -10,6 +10,8 @@ export interface ServerOptions {
   dataDir?: string;
   /** Admin API key; default `FNBASE_ADMIN_KEY` or one generated at first start. */
   adminKey?: string;
+  /** Master key sealing secrets (64 hex chars or base64 of 32 bytes); default `FNBASE_MASTER_KEY` or `<dataDir>/master.key`. */
+  masterKey?: string;
   /** App served by `/functions/*` and `/api/functions/*` when no app id or domain picks one. */
   defaultApp?: string;
   /** Time limit per request in ms. Default 300,000 (5 minutes). */
@@ -30,6 +32,16 @@ export interface ServerOptions {
   denoPath?: string;
   /** Give instances all permissions (`fnbase dev --allow-all`). Default false. */
   allowAll?: boolean;
+  /** Function log lines older than this are pruned, in ms. Default 7 days. */
+  logRetentionMs?: number;
+  /** Per app, the oldest log lines are pruned past this many bytes. Default 100 MiB. */
+  logMaxBytesPerApp?: number;
+  /** How often log retention runs, in ms. Default 60,000. */
+  logPruneIntervalMs?: number;
+  /** Log lines per second one instance may write, sustained; more are dropped and counted. Default 500. */
+  logLinesPerSecond?: number;
+  /** Log lines one instance may write at once before `logLinesPerSecond` applies. Default 2,000. */
+  logBurstLines?: number;
   /** Called with each line an instance writes (for `fnbase dev`'s terminal). */
   onFunctionOutput?: (line: FunctionOutputLine) => void;
 }
@@ -50,9 +62,9 @@ export interface FunctionOutputLine {
 
 /** Options with every default filled in. */
 export type ResolvedOptions = Required<
-  Omit<ServerOptions, "adminKey" | "defaultApp" | "denoPath" | "onFunctionOutput">
+  Omit<ServerOptions, "adminKey" | "masterKey" | "defaultApp" | "denoPath" | "onFunctionOutput">
 > &
-  Pick<ServerOptions, "adminKey" | "defaultApp" | "denoPath" | "onFunctionOutput">;
+  Pick<ServerOptions, "adminKey" | "masterKey" | "defaultApp" | "denoPath" | "onFunctionOutput">;
 
 /** Fills in defaults. */
 export function resolveOptions(o: ServerOptions): ResolvedOptions {
@@ -61,6 +73,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     host: o.host ?? "127.0.0.1",
     dataDir: resolve(o.dataDir ?? ".fnbase"),
     adminKey: o.adminKey,
+    masterKey: o.masterKey,
     defaultApp: o.defaultApp,
     requestTimeoutMs: o.requestTimeoutMs ?? 300_000,
     idleTimeoutMs: o.idleTimeoutMs ?? 300_000,
@@ -71,6 +84,11 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     corsAnyOrigin: o.corsAnyOrigin ?? false,
     denoPath: o.denoPath,
     allowAll: o.allowAll ?? false,
+    logRetentionMs: o.logRetentionMs ?? 7 * 24 * 3_600_000,
+    logMaxBytesPerApp: o.logMaxBytesPerApp ?? 100 * 1024 ** 2,
+    logPruneIntervalMs: o.logPruneIntervalMs ?? 60_000,
+    logLinesPerSecond: o.logLinesPerSecond ?? 500,
+    logBurstLines: o.logBurstLines ?? 2_000,
     onFunctionOutput: o.onFunctionOutput,
   };
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createLogger, type Logger, readEnv } from "@fnbase/shared";
 import type { Hono } from "hono";
 import { createApi } from "./api/app.js";
+import { requireApiKey } from "./api/auth.js";
 import { type AdminKey, setupAdminKey } from "./auth/admin-key.js";
 import { TokenService } from "./auth/tokens.js";
 import { Catalog } from "./catalog.js";
@@ -19,11 +20,25 @@ import { Deployer, type DeployResult, newId } from "./deploy/deployer.js";
 import { entryPath, materialize } from "./deploy/materialize.js";
 import { Gateway, type InvocationRecord } from "./gateway/gateway.js";
 import { createListener } from "./http/listener.js";
+import {
+  ApiKeyService,
+  loadMasterKey,
+  mountIdentity,
+  SecretService,
+  UserService,
+} from "./identity/index.js";
+import { createLogPipeline } from "./logs/pipeline.js";
+import { platformEvents } from "./logs/platform-events.js";
+import { logsRoutes } from "./logs/routes.js";
+import { MetricsRegistry } from "./metrics/registry.js";
+import { metricsRoutes } from "./metrics/routes.js";
 import { resolveDenoPath } from "./runtime/deno-binary.js";
+import { MAX_LINE_CHARS } from "./runtime/deno-instance.js";
 import { writeImportMap } from "./runtime/import-map.js";
 import { RuntimeManager } from "./runtime/manager.js";
 import type { AppRecord, FunctionRecord, Store } from "./store/index.js";
 import { openSqliteStore } from "./store/index.js";
+import { openSqliteLogStore } from "./store/sqlite/log-store.js";
 
 /** A running fnbase server. */
 export interface FnbaseServer extends AsyncDisposable {
@@ -47,6 +62,11 @@ export interface FnbaseServer extends AsyncDisposable {
   removeFunction(appId: string, name: string): Promise<boolean>;
   /** Names of an app's deployed functions. */
   functionNames(appId: string): string[];
+  /**
+   * Makes an app's secrets exactly `values` (what `fnbase dev` does with `.env`): sets new and
+   * changed ones, deletes the rest; false when nothing changed (running instances are kept).
+   */
+  replaceSecrets(appId: string, values: Record<string, string>): Promise<boolean>;
   /** Subscribes to every line instances write; returns the unsubscribe function. */
   onOutput(cb: (line: FunctionOutputLine) => void): () => void;
   /** Subscribes to finished invocations. */
@@ -97,10 +117,45 @@ export async function startServer(
     options.adminKey ?? readEnv("FNBASE_ADMIN_KEY"),
   );
   const tokens = new TokenService((id) => store.getSigningKey(id));
+  const master = await loadMasterKey(
+    store,
+    options.dataDir,
+    options.masterKey ?? readEnv("FNBASE_MASTER_KEY"),
+  ).catch(async (err: unknown) => {
+    if (!deps.store) await store.close();
+    throw err;
+  });
+  const users = new UserService(store.identity, tokens);
+  const apiKeys = new ApiKeyService(store.identity);
+  // A secret change replaces running instances (the next request sees the new value) and is
+  // written on each function's log, by name only.
+  const secrets = new SecretService(store.identity, master.key, (appId, change) => {
+    runtime.retire(appId);
+    events.secretsChanged(appId, change);
+  });
   const importMap = await writeImportMap(join(options.dataDir, "runtime"));
   const output = hub<FunctionOutputLine>();
   const invocations = hub<InvocationRecord>();
   if (options.onFunctionOutput) output.on(options.onFunctionOutput);
+  const metrics = new MetricsRegistry();
+  invocations.on((r) => metrics.invocation(r));
+  // Logs live in their own SQLite file; see store/sqlite/log-store.ts for why.
+  const logStore = openSqliteLogStore(join(options.dataDir, "logs.db"));
+  const logs = createLogPipeline({
+    store: logStore,
+    limits: {
+      linesPerSecond: options.logLinesPerSecond,
+      burstLines: options.logBurstLines,
+      maxLineChars: MAX_LINE_CHARS,
+    },
+    retentionMs: options.logRetentionMs,
+    maxBytesPerApp: options.logMaxBytesPerApp,
+    pruneIntervalMs: options.logPruneIntervalMs,
+    metrics,
+    log,
+    emit: (line) => output.emit(line),
+  });
+  output.on((line) => logs.keep(line));
 
   const runtime = new RuntimeManager({
     denoPath: resolveDenoPath(options.denoPath),
@@ -112,19 +167,16 @@ export async function startServer(
     idleTimeoutMs: options.idleTimeoutMs,
     allowAll: options.allowAll,
     log,
-    onOutput: (line) => output.emit(line),
+    onOutput: (line) => logs.accept(line),
+    onColdStart: (appId, fn, ms) => metrics.coldStart(appId, fn, ms),
   });
-  const platformEvent = (appId: string, fn: string, deploymentId: string, message: string) =>
-    output.emit({
-      time: new Date().toISOString(),
-      level: "info",
-      message,
-      app_id: appId,
-      function: fn,
-      deployment_id: deploymentId,
-      instance_id: "",
-      source: "platform",
-    });
+  const events = platformEvents({
+    catalog,
+    requestTimeoutMs: options.requestTimeoutMs,
+    emit: (line) => output.emit(line),
+  });
+  // A request that ran out of time (the gateway's 504) becomes an error line with its id.
+  invocations.on((r) => events.invocation(r));
   const deployer = new Deployer(
     catalog,
     runtime,
@@ -134,9 +186,9 @@ export async function startServer(
       keepDeployments: options.keepDeployments,
       log,
     },
-    platformEvent,
+    events.event,
   );
-  const isApiKey = async (key: string) => admin.matches(key);
+  const isApiKey = async (key: string) => admin.matches(key) || (await apiKeys.matches(key));
 
   let apiUrl = "";
   const prepare = async (app: AppRecord, fn: FunctionRecord) => {
@@ -150,7 +202,7 @@ export async function startServer(
       deploymentId: dep.id,
       entry: entryPath(options.dataDir, dep),
       root,
-      env: {},
+      env: await secrets.env(app.id),
     };
   };
   const gateway = new Gateway({
@@ -164,16 +216,58 @@ export async function startServer(
     isApiKey,
     onInvocation: (r) => invocations.emit(r),
   });
-  const api = createApi({
-    catalog,
-    deployer,
-    runtime,
-    tokens,
-    log,
-    isApiKey,
-    maxUploadBytes: options.maxUploadBytes,
-    keepDeployments: options.keepDeployments,
-  });
+  const api = createApi(
+    {
+      catalog,
+      deployer,
+      runtime,
+      tokens,
+      log,
+      isApiKey,
+      maxUploadBytes: options.maxUploadBytes,
+      keepDeployments: options.keepDeployments,
+    },
+    (app) => {
+      const auth = requireApiKey(isApiKey);
+      const hasApp = (id: string) => catalog.app(id) !== undefined;
+      app.route(
+        "/",
+        logsRoutes({
+          store: logStore,
+          flush: () => logs.writer.flush(),
+          hasApp,
+          subscribe: (cb) => output.on(cb),
+          auth,
+        }),
+      );
+      app.route(
+        "/",
+        metricsRoutes({
+          metrics,
+          hasApp,
+          auth,
+          running: () => {
+            const n = new Map<string, number>();
+            for (const i of runtime.instances()) {
+              const k = `${i.spec.appId}\0${i.spec.functionName}`;
+              n.set(k, (n.get(k) ?? 0) + 1);
+            }
+            return n;
+          },
+        }),
+      );
+      mountIdentity(app, {
+        catalog,
+        tokens,
+        users,
+        secrets,
+        apiKeys,
+        isApiKey,
+        isAdminKey: (key) => admin.matches(key),
+        log,
+      });
+    },
+  );
 
   const http: Server = createServer(
     { keepAliveTimeout: 65_000, requestTimeout: 0 },
@@ -188,7 +282,8 @@ export async function startServer(
     options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
   const url = `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
   apiUrl = url;
-  log.info({ url, dataDir: options.dataDir }, "fnbase server listening");
+  // Debug: the CLI prints its own banner; FNBASE_LOG_LEVEL=debug shows this line.
+  log.debug({ url, dataDir: options.dataDir }, "fnbase server listening");
 
   let closed: Promise<void> | undefined;
   const close = () => {
@@ -198,6 +293,8 @@ export async function startServer(
         http.close(() => resolve());
         http.closeAllConnections();
       });
+      await logs.close();
+      await logStore.close();
       await store.close();
     })();
     return closed;
@@ -221,6 +318,15 @@ export async function startServer(
     deploy: (appId, name, body) => deployer.deploy(appId, name, body),
     removeFunction: (appId, name) => deployer.remove(appId, name),
     functionNames: (appId) => [...catalog.functions(appId).keys()],
+    async replaceSecrets(appId, values) {
+      const current = await secrets.env(appId);
+      const gone = Object.keys(current).filter((n) => !Object.hasOwn(values, n));
+      const changed = Object.entries(values).filter(([n, v]) => current[n] !== v);
+      if (gone.length === 0 && changed.length === 0) return false;
+      for (const n of gone) await secrets.delete(appId, n);
+      if (changed.length > 0) await secrets.set(appId, Object.fromEntries(changed));
+      return true;
+    },
     onOutput: (cb) => output.on(cb),
     onInvocation: (cb) => invocations.on(cb),
     async instanceMemory() {

@@ -21,6 +21,8 @@ export const ENV_VARS = {
   FNBASE_LOG_LEVEL: "Log level of the server's own log (default: info)",
   /** Directory for CLI credentials. Default: $XDG_CONFIG_HOME/fnbase or ~/.config/fnbase. */
   FNBASE_CONFIG_DIR: "Directory holding CLI credentials",
+  /** XDG base directory for user config; the CLI keeps its files in `$XDG_CONFIG_HOME/fnbase`. */
+  XDG_CONFIG_HOME: "Base directory for user config (default: ~/.config)",
 } as const;
 
 /** A declared environment variable. */

@@ -8,6 +8,10 @@
 /** Every error code fnbase answers with, mapped to its HTTP status. */
 export const ERROR_STATUS = {
   BAD_REQUEST: 400,
+  /** CLI: wrong or conflicting command-line arguments. */
+  USAGE: 400,
+  /** CLI: the folder is not linked to an app and no `--app-id` was given. */
+  NOT_LINKED: 400,
   INVALID_JSON: 400,
   INVALID_NAME: 400,
   INVALID_PATH: 400,
@@ -17,6 +21,8 @@ export const ERROR_STATUS = {
   INVALID_QUERY: 400,
   PROJECT_INVALID: 400,
   UNAUTHORIZED: 401,
+  /** CLI: no server URL or API key configured. */
+  NOT_LOGGED_IN: 401,
   INVALID_TOKEN: 401,
   FORBIDDEN: 403,
   FUNCTIONS_DISABLED: 403,
@@ -35,6 +41,8 @@ export const ERROR_STATUS = {
   FUNCTION_CRASHED: 502,
   UPSTREAM_ERROR: 502,
   SERVICE_UNAVAILABLE: 503,
+  /** CLI: the server could not be reached at all. */
+  SERVER_UNREACHABLE: 503,
   FUNCTION_TIMEOUT: 504,
   CONFIG_INVALID: 500,
   MASTER_KEY_MISMATCH: 500,

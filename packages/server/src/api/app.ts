@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { appsRoutes } from "./apps.js";
 import { requireApiKey } from "./auth.js";
 import type { ApiDeps } from "./context.js";
+import { appCors } from "./cors.js";
 import { onApiError } from "./errors.js";
 import { functionsRoutes } from "./functions.js";
 
@@ -16,6 +17,9 @@ export type { ApiDeps } from "./context.js";
 export function createApi(d: ApiDeps, extend: (api: Hono) => void = () => {}): Hono {
   const api = new Hono();
   api.get("/health", (c) => c.json({ ok: true }));
+  // Browser frontends on the app's origins call these (the SDK's auth module).
+  api.use("/api/apps/:appId/auth/*", appCors(d.catalog));
+  api.use("/api/apps/:appId/entities/*", appCors(d.catalog));
   extend(api);
   const mgmt = new Hono();
   mgmt.use("*", requireApiKey(d.isApiKey));

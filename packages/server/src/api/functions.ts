@@ -86,6 +86,12 @@ export function functionsRoutes(d: ApiDeps): Hono {
     return c.json({ status: "rolled_back", name, deployment_id: f.deployment_id });
   });
 
+  // `PUT backend-functions/` names no function: a 400 like any other bad name, not a 404.
+  r.put("/:appId/backend-functions/", (c) => {
+    mustApp(d, c.req.param("appId"));
+    throw new FnbaseError("INVALID_NAME", 'Invalid function name "": name is empty');
+  });
+
   r.put("/:appId/backend-functions/:name{.+}", limit, async (c) => {
     const app = mustApp(d, c.req.param("appId"));
     const result = await d.deployer.deploy(

@@ -4,6 +4,7 @@ import { isFnbaseError } from "@fnbase/shared";
 import { watch } from "chokidar";
 import type { FunctionOutputLine } from "../config.js";
 import { type FnbaseServer, startServer } from "../server.js";
+import { DEV_ENV_FILES, syncDevSecrets } from "./dev-env.js";
 
 /** Options of {@link startDevServer}. */
 export interface DevServerOptions {
@@ -45,7 +46,8 @@ const deployBody = (f: LocalFunction) => ({
 /**
  * `fnbase dev`: the same server as `fnbase server`, for one local project. Deploys every
  * function at start, then redeploys what changed on each (debounced) file change; discovery
- * problems are reported and never stop the server.
+ * problems are reported and never stop the server. The project's `.env` and `.env.local` are
+ * the app's secrets, reloaded when either changes.
  *
  * @example
  * await using dev = await startDevServer({ dir: "examples/quickstart", port: 0 });
@@ -105,32 +107,60 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
       }
     }
   };
+  // The project's .env and .env.local are the local app's secrets.
+  const syncEnv = (initial: boolean) => syncDevSecrets(server, appId, project.root, print, initial);
+  await syncEnv(true);
   await sync(true);
 
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let waiters: (() => void)[] = [];
-  const watcher = watch(project.base44Dir, {
-    ignoreInitial: true,
-    ignored: (path) => /(^|[\\/])(node_modules|\.fnbase|\.types|\.git)([\\/]|$)/.test(path),
-  });
-  watcher.on("all", () => {
+  let codeChanged = false;
+  let envChanged = false;
+  const schedule = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       running = running
-        .then(() => sync(false))
+        .then(async () => {
+          const [code, env] = [codeChanged, envChanged];
+          codeChanged = envChanged = false;
+          if (env) await syncEnv(false);
+          if (code) await sync(false);
+        })
         .finally(() => {
           const w = waiters;
           waiters = [];
           for (const r of w) r();
         });
     }, o.debounceMs ?? 100);
+  };
+  const watcher = watch(project.base44Dir, {
+    ignoreInitial: true,
+    ignored: (path) => /(^|[\\/])(node_modules|\.fnbase|\.types|\.git)([\\/]|$)/.test(path),
   });
-  await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+  watcher.on("all", () => {
+    codeChanged = true;
+    schedule();
+  });
+  // The root itself, to see the env files appear, change and go (editors often replace them).
+  const envFiles = new Set(DEV_ENV_FILES.map((f) => join(project.root, f)));
+  const envWatcher = watch(project.root, {
+    ignoreInitial: true,
+    depth: 0,
+    ignored: (path) => path !== project.root && !envFiles.has(path),
+  });
+  envWatcher.on("all", () => {
+    envChanged = true;
+    schedule();
+  });
+  await Promise.all(
+    [watcher, envWatcher].map((w) => new Promise<void>((resolve) => w.once("ready", resolve))),
+  );
 
   const close = async () => {
     clearTimeout(timer);
     await watcher.close();
+    await envWatcher.close();
     await running;
     await server.close();
   };

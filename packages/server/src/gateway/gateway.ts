@@ -5,7 +5,7 @@ import { FnbaseError, type Logger, toErrorResponse } from "@fnbase/shared";
 import { parseBearer, TokenService } from "../auth/tokens.js";
 import type { Catalog } from "../catalog.js";
 import type { ResolvedOptions } from "../config.js";
-import type { InstanceSpec } from "../runtime/instance.js";
+import type { Instance, InstanceSpec } from "../runtime/instance.js";
 import type { RuntimeManager } from "../runtime/manager.js";
 import type { AppRecord, FunctionRecord } from "../store/index.js";
 import { corsHeaders, isPreflight, originAllowed, preflightHeaders } from "./cors.js";
@@ -61,6 +61,18 @@ function sendError(
     "content-length": Buffer.byteLength(text),
   });
   res.end(text);
+}
+
+/** Resolves once the instance's process has exited, or after `ms`. */
+function untilExited(instance: Instance, ms: number): Promise<void> {
+  if (!instance.alive) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    instance.onExit(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 async function* limited(
@@ -245,6 +257,9 @@ export class Gateway {
         }
         if (reason instanceof BodyTooLarge || err instanceof BodyTooLarge) throw new BodyTooLarge();
         if (!instance.alive || (err as { code?: string }).code === "UND_ERR_SOCKET") {
+          // The socket closes before the process's exit is seen: wait for the exit (briefly),
+          // so the caller's next request starts a new instance instead of hitting this one.
+          await untilExited(instance, 1_000);
           throw new FnbaseError(
             "FUNCTION_CRASHED",
             `Function "${fnName}" stopped while handling the request`,

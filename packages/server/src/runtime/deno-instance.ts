@@ -11,7 +11,41 @@ import { LineSplitter } from "./line-splitter.js";
 
 /** Longest output line kept; the rest of a longer line is dropped (and counted). */
 export const MAX_LINE_CHARS = 16 * 1024;
+/**
+ * Longest record line ("\x1e" + JSON) read whole. A message is cut at 16 KiB before encoding,
+ * and JSON escaping can make it up to 6 times longer (`\u0001`); the runtime's `send` keeps
+ * every record under this (packages/runtime/src/_records.ts holds the same number).
+ */
+const MAX_RECORD_CHARS = 128 * 1024;
 const RS = "\x1e";
+const lineCap = (start: string) => (start.startsWith(RS) ? MAX_RECORD_CHARS : MAX_LINE_CHARS);
+
+/**
+ * Standard network settings an instance inherits from the server's environment, so `npm:` and
+ * `https:` imports download behind a proxy or a TLS-inspecting gateway. They are the machine's
+ * settings, not fnbase configuration (see `ENV_VARS`), passed on as a shell would.
+ */
+const NETWORK_ENV = [
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+  "NPM_CONFIG_REGISTRY",
+];
+
+/** The network settings of {@link NETWORK_ENV} that are set; Deno trusts the OS's CAs too. */
+function networkEnv(): Record<string, string> {
+  const env: Record<string, string> = { DENO_TLS_CA_STORE: "mozilla,system" };
+  for (const name of NETWORK_ENV) {
+    const value = process.env[name];
+    if (value) env[name] = value;
+  }
+  return env;
+}
 
 /** Host-wide settings every Deno instance shares. */
 export interface DenoHostSettings {
@@ -77,7 +111,10 @@ export class DenoInstance implements Instance {
           "--allow-net",
           `--allow-read=${[this.spec.root, runtimeSrcDir, h.denoDir, this.#dir, ...h.readableDirs].join(",")}`,
           `--allow-write=${this.#dir}`,
-          `--allow-env=${["TMPDIR", "NO_COLOR", ...Object.keys(this.spec.env)].join(",")}`,
+          // All of the env: the child's env is built below from the function's secrets and a few
+          // settings, never the server's. npm packages list it (npm:@base44/sdk pulls in
+          // `debug`, which runs Object.keys(process.env) at import and fails under a name list).
+          "--allow-env",
         ];
     return [
       "run",
@@ -123,6 +160,7 @@ export class DenoInstance implements Instance {
           const child = spawn(this.#host.denoPath, this.#args(socket), {
             cwd: this.spec.root,
             env: {
+              ...networkEnv(),
               ...this.spec.env,
               DENO_DIR: this.#host.denoDir,
               TMPDIR: this.#dir,
@@ -157,7 +195,7 @@ export class DenoInstance implements Instance {
             };
             this.#host.onOutput(requestId ? { ...line, request_id: requestId } : line, this);
           };
-          const out = new LineSplitter(MAX_LINE_CHARS, (line, truncated) => {
+          const out = new LineSplitter(lineCap, (line, truncated) => {
             if (truncated) this.droppedChars++;
             if (!line.startsWith(RS)) return emit("info", line);
             let rec: Record_;

@@ -17,12 +17,13 @@ export async function writeImportMap(dir: string): Promise<{ path: string; reada
   const readable: string[] = [];
   try {
     const require = createRequire(import.meta.url);
-    const sdkDir = dirname(require.resolve("@fnbase/sdk/package.json"));
-    const entry = join(sdkDir, "dist", "index.js");
+    // Deno runs the built SDK, dist/index.js, whatever export condition resolved the package
+    // here (tests resolve workspace packages to their TypeScript source).
+    const entry = join(dirname(require.resolve("@fnbase/sdk")), "..", "dist", "index.js");
     if (existsSync(entry)) {
       imports["@fnbase/sdk"] = pathToFileURL(entry).href;
       imports.axios = "npm:axios@^1.12.0";
-      readable.push(join(sdkDir, "dist"));
+      readable.push(dirname(entry));
     }
   } catch {
     // The SDK is optional for the runtime: without it, functions use npm:@base44/sdk.

@@ -1,15 +1,19 @@
 /**
  * Splits a byte stream into lines without letting one endless line grow memory: a line longer
  * than `maxLine` is cut there (the rest up to the next newline is dropped and counted).
+ * `maxLine` may depend on how the line starts (it is asked with the line's text so far).
  */
 export class LineSplitter {
   #pending = "";
   #dropping = false;
   #decoder = new TextDecoder();
-  readonly #maxLine: number;
+  readonly #maxLine: number | ((start: string) => number);
   readonly #onLine: (line: string, truncated: boolean) => void;
 
-  constructor(maxLine: number, onLine: (line: string, truncated: boolean) => void) {
+  constructor(
+    maxLine: number | ((start: string) => number),
+    onLine: (line: string, truncated: boolean) => void,
+  ) {
     this.#maxLine = maxLine;
     this.#onLine = onLine;
   }
@@ -22,8 +26,10 @@ export class LineSplitter {
       text = nl === -1 ? "" : text.slice(nl + 1);
       if (!this.#dropping) {
         this.#pending += part;
-        if (this.#pending.length > this.#maxLine) {
-          this.#onLine(this.#pending.slice(0, this.#maxLine), true);
+        const max =
+          typeof this.#maxLine === "number" ? this.#maxLine : this.#maxLine(this.#pending);
+        if (this.#pending.length > max) {
+          this.#onLine(this.#pending.slice(0, max), true);
           this.#pending = "";
           this.#dropping = true;
         }

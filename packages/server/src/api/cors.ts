@@ -1,0 +1,20 @@
+import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import type { Catalog } from "../catalog.js";
+import { originAllowed } from "../gateway/cors.js";
+
+/**
+ * CORS for the app-scoped routes a browser frontend calls (`auth/*`, `entities/*`): an origin
+ * the app allows (its `cors_origins`, the same rule as for invocations) gets the CORS headers
+ * and its preflights answered; any other origin gets none.
+ *
+ * @example
+ * api.use("/api/apps/:appId/auth/*", appCors(catalog));
+ */
+export function appCors(catalog: Catalog): MiddlewareHandler {
+  return cors({
+    origin: (origin, c) =>
+      originAllowed(catalog.app(c.req.param("appId") ?? ""), origin, false) ? origin : null,
+    maxAge: 86400,
+  });
+}

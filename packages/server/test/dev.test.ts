@@ -1,0 +1,151 @@
+import { createHash, randomBytes } from "node:crypto";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevServer, startDevServer } from "../src/dev/dev-server.js";
+
+const QUICKSTART = resolve(dirname(fileURLToPath(import.meta.url)), "../../../examples/quickstart");
+
+let dir: string;
+let dev: DevServer;
+const printed: { kind: string; message: string }[] = [];
+const fn = (path: string, init?: RequestInit) => fetch(`${dev.server.url}/functions/${path}`, init);
+const json = (body: unknown): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "fnbase-dev-"));
+  await cp(QUICKSTART, dir, {
+    recursive: true,
+    filter: (src) => !/[\\/](\.fnbase|\.types|\.app\.jsonc)$/.test(src),
+  });
+  dev = await startDevServer({
+    dir,
+    port: 0,
+    dataDir: join(dir, ".fnbase"),
+    debounceMs: 50,
+    idleTimeoutMs: 5_000,
+    print: (kind, message) => printed.push({ kind, message }),
+  });
+}, 120_000);
+afterAll(async () => {
+  await dev?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("fnbase dev on examples/quickstart", () => {
+  it("deploys every example function at start", () => {
+    expect(dev.server.functionNames(dev.appId).sort()).toEqual([
+      "default-export",
+      "hello",
+      "orders/process",
+      "stream",
+      "upload",
+      "validate",
+    ]);
+    expect(printed.filter((p) => p.kind === "problem")).toEqual([]);
+  });
+
+  it("serves the JSON function from a body and from the query", async () => {
+    expect(await (await fn("hello", json({ name: "Ada" }))).json()).toEqual({
+      message: "Hello, Ada",
+    });
+    expect(await (await fn("hello?name=Grace")).json()).toEqual({ message: "Hello, Grace" });
+  }, 60_000);
+
+  it("serves the nested function with its shared helper", async () => {
+    const res = await fn(
+      "orders/process",
+      json({
+        items: [
+          { price_cents: 250, quantity: 2 },
+          { price_cents: 100, quantity: 1 },
+        ],
+      }),
+    );
+    expect(await res.json()).toEqual({ status: "processed", total_cents: 600 });
+  }, 60_000);
+
+  it("passes the validate function's 422 through and serves the default export", async () => {
+    const bad = await fn("validate", json({ email: "nope" }));
+    expect(bad.status).toBe(422);
+    expect(await bad.json()).toMatchObject({ error: "Invalid email", field: "email" });
+    const good = await fn("validate", json({ email: "a@b.c" }));
+    expect(await good.json()).toEqual({ ok: true, email: "a@b.c" });
+    const def = await fn("default-export", { method: "PATCH" });
+    expect(await def.json()).toMatchObject({ method: "PATCH" });
+  }, 60_000);
+
+  it("streams the SSE function's events", async () => {
+    const res = await fn("stream");
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const text = await res.text();
+    expect(text.match(/^data: /gm)).toHaveLength(5);
+  }, 60_000);
+
+  it("answers the upload's name, size and sha256", async () => {
+    const bytes = randomBytes(100_000);
+    const form = new FormData();
+    form.append("file", new Blob([bytes]), "photo.jpg");
+    const res = await fn("upload", { method: "POST", body: form });
+    expect(await res.json()).toEqual({
+      name: "photo.jpg",
+      size: bytes.length,
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+    });
+  }, 60_000);
+
+  it("redeploys an edited function so the next request runs the new code", async () => {
+    await (await fn("hello")).text();
+    const reloaded = dev.reloaded();
+    await writeFile(
+      join(dir, "base44/functions/hello/entry.ts"),
+      'Deno.serve(() => Response.json({ message: "Edited" }));\n',
+    );
+    await reloaded;
+    expect(await (await fn("hello")).json()).toEqual({ message: "Edited" });
+    expect(printed).toContainEqual({
+      kind: "reload",
+      message: "Reloaded hello: the next request runs the new code",
+    });
+  }, 60_000);
+
+  it("reports an entry file in the functions root without stopping", async () => {
+    const reloaded = dev.reloaded();
+    await writeFile(join(dir, "base44/functions/entry.ts"), "Deno.serve(() => new Response());\n");
+    await reloaded;
+    const problems = printed.filter((p) => p.kind === "problem").map((p) => p.message);
+    expect(problems.join("\n")).toMatch(/named subfolder/);
+    expect((await fn("hello")).status).toBe(200);
+    const removed = dev.reloaded();
+    await rm(join(dir, "base44/functions/entry.ts"));
+    await removed;
+  }, 60_000);
+
+  it("reports two functions with one name without stopping", async () => {
+    const before = printed.length;
+    const reloaded = dev.reloaded();
+    await mkdir(join(dir, "base44/functions/hello-again"));
+    await writeFile(
+      join(dir, "base44/functions/hello-again/entry.ts"),
+      "Deno.serve(() => new Response('x'));\n",
+    );
+    await writeFile(
+      join(dir, "base44/functions/hello-again/function.jsonc"),
+      '{ "name": "hello", "entry": "entry.ts" }\n',
+    );
+    await reloaded;
+    // Writing two files can take two debounced reloads; wait for the problem to show.
+    for (let i = 0; i < 20 && !printed.slice(before).some((p) => p.kind === "problem"); i++) {
+      await dev.reloaded();
+    }
+    const problems = printed.slice(before).filter((p) => p.kind === "problem");
+    expect(problems.map((p) => p.message).join("\n")).toMatch(/Duplicate function name "hello"/);
+    expect(await (await fn("hello")).json()).toEqual({ message: "Edited" });
+  }, 60_000);
+});

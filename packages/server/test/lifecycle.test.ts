@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { InvocationRecord } from "../src/gateway/gateway.js";
+import { sleep, startTestServer, type TestServer } from "./helpers.js";
+
+const IDLE_MS = 300;
+const COUNTER = `
+const instance = crypto.randomUUID();
+let count = 0;
+Deno.serve((req) => {
+  if (new URL(req.url).pathname.endsWith("/die")) setTimeout(() => Deno.exit(1), 10);
+  return Response.json({ instance, count: ++count, pid: Deno.pid });
+});`;
+const versioned = (v: number) => `Deno.serve(() => Response.json({ version: ${v} }));`;
+
+interface Counted {
+  instance: string;
+  count: number;
+  pid: number;
+}
+
+let t: TestServer;
+let appId: string;
+const invocations: InvocationRecord[] = [];
+
+beforeAll(async () => {
+  t = await startTestServer({ idleTimeoutMs: IDLE_MS });
+  t.server.onInvocation((r) => invocations.push(r));
+  appId = await t.createApp("lifecycle");
+  await t.deploy(appId, "counter", COUNTER);
+}, 120_000);
+afterAll(() => t?.close());
+
+const call = async (path: string, app = appId): Promise<Counted> => {
+  const res = await t.invoke(app, path);
+  if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as Counted;
+};
+
+describe("instance lifecycle", () => {
+  it("a warm instance serves the next request", async () => {
+    const a = await call("counter");
+    const b = await call("counter");
+    expect(b.instance).toBe(a.instance);
+    expect(b.count).toBe(a.count + 1);
+  }, 60_000);
+
+  it("an idle instance stops, and the next request starts a fresh one", async () => {
+    const a = await call("counter");
+    await sleep(IDLE_MS * 2 + 200);
+    expect((await t.server.instanceMemory()).filter((i) => i.function === "counter")).toEqual([]);
+    const b = await call("counter");
+    expect(b.instance).not.toBe(a.instance);
+    expect(b.count).toBe(1);
+  }, 60_000);
+
+  it("100 concurrent requests to a cold function start exactly one instance", async () => {
+    await t.deploy(appId, "burst", COUNTER.replace("count: ++count", "count: ++count, burst: 1"));
+    const before = invocations.length;
+    const answers = await Promise.all(Array.from({ length: 100 }, () => call("burst")));
+    expect(new Set(answers.map((a) => a.instance)).size).toBe(1);
+    expect(answers.map((a) => a.count).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
+    const records = invocations.slice(before).filter((r) => r.functionName === "burst");
+    expect(records).toHaveLength(100);
+    expect(records.filter((r) => r.cold)).toHaveLength(1);
+  }, 60_000);
+
+  it("a redeploy under load fails no request and switches answers to the new version", async () => {
+    await t.deploy(appId, "versioned", versioned(1));
+    let stop = false;
+    const failures: string[] = [];
+    const seen: number[][] = [];
+    const worker = async (w: number) => {
+      seen[w] = [];
+      while (!stop) {
+        try {
+          const res = await t.invoke(appId, "versioned");
+          const text = await res.text();
+          if (res.status !== 200) failures.push(`${res.status} ${text}`);
+          else seen[w]!.push((JSON.parse(text) as { version: number }).version);
+        } catch (err) {
+          failures.push(String(err));
+        }
+      }
+    };
+    const workers = Array.from({ length: 8 }, (_, w) => worker(w));
+    await sleep(200);
+    for (let v = 2; v <= 4; v++) {
+      expect((await t.deploy(appId, "versioned", versioned(v))).status).toBe("deployed");
+      // Keep the load on until the new version answers, then a little longer.
+      for (let i = 0; i < 100 && !seen.some((s) => s.includes(v)); i++) await sleep(50);
+      await sleep(100);
+    }
+    stop = true;
+    await Promise.all(workers);
+    expect(failures).toEqual([]);
+    const all = seen.flat();
+    expect(all.length).toBeGreaterThan(20);
+    for (const v of [1, 2, 3, 4]) expect(all).toContain(v);
+    // Once a worker saw a version, it never goes back to an older one.
+    for (const s of seen) expect(s).toEqual([...s].sort((a, b) => a - b));
+    expect((await (await t.invoke(appId, "versioned")).json()) as unknown).toEqual({
+      version: 4,
+    });
+  }, 60_000);
+
+  it("an instance that crashed between requests is replaced on the next request", async () => {
+    const a = await call("counter/die");
+    await sleep(300);
+    const b = await call("counter");
+    expect(b.instance).not.toBe(a.instance);
+    expect(b.count).toBe(1);
+  }, 60_000);
+
+  it("instances of different apps never share a process", async () => {
+    const other = await t.createApp("lifecycle-2");
+    await t.deploy(other, "counter", COUNTER);
+    const [a, b] = await Promise.all([call("counter"), call("counter", other)]);
+    expect(a.pid).not.toBe(b.pid);
+  }, 60_000);
+});

@@ -1,0 +1,68 @@
+import type { FunctionOutputLine } from "@fnbase/server";
+import type { Command } from "commander";
+import { run, withJson } from "../core/command.js";
+import { portOption, untilSignal } from "../core/numbers.js";
+import type { Colors } from "../core/output.js";
+import { devBanner } from "../lib/dev-banner.js";
+
+interface Options {
+  port: number;
+  allowAll?: boolean;
+}
+
+/** Formats one line of function output: `[name] message`, coloured by level. */
+export function formatOutputLine(c: Colors, line: FunctionOutputLine): string {
+  const colour =
+    line.level === "error"
+      ? c.red
+      : line.level === "warning"
+        ? c.yellow
+        : line.level === "debug"
+          ? c.dim
+          : (s: string) => s;
+  const tag =
+    line.source === "platform" ? c.dim(`[${line.function}]`) : c.magenta(`[${line.function}]`);
+  return `${tag} ${colour(line.message)}`;
+}
+
+/** `fnbase dev [dir]`: serves a local project and reloads it on every change. */
+export function register(parent: Command): void {
+  withJson(parent.command("dev"))
+    .argument("[dir]", "the project folder", ".")
+    .description("Serve a local project with live reload")
+    .option("-p, --port <port>", "port to listen on; 0 picks a free one", portOption, 4400)
+    .option("--allow-all", "give functions every Deno permission (default: sandboxed)")
+    .action(
+      run<Options, [string]>(async ({ out, opts }, dir) => {
+        const { c } = out;
+        const { startDevServer } = await import("@fnbase/server");
+        const dev = await startDevServer({
+          dir,
+          port: opts.port,
+          allowAll: Boolean(opts.allowAll),
+          print: (kind, message) => {
+            if (kind === "problem") out.line(`${c.red("problem")} ${message}`);
+            else if (kind === "reload") out.line(`${c.green("reload")} ${message}`);
+            // "info" repeats the platform's own "Deployed <name>" line; skip it.
+          },
+          onFunctionOutput: (line) => out.line(formatOutputLine(c, line)),
+        });
+        const names = dev.server.functionNames(dev.appId).sort();
+        out.result({
+          url: dev.server.url,
+          app_id: dev.appId,
+          functions: names.map((name) => ({ name, url: `${dev.server.url}/functions/${name}` })),
+        });
+        for (const l of devBanner(
+          c,
+          dev.server.url,
+          dev.appId,
+          names,
+          dev.server.adminKeyGenerated ? dev.server.adminKey : undefined,
+        ))
+          out.line(l);
+        await untilSignal(() => dev.close());
+        return 0;
+      }),
+    );
+}

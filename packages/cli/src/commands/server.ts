@@ -1,0 +1,72 @@
+import type { Command } from "commander";
+import { run, withJson } from "../core/command.js";
+import { intOption, portOption, untilSignal } from "../core/numbers.js";
+
+interface Options {
+  port: number;
+  host: string;
+  data: string;
+  defaultApp?: string;
+  idleTimeout?: number;
+  requestTimeout?: number;
+  maxBodySize?: number;
+}
+
+/** `fnbase server`: runs the fnbase server in the foreground until Ctrl-C. */
+export function register(parent: Command): void {
+  withJson(parent.command("server"))
+    .description("Run the fnbase server (management API, gateway and runtime on one port)")
+    .option("-p, --port <port>", "port to listen on; 0 picks a free one", portOption, 4400)
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("--data <dir>", "data directory (store, deployments, keys)", "./.fnbase")
+    .option("--default-app <id>", "app served by /functions/* when no app id or domain picks one")
+    .option(
+      "--idle-timeout <seconds>",
+      "stop an instance after this long idle (default: 300)",
+      intOption("--idle-timeout"),
+    )
+    .option(
+      "--request-timeout <seconds>",
+      "time limit per request (default: 300)",
+      intOption("--request-timeout"),
+    )
+    .option(
+      "--max-body-size <bytes>",
+      "largest request body passed to a function (default: 2 GiB)",
+      intOption("--max-body-size"),
+    )
+    .action(
+      run<Options>(async ({ out, opts }) => {
+        // Loaded on demand: the server (SQLite, runtime) is heavy for every other command.
+        const { startServer } = await import("@fnbase/server");
+        const server = await startServer({
+          port: opts.port,
+          host: opts.host,
+          dataDir: opts.data,
+          ...(opts.defaultApp ? { defaultApp: opts.defaultApp } : {}),
+          ...(opts.idleTimeout !== undefined ? { idleTimeoutMs: opts.idleTimeout * 1000 } : {}),
+          ...(opts.requestTimeout !== undefined
+            ? { requestTimeoutMs: opts.requestTimeout * 1000 }
+            : {}),
+          ...(opts.maxBodySize !== undefined ? { maxBodyBytes: opts.maxBodySize } : {}),
+        });
+        const { c } = out;
+        out.result({
+          url: server.url,
+          data_dir: server.options.dataDir,
+          ...(server.adminKeyGenerated ? { admin_key: server.adminKey } : {}),
+        });
+        out.line(`${c.bold("fnbase server")} listening on ${c.cyan(server.url)}`);
+        out.line(`Data: ${server.options.dataDir}`);
+        if (server.adminKeyGenerated) {
+          out.line();
+          out.line(`Admin API key: ${c.yellow(server.adminKey ?? "")}`);
+          out.line(c.dim("It is shown only this once: store it now (only its hash is kept)."));
+          out.line(c.dim(`Log in with: fnbase login --server ${server.url} --key <key>`));
+        }
+        out.line(c.dim("Press Ctrl-C to stop."));
+        await untilSignal(() => server.close());
+        return 0;
+      }),
+    );
+}

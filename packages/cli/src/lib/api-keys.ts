@@ -1,0 +1,18 @@
+/** Where the server manages workspace API keys. */
+export const API_KEYS_PATH = "/api/workspace/api-keys";
+
+/** A workspace API key as the server lists it: never the key itself. */
+export interface RemoteApiKey {
+  id: string;
+  name: string;
+  /** The first characters of the key, enough to recognise it. */
+  prefix: string;
+  created_date: string;
+  last_used_date: string | null;
+  revoked_date: string | null;
+}
+
+/** What creating a key answers: the only time the key is seen in clear. */
+export interface CreatedApiKey extends RemoteApiKey {
+  key: string;
+}

@@ -1,0 +1,32 @@
+import type { Colors } from "../core/output.js";
+
+/**
+ * The lines `fnbase dev` prints once it is up: URL, app id, each function's URL and a `curl`
+ * that works for the first function.
+ *
+ * @example
+ * devBanner(c, "http://127.0.0.1:4400", "local", ["hello"]).forEach((l) => console.log(l));
+ */
+export function devBanner(
+  c: Colors,
+  url: string,
+  appId: string,
+  names: string[],
+  adminKey?: string,
+): string[] {
+  const lines = ["", `${c.bold("fnbase dev")} ready at ${c.cyan(url)}`, `App: ${appId}`];
+  if (adminKey) lines.push(`Admin API key (shown once): ${c.yellow(adminKey)}`);
+  if (names.length === 0) {
+    lines.push(c.yellow("No functions yet: add base44/functions/<name>/entry.ts"));
+  } else {
+    lines.push("Functions:");
+    for (const n of names) lines.push(`  ${n.padEnd(24)} ${c.cyan(`${url}/functions/${n}`)}`);
+    lines.push(
+      "",
+      "Try:",
+      `  curl -X POST ${url}/functions/${names[0]} -H 'Content-Type: application/json' -d '{}'`,
+    );
+  }
+  lines.push("", c.dim("Watching base44/ for changes. Press Ctrl-C to stop."), "");
+  return lines;
+}

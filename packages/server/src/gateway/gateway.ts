@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { FnbaseError, type Logger, toErrorResponse } from "@fnbase/shared";
+import type { Dispatcher } from "undici";
 import { parseBearer, TokenService } from "../auth/tokens.js";
 import type { Catalog } from "../catalog.js";
 import type { ResolvedOptions } from "../config.js";
@@ -217,38 +218,65 @@ export class Gateway {
       const { instance } = lease;
       headers[instance.authHeader[0]] = instance.authHeader[1];
 
-      const ac = new AbortController();
+      // undici's dispatch API: the response goes straight to `res`, with no intermediate
+      // stream or AbortSignal per request (measured: about a third of the gateway's CPU).
+      let ctl: { abort(reason: Error): void } | undefined;
+      let abortReason: Error | undefined;
+      const abort = (why: Error) => {
+        abortReason ??= why;
+        ctl?.abort(why);
+      };
       const timeoutMs = fn.timeout_ms ?? options.requestTimeoutMs;
-      const timer = setTimeout(() => ac.abort(new TimedOut()), timeoutMs);
+      const timer = setTimeout(() => abort(new TimedOut()), timeoutMs);
       const onClose = () => {
-        if (!res.writableFinished) ac.abort(new Error("client went away"));
+        if (!res.writableFinished) abort(new Error("client went away"));
       };
       res.on("close", onClose);
       try {
-        const up = await instance.dispatcher.request({
-          path: url,
-          method: req.method ?? "GET",
-          headers,
-          body: hasBody
-            ? declared !== undefined
-              ? req
-              : Readable.from(limited(req, options.maxBodyBytes, bytesIn))
-            : null,
-          signal: ac.signal,
+        await new Promise<void>((resolve, reject) => {
+          instance.dispatcher.dispatch(
+            {
+              path: url,
+              method: (req.method ?? "GET") as Dispatcher.HttpMethod,
+              headers,
+              body: hasBody
+                ? declared !== undefined
+                  ? req
+                  : Readable.from(limited(req, options.maxBodyBytes, bytesIn))
+                : null,
+            },
+            {
+              onRequestStart(c) {
+                ctl = c;
+                if (abortReason !== undefined) c.abort(abortReason);
+              },
+              onResponseStart(_c, statusCode, upHeaders) {
+                status = statusCode;
+                const out = outboundHeaders(upHeaders);
+                if (origin && allowed && out["access-control-allow-origin"] === undefined)
+                  Object.assign(out, corsHeaders(origin, allowed));
+                out["x-request-id"] = requestId;
+                res.writeHead(statusCode, out);
+              },
+              onResponseData(c, chunk: Buffer) {
+                bytesOut += chunk.length;
+                if (!res.write(chunk)) {
+                  c.pause();
+                  res.once("drain", () => c.resume());
+                }
+              },
+              onResponseEnd() {
+                res.end();
+                resolve();
+              },
+              onResponseError(_c, err) {
+                reject(err);
+              },
+            },
+          );
         });
-        status = up.statusCode;
-        const out = outboundHeaders(up.headers);
-        if (origin && allowed && out["access-control-allow-origin"] === undefined)
-          Object.assign(out, corsHeaders(origin, allowed));
-        out["x-request-id"] = requestId;
-        res.writeHead(up.statusCode, out);
-        for await (const chunk of up.body as AsyncIterable<Buffer>) {
-          bytesOut += chunk.length;
-          if (!res.write(chunk)) await new Promise<void>((r) => res.once("drain", r));
-        }
-        res.end();
       } catch (err) {
-        const reason = ac.signal.aborted ? ac.signal.reason : err;
+        const reason = abortReason ?? err;
         if (reason instanceof TimedOut) {
           throw new FnbaseError(
             "FUNCTION_TIMEOUT",

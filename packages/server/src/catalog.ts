@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type {
   AppPatch,
   AppRecord,
@@ -65,8 +66,12 @@ export class Catalog {
     return this.#functions.get(appId)?.get(name);
   }
 
-  async createApp(app: { id: string; name: string; signing_key: string }): Promise<AppRecord> {
-    const rec = await this.#store.createApp(app);
+  /** Creates an app with a fresh token signing key. */
+  async createApp(app: { id: string; name: string }): Promise<AppRecord> {
+    const rec = await this.#store.createApp({
+      ...app,
+      signing_key: randomBytes(32).toString("hex"),
+    });
     this.#putApp(rec);
     this.#functions.set(rec.id, new Map());
     return rec;

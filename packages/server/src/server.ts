@@ -1,25 +1,19 @@
-import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createLogger, type Logger, readEnv } from "@fnbase/shared";
-import type { Hono } from "hono";
 import { createApi } from "./api/app.js";
 import { requireApiKey } from "./api/auth.js";
 import { type AdminKey, setupAdminKey } from "./auth/admin-key.js";
 import { TokenService } from "./auth/tokens.js";
 import { Catalog } from "./catalog.js";
-import {
-  type FunctionOutputLine,
-  type ResolvedOptions,
-  resolveOptions,
-  type ServerOptions,
-} from "./config.js";
-import { Deployer, type DeployResult, newId } from "./deploy/deployer.js";
+import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
+import { Deployer, newId } from "./deploy/deployer.js";
 import { entryPath, materialize } from "./deploy/materialize.js";
 import { Gateway, type InvocationRecord } from "./gateway/gateway.js";
 import { createListener } from "./http/listener.js";
+import { hub } from "./hub.js";
 import {
   ApiKeyService,
   loadMasterKey,
@@ -36,64 +30,13 @@ import { resolveDenoPath } from "./runtime/deno-binary.js";
 import { MAX_LINE_CHARS } from "./runtime/deno-instance.js";
 import { writeImportMap } from "./runtime/import-map.js";
 import { RuntimeManager } from "./runtime/manager.js";
+import type { FnbaseServer } from "./server-types.js";
+
+export type { FnbaseServer } from "./server-types.js";
+
 import type { AppRecord, FunctionRecord, Store } from "./store/index.js";
 import { openSqliteStore } from "./store/index.js";
 import { openSqliteLogStore } from "./store/sqlite/log-store.js";
-
-/** A running fnbase server. */
-export interface FnbaseServer extends AsyncDisposable {
-  /** Base URL, e.g. `http://127.0.0.1:4400`. */
-  readonly url: string;
-  readonly port: number;
-  /** The admin key in clear when it was given or generated at this start; else undefined. */
-  readonly adminKey: string | undefined;
-  /** True when the admin key was generated at this start (print it once). */
-  readonly adminKeyGenerated: boolean;
-  readonly options: ResolvedOptions;
-  /** The management API (Hono), for in-process requests. */
-  readonly api: Hono;
-  /** Creates an app (what `POST /api/apps` does). */
-  createApp(name: string, id?: string): Promise<AppRecord>;
-  /** True when the app exists. */
-  hasApp(appId: string): boolean;
-  /** Deploys a function (what `PUT backend-functions/{name}` does). */
-  deploy(appId: string, name: string, body: unknown): Promise<DeployResult>;
-  /** Removes a function. */
-  removeFunction(appId: string, name: string): Promise<boolean>;
-  /** Names of an app's deployed functions. */
-  functionNames(appId: string): string[];
-  /**
-   * Makes an app's secrets exactly `values` (what `fnbase dev` does with `.env`): sets new and
-   * changed ones, deletes the rest; false when nothing changed (running instances are kept).
-   */
-  replaceSecrets(appId: string, values: Record<string, string>): Promise<boolean>;
-  /** Subscribes to every line instances write; returns the unsubscribe function. */
-  onOutput(cb: (line: FunctionOutputLine) => void): () => void;
-  /** Subscribes to finished invocations. */
-  onInvocation(cb: (r: InvocationRecord) => void): () => void;
-  /** Resident memory of each running instance, in bytes. */
-  instanceMemory(): Promise<{ app_id: string; function: string; rss: number | undefined }[]>;
-  close(): Promise<void>;
-}
-
-/** A list of subscribers. */
-function hub<T>() {
-  const subs = new Set<(v: T) => void>();
-  return {
-    emit(v: T) {
-      for (const s of subs) s(v);
-    },
-    on(cb: (v: T) => void) {
-      subs.add(cb);
-      return () => {
-        subs.delete(cb);
-      };
-    },
-    get size() {
-      return subs.size;
-    },
-  };
-}
 
 /**
  * Starts the fnbase server: management API, invocation gateway and runtime on one port, with
@@ -307,26 +250,12 @@ export async function startServer(
     adminKeyGenerated: admin.generated !== undefined,
     options,
     api,
-    async createApp(name, id) {
-      return catalog.createApp({
-        id: id ?? newId(),
-        name,
-        signing_key: randomBytes(32).toString("hex"),
-      });
-    },
+    createApp: (name, id) => catalog.createApp({ id: id ?? newId(), name }),
     hasApp: (appId) => catalog.app(appId) !== undefined,
     deploy: (appId, name, body) => deployer.deploy(appId, name, body),
     removeFunction: (appId, name) => deployer.remove(appId, name),
     functionNames: (appId) => [...catalog.functions(appId).keys()],
-    async replaceSecrets(appId, values) {
-      const current = await secrets.env(appId);
-      const gone = Object.keys(current).filter((n) => !Object.hasOwn(values, n));
-      const changed = Object.entries(values).filter(([n, v]) => current[n] !== v);
-      if (gone.length === 0 && changed.length === 0) return false;
-      for (const n of gone) await secrets.delete(appId, n);
-      if (changed.length > 0) await secrets.set(appId, Object.fromEntries(changed));
-      return true;
-    },
+    replaceSecrets: (appId, values) => secrets.replaceAll(appId, values),
     onOutput: (cb) => output.on(cb),
     onInvocation: (cb) => invocations.on(cb),
     async instanceMemory() {

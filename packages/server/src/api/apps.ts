@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { FnbaseError } from "@fnbase/shared";
 import { Hono } from "hono";
 import { newId } from "../deploy/deployer.js";
@@ -61,11 +60,7 @@ export function appsRoutes(d: ApiDeps): Hono {
         throw new FnbaseError("CONFLICT", `App already exists: ${body.id}`);
       id = body.id;
     }
-    let app = await d.catalog.createApp({
-      id,
-      name: name.trim(),
-      signing_key: randomBytes(32).toString("hex"),
-    });
+    let app = await d.catalog.createApp({ id, name: name.trim() });
     const rest = { ...body };
     delete rest.name;
     delete rest.id;

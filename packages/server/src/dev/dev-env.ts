@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parseDotenv } from "@fnbase/project";
 import { isFnbaseError } from "@fnbase/shared";
 import { checkSecretName, checkSecretValue } from "../identity/secret-rules.js";
-import type { FnbaseServer } from "../server.js";
+import type { FnbaseServer } from "../server-types.js";
 
 /** The files `fnbase dev` reads secrets from, in the project root; a later one wins. */
 export const DEV_ENV_FILES = [".env", ".env.local"] as const;

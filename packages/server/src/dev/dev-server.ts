@@ -3,7 +3,8 @@ import { type LocalFunction, loadProject, type Project } from "@fnbase/project";
 import { isFnbaseError } from "@fnbase/shared";
 import { watch } from "chokidar";
 import type { FunctionOutputLine } from "../config.js";
-import { type FnbaseServer, startServer } from "../server.js";
+import { startServer } from "../server.js";
+import type { FnbaseServer } from "../server-types.js";
 import { DEV_ENV_FILES, syncDevSecrets } from "./dev-env.js";
 
 /** Options of {@link startDevServer}. */
@@ -66,7 +67,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     idleTimeoutMs: o.idleTimeoutMs ?? 300_000,
     ...(o.onFunctionOutput ? { onFunctionOutput: o.onFunctionOutput } : {}),
   });
-  if (!(await hasApp(server, appId))) {
+  if (!server.hasApp(appId)) {
     await server.createApp(project.root.split(/[\\/]/).pop() ?? "local", appId);
   }
 
@@ -174,8 +175,4 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     close,
     [Symbol.asyncDispose]: close,
   };
-}
-
-async function hasApp(server: FnbaseServer, appId: string): Promise<boolean> {
-  return server.hasApp(appId);
 }

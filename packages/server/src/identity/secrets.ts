@@ -93,6 +93,20 @@ export class SecretService {
     return removed;
   }
 
+  /**
+   * Makes the app's secrets exactly `values` (what `fnbase dev` does with `.env`): sets new and
+   * changed ones, deletes the rest; false when nothing changed (running instances are kept).
+   */
+  async replaceAll(appId: string, values: Record<string, string>): Promise<boolean> {
+    const current = await this.env(appId);
+    const gone = Object.keys(current).filter((n) => !Object.hasOwn(values, n));
+    const changed = Object.entries(values).filter(([n, v]) => current[n] !== v);
+    if (gone.length === 0 && changed.length === 0) return false;
+    for (const n of gone) await this.delete(appId, n);
+    if (changed.length > 0) await this.set(appId, Object.fromEntries(changed));
+    return true;
+  }
+
   /** The app's secrets in clear, as an instance's environment. */
   async env(appId: string): Promise<Record<string, string>> {
     const env: Record<string, string> = {};

@@ -1,0 +1,41 @@
+import type { Hono } from "hono";
+import type { FunctionOutputLine, ResolvedOptions } from "./config.js";
+import type { DeployResult } from "./deploy/deployer.js";
+import type { InvocationRecord } from "./gateway/gateway.js";
+import type { AppRecord } from "./store/index.js";
+
+/** A running fnbase server. */
+export interface FnbaseServer extends AsyncDisposable {
+  /** Base URL, e.g. `http://127.0.0.1:4400`. */
+  readonly url: string;
+  readonly port: number;
+  /** The admin key in clear when it was given or generated at this start; else undefined. */
+  readonly adminKey: string | undefined;
+  /** True when the admin key was generated at this start (print it once). */
+  readonly adminKeyGenerated: boolean;
+  readonly options: ResolvedOptions;
+  /** The management API (Hono), for in-process requests. */
+  readonly api: Hono;
+  /** Creates an app (what `POST /api/apps` does). */
+  createApp(name: string, id?: string): Promise<AppRecord>;
+  /** True when the app exists. */
+  hasApp(appId: string): boolean;
+  /** Deploys a function (what `PUT backend-functions/{name}` does). */
+  deploy(appId: string, name: string, body: unknown): Promise<DeployResult>;
+  /** Removes a function. */
+  removeFunction(appId: string, name: string): Promise<boolean>;
+  /** Names of an app's deployed functions. */
+  functionNames(appId: string): string[];
+  /**
+   * Makes an app's secrets exactly `values` (what `fnbase dev` does with `.env`): sets new and
+   * changed ones, deletes the rest; false when nothing changed (running instances are kept).
+   */
+  replaceSecrets(appId: string, values: Record<string, string>): Promise<boolean>;
+  /** Subscribes to every line instances write; returns the unsubscribe function. */
+  onOutput(cb: (line: FunctionOutputLine) => void): () => void;
+  /** Subscribes to finished invocations. */
+  onInvocation(cb: (r: InvocationRecord) => void): () => void;
+  /** Resident memory of each running instance, in bytes. */
+  instanceMemory(): Promise<{ app_id: string; function: string; rss: number | undefined }[]>;
+  close(): Promise<void>;
+}

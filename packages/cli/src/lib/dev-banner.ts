@@ -2,7 +2,7 @@ import type { Colors } from "../core/output.js";
 
 /**
  * The lines `fnbase dev` prints once it is up: URL, app id, each function's URL and a `curl`
- * that works for the first function.
+ * for `hello` when there is one (the template's and the quickstart's), else the first function.
  *
  * @example
  * devBanner(c, "http://127.0.0.1:4400", "local", ["hello"]).forEach((l) => console.log(l));
@@ -21,10 +21,11 @@ export function devBanner(
   } else {
     lines.push("Functions:");
     for (const n of names) lines.push(`  ${n.padEnd(24)} ${c.cyan(`${url}/functions/${n}`)}`);
+    const pick = names.includes("hello") ? "hello" : names[0];
     lines.push(
       "",
       "Try:",
-      `  curl -X POST ${url}/functions/${names[0]} -H 'Content-Type: application/json' -d '{}'`,
+      `  curl -X POST ${url}/functions/${pick} -H 'Content-Type: application/json' -d '{}'`,
     );
   }
   lines.push("", c.dim("Watching base44/ for changes. Press Ctrl-C to stop."), "");

@@ -11,8 +11,5 @@ export function hub<T>() {
         subs.delete(cb);
       };
     },
-    get size() {
-      return subs.size;
-    },
   };
 }

@@ -1,4 +1,4 @@
-import type { LocalFunction, Project } from "@fnbase/project";
+import { deployBody, type LocalFunction, type Project } from "@fnbase/project";
 import { FnbaseError, isFnbaseError } from "@fnbase/shared";
 import { appPath, functionPath } from "../core/app.js";
 import type { ApiClient } from "../core/client.js";
@@ -76,11 +76,7 @@ export async function deployProject(
         functionPath(appId, f.name),
         {
           method: "PUT",
-          body: {
-            entry: f.entry,
-            files: f.files,
-            ...(f.automations ? { automations: f.automations } : {}),
-          },
+          body: deployBody(f),
         },
       );
       push({

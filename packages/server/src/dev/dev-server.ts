@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type LocalFunction, loadProject, type Project } from "@fnbase/project";
+import { deployBody, loadProject, type Project } from "@fnbase/project";
 import { isFnbaseError } from "@fnbase/shared";
 import { watch } from "chokidar";
 import type { FunctionOutputLine } from "../config.js";
@@ -37,12 +37,6 @@ export interface DevServer extends AsyncDisposable {
 }
 
 const LOCAL_APP_ID = "local";
-
-const deployBody = (f: LocalFunction) => ({
-  entry: f.entry,
-  files: f.files,
-  ...(f.automations ? { automations: f.automations } : {}),
-});
 
 /**
  * `fnbase dev`: the same server as `fnbase server`, for one local project. Deploys every

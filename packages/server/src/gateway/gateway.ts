@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { FnbaseError, type Logger, toErrorResponse } from "@fnbase/shared";
-import { parseBearer, TokenService } from "../auth/tokens.js";
+import { parseBearer, type TokenService } from "../auth/tokens.js";
 import type { Catalog } from "../catalog.js";
 import type { ResolvedOptions } from "../config.js";
 import type { InstanceSpec } from "../runtime/instance.js";
@@ -272,5 +272,3 @@ export class Gateway {
     }
   }
 }
-
-export { TokenService };

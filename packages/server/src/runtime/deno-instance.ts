@@ -18,6 +18,9 @@ export const MAX_LINE_CHARS = 16 * 1024;
  */
 const MAX_RECORD_CHARS = 128 * 1024;
 const RS = "\x1e";
+/** A plain line the splitter cut: say so (within the line limit, so the note is kept). */
+const CUT_NOTE = `… [line longer than ${MAX_LINE_CHARS} chars, rest dropped]`;
+const cutNote = (line: string) => `${line.slice(0, MAX_LINE_CHARS - CUT_NOTE.length)}${CUT_NOTE}`;
 const lineCap = (start: string) => (start.startsWith(RS) ? MAX_RECORD_CHARS : MAX_LINE_CHARS);
 
 /**
@@ -84,8 +87,6 @@ export class DenoInstance implements Instance {
   dispatcher!: Pool;
   coldStartMs = 0;
   alive = false;
-  /** Lines cut or dropped because they were too long. */
-  droppedChars = 0;
 
   readonly #host: DenoHostSettings;
   readonly #key = randomBytes(24).toString("hex");
@@ -196,8 +197,7 @@ export class DenoInstance implements Instance {
             this.#host.onOutput(requestId ? { ...line, request_id: requestId } : line, this);
           };
           const out = new LineSplitter(lineCap, (line, truncated) => {
-            if (truncated) this.droppedChars++;
-            if (!line.startsWith(RS)) return emit("info", line);
+            if (!line.startsWith(RS)) return emit("info", truncated ? cutNote(line) : line);
             let rec: Record_;
             try {
               rec = JSON.parse(line.slice(1)) as Record_;
@@ -222,7 +222,8 @@ export class DenoInstance implements Instance {
                 return fail(rec.m);
             }
           });
-          const err = new LineSplitter(MAX_LINE_CHARS, (line) => {
+          const err = new LineSplitter(MAX_LINE_CHARS, (raw, truncated) => {
+            const line = truncated ? cutNote(raw) : raw;
             this.#stderrTail.push(line);
             if (this.#stderrTail.length > 20) this.#stderrTail.shift();
             emit("error", line);

@@ -9,6 +9,10 @@ Deno.serve((req) => {
   if (kind === "newlines") console.error("\\n".repeat(15 * 1024) + "end-newlines");
   if (kind === "control") console.warn("\\u0001".repeat(16 * 1024) + "end-control");
   if (kind === "throw") throw new Error("\\u0002".repeat(1024 * 1024));
+  if (kind === "raw") {
+    Deno.stdout.writeSync(new TextEncoder().encode("r".repeat(100 * 1024) + "\\n"));
+    Deno.stdout.writeSync(new TextEncoder().encode("after-raw\\n"));
+  }
   return new Response("ok");
 });
 `;
@@ -58,4 +62,15 @@ it("keeps a thrown error with a 1 MiB message as one error line of its request",
   expect(mine[0]?.level).toBe("error");
   expect(mine[0]?.message.startsWith("Error: \u0002")).toBe(true);
   expect(mine[0]?.message).toMatch(/truncated \d+ chars\]$/);
+});
+
+it("cuts a plain stdout line over 16 KiB with a note and keeps the next line whole", async () => {
+  const res = await t.invoke(appId, "long?kind=raw");
+  expect(await res.text()).toBe("ok");
+  const lines = await waitForLogs(t, appId, "long", (ls) =>
+    ls.some((l) => l.message === "after-raw"),
+  );
+  const cut = lines.find((l) => l.message.startsWith("rrrr"));
+  expect(cut?.message.length).toBeLessThanOrEqual(16 * 1024);
+  expect(cut?.message).toMatch(/^r+… \[line longer than 16384 chars, rest dropped\]$/);
 });

@@ -4,3 +4,5 @@ export declare const bootstrapPath: string;
 export declare const runtimeModulePath: string;
 /** Absolute path of this package's src folder (instances may read it). */
 export declare const runtimeSrcDir: string;
+/** Absolute path of the front (the process that owns the public port). */
+export declare const frontPath: string;

@@ -7,3 +7,5 @@ export const bootstrapPath = fileURLToPath(new URL("./src/bootstrap.ts", import.
 export const runtimeModulePath = fileURLToPath(new URL("./src/runtime_module.ts", import.meta.url));
 /** Absolute path of this package's src folder (instances may read it). */
 export const runtimeSrcDir = fileURLToPath(new URL("./src/", import.meta.url));
+/** Absolute path of the front (the process that owns the public port). */
+export const frontPath = fileURLToPath(new URL("./src/front/main.ts", import.meta.url));

@@ -17,6 +17,7 @@ export class Catalog {
   readonly #apps = new Map<string, AppRecord>();
   readonly #functions = new Map<string, Map<string, FunctionRecord>>();
   readonly #byDomain = new Map<string, string>();
+  #changed: () => Promise<void> = () => Promise.resolve();
 
   private constructor(store: Store) {
     this.#store = store;
@@ -39,6 +40,14 @@ export class Catalog {
     for (const d of old?.domains ?? []) this.#byDomain.delete(d.toLowerCase());
     this.#apps.set(app.id, app);
     for (const d of app.domains) this.#byDomain.set(d.toLowerCase(), app.id);
+  }
+
+  /**
+   * Runs `cb` after every change, before the change's caller goes on (the front drops the
+   * routing decisions it keeps; see front/link.ts).
+   */
+  onChange(cb: () => Promise<void>): void {
+    this.#changed = cb;
   }
 
   get store(): Store {
@@ -74,18 +83,21 @@ export class Catalog {
     });
     this.#putApp(rec);
     this.#functions.set(rec.id, new Map());
+    await this.#changed();
     return rec;
   }
 
   async updateApp(id: string, patch: AppPatch): Promise<AppRecord | undefined> {
     const rec = await this.#store.updateApp(id, patch);
     if (rec) this.#putApp(rec);
+    await this.#changed();
     return rec;
   }
 
   async addDeployment(d: DeploymentRecord, timeoutMs: number | null): Promise<FunctionRecord> {
     const f = await this.#store.addDeployment(d, timeoutMs);
     this.#fnMap(d.app_id).set(f.name, f);
+    await this.#changed();
     return f;
   }
 
@@ -96,12 +108,14 @@ export class Catalog {
   ): Promise<FunctionRecord | undefined> {
     const f = await this.#store.setCurrentDeployment(appId, name, deploymentId);
     if (f) this.#fnMap(appId).set(name, f);
+    await this.#changed();
     return f;
   }
 
   async deleteFunction(appId: string, name: string): Promise<boolean> {
     const removed = await this.#store.deleteFunction(appId, name);
     this.#functions.get(appId)?.delete(name);
+    await this.#changed();
     return removed;
   }
 

@@ -11,6 +11,7 @@ import { Catalog } from "./catalog.js";
 import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
 import { Deployer, newId } from "./deploy/deployer.js";
 import { entryPath, materialize } from "./deploy/materialize.js";
+import { FrontLink } from "./front/link.js";
 import { Gateway, type InvocationRecord } from "./gateway/gateway.js";
 import { createListener } from "./http/listener.js";
 import { hub } from "./hub.js";
@@ -69,16 +70,32 @@ export async function startServer(
     throw err;
   });
   const users = new UserService(store.identity, tokens);
-  const apiKeys = new ApiKeyService(store.identity);
+  // The front owns the public port and keeps routing decisions; a change voids them.
+  const invocations = hub<InvocationRecord>();
+  const denoPath = resolveDenoPath(options.denoPath);
+  const instancesDir = join(options.dataDir, "instances");
+  await mkdir(instancesDir, { recursive: true });
+  const front = new FrontLink({
+    denoPath,
+    host: options.host,
+    port: options.port,
+    idleMs: options.idleTimeoutMs,
+    instancesDir,
+    log,
+    onInvocation: (r) => invocations.emit(r),
+  });
+  catalog.onChange(() => front.flush());
+  const apiKeys = new ApiKeyService(store.identity, () => front.flush());
   // A secret change replaces running instances (the next request sees the new value) and is
   // written on each function's log, by name only.
-  const secrets = new SecretService(store.identity, master.key, (appId, change) => {
+  const secrets = new SecretService(store.identity, master.key, async (appId, change) => {
     runtime.retire(appId);
     events.secretsChanged(appId, change);
+    // The front must stop sending requests to the retired instances before the caller goes on.
+    await front.flush();
   });
   const importMap = await writeImportMap(join(options.dataDir, "runtime"));
   const output = hub<FunctionOutputLine>();
-  const invocations = hub<InvocationRecord>();
   if (options.onFunctionOutput) output.on(options.onFunctionOutput);
   const metrics = new MetricsRegistry();
   invocations.on((r) => metrics.invocation(r));
@@ -101,17 +118,18 @@ export async function startServer(
   output.on((line) => logs.keep(line));
 
   const runtime = new RuntimeManager({
-    denoPath: resolveDenoPath(options.denoPath),
+    denoPath,
     denoDir: join(options.dataDir, "deno-cache"),
     importMapPath: importMap.path,
     readableDirs: importMap.readable,
-    instancesDir: join(options.dataDir, "instances"),
+    instancesDir,
     bootTimeoutMs: options.bootTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs,
     allowAll: options.allowAll,
     log,
     onOutput: (line) => logs.accept(line),
     onColdStart: (appId, fn, ms) => metrics.coldStart(appId, fn, ms),
+    onRevoke: (instance) => void front.revoke(instance),
   });
   const events = platformEvents({
     catalog,
@@ -158,6 +176,7 @@ export async function startServer(
     prepare,
     isApiKey,
     onInvocation: (r) => invocations.emit(r),
+    front,
   });
   const api = createApi(
     {
@@ -214,13 +233,24 @@ export async function startServer(
 
   const http: Server = createServer(
     { keepAliveTimeout: 65_000, requestTimeout: 0 },
-    createListener(gateway, api, log),
+    createListener(gateway, api, log, front),
   );
+  // Node listens on an internal port; the front (a Deno process) owns the public one.
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
-    http.listen(options.port, options.host, () => resolve());
+    http.listen(0, "127.0.0.1", () => resolve());
   });
-  const port = (http.address() as AddressInfo).port;
+  try {
+    await front.start((http.address() as AddressInfo).port);
+  } catch (err) {
+    http.close();
+    await runtime.close();
+    await logs.close();
+    await logStore.close();
+    if (!deps.store) await store.close();
+    throw err;
+  }
+  const port = front.port;
   const reachable =
     options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
   const url = `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
@@ -231,6 +261,7 @@ export async function startServer(
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
+      await front.close();
       await runtime.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { FnbaseError, type Logger, toErrorResponse } from "@fnbase/shared";
+import { decodeJwt } from "jose";
 import { parseBearer, type TokenService } from "../auth/tokens.js";
 import type { Catalog } from "../catalog.js";
 import type { ResolvedOptions } from "../config.js";
+import type { Decision, FrontLink } from "../front/link.js";
 import type { InstanceSpec } from "../runtime/instance.js";
 import type { RuntimeManager } from "../runtime/manager.js";
 import type { AppRecord, FunctionRecord } from "../store/index.js";
@@ -37,7 +39,22 @@ export interface GatewayDeps {
   /** True when `key` is an admin or workspace API key (its holder may invoke as the service role). */
   isApiKey: (key: string) => Promise<boolean>;
   onInvocation?: (r: InvocationRecord) => void;
+  /** The front, which takes a decision back with each invocation it passed on. */
+  front?: FrontLink;
 }
+
+/** How long the front may reuse a decision (shorter than any token in it). */
+const DECISION_TTL_MS = 30_000;
+
+const timeoutError = (fn: string, ms: number) =>
+  new FnbaseError("FUNCTION_TIMEOUT", `Function "${fn}" did not finish within ${ms} ms`);
+const crashedError = (fn: string) =>
+  new FnbaseError("FUNCTION_CRASHED", `Function "${fn}" stopped while handling the request`, {
+    hint: "Its logs show why (an uncaught error, Deno.exit, or running out of memory)",
+  });
+const tooLargeError = (max: number) =>
+  new FnbaseError("PAYLOAD_TOO_LARGE", `Request body is over the limit of ${max} bytes`);
+const errorBody = (e: FnbaseError) => JSON.stringify(toErrorResponse(e).body);
 
 function sendError(
   res: ServerResponse,
@@ -149,6 +166,7 @@ export class Gateway {
       }
 
       const headers = inboundHeaders(req.headers);
+      let ttl = DECISION_TTL_MS;
       const auth = req.headers.authorization;
       if (auth !== undefined) {
         const token = parseBearer(auth);
@@ -163,6 +181,8 @@ export class Gateway {
         } else {
           await this.#d.tokens.verify(app.id, token);
           headers.authorization = auth;
+          const exp = decodeJwt(token).exp;
+          if (typeof exp === "number") ttl = Math.min(ttl, exp * 1000 - Date.now());
         }
       }
       headers["base44-app-id"] = app.id;
@@ -170,7 +190,10 @@ export class Gateway {
       headers["base44-service-authorization"] =
         `Bearer ${await this.#d.tokens.serviceToken(app.id)}`;
       headers["x-request-id"] = requestId;
-      headers["x-forwarded-for"] = req.socket.remoteAddress ?? "";
+      // Behind the front, the caller's address comes from the front (checked by the listener).
+      const viaFront = req.headers["x-fnbase-client-addr"];
+      headers["x-forwarded-for"] =
+        typeof viaFront === "string" ? viaFront : (req.socket.remoteAddress ?? "");
       headers["x-forwarded-proto"] = "http";
       if (req.headers.host) headers["x-forwarded-host"] = req.headers.host;
 
@@ -191,6 +214,41 @@ export class Gateway {
       headers[instance.authHeader[0]] = instance.authHeader[1];
 
       const timeoutMs = fn.timeout_ms ?? options.requestTimeoutMs;
+      const front = this.#d.front;
+      const decide =
+        front?.isFront(req.headers["x-fnbase-front"]) && ttl > 1_000
+          ? (): string | undefined => {
+              const inject: [string, string][] = [];
+              for (const k of [
+                "authorization",
+                "base44-app-id",
+                "base44-api-url",
+                "base44-service-authorization",
+                "x-forwarded-proto",
+                instance.authHeader[0],
+              ]) {
+                const v = headers[k];
+                if (typeof v === "string") inject.push([k, v]);
+              }
+              const d: Decision = {
+                i: instance.id,
+                s: instance.socketPath,
+                h: inject,
+                c: Object.entries(corsHeaders(origin, allowed)),
+                t: timeoutMs,
+                b: options.maxBodyBytes,
+                ttl,
+                a: app.id,
+                f: fnName!,
+                e: {
+                  timeout: errorBody(timeoutError(fnName!, timeoutMs)),
+                  crashed: errorBody(crashedError(fnName!)),
+                  tooLarge: errorBody(tooLargeError(options.maxBodyBytes)),
+                },
+              };
+              return front.decide(d, () => this.#d.runtime.hold(instance));
+            }
+          : undefined;
       try {
         const r = await forward(instance, req, res, {
           url,
@@ -204,6 +262,10 @@ export class Gateway {
             if (origin && allowed && out["access-control-allow-origin"] === undefined)
               Object.assign(out, corsHeaders(origin, allowed));
             out["x-request-id"] = requestId;
+            // Only the gateway speaks to the front: a function's own value never passes.
+            delete out["x-fnbase-decision"];
+            const d = decide?.();
+            if (d !== undefined) out["x-fnbase-decision"] = d;
           },
           onStatus: (s) => {
             status = s;
@@ -211,37 +273,20 @@ export class Gateway {
         });
         bytesOut = r.bytesOut;
       } catch (err) {
-        if (err instanceof TimedOut) {
-          throw new FnbaseError(
-            "FUNCTION_TIMEOUT",
-            `Function "${fnName}" did not finish within ${timeoutMs} ms`,
-          );
-        }
+        if (err instanceof TimedOut) throw timeoutError(fnName, timeoutMs);
         if (err instanceof BodyTooLarge) throw err;
         if (!instance.alive || (err as { code?: string }).code === "UND_ERR_SOCKET") {
           // The socket closes before the process's exit is seen: wait for the exit (briefly),
           // so the caller's next request starts a new instance instead of hitting this one.
           await untilExited(instance, 1_000);
-          throw new FnbaseError(
-            "FUNCTION_CRASHED",
-            `Function "${fnName}" stopped while handling the request`,
-            {
-              hint: "Its logs show why (an uncaught error, Deno.exit, or running out of memory)",
-            },
-          );
+          throw crashedError(fnName);
         }
         throw err;
       } finally {
         lease.release();
       }
     } catch (err) {
-      const e =
-        err instanceof BodyTooLarge
-          ? new FnbaseError(
-              "PAYLOAD_TOO_LARGE",
-              `Request body is over the limit of ${options.maxBodyBytes} bytes`,
-            )
-          : err;
+      const e = err instanceof BodyTooLarge ? tooLargeError(options.maxBodyBytes) : err;
       if (e instanceof FnbaseError) status = e.status;
       else if (!res.headersSent) status = 502;
       if (err instanceof BodyTooLarge) res.setHeader("connection", "close");

@@ -24,6 +24,10 @@ const HOST_OWNED = new Set([
   "x-forwarded-proto",
   "x-forwarded-host",
   "authorization",
+  // The front's channel to the server (the listener checks it; functions never see it).
+  "x-fnbase-front",
+  "x-fnbase-client-addr",
+  "x-fnbase-decision",
 ]);
 
 /** The caller's headers minus hop-by-hop and host-owned ones. */

@@ -37,9 +37,12 @@ const info = (r: ApiKeyRow): ApiKeyInfo => ({
  */
 export class ApiKeyService {
   readonly #store: IdentityStore;
+  readonly #revoked: () => Promise<void>;
 
-  constructor(store: IdentityStore) {
+  /** `revoked` runs after a key is revoked (the front drops decisions made with it). */
+  constructor(store: IdentityStore, revoked: () => Promise<void> = () => Promise.resolve()) {
     this.#store = store;
+    this.#revoked = revoked;
   }
 
   /** Creates a key; the answer's `key` is the only time it is seen in clear. */
@@ -68,7 +71,9 @@ export class ApiKeyService {
 
   /** Revokes a key; false when there is no live key with that id. */
   async revoke(id: string): Promise<boolean> {
-    return await this.#store.revokeApiKey(id, new Date().toISOString());
+    const done = await this.#store.revokeApiKey(id, new Date().toISOString());
+    await this.#revoked();
+    return done;
   }
 
   /** True when `key` is a live workspace key (and records its use). */

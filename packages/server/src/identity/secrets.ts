@@ -21,7 +21,7 @@ const context = (appId: string, name: string) => `${appId}/${name}`;
  * environment of a function instance. Values never leave this class any other way.
  *
  * @example
- * const secrets = new SecretService(store.identity, master.key, (app) => runtime.retire(app));
+ * const secrets = new SecretService(store.identity, master.key, async (app) => runtime.retire(app));
  * // the callback also gets which names changed: (app, { action: "set", names: ["STRIPE_KEY"] })
  * await secrets.set("app1", { STRIPE_KEY: "sk_test_1" });
  * await secrets.env("app1"); // { STRIPE_KEY: "sk_test_1" }
@@ -29,12 +29,13 @@ const context = (appId: string, name: string) => `${appId}/${name}`;
 export class SecretService {
   readonly #store: IdentityStore;
   readonly #key: Buffer;
-  readonly #changed: (appId: string, change: SecretChange) => void;
+  readonly #changed: (appId: string, change: SecretChange) => Promise<void>;
 
+  /** `changed` runs after each change, before the change's caller goes on. */
   constructor(
     store: IdentityStore,
     key: Buffer,
-    changed: (appId: string, change: SecretChange) => void,
+    changed: (appId: string, change: SecretChange) => Promise<void>,
   ) {
     this.#store = store;
     this.#key = key;
@@ -83,13 +84,13 @@ export class SecretService {
       );
     }
     await this.#store.putSecrets(rows);
-    this.#changed(appId, { action: "set", names: rows.map((r) => r.name) });
+    await this.#changed(appId, { action: "set", names: rows.map((r) => r.name) });
   }
 
   /** Deletes a secret; false when the app had none of that name. */
   async delete(appId: string, name: string): Promise<boolean> {
     const removed = await this.#store.deleteSecret(appId, name);
-    if (removed) this.#changed(appId, { action: "deleted", names: [name] });
+    if (removed) await this.#changed(appId, { action: "deleted", names: [name] });
     return removed;
   }
 

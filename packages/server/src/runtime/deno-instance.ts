@@ -84,6 +84,7 @@ export class DenoInstance implements Instance {
   readonly id = randomBytes(6).toString("hex");
   readonly spec: InstanceSpec;
   readonly authHeader: readonly [string, string];
+  readonly socketPath: string;
   dispatcher!: Pool;
   coldStartMs = 0;
   alive = false;
@@ -102,6 +103,7 @@ export class DenoInstance implements Instance {
     this.#host = host;
     this.authHeader = ["x-fnbase-instance-key", this.#key];
     this.#dir = join(host.instancesDir, this.id);
+    this.socketPath = join(this.#dir, "http.sock");
   }
 
   #args(socket: string): string[] {
@@ -157,7 +159,7 @@ export class DenoInstance implements Instance {
 
       mkdir(this.#dir, { recursive: true }).then(
         () => {
-          const socket = join(this.#dir, "http.sock");
+          const socket = this.socketPath;
           const child = spawn(this.#host.denoPath, this.#args(socket), {
             cwd: this.spec.root,
             env: {

@@ -26,6 +26,8 @@ export interface Instance {
   readonly spec: InstanceSpec;
   /** Sends HTTP requests to the instance. */
   readonly dispatcher: Dispatcher;
+  /** The unix socket it serves HTTP on (the front connects to it directly). */
+  readonly socketPath: string;
   /** Header that must accompany every request (the instance refuses others). */
   readonly authHeader: readonly [string, string];
   /** Milliseconds from spawn to ready. */

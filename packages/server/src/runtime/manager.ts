@@ -28,6 +28,11 @@ export interface ManagerSettings extends Omit<DenoHostSettings, "onOutput"> {
   onOutput: (line: FunctionOutputLine) => void;
   /** Called after each cold start with its duration. */
   onColdStart?: (appId: string, fn: string, ms: number) => void;
+  /**
+   * Called when an instance must no longer get new requests (it drains, or it exited), so that
+   * whoever holds it (the front) gives it back.
+   */
+  onRevoke?: (instance: Instance) => void;
 }
 
 const keyOf = (appId: string, fn: string, dep: string) => `${appId}\0${fn}\0${dep}`;
@@ -92,9 +97,28 @@ export class RuntimeManager {
     }
   }
 
-  #release(s: Slot): void {
+  /**
+   * Holds `instance` open as an in-flight request would, for the front, which sends requests to
+   * it directly; undefined when it is no longer the one to use. The returned function gives the
+   * hold back, saying how long ago the holder last used the instance.
+   */
+  hold(instance: Instance): ((agoMs?: number) => void) | undefined {
+    for (const s of this.#slots.values()) {
+      if (s.instance !== instance || s.draining || !instance.alive) continue;
+      s.inflight++;
+      let released = false;
+      return (agoMs = 0) => {
+        if (released) return;
+        released = true;
+        this.#release(s, agoMs);
+      };
+    }
+    return undefined;
+  }
+
+  #release(s: Slot, agoMs = 0): void {
     s.inflight--;
-    s.lastUsed = Date.now();
+    s.lastUsed = Math.max(s.lastUsed, Date.now() - agoMs);
     if (s.inflight === 0 && s.draining) this.#stopSlot(s, "drained");
     else if (s.inflight === 0 && !s.instance && !s.starting) this.#drop(s);
   }
@@ -119,6 +143,7 @@ export class RuntimeManager {
     });
     inst.onExit((unexpected) => {
       if (s.instance === inst) s.instance = undefined;
+      this.#settings.onRevoke?.(inst);
       if (unexpected) {
         this.#platform(inst, "error", `Instance ${inst.id} crashed: ${unexpected}`);
         if (s.inflight === 0 && !s.starting) this.#drop(s);
@@ -178,6 +203,7 @@ export class RuntimeManager {
       const [a, f, d] = s.key.split("\0");
       if (a !== appId || (functionName !== undefined && f !== functionName) || d === keep) continue;
       s.draining = true;
+      if (s.instance) this.#settings.onRevoke?.(s.instance);
       if (s.inflight === 0 && !s.starting) {
         this.#stopSlot(s, "replaced");
         continue;

@@ -1,0 +1,202 @@
+/**
+ * Decisions Node handed the front, and the instances they point at.
+ *
+ * A decision says how to send one kind of invocation (same path, Host, X-App-Id, Authorization
+ * and Origin) straight to an instance: its socket, the headers the host adds, the CORS headers of
+ * the answer, the limits and the error bodies. It lives at most `ttl` ms (Node keeps it shorter
+ * than any token in it).
+ *
+ * Each decision Node hands out holds its instance open on Node's side (like an in-flight
+ * request); the front gives holds back with `released {i, n, ago}` once it no longer uses the
+ * instance: when Node revokes it (redeploy, secret change, exit), when its decisions are flushed
+ * or expire, or after half the idle timeout without a request (so idle instances still stop on
+ * time). A decision that arrives after a flush or revoke it may predate is not used.
+ */
+
+import { Upstream } from "./http1.ts";
+
+/** What Node sends in `x-fnbase-decision` (base64url JSON). */
+export interface Decision {
+  /** Instance id. */
+  i: string;
+  /** The instance's unix socket. */
+  s: string;
+  /** Headers the host adds to the function's request. */
+  h: [string, string][];
+  /** CORS headers of the answer (none when the caller's origin is not allowed or absent). */
+  c: [string, string][];
+  /** Time limit, ms. */
+  t: number;
+  /** Body limit, bytes. */
+  b: number;
+  /** How long the decision may be used, ms. */
+  ttl: number;
+  /** App id and function name, for the invocation record. */
+  a: string;
+  f: string;
+  /** Error bodies for a timeout (504), a crash (502) and a body over the limit (413). */
+  e: { timeout: string; crashed: string; tooLarge: string };
+}
+
+export interface InstanceUse {
+  id: string;
+  upstream: Upstream;
+  inflight: number;
+  lastUsed: number;
+  /** Holds Node gave with decisions for this instance and the front has not given back. */
+  holds: number;
+  keys: Set<string>;
+  revoked: boolean;
+}
+
+export interface Entry {
+  decision: Decision;
+  instance: InstanceUse;
+  /** The decision's headers as request header lines. */
+  headLines: string;
+  expires: number;
+}
+
+const MAX_ENTRIES = 10_000;
+
+function decode(raw: string): Decision {
+  const b64 = raw.replace(/-/g, "+").replace(/_/g, "/");
+  const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes)) as Decision;
+}
+
+export class Decisions {
+  /** Bumped by every flush and revoke: a decision asked for before it is stale. */
+  epoch = 0;
+  readonly #entries = new Map<string, Entry>();
+  readonly #instances = new Map<string, InstanceUse>();
+  readonly #idleMs: number;
+  readonly #send: (m: unknown) => void;
+
+  constructor(idleMs: number, send: (m: unknown) => void) {
+    this.#idleMs = idleMs;
+    this.#send = send;
+    const every = Math.min(1_000, Math.max(25, Math.floor(idleMs / 4)));
+    setInterval(() => this.#sweep(), every);
+  }
+
+  get(key: string): Entry | undefined {
+    const e = this.#entries.get(key);
+    if (e === undefined) return undefined;
+    if (e.expires > Date.now() && !e.instance.revoked) return e;
+    this.#remove(key, e);
+    return undefined;
+  }
+
+  /** Keeps a decision Node sent for `key`, unless a flush or revoke came since `epoch`. */
+  adopt(key: string, raw: string, epoch: number): void {
+    const d = decode(raw);
+    const inst = this.#instance(d);
+    inst.holds++;
+    if (epoch !== this.epoch || inst.revoked) {
+      this.#maybeRelease(inst);
+      return;
+    }
+    const old = this.#entries.get(key);
+    if (old) this.#remove(key, old);
+    if (this.#entries.size >= MAX_ENTRIES) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.#remove(oldest, this.#entries.get(oldest)!);
+    }
+    let headLines = "";
+    for (const [k, v] of d.h) headLines += `${k}: ${v}\r\n`;
+    this.#entries.set(key, { decision: d, instance: inst, headLines, expires: Date.now() + d.ttl });
+    inst.keys.add(key);
+    inst.lastUsed = Date.now();
+  }
+
+  /** A decision the front will not use (it came with a request it does not cache). */
+  refuse(raw: string): void {
+    const inst = this.#instance(decode(raw));
+    inst.holds++;
+    this.#maybeRelease(inst);
+  }
+
+  /** A request on `inst` finished. */
+  done(inst: InstanceUse): void {
+    inst.inflight--;
+    inst.lastUsed = Date.now();
+    this.#maybeRelease(inst);
+  }
+
+  /** `inst` did not answer: stop using it. */
+  failed(inst: InstanceUse): void {
+    this.epoch++;
+    inst.revoked = true;
+    this.#dropKeys(inst);
+  }
+
+  /** Node takes instance `id` back. */
+  revoke(id: string): void {
+    this.epoch++;
+    const inst = this.#instances.get(id);
+    if (!inst) return;
+    inst.revoked = true;
+    this.#dropKeys(inst);
+    this.#maybeRelease(inst);
+  }
+
+  /** Drops every decision. */
+  flushAll(): void {
+    this.epoch++;
+    this.#entries.clear();
+    for (const inst of [...this.#instances.values()]) {
+      inst.keys.clear();
+      this.#maybeRelease(inst);
+    }
+  }
+
+  #instance(d: Decision): InstanceUse {
+    let inst = this.#instances.get(d.i);
+    if (!inst) {
+      inst = {
+        id: d.i,
+        upstream: new Upstream({ transport: "unix", path: d.s }),
+        inflight: 0,
+        lastUsed: Date.now(),
+        holds: 0,
+        keys: new Set(),
+        revoked: false,
+      };
+      this.#instances.set(d.i, inst);
+    }
+    return inst;
+  }
+
+  #remove(key: string, e: Entry): void {
+    this.#entries.delete(key);
+    e.instance.keys.delete(key);
+    this.#maybeRelease(e.instance);
+  }
+
+  #dropKeys(inst: InstanceUse): void {
+    for (const k of inst.keys) this.#entries.delete(k);
+    inst.keys.clear();
+  }
+
+  #maybeRelease(inst: InstanceUse): void {
+    if (inst.inflight > 0 || inst.keys.size > 0) return;
+    if (inst.holds > 0) {
+      this.#send({ t: "released", i: inst.id, n: inst.holds, ago: Date.now() - inst.lastUsed });
+      inst.holds = 0;
+    }
+    this.#instances.delete(inst.id);
+    inst.upstream.close();
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const [key, e] of [...this.#entries]) if (e.expires <= now) this.#remove(key, e);
+    for (const inst of [...this.#instances.values()]) {
+      if (inst.inflight === 0 && now - inst.lastUsed >= this.#idleMs / 2) {
+        this.#dropKeys(inst);
+        this.#maybeRelease(inst);
+      }
+    }
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * The front: the process that owns the server's public port.
+ * `deno run front/main.ts`, with its settings as the first line of stdin (see {@link Settings}).
+ *
+ * Every request it cannot answer from memory goes to the Node server's internal port, which
+ * does all the work (management API, auth, routing, cold starts) as before. When Node answers an
+ * invocation it also hands back its decision for that kind of request (which instance, which
+ * headers, which limits), and the front sends the next requests of the same kind straight to the
+ * instance: Node is off the hot path. Node takes decisions back (`flush`, `revoke`) whenever
+ * what they rest on changes; see decisions.ts.
+ *
+ * Protocol with Node: JSON lines. Node → front on stdin: `flush {n}`, `revoke {i}`. Front → Node
+ * on stdout: `listening {port}`, `flushed {n}`, `released {i, n, ago}`, `inv {r: [...]}`.
+ */
+
+import { Decisions, type Entry } from "./decisions.ts";
+import { BodyTooLarge, Exchange, Upstream } from "./http1.ts";
+import { readLines, send } from "./io.ts";
+
+interface Settings {
+  /** Shared with Node: requests to its internal port carry it. */
+  secret: string;
+  /** Node's internal port on 127.0.0.1. */
+  nodePort: number;
+  /** Public address to listen on. */
+  host: string;
+  port: number;
+  /** The server's idle timeout for instances, in ms. */
+  idleMs: number;
+}
+
+const lines = readLines(Deno.stdin.readable);
+const first = await lines.next();
+if (first.done) Deno.exit(2);
+const settings = JSON.parse(first.value) as Settings;
+
+/** Headers the front never passes on (hop-by-hop ones and its own channel to Node). */
+const HOP = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "proxy-connection",
+  "proxy-authorization",
+  "expect",
+  "content-length",
+  "x-fnbase-front",
+  "x-fnbase-client-addr",
+  "x-fnbase-decision",
+]);
+/** What the host sets on a function's request (an outside caller's values are dropped). */
+const HOST_OWNED = new Set([
+  "base44-app-id",
+  "base44-api-url",
+  "base44-service-authorization",
+  "x-request-id",
+  "x-fnbase-instance-key",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+  "authorization",
+]);
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const INVOCATION = /^\/(?:api\/apps\/[^/]+\/functions|api\/functions|functions)\/./;
+const JSON_TYPE = "application/json; charset=utf-8";
+
+const node = new Upstream({ transport: "tcp", hostname: "127.0.0.1", port: settings.nodePort });
+const decisions = new Decisions(settings.idleMs, (m) => send(m));
+
+// Invocation records, sent to Node in batches for its logs and metrics.
+let records: unknown[] = [];
+let recordTimer: ReturnType<typeof setTimeout> | undefined;
+function record(r: unknown): void {
+  records.push(r);
+  if (records.length >= 500) flushRecords();
+  else recordTimer ??= setTimeout(flushRecords, 50);
+}
+function flushRecords(): void {
+  if (recordTimer !== undefined) clearTimeout(recordTimer);
+  recordTimer = undefined;
+  if (records.length === 0) return;
+  send({ t: "inv", r: records });
+  records = [];
+}
+
+// Time limits: one sweep over the exchanges in flight rather than a timer per request.
+const deadlines = new Map<Exchange, number>();
+setInterval(() => {
+  const now = Date.now();
+  for (const [x, at] of deadlines) {
+    if (at <= now) {
+      deadlines.delete(x);
+      x.abort();
+    }
+  }
+}, 20);
+
+function errorResponse(
+  status: number,
+  body: string,
+  extra: [string, string][],
+  close = false,
+): Response {
+  const headers: [string, string][] = [["content-type", JSON_TYPE], ...extra];
+  if (close) headers.push(["connection", "close"]);
+  return new Response(body, { status, headers });
+}
+
+/** What the front reads of a caller's headers, in one pass over them. */
+interface Scan {
+  host: string | null;
+  length: string | null;
+  /** Set for a CORS preflight. */
+  preflight: boolean;
+  /** The decision key: what Node's decision for this request depends on. */
+  key: string;
+  /** The headers a function receives from the caller, as header lines. */
+  lines: string;
+}
+
+function scan(req: Request, pathname: string): Scan {
+  let host: string | null = null;
+  let length: string | null = null;
+  let appId = "";
+  let auth = "";
+  let origin = "";
+  let requestMethod = false;
+  let lines = "";
+  for (const [k, v] of req.headers) {
+    switch (k) {
+      case "host":
+        host = v;
+        break;
+      case "content-length":
+        length = v;
+        continue;
+      case "authorization":
+        auth = v;
+        continue;
+      case "x-app-id":
+        appId = v;
+        break;
+      case "origin":
+        origin = v;
+        break;
+      case "access-control-request-method":
+        requestMethod = true;
+        break;
+      default:
+        if (HOP.has(k) || HOST_OWNED.has(k)) continue;
+    }
+    lines += `${k}: ${v}\r\n`;
+  }
+  return {
+    host,
+    length,
+    preflight: req.method === "OPTIONS" && origin !== "" && requestMethod,
+    key: `${pathname}\n${host ?? ""}\n${appId}\n${auth}\n${origin}`,
+    lines,
+  };
+}
+
+/** Sends a request to an instance as a cached decision says, without Node. */
+async function invoke(
+  req: Request,
+  info: Deno.ServeHandlerInfo,
+  target: string,
+  sc: Scan,
+  e: Entry,
+): Promise<Response> {
+  const started = performance.now();
+  const d = e.decision;
+  const inst = e.instance;
+  const requestId = crypto.randomUUID();
+  const extra: [string, string][] = [...d.c, ["x-request-id", requestId]];
+  const rec = {
+    appId: d.a,
+    functionName: d.f,
+    requestId,
+    status: 0,
+    durationMs: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    cold: false,
+  };
+  const length = sc.length === null ? undefined : Number(sc.length);
+  rec.bytesIn = length ?? 0;
+  if (length !== undefined && length > d.b) {
+    rec.status = 413;
+    rec.durationMs = performance.now() - started;
+    record(rec);
+    return errorResponse(413, d.e.tooLarge, extra, true);
+  }
+  let head = `${req.method} ${target} HTTP/1.1\r\n${e.headLines}x-request-id: ${requestId}\r\nx-forwarded-for: ${(info.remoteAddr as Deno.NetAddr).hostname}\r\n${sc.lines}`;
+  head += sc.host !== null ? `x-forwarded-host: ${sc.host}\r\n` : "host: localhost\r\n";
+  const body = req.body === null || length === 0 ? null : req.body;
+
+  inst.inflight++;
+  inst.lastUsed = Date.now();
+  const x = new Exchange();
+  deadlines.set(x, inst.lastUsed + d.t);
+  const end = (status: number, bytesOut: number) => {
+    deadlines.delete(x);
+    decisions.done(inst);
+    rec.status = status;
+    rec.bytesOut = bytesOut;
+    rec.durationMs = performance.now() - started;
+    record(rec);
+  };
+  let res: Awaited<ReturnType<Upstream["request"]>>;
+  try {
+    res = await inst.upstream.request(req.method, head, body, length, d.b, x);
+  } catch (err) {
+    if (x.aborted) {
+      end(504, 0);
+      return errorResponse(504, d.e.timeout, extra);
+    }
+    if (err instanceof BodyTooLarge) {
+      end(413, 0);
+      return errorResponse(413, d.e.tooLarge, extra, true);
+    }
+    // The instance is gone or going: stop using it; Node sees the exit and starts a new one.
+    decisions.failed(inst);
+    end(502, 0);
+    return errorResponse(502, d.e.crashed, extra);
+  }
+  const headers: [string, string][] = [];
+  let corsSet = false;
+  for (const h of res.headers) {
+    if (h[0] === "access-control-allow-origin") corsSet = true;
+  }
+  for (const h of res.headers) {
+    if (h[0] === "x-request-id") continue;
+    if (!corsSet && d.c.length > 0 && (h[0] === "vary" || h[0].startsWith("access-control-")))
+      continue;
+    headers.push(h);
+  }
+  if (!corsSet) headers.push(...d.c);
+  headers.push(["x-request-id", requestId]);
+  if (res.body === null || res.body instanceof Uint8Array) {
+    end(res.status, res.body?.length ?? 0);
+    return new Response(res.body, { status: res.status, headers });
+  }
+  res.done.then((n) => end(res.status, n));
+  return new Response(res.body, { status: res.status, headers });
+}
+
+/** Hands a request to Node, and keeps the decision Node sends back with an invocation. */
+async function pass(
+  req: Request,
+  info: Deno.ServeHandlerInfo,
+  target: string,
+  key: string | undefined,
+  mutating: boolean,
+): Promise<Response> {
+  // A change through the management API (a deploy, an app setting, a key) may void decisions:
+  // drop them before it reaches Node and again once Node has answered.
+  if (mutating) decisions.flushAll();
+  const epoch = decisions.epoch;
+  let head = `${req.method} ${target} HTTP/1.1\r\nx-fnbase-front: ${settings.secret}\r\nx-fnbase-client-addr: ${(info.remoteAddr as Deno.NetAddr).hostname}\r\n`;
+  let hasHost = false;
+  for (const [k, v] of req.headers) {
+    if (HOP.has(k)) continue;
+    if (k === "host") hasHost = true;
+    head += `${k}: ${v}\r\n`;
+  }
+  if (!hasHost) head += "host: localhost\r\n";
+  const declared = req.headers.get("content-length");
+  const length = declared === null ? undefined : Number(declared);
+  const body = req.body === null || length === 0 ? null : req.body;
+  let res: Awaited<ReturnType<Upstream["request"]>>;
+  try {
+    res = await node.request(req.method, head, body, length, Number.POSITIVE_INFINITY, undefined);
+  } catch (err) {
+    return errorResponse(
+      502,
+      JSON.stringify({
+        error: `The fnbase server could not be reached: ${(err as Error).message}`,
+        code: "UPSTREAM_ERROR",
+      }),
+      [],
+    );
+  }
+  if (mutating) decisions.flushAll();
+  const headers: [string, string][] = [];
+  for (const h of res.headers) {
+    if (h[0] === "x-fnbase-decision") {
+      if (key !== undefined) decisions.adopt(key, h[1], epoch);
+      else decisions.refuse(h[1]);
+    } else headers.push(h);
+  }
+  return new Response(res.body, { status: res.status, headers });
+}
+
+function handle(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> | Response {
+  const url = req.url;
+  const target = url.slice(url.indexOf("/", url.indexOf("//") + 2));
+  const q = target.indexOf("?");
+  const pathname = q === -1 ? target : target.slice(0, q);
+  if (INVOCATION.test(pathname)) {
+    const sc = scan(req, pathname);
+    if (sc.preflight) return pass(req, info, target, undefined, false);
+    const e = decisions.get(sc.key);
+    if (e) return invoke(req, info, target, sc, e);
+    return pass(req, info, target, sc.key, false);
+  }
+  return pass(req, info, target, undefined, !SAFE_METHODS.has(req.method));
+}
+
+const server = Deno.serve(
+  {
+    hostname: settings.host,
+    port: settings.port,
+    onListen: (addr) => send({ t: "listening", port: (addr as Deno.NetAddr).port }),
+    onError: (err) =>
+      errorResponse(
+        500,
+        JSON.stringify({ error: `Internal error in the front: ${String(err)}`, code: "INTERNAL" }),
+        [],
+      ),
+  },
+  handle,
+);
+
+async function control(): Promise<void> {
+  for await (const line of lines) {
+    if (line === "") continue;
+    const m = JSON.parse(line) as { t: string; n?: number; i?: string };
+    if (m.t === "flush") {
+      decisions.flushAll();
+      send({ t: "flushed", n: m.n });
+    } else if (m.t === "revoke" && m.i !== undefined) decisions.revoke(m.i);
+  }
+  // Node went away (stdin closed): stop.
+  flushRecords();
+  await server.shutdown();
+  Deno.exit(0);
+}
+void control();

@@ -1,0 +1,223 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { frontPath, runtimeSrcDir } from "@fnbase/runtime";
+import { FnbaseError, type Logger } from "@fnbase/shared";
+import type { InvocationRecord } from "../gateway/gateway.js";
+import type { Instance } from "../runtime/instance.js";
+import { LineSplitter } from "../runtime/line-splitter.js";
+
+export interface FrontSettings {
+  denoPath: string;
+  host: string;
+  port: number;
+  idleMs: number;
+  /** Where instance sockets live (the front connects to them). */
+  instancesDir: string;
+  log: Logger;
+  onInvocation: (r: InvocationRecord) => void;
+}
+
+/** What the gateway hands the front with an invocation (see packages/runtime/src/front). */
+export interface Decision {
+  i: string;
+  s: string;
+  h: [string, string][];
+  c: [string, string][];
+  t: number;
+  b: number;
+  ttl: number;
+  a: string;
+  f: string;
+  e: { timeout: string; crashed: string; tooLarge: string };
+}
+
+type Message =
+  | { t: "listening"; port: number }
+  | { t: "flushed"; n: number }
+  | { t: "released"; i: string; n: number; ago: number }
+  | { t: "inv"; r: InvocationRecord[] };
+
+/**
+ * Node's end of the front: starts the Deno process that owns the public port, hands it
+ * decisions (each holding its instance open until the front gives it back), and takes them back
+ * when what they rest on changes.
+ */
+export class FrontLink {
+  readonly secret = randomBytes(24).toString("hex");
+  port = 0;
+  readonly #secret = Buffer.from(this.secret);
+  readonly #s: FrontSettings;
+  #child: ChildProcess | undefined;
+  #nodePort = 0;
+  #closing = false;
+  #flushSeq = 0;
+  readonly #flushes = new Map<number, () => void>();
+  /** Per instance, the releases of the holds given with decisions. */
+  readonly #holds = new Map<string, ((agoMs?: number) => void)[]>();
+  readonly #revoking = new Map<string, () => void>();
+
+  constructor(settings: FrontSettings) {
+    this.#s = settings;
+  }
+
+  /**
+   * Starts the front in front of Node's internal port and resolves once it listens on the
+   * public one.
+   */
+  start(nodePort: number): Promise<void> {
+    this.#nodePort = nodePort;
+    const s = this.#s;
+    const child = spawn(
+      s.denoPath,
+      [
+        "run",
+        "--no-prompt",
+        "--no-config",
+        "--no-lock",
+        "--quiet",
+        "--allow-net",
+        `--allow-read=${runtimeSrcDir},${s.instancesDir}`,
+        `--allow-write=${s.instancesDir}`,
+        frontPath,
+      ],
+      {
+        env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", PATH: process.env.PATH ?? "" },
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
+    this.#child = child;
+    child.stdin?.on("error", () => {});
+    child.stdin?.write(
+      `${JSON.stringify({ secret: this.secret, nodePort, host: s.host, port: s.port, idleMs: s.idleMs })}\n`,
+    );
+    let stderr = "";
+    return new Promise<void>((resolve, reject) => {
+      const out = new LineSplitter(1 << 26, (line) => {
+        let m: Message;
+        try {
+          m = JSON.parse(line) as Message;
+        } catch {
+          s.log.warn({ line }, "front: unexpected output");
+          return;
+        }
+        if (m.t === "listening") {
+          this.port = m.port;
+          resolve();
+        } else this.#onMessage(m);
+      });
+      child.stdout?.on("data", (c: Buffer) => out.push(c));
+      child.stderr?.on("data", (c: Buffer) => {
+        stderr += c.toString();
+        if (stderr.length > 8192) stderr = stderr.slice(-8192);
+      });
+      child.once("error", (e) => reject(new Error(`cannot run deno for the front: ${e.message}`)));
+      child.once("exit", (code, signal) => {
+        this.#child = undefined;
+        // Whatever the front held, Node takes back.
+        for (const id of [...this.#holds.keys()]) this.#releaseAll(id, 0);
+        for (const done of this.#flushes.values()) done();
+        this.#flushes.clear();
+        const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
+        if (this.port === 0) {
+          reject(
+            /AddrInUse|address already in use/i.test(stderr)
+              ? new FnbaseError("BAD_REQUEST", `Port ${s.port} is already in use`, {
+                  hint: "Stop the other server or pick another port with --port",
+                })
+              : new Error(`the front did not start (${why}): ${stderr.trim()}`),
+          );
+        } else if (!this.#closing) {
+          s.log.error({ why, stderr: stderr.trim() }, "the front stopped; restarting it");
+          s.port = this.port;
+          setTimeout(() => {
+            if (!this.#closing)
+              this.start(this.#nodePort).catch((err) =>
+                s.log.error({ err }, "the front did not restart"),
+              );
+          }, 100);
+        }
+      });
+    });
+  }
+
+  #onMessage(m: Message): void {
+    if (m.t === "flushed") {
+      this.#flushes.get(m.n)?.();
+      this.#flushes.delete(m.n);
+    } else if (m.t === "released") {
+      const list = this.#holds.get(m.i);
+      for (const release of list?.splice(0, m.n) ?? []) release(m.ago);
+      if (list && list.length === 0) {
+        this.#holds.delete(m.i);
+        this.#revoking.get(m.i)?.();
+        this.#revoking.delete(m.i);
+      }
+    } else if (m.t === "inv") {
+      for (const r of m.r) this.#s.onInvocation(r);
+    }
+  }
+
+  #send(m: unknown): void {
+    this.#child?.stdin?.write(`${JSON.stringify(m)}\n`);
+  }
+
+  #releaseAll(id: string, ago: number): void {
+    for (const release of this.#holds.get(id) ?? []) release(ago);
+    this.#holds.delete(id);
+    this.#revoking.get(id)?.();
+    this.#revoking.delete(id);
+  }
+
+  /** True when a request came through the front (it carries the front's secret). */
+  isFront(value: string | string[] | undefined): boolean {
+    if (typeof value !== "string" || value.length !== this.secret.length) return false;
+    return timingSafeEqual(Buffer.from(value), this.#secret);
+  }
+
+  /**
+   * Encodes `decision` for the front, with a hold on its instance (`hold` from the runtime
+   * manager); undefined when the instance can no longer be held.
+   */
+  decide(decision: Decision, hold: (() => ((agoMs?: number) => void) | undefined) | undefined) {
+    if (!this.#child) return undefined;
+    const release = hold?.();
+    if (!release) return undefined;
+    let list = this.#holds.get(decision.i);
+    if (!list) {
+      list = [];
+      this.#holds.set(decision.i, list);
+    }
+    list.push(release);
+    return Buffer.from(JSON.stringify(decision)).toString("base64url");
+  }
+
+  /** Takes an instance back; resolves once the front no longer uses it. */
+  revoke(instance: Instance): Promise<void> {
+    if (!this.#holds.has(instance.id)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#revoking.set(instance.id, resolve);
+      this.#send({ t: "revoke", i: instance.id });
+    });
+  }
+
+  /** Drops every decision the front holds; resolves once it has. */
+  flush(): Promise<void> {
+    if (!this.#child) return Promise.resolve();
+    const n = ++this.#flushSeq;
+    return new Promise<void>((resolve) => {
+      this.#flushes.set(n, resolve);
+      this.#send({ t: "flush", n });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    const child = this.#child;
+    if (!child) return;
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    child.stdin?.end();
+    const kill = setTimeout(() => child.kill("SIGKILL"), 2_000);
+    await exited;
+    clearTimeout(kill);
+  }
+}

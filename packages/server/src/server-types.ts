@@ -9,6 +9,13 @@ export interface FnbaseServer extends AsyncDisposable {
   /** Base URL, e.g. `http://127.0.0.1:4400`. */
   readonly url: string;
   readonly port: number;
+  /**
+   * Node's own port (127.0.0.1) behind the front. It answers only requests that come through
+   * the front; exposed for tests and diagnostics.
+   */
+  readonly internalUrl: string;
+  /** Process id of the front (the Deno process on the public port), while it runs. */
+  readonly frontPid: number | undefined;
   /** The admin key in clear when it was given or generated at this start; else undefined. */
   readonly adminKey: string | undefined;
   /** True when the admin key was generated at this start (print it once). */

@@ -277,6 +277,10 @@ export async function startServer(
   return {
     url,
     port,
+    internalUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    get frontPid() {
+      return front.pid;
+    },
     adminKey: admin.given ?? admin.generated,
     adminKeyGenerated: admin.generated !== undefined,
     options,

@@ -184,6 +184,7 @@ async function invoke(
     bytesIn: 0,
     bytesOut: 0,
     cold: false,
+    direct: true,
   };
   const length = sc.length === null ? undefined : Number(sc.length);
   rec.bytesIn = length ?? 0;

@@ -168,6 +168,11 @@ export class FrontLink {
     this.#revoking.delete(id);
   }
 
+  /** The front's process id while it runs. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   /** True when a request came through the front (it carries the front's secret). */
   isFront(value: string | string[] | undefined): boolean {
     if (typeof value !== "string" || value.length !== this.secret.length) return false;

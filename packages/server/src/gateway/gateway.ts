@@ -24,6 +24,8 @@ export interface InvocationRecord {
   bytesIn: number;
   bytesOut: number;
   cold: boolean;
+  /** True when the front sent it straight to the instance (Node saw only this record). */
+  direct: boolean;
 }
 
 export interface GatewayDeps {
@@ -312,6 +314,7 @@ export class Gateway {
           bytesIn: bytesIn.n || Number(req.headers["content-length"] ?? 0),
           bytesOut,
           cold,
+          direct: false,
         });
       }
     }

@@ -1,0 +1,297 @@
+/**
+ * The front: the first invocation of a kind goes through Node's gateway, which hands the front
+ * its decision; the next ones go straight to the instance. These tests check that the direct
+ * path behaves exactly like the gateway, and that every change reaches the very next request.
+ */
+import { request } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { InvocationRecord } from "../src/gateway/gateway.js";
+import {
+  ECHO,
+  type Echo,
+  expectError,
+  sleep,
+  startTestServer,
+  type TestServer,
+} from "./helpers.js";
+
+const ORIGIN = "https://app.example.com";
+const MAX_BODY = 64 * 1024;
+let t: TestServer;
+let appId: string;
+const records: InvocationRecord[] = [];
+
+const SLEEPY = `
+Deno.serve(async (req) => {
+  const ms = Number(new URL(req.url).searchParams.get("ms") ?? "0");
+  await new Promise((r) => setTimeout(r, ms));
+  return Response.json({ slept: ms });
+});`;
+const CRASHY = `
+const bootId = crypto.randomUUID();
+Deno.serve((req) => {
+  if (new URL(req.url).pathname.endsWith("/exit")) Deno.exit(3);
+  return Response.json({ bootId });
+});`;
+const SSE = `
+Deno.serve(() => {
+  const enc = new TextEncoder();
+  const body = new ReadableStream({
+    async start(c) {
+      c.enqueue(enc.encode("data: first\\n\\n"));
+      await new Promise((r) => setTimeout(r, 800));
+      c.enqueue(enc.encode("data: second\\n\\n"));
+      c.close();
+    },
+  });
+  return new Response(body, { headers: { "content-type": "text/event-stream" } });
+});`;
+const FORGER = `
+Deno.serve(() => new Response("hi", { headers: { "x-fnbase-decision": "eyJpIjoieCJ9" } }));`;
+const LOGGER = `
+Deno.serve((req) => {
+  console.log("handled", new URL(req.url).searchParams.get("n"));
+  return Response.json({ ok: true });
+});`;
+
+beforeAll(async () => {
+  t = await startTestServer({ requestTimeoutMs: 1500, maxBodyBytes: MAX_BODY });
+  t.server.onInvocation((r) => records.push(r));
+  appId = await t.createApp("front");
+  await t.admin(`/api/apps/${appId}`, {
+    method: "PATCH",
+    body: JSON.stringify({ cors_origins: [ORIGIN] }),
+  });
+  await t.deploy(appId, "echo", ECHO);
+  await t.deploy(appId, "sleepy", SLEEPY);
+  await t.deploy(appId, "crashy", CRASHY);
+  await t.deploy(appId, "sse", SSE);
+  await t.deploy(appId, "forger", FORGER);
+  await t.deploy(appId, "logger", LOGGER);
+}, 120_000);
+afterAll(() => t?.close());
+
+/** Waits until the front has reported `requestId` (its records come in batches). */
+async function recordOf(requestId: string): Promise<InvocationRecord> {
+  for (let i = 0; i < 100; i++) {
+    const r = records.find((x) => x.requestId === requestId);
+    if (r) return r;
+    await sleep(20);
+  }
+  throw new Error(`no invocation record for ${requestId}`);
+}
+
+/** Invokes `path` until the front answers it directly; returns that answer. */
+async function direct(path: string, init: RequestInit = {}): Promise<Response> {
+  for (let i = 0; i < 5; i++) {
+    const res = await t.invoke(appId, path, init);
+    const id = res.headers.get("x-request-id");
+    if (id && (await recordOf(id)).direct) return res;
+    await res.arrayBuffer();
+  }
+  throw new Error(`${path} never went straight to the instance`);
+}
+
+describe("the front", () => {
+  it("sends repeat invocations straight to the instance, with the gateway's headers", async () => {
+    const init = {
+      method: "POST",
+      body: "payload",
+      headers: {
+        "x-custom": "kept",
+        origin: ORIGIN,
+        authorization: `Bearer ${t.server.adminKey}`,
+        "base44-app-id": "forged",
+        "x-forwarded-for": "6.6.6.6",
+        "x-fnbase-front": "forged",
+        "x-fnbase-client-addr": "6.6.6.6",
+      },
+    };
+    const first = await t.invoke(appId, "echo/a?q=1", init);
+    const firstId = first.headers.get("x-request-id")!;
+    expect((await recordOf(firstId)).direct).toBe(false);
+    const viaGateway = (await first.json()) as Echo;
+
+    const second = await direct("echo/a?q=1", init);
+    expect(second.status).toBe(200);
+    expect(second.headers.get("access-control-allow-origin")).toBe(ORIGIN);
+    expect(second.headers.get("x-echo")).toBe("1");
+    const viaFront = (await second.json()) as Echo;
+    expect(viaFront.headers["x-request-id"]).toBe(second.headers.get("x-request-id"));
+    expect(viaFront.headers["x-request-id"]).not.toBe(viaGateway.headers["x-request-id"]);
+    const same = (h: Record<string, string>) => {
+      const { "x-request-id": _id, "content-length": _len, connection: _c, ...rest } = h;
+      return rest;
+    };
+    expect(same(viaFront.headers)).toEqual(same(viaGateway.headers));
+    expect(viaFront.headers["base44-app-id"]).toBe(appId);
+    expect(viaFront.headers["x-forwarded-for"]).not.toBe("6.6.6.6");
+    expect(viaFront.headers["x-fnbase-front"]).toBeUndefined();
+    expect(viaFront.headers.authorization).toMatch(/^Bearer ey/);
+    expect(viaFront).toMatchObject({
+      method: "POST",
+      path: `/api/apps/${appId}/functions/echo/a`,
+      search: "?q=1",
+      body: "payload",
+    });
+  }, 60_000);
+
+  it("answers 504, 502 and 413 itself, with CORS, like the gateway", async () => {
+    const cors = { headers: { origin: ORIGIN } };
+    await (await direct("sleepy?ms=0", cors)).arrayBuffer();
+    // Same decision (the key leaves the query out), a request over the 1.5 s limit:
+    const timedOut = await t.invoke(appId, "sleepy?ms=5000", cors);
+    expect(timedOut.headers.get("access-control-allow-origin")).toBe(ORIGIN);
+    const e504 = await expectError(timedOut, 504, "FUNCTION_TIMEOUT");
+    expect(e504.error).toContain("sleepy");
+    const r504 = await recordOf(timedOut.headers.get("x-request-id")!);
+    expect(r504).toMatchObject({ direct: true, status: 504 });
+
+    const warm = (await (await direct("crashy", cors)).json()) as { bootId: string };
+    const died = await t.invoke(appId, "crashy/exit", cors);
+    expect(died.headers.get("access-control-allow-origin")).toBe(ORIGIN);
+    await expectError(died, 502, "FUNCTION_CRASHED");
+    const after = (await (await t.invoke(appId, "crashy", cors)).json()) as { bootId: string };
+    expect(after.bootId).not.toBe(warm.bootId);
+
+    await (await direct("echo/big", { method: "POST", body: "x", ...cors })).arrayBuffer();
+    const tooBig = await t.invoke(appId, "echo/big", {
+      method: "POST",
+      body: "x".repeat(MAX_BODY + 1),
+      ...cors,
+    });
+    expect(tooBig.headers.get("access-control-allow-origin")).toBe(ORIGIN);
+    await expectError(tooBig, 413, "PAYLOAD_TOO_LARGE");
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = request(`${t.url}/api/apps/${appId}/functions/echo/big`, {
+        method: "POST",
+        headers: { "transfer-encoding": "chunked", origin: ORIGIN },
+      });
+      req.on("response", (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      for (let i = 0; i < 10; i++) req.write(Buffer.alloc(16 * 1024, 1));
+      req.end();
+    });
+    expect(chunked).toBe(413);
+  }, 60_000);
+
+  it("streams an SSE answer as it is written", async () => {
+    await (await direct("sse")).text();
+    const started = performance.now();
+    const res = await t.invoke(appId, "sse");
+    const reader = res.body!.getReader();
+    const { value } = await reader.read();
+    const firstAt = performance.now() - started;
+    expect(new TextDecoder().decode(value)).toContain("data: first");
+    expect(firstAt).toBeLessThan(700);
+    let rest = "";
+    for (;;) {
+      const { value: v, done } = await reader.read();
+      if (done) break;
+      rest += new TextDecoder().decode(v);
+    }
+    expect(rest).toContain("data: second");
+    expect((await recordOf(res.headers.get("x-request-id")!)).direct).toBe(true);
+  }, 30_000);
+
+  it("lets a change reach the very next request", async () => {
+    const name = "changing";
+    await t.deploy(appId, name, `Deno.serve(() => Response.json({ v: 1 }));`);
+    expect(await (await direct(name)).json()).toEqual({ v: 1 });
+    // a redeploy
+    await t.deploy(appId, name, `Deno.serve(() => Response.json({ v: 2 }));`);
+    expect(await (await t.invoke(appId, name)).json()).toEqual({ v: 2 });
+    // a rollback
+    expect(await (await direct(name)).json()).toEqual({ v: 2 });
+    const rolled = await t.admin(`/api/apps/${appId}/backend-functions/${name}/rollback`, {
+      method: "POST",
+      body: "{}",
+    });
+    expect(rolled.status).toBe(200);
+    expect(await (await t.invoke(appId, name)).json()).toEqual({ v: 1 });
+    // functions disabled for the app, then enabled again
+    await (await direct(name)).arrayBuffer();
+    await t.admin(`/api/apps/${appId}`, {
+      method: "PATCH",
+      body: JSON.stringify({ functions_enabled: false }),
+    });
+    await expectError(await t.invoke(appId, name), 403, "FUNCTIONS_DISABLED");
+    await t.admin(`/api/apps/${appId}`, {
+      method: "PATCH",
+      body: JSON.stringify({ functions_enabled: true }),
+    });
+    // the function deleted
+    await (await direct(name)).arrayBuffer();
+    const del = await t.admin(`/api/apps/${appId}/backend-functions/${name}`, { method: "DELETE" });
+    expect(del.status).toBeLessThan(300);
+    await expectError(await t.invoke(appId, name), 404, "FUNCTION_NOT_FOUND");
+  }, 60_000);
+
+  it("stops honouring a revoked API key on the next request", async () => {
+    const created = await t.admin("/api/workspace/api-keys", {
+      method: "POST",
+      body: JSON.stringify({ name: "front-test" }),
+    });
+    const { id, key } = (await created.json()) as { id: string; key: string };
+    const auth = { headers: { authorization: `Bearer ${key}` } };
+    const ok = (await (await direct("echo/key", auth)).json()) as Echo;
+    expect(ok.headers.authorization).toMatch(/^Bearer ey/);
+    const revoked = await t.admin(`/api/workspace/api-keys/${id}`, { method: "DELETE" });
+    expect(revoked.status).toBeLessThan(300);
+    await expectError(await t.invoke(appId, "echo/key", auth), 401, "INVALID_TOKEN");
+  }, 60_000);
+
+  it("keeps a function from handing the front a decision of its own", async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await t.invoke(appId, "forger");
+      expect(await res.text()).toBe("hi");
+    }
+    // The forged decision was not taken: the same path still answers, through the gateway or
+    // a decision of Node's.
+    const again = await t.invoke(appId, "forger");
+    expect(again.status).toBe(200);
+  }, 30_000);
+
+  it("records direct invocations in the function's logs with their request id", async () => {
+    const res = await direct("logger?n=direct-1");
+    const requestId = res.headers.get("x-request-id")!;
+    await res.arrayBuffer();
+    let lines: { message: string; request_id?: string }[] = [];
+    for (let i = 0; i < 50 && !lines.some((l) => l.request_id === requestId); i++) {
+      await sleep(50);
+      const logs = await t.admin(`/api/apps/${appId}/functions-mgmt/logger/logs?limit=50`);
+      if (logs.status === 200) lines = (await logs.json()) as typeof lines;
+    }
+    expect(lines.find((l) => l.request_id === requestId)?.message).toContain("handled");
+    const metrics = await (await t.admin("/metrics")).text();
+    expect(metrics).toMatch(/logger/);
+  }, 30_000);
+
+  it("refuses requests on Node's internal port that did not come through it", async () => {
+    const res = await fetch(`${t.server.internalUrl}/api/apps`, {
+      headers: { api_key: t.server.adminKey!, "x-fnbase-front": "guess" },
+    });
+    await expectError(res, 403, "FORBIDDEN");
+    const inv = await fetch(`${t.server.internalUrl}/api/apps/${appId}/functions/echo`);
+    await expectError(inv, 403, "FORBIDDEN");
+  });
+
+  it("lets an idle instance stop on time though the front held it", async () => {
+    const s = await startTestServer({ idleTimeoutMs: 300 });
+    try {
+      const id = await s.createApp("idle");
+      await s.deploy(id, "hello", `Deno.serve(() => new Response("hi"));`);
+      for (let i = 0; i < 5; i++) await (await s.invoke(id, "hello")).text();
+      expect((await s.server.instanceMemory()).length).toBe(1);
+      const until = Date.now() + 3_000;
+      while ((await s.server.instanceMemory()).length > 0 && Date.now() < until) await sleep(50);
+      expect(await s.server.instanceMemory()).toEqual([]);
+      expect(await (await s.invoke(id, "hello")).text()).toBe("hi");
+    } finally {
+      await s.close();
+    }
+  }, 30_000);
+});

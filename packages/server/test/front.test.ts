@@ -4,6 +4,7 @@
  * path behaves exactly like the gateway, and that every change reaches the very next request.
  */
 import { request } from "node:http";
+import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InvocationRecord } from "../src/gateway/gateway.js";
 import {
@@ -294,4 +295,43 @@ describe("the front", () => {
       await s.close();
     }
   }, 30_000);
+
+  it("comes back on the same port if its process dies", async () => {
+    const s = await startTestServer();
+    try {
+      const id = await s.createApp("restart");
+      await s.deploy(id, "hello", `Deno.serve(() => new Response("hi"));`);
+      for (let i = 0; i < 3; i++) expect(await (await s.invoke(id, "hello")).text()).toBe("hi");
+      const pid = s.server.frontPid!;
+      process.kill(pid, "SIGKILL");
+      const until = Date.now() + 10_000;
+      while ((s.server.frontPid === undefined || s.server.frontPid === pid) && Date.now() < until)
+        await sleep(20);
+      let answer = "";
+      while (answer !== "hi" && Date.now() < until) {
+        answer = await s
+          .invoke(id, "hello")
+          .then((r) => r.text())
+          .catch(() => "");
+        if (answer !== "hi") await sleep(20);
+      }
+      expect(answer).toBe("hi");
+      expect((await s.server.instanceMemory()).length).toBe(1);
+    } finally {
+      await s.close();
+    }
+  }, 30_000);
+
+  it("says so when the port is taken", async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const { port } = blocker.address() as { port: number };
+    try {
+      await expect(startTestServer({ port, host: "127.0.0.1" })).rejects.toThrow(
+        `Port ${port} is already in use`,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
 });

@@ -137,6 +137,30 @@ describe("the front", () => {
     });
   }, 60_000);
 
+  it("covers the paths under a function's name, unless a function is nested there", async () => {
+    const WHO = (name: string) =>
+      `Deno.serve((req) => Response.json({ fn: "${name}", path: new URL(req.url).pathname }));`;
+    await t.deploy(appId, "items", WHO("items"));
+    await (await direct("items/1")).arrayBuffer();
+    const other = await t.invoke(appId, "items/2/detail");
+    expect(await other.json()).toMatchObject({ fn: "items" });
+    expect((await recordOf(other.headers.get("x-request-id")!)).direct).toBe(true);
+
+    await t.deploy(appId, "orders", WHO("orders"));
+    await t.deploy(appId, "orders/process", WHO("orders/process"));
+    await (await direct("orders/1")).arrayBuffer();
+    const nested = await t.invoke(appId, "orders/process/7");
+    expect(await nested.json()).toMatchObject({ fn: "orders/process" });
+    await (await direct("orders/process/7")).arrayBuffer();
+    const sibling = await t.invoke(appId, "orders/2");
+    expect(await sibling.json()).toMatchObject({ fn: "orders" });
+    const deeper = await t.invoke(appId, "orders/process/8");
+    expect(await deeper.json()).toMatchObject({ fn: "orders/process" });
+    // An encoded slash is not a prefix the front can trust: Node decides those.
+    const encoded = await t.invoke(appId, "orders%2Fprocess/9");
+    expect(await encoded.json()).toMatchObject({ fn: "orders/process" });
+  }, 60_000);
+
   it("answers 504, 502 and 413 itself, with CORS, like the gateway", async () => {
     const cors = { headers: { origin: ORIGIN } };
     await (await direct("sleepy?ms=0", cors)).arrayBuffer();

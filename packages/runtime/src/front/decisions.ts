@@ -1,8 +1,8 @@
 /**
  * Decisions Node handed the front, and the instances they point at.
  *
- * A decision says how to send one kind of invocation (same path, Host, X-App-Id, Authorization
- * and Origin) straight to an instance: its socket, the headers the host adds, the CORS headers of
+ * A decision says how to send one kind of invocation (same function path, Host, X-App-Id,
+ * Authorization and Origin) straight to an instance: its socket, the headers the host adds, the CORS headers of
  * the answer, the limits and the error bodies. It lives at most `ttl` ms (Node keeps it shorter
  * than any token in it).
  *
@@ -17,6 +17,10 @@ import { Upstream } from "./http1.ts";
 
 /** What Node sends in `x-fnbase-decision` (base64url JSON). */
 export interface Decision {
+  /** The raw path it is for. */
+  p: string;
+  /** True when it holds for every path under `p` as well. */
+  sub: boolean;
   /** Instance id. */
   i: string;
   /** The instance's unix socket. */
@@ -80,7 +84,22 @@ export class Decisions {
     setInterval(() => this.#sweep(), every);
   }
 
-  get(key: string): Entry | undefined {
+  /**
+   * The decision for `pathname` (whose first `base` characters are the route, up to
+   * `functions/`) in context `ctx`: one for the path itself, or for the longest path prefix
+   * whose decision covers the paths under it.
+   */
+  get(pathname: string, base: number, ctx: string): Entry | undefined {
+    let e = this.#live(`${pathname}\n${ctx}`);
+    if (e !== undefined) return e;
+    for (let i = pathname.lastIndexOf("/"); i > base; i = pathname.lastIndexOf("/", i - 1)) {
+      e = this.#live(`${pathname.slice(0, i)}\n${ctx}`);
+      if (e !== undefined) return e.decision.sub ? e : undefined;
+    }
+    return undefined;
+  }
+
+  #live(key: string): Entry | undefined {
     const e = this.#entries.get(key);
     if (e === undefined) return undefined;
     if (e.expires > Date.now() && !e.instance.revoked) return e;
@@ -88,9 +107,10 @@ export class Decisions {
     return undefined;
   }
 
-  /** Keeps a decision Node sent for `key`, unless a flush or revoke came since `epoch`. */
-  adopt(key: string, raw: string, epoch: number): void {
+  /** Keeps a decision Node sent for context `ctx`, unless a flush or revoke came since `epoch`. */
+  adopt(ctx: string, raw: string, epoch: number): void {
     const d = decode(raw);
+    const key = `${d.p}\n${ctx}`;
     const inst = this.#instance(d);
     inst.holds++;
     if (epoch !== this.epoch || inst.revoked) {

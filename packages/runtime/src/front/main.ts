@@ -63,7 +63,7 @@ const HOST_OWNED = new Set([
   "authorization",
 ]);
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-const INVOCATION = /^\/(?:api\/apps\/[^/]+\/functions|api\/functions|functions)\/./;
+const INVOCATION = /^\/(?:api\/apps\/[^/]+\/functions|api\/functions|functions)\/(?=.)/;
 const JSON_TYPE = "application/json; charset=utf-8";
 
 const node = new Upstream({ transport: "tcp", hostname: "127.0.0.1", port: settings.nodePort });
@@ -114,13 +114,13 @@ interface Scan {
   length: string | null;
   /** Set for a CORS preflight. */
   preflight: boolean;
-  /** The decision key: what Node's decision for this request depends on. */
-  key: string;
+  /** What Node's decision for this request depends on, besides the path. */
+  ctx: string;
   /** The headers a function receives from the caller, as header lines. */
   lines: string;
 }
 
-function scan(req: Request, pathname: string): Scan {
+function scan(req: Request): Scan {
   let host: string | null = null;
   let length: string | null = null;
   let appId = "";
@@ -157,7 +157,7 @@ function scan(req: Request, pathname: string): Scan {
     host,
     length,
     preflight: req.method === "OPTIONS" && origin !== "" && requestMethod,
-    key: `${pathname}\n${host ?? ""}\n${appId}\n${auth}\n${origin}`,
+    ctx: `${host ?? ""}\n${appId}\n${auth}\n${origin}`,
     lines,
   };
 }
@@ -253,7 +253,7 @@ async function pass(
   req: Request,
   info: Deno.ServeHandlerInfo,
   target: string,
-  key: string | undefined,
+  ctx: string | undefined,
   mutating: boolean,
 ): Promise<Response> {
   // A change through the management API (a deploy, an app setting, a key) may void decisions:
@@ -288,7 +288,7 @@ async function pass(
   const headers: [string, string][] = [];
   for (const h of res.headers) {
     if (h[0] === "x-fnbase-decision") {
-      if (key !== undefined) decisions.adopt(key, h[1], epoch);
+      if (ctx !== undefined) decisions.adopt(ctx, h[1], epoch);
       else decisions.refuse(h[1]);
     } else headers.push(h);
   }
@@ -300,12 +300,13 @@ function handle(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> | 
   const target = url.slice(url.indexOf("/", url.indexOf("//") + 2));
   const q = target.indexOf("?");
   const pathname = q === -1 ? target : target.slice(0, q);
-  if (INVOCATION.test(pathname)) {
-    const sc = scan(req, pathname);
+  const route = INVOCATION.exec(pathname);
+  if (route !== null) {
+    const sc = scan(req);
     if (sc.preflight) return pass(req, info, target, undefined, false);
-    const e = decisions.get(sc.key);
+    const e = decisions.get(pathname, route[0].length - 1, sc.ctx);
     if (e) return invoke(req, info, target, sc, e);
-    return pass(req, info, target, sc.key, false);
+    return pass(req, info, target, sc.ctx, false);
   }
   return pass(req, info, target, undefined, !SAFE_METHODS.has(req.method));
 }

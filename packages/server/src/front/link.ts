@@ -19,6 +19,9 @@ export interface FrontSettings {
 
 /** What the gateway hands the front with an invocation (see packages/runtime/src/front). */
 export interface Decision {
+  /** Raw path prefix the decision covers, and whether paths under it are covered too. */
+  p: string;
+  sub: boolean;
   i: string;
   s: string;
   h: [string, string][];

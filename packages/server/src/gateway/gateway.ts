@@ -12,7 +12,7 @@ import type { AppRecord, FunctionRecord } from "../store/index.js";
 import { corsHeaders, isPreflight, originAllowed, preflightHeaders } from "./cors.js";
 import { BodyTooLarge, forward, TimedOut, untilExited } from "./forward.js";
 import { inboundHeaders } from "./headers.js";
-import { type InvocationRoute, resolveFunctionName } from "./route.js";
+import { type InvocationRoute, rawPrefix, resolveFunctionName } from "./route.js";
 
 /** What the gateway reports about each finished invocation (for logs and metrics). */
 export interface InvocationRecord {
@@ -232,7 +232,13 @@ export class Gateway {
                 const v = headers[k];
                 if (typeof v === "string") inject.push([k, v]);
               }
+              // A decision covers the paths under the function's name too, unless another
+              // function is nested under it (then the longest prefix could differ).
+              const nested = [...fns.keys()].some((n) => n.startsWith(`${fnName}/`));
+              const prefix = nested ? undefined : rawPrefix(route, fnName!);
               const d: Decision = {
+                p: prefix ?? url.split("?")[0]!,
+                sub: prefix !== undefined,
                 i: instance.id,
                 s: instance.socketPath,
                 h: inject,

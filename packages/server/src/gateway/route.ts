@@ -4,6 +4,10 @@ export interface InvocationRoute {
   appId?: string;
   /** Decoded path segments after `functions/`. */
   segments: string[];
+  /** The raw path up to and including `functions/`. */
+  base: string;
+  /** The raw path after `functions/`. */
+  rest: string;
 }
 
 const APP_ROUTE = /^\/api\/apps\/([^/]+)\/functions\/(.+)$/;
@@ -35,14 +39,41 @@ export function matchInvocation(pathname: string): InvocationRoute | undefined {
     } catch {
       return undefined;
     }
-    return segments && { appId, segments };
+    const rest = m[2]!;
+    return segments && { appId, segments, base: pathname.slice(0, -rest.length), rest };
   }
   m = API_ROUTE.exec(pathname) ?? PLAIN_ROUTE.exec(pathname);
   if (m) {
     const segments = splitDecoded(m[1]!);
-    return segments && { segments };
+    const rest = m[1]!;
+    return segments && { segments, base: pathname.slice(0, -rest.length), rest };
   }
   return undefined;
+}
+
+/**
+ * The raw path prefix that names function `name` in `route` (e.g. `/functions/orders` for
+ * `/functions/orders/42` and `orders`), or undefined when the raw path spells it in a way a
+ * plain prefix test would not see (an encoded slash). Every path under that prefix resolves to
+ * `name` as long as no deployed function is nested under it (see the front's decisions).
+ */
+export function rawPrefix(route: InvocationRoute, name: string): string | undefined {
+  const want = name.split("/");
+  const raw = route.rest.split("/");
+  let taken = 0;
+  let i = 0;
+  for (; i < raw.length && taken < want.length; i++) {
+    if (raw[i] === "") continue;
+    let seg: string;
+    try {
+      seg = decodeURIComponent(raw[i]!);
+    } catch {
+      return undefined;
+    }
+    if (seg !== want[taken]) return undefined;
+    taken++;
+  }
+  return taken === want.length ? route.base + raw.slice(0, i).join("/") : undefined;
 }
 
 /**

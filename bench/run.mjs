@@ -3,7 +3,8 @@
 //   proxy    a minimal node:http + undici proxy (baseline-proxy.mjs) in front of the function
 //            under plain Deno.serve on a unix socket: a plain Node reverse proxy, for reference
 //   fnbase   the function deployed on fnbase (startServer from packages/server/dist), hit
-//            through /api/apps/{id}/functions/hello
+//            through /api/apps/{id}/functions/hello: the front (a Deno process on the public
+//            port) sends it straight to the instance, after the first request went through Node
 // plus cold starts (fnbase: deploy -> first response, idle stop -> first response; bare: spawn
 // deno -> first response) and resident memory per warm instance. Writes bench/results.json.
 //
@@ -56,12 +57,16 @@ async function timedGet(url, t0 = performance.now()) {
   return performance.now() - t0;
 }
 
-/** CPU time of this process (the gateway or proxy runs in it) and of `pids`, in ms. */
-function cpuNow(pids) {
+/**
+ * CPU time of this process (the gateway or proxy runs in it), of the function's Deno processes
+ * `pids` and of the front (`frontPid`, fnbase's Deno process on the public port), in ms.
+ */
+function cpuNow(pids, frontPid) {
   const own = process.cpuUsage();
   return {
     node: (own.user + own.system) / 1000,
-    deno: pids.reduce((sum, pid) => sum + (cpuMsOf(pid) ?? 0), 0),
+    deno: pids.reduce((sum, pid) => sum + (pid === frontPid ? 0 : (cpuMsOf(pid) ?? 0)), 0),
+    front: frontPid === undefined ? 0 : (cpuMsOf(frontPid) ?? 0),
   };
 }
 
@@ -70,12 +75,12 @@ function cpuNow(pids) {
  * process and of the Deno processes `pids`: unlike req/s it hardly moves when other work shares
  * the machine.
  */
-async function measureLoad(name, url, pids, { node = true } = {}) {
+async function measureLoad(name, url, pids, { node = true, frontPid } = {}) {
   if (cfg.warmupSeconds > 0) await load(url, cfg.warmupSeconds);
   say(`${name}: ${cfg.seconds} s of load at ${url}`);
-  const before = cpuNow(pids);
+  const before = cpuNow(pids, frontPid);
   const r = await load(url, cfg.seconds);
-  const after = cpuNow(pids);
+  const after = cpuNow(pids, frontPid);
   if (r.non2xx || r.socketErrors)
     say(`${name}: WARNING ${r.non2xx} non-2xx responses, ${r.socketErrors} socket errors`);
   const perReq = (ms) => (r.requests ? (ms * 1000) / r.requests : undefined);
@@ -83,6 +88,7 @@ async function measureLoad(name, url, pids, { node = true } = {}) {
     ...r,
     nodeCpuUsPerReq: node ? perReq(after.node - before.node) : undefined,
     denoCpuUsPerReq: perReq(after.deno - before.deno),
+    frontCpuUsPerReq: frontPid === undefined ? undefined : perReq(after.front - before.front),
   };
 }
 
@@ -152,12 +158,13 @@ async function benchFnbase(root) {
   try {
     await server.deploy(app.id, "hello", deployBody(0));
     await timedGet(url);
-    const r = await measureLoad("fnbase", url, ownChildren());
+    const r = await measureLoad("fnbase", url, ownChildren(), { frontPid: server.frontPid });
     const mem = await server.instanceMemory();
     return {
       ...r,
       instances: mem.length,
       rss: mem[0]?.rss,
+      frontRss: await rssOf(server.frontPid),
       gatewayRss: process.memoryUsage().rss,
     };
   } finally {
@@ -220,7 +227,9 @@ const mb = (b) => (b === undefined ? "-" : `${(b / 1024 ** 2).toFixed(1)} MB`);
 
 function printTable(results) {
   const { bare, proxy, fnbase, cold } = results;
-  const rows = [["", "req/s", "vs bare", "p50 ms", "p99 ms", "node us/req", "deno us/req", "RSS"]];
+  const rows = [
+    ["", "req/s", "vs bare", "p50 ms", "p99 ms", "node us", "front us", "function us", "RSS"],
+  ];
   const add = (name, r, rss) =>
     r &&
     rows.push([
@@ -230,6 +239,7 @@ function printTable(results) {
       fmt(r.p50, 2),
       fmt(r.p99, 2),
       fmt(r.nodeCpuUsPerReq),
+      fmt(r.frontCpuUsPerReq),
       fmt(r.denoCpuUsPerReq),
       mb(rss),
     ]);
@@ -245,7 +255,8 @@ function printTable(results) {
   );
   for (const r of rows) console.log(`  ${line(r)}`);
   console.log(
-    "  us/req: CPU time per request of the Node process (gateway or proxy) and of Deno;\n" +
+    "  us: CPU time per request of the Node process (fnbase's server, or the proxy), of fnbase's\n" +
+      "  front (the Deno process on its public port) and of the function's Deno process;\n" +
       "  steadier than req/s when other work shares the machine",
   );
   console.log("");
@@ -261,7 +272,8 @@ function printTable(results) {
   console.log("");
   console.log(
     `  memory: ${mb(fnbase.rss)} per warm fnbase instance (${fnbase.instances} running), ` +
-      `${mb(bare.rss)} bare deno, ${mb(fnbase.gatewayRss)} Node process (gateway + bench)`,
+      `${mb(bare.rss)} bare deno, ${mb(fnbase.frontRss)} front, ` +
+      `${mb(fnbase.gatewayRss)} Node process (server + bench)`,
   );
   const ratio = (100 * fnbase.rps) / bare.rps;
   console.log(

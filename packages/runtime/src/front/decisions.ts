@@ -63,10 +63,15 @@ export interface Entry {
 
 const MAX_ENTRIES = 10_000;
 
-function decode(raw: string): Decision {
-  const b64 = raw.replace(/-/g, "+").replace(/_/g, "/");
-  const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
-  return JSON.parse(new TextDecoder().decode(bytes)) as Decision;
+function decode(raw: string): Decision | undefined {
+  try {
+    const b64 = raw.replace(/-/g, "+").replace(/_/g, "/");
+    const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+    const d = JSON.parse(new TextDecoder().decode(bytes)) as Decision;
+    return typeof d.i === "string" && typeof d.s === "string" ? d : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export class Decisions {
@@ -110,6 +115,7 @@ export class Decisions {
   /** Keeps a decision Node sent for context `ctx`, unless a flush or revoke came since `epoch`. */
   adopt(ctx: string, raw: string, epoch: number): void {
     const d = decode(raw);
+    if (d === undefined) return;
     const key = `${d.p}\n${ctx}`;
     const inst = this.#instance(d);
     inst.holds++;
@@ -132,7 +138,9 @@ export class Decisions {
 
   /** A decision the front will not use (it came with a request it does not cache). */
   refuse(raw: string): void {
-    const inst = this.#instance(decode(raw));
+    const d = decode(raw);
+    if (d === undefined) return;
+    const inst = this.#instance(d);
     inst.holds++;
     this.#maybeRelease(inst);
   }

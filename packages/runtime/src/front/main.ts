@@ -233,7 +233,7 @@ async function invoke(
     if (h[0] === "access-control-allow-origin") corsSet = true;
   }
   for (const h of res.headers) {
-    if (h[0] === "x-request-id") continue;
+    if (h[0] === "x-request-id" || h[0] === "x-fnbase-decision") continue;
     if (!corsSet && d.c.length > 0 && (h[0] === "vary" || h[0].startsWith("access-control-")))
       continue;
     headers.push(h);
@@ -316,12 +316,14 @@ const server = Deno.serve(
     hostname: settings.host,
     port: settings.port,
     onListen: (addr) => send({ t: "listening", port: (addr as Deno.NetAddr).port }),
-    onError: (err) =>
-      errorResponse(
+    onError: (err) => {
+      send({ t: "error", m: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      return errorResponse(
         500,
-        JSON.stringify({ error: `Internal error in the front: ${String(err)}`, code: "INTERNAL" }),
+        JSON.stringify({ error: "Internal error in the fnbase front", code: "INTERNAL" }),
         [],
-      ),
+      );
+    },
   },
   handle,
 );

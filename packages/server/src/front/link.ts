@@ -38,7 +38,8 @@ type Message =
   | { t: "listening"; port: number }
   | { t: "flushed"; n: number }
   | { t: "released"; i: string; n: number; ago: number }
-  | { t: "inv"; r: InvocationRecord[] };
+  | { t: "inv"; r: InvocationRecord[] }
+  | { t: "error"; m: string };
 
 /**
  * Node's end of the front: starts the Deno process that owns the public port, hands it
@@ -157,6 +158,8 @@ export class FrontLink {
       }
     } else if (m.t === "inv") {
       for (const r of m.r) this.#s.onInvocation(r);
+    } else if (m.t === "error") {
+      this.#s.log.error({ error: m.m }, "front: request failed");
     }
   }
 

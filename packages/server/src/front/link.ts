@@ -79,6 +79,9 @@ export class FrontLink {
         "--no-config",
         "--no-lock",
         "--quiet",
+        // A young generation of 4 MB: under load the front's RSS stays near 75 MB instead of
+        // 115 MB, at the same CPU per request (measured with npm run bench).
+        "--v8-flags=--max-semi-space-size=4",
         "--allow-net",
         `--allow-read=${runtimeSrcDir},${s.instancesDir}`,
         `--allow-write=${s.instancesDir}`,

@@ -83,6 +83,7 @@ export async function startServer(
     instancesDir,
     log,
     onInvocation: (r) => invocations.emit(r),
+    instance: (id) => runtime.instances().find((i) => i.id === id),
   });
   catalog.onChange(() => front.flush());
   const apiKeys = new ApiKeyService(store.identity, () => front.flush());

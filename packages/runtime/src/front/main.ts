@@ -9,8 +9,10 @@
  * instance: Node is off the hot path. Node takes decisions back (`flush`, `revoke`) whenever
  * what they rest on changes; see decisions.ts.
  *
- * Protocol with Node: JSON lines. Node → front on stdin: `flush {n}`, `revoke {i}`. Front → Node
- * on stdout: `listening {port}`, `flushed {n}`, `released {i, n, ago}`, `inv {r: [...]}`.
+ * Protocol with Node: JSON lines. Node → front on stdin: `flush {n}`, `revoke {i}`,
+ * `answered {n}`. Front → Node on stdout: `listening {port}`, `flushed {n}`,
+ * `released {i, n, ago}`, `inv {r: [...]}`, `failed {i, n}` (an instance did not answer; Node
+ * answers once it has seen the process exit), `error {m}`.
  */
 
 import { Decisions, type Entry } from "./decisions.ts";
@@ -96,6 +98,24 @@ setInterval(() => {
     }
   }
 }, 20);
+
+// Questions to Node that wait for its answer (`answered {n}`), never longer than 2 s.
+let asked = 0;
+const answers = new Map<number, () => void>();
+function askNode(m: Record<string, unknown>): Promise<void> {
+  const n = ++asked;
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      answers.delete(n);
+      resolve();
+    }, 2_000);
+    answers.set(n, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    send({ ...m, n });
+  });
+}
 
 function errorResponse(
   status: number,
@@ -222,8 +242,10 @@ async function invoke(
       end(413, 0);
       return errorResponse(413, d.e.tooLarge, extra, true);
     }
-    // The instance is gone or going: stop using it; Node sees the exit and starts a new one.
+    // The instance is gone or going: stop using it, and answer once Node has seen it go, so
+    // that the caller's next request starts a new one.
     decisions.failed(inst);
+    await askNode({ t: "failed", i: inst.id });
     end(502, 0);
     return errorResponse(502, d.e.crashed, extra);
   }
@@ -336,6 +358,10 @@ async function control(): Promise<void> {
       decisions.flushAll();
       send({ t: "flushed", n: m.n });
     } else if (m.t === "revoke" && m.i !== undefined) decisions.revoke(m.i);
+    else if (m.t === "answered" && m.n !== undefined) {
+      answers.get(m.n)?.();
+      answers.delete(m.n);
+    }
   }
   // Node went away (stdin closed): stop.
   flushRecords();

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { frontPath, runtimeSrcDir } from "@fnbase/runtime";
 import { FnbaseError, type Logger } from "@fnbase/shared";
+import { untilExited } from "../gateway/forward.js";
 import type { InvocationRecord } from "../gateway/gateway.js";
 import type { Instance } from "../runtime/instance.js";
 import { LineSplitter } from "../runtime/line-splitter.js";
@@ -15,6 +16,8 @@ export interface FrontSettings {
   instancesDir: string;
   log: Logger;
   onInvocation: (r: InvocationRecord) => void;
+  /** The running instance with this id, if any. */
+  instance: (id: string) => Instance | undefined;
 }
 
 /** What the gateway hands the front with an invocation (see packages/runtime/src/front). */
@@ -39,7 +42,8 @@ type Message =
   | { t: "flushed"; n: number }
   | { t: "released"; i: string; n: number; ago: number }
   | { t: "inv"; r: InvocationRecord[] }
-  | { t: "error"; m: string };
+  | { t: "error"; m: string }
+  | { t: "failed"; i: string; n: number };
 
 /**
  * Node's end of the front: starts the Deno process that owns the public port, hands it
@@ -161,6 +165,12 @@ export class FrontLink {
       }
     } else if (m.t === "inv") {
       for (const r of m.r) this.#s.onInvocation(r);
+    } else if (m.t === "failed") {
+      // The front could not reach an instance: answer once its exit is seen (or a second
+      // passed), so the caller's next request does not go to the dying process.
+      const inst = this.#s.instance(m.i);
+      const seen = inst ? untilExited(inst, 1_000) : Promise.resolve();
+      void seen.then(() => this.#send({ t: "answered", n: m.n }));
     } else if (m.t === "error") {
       this.#s.log.error({ error: m.m }, "front: request failed");
     }

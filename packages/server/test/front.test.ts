@@ -11,6 +11,7 @@ import {
   ECHO,
   type Echo,
   expectError,
+  oneFile,
   sleep,
   startTestServer,
   type TestServer,
@@ -220,6 +221,33 @@ describe("the front", () => {
     }
     expect(rest).toContain("data: second");
     expect((await recordOf(res.headers.get("x-request-id")!)).direct).toBe(true);
+  }, 30_000);
+
+  it("tells the function when its caller leaves, on both paths", async () => {
+    const code = `let aborted = 0;
+Deno.serve(async (req) => {
+  if (new URL(req.url).pathname.endsWith("/count")) return Response.json({ aborted });
+  await new Promise((resolve) => {
+    req.signal.addEventListener("abort", () => { aborted++; resolve(null); });
+    setTimeout(resolve, 5000);
+  });
+  return new Response("done");
+});`;
+    // Its own time limit is long, so only the caller leaving can end the request early.
+    await t.deploy(appId, "watch", oneFile(code, { timeout_seconds: 30 }));
+    const count = async () =>
+      ((await (await t.invoke(appId, "watch/count")).json()) as { aborted: number }).aborted;
+    await (await direct("watch/count")).arrayBuffer();
+    // Straight from the front (its decision covers watch/*), then through Node (a new Origin).
+    for (const headers of [{}, { origin: "https://other.example.com" }]) {
+      const before = await count();
+      await expect(
+        t.invoke(appId, "watch", { headers, signal: AbortSignal.timeout(300) }),
+      ).rejects.toThrow();
+      const until = Date.now() + 1_000;
+      while ((await count()) === before && Date.now() < until) await sleep(50);
+      expect(await count()).toBe(before + 1);
+    }
   }, 30_000);
 
   it("lets a change reach the very next request", async () => {

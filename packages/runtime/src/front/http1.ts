@@ -32,6 +32,8 @@ export class BodyTooLarge extends Error {}
  */
 export class Exchange {
   aborted = false;
+  /** Set by whoever aborted because the caller left. */
+  callerGone = false;
   conn: { close(): void } | undefined;
 
   abort(): void {

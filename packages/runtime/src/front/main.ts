@@ -87,14 +87,32 @@ function flushRecords(): void {
   records = [];
 }
 
-// Time limits: one sweep over the exchanges in flight rather than a timer per request.
-const deadlines = new Map<Exchange, number>();
+/** An exchange in flight: its time limit, and its caller, who may leave before the answer. */
+interface InFlight {
+  deadline: number;
+  started: number;
+  req: Request;
+  watched: boolean;
+}
+
+// One sweep over the exchanges in flight rather than a timer or an abort listener per request:
+// past its time limit an exchange is aborted; one still waiting after 100 ms starts to watch
+// its caller's signal, so a caller who leaves stops the work (as closing the socket would).
+const inFlight = new Map<Exchange, InFlight>();
 setInterval(() => {
   const now = Date.now();
-  for (const [x, at] of deadlines) {
-    if (at <= now) {
-      deadlines.delete(x);
+  for (const [x, f] of inFlight) {
+    if (f.deadline <= now) {
+      inFlight.delete(x);
       x.abort();
+    } else if (!f.watched && now - f.started > 100) {
+      f.watched = true;
+      const gone = () => {
+        x.callerGone = true;
+        x.abort();
+      };
+      if (f.req.signal.aborted) gone();
+      else f.req.signal.addEventListener("abort", gone, { once: true });
     }
   }
 }, 20);
@@ -221,9 +239,9 @@ async function invoke(
   inst.inflight++;
   inst.lastUsed = Date.now();
   const x = new Exchange();
-  deadlines.set(x, inst.lastUsed + d.t);
+  inFlight.set(x, { deadline: inst.lastUsed + d.t, started: inst.lastUsed, req, watched: false });
   const end = (status: number, bytesOut: number) => {
-    deadlines.delete(x);
+    inFlight.delete(x);
     decisions.done(inst);
     rec.status = status;
     rec.bytesOut = bytesOut;
@@ -234,6 +252,10 @@ async function invoke(
   try {
     res = await inst.upstream.request(req.method, head, body, length, d.b, x);
   } catch (err) {
+    if (x.callerGone) {
+      end(499, 0); // nobody reads this answer; 499 records that the caller left
+      return new Response(null, { status: 499 });
+    }
     if (x.aborted) {
       end(504, 0);
       return errorResponse(504, d.e.timeout, extra);
@@ -294,9 +316,13 @@ async function pass(
   const length = declared === null ? undefined : Number(declared);
   const body = req.body === null || length === 0 ? null : req.body;
   let res: Awaited<ReturnType<Upstream["request"]>>;
+  const x = new Exchange();
+  inFlight.set(x, { deadline: Number.POSITIVE_INFINITY, started: Date.now(), req, watched: false });
   try {
-    res = await node.request(req.method, head, body, length, Number.POSITIVE_INFINITY, undefined);
+    res = await node.request(req.method, head, body, length, Number.POSITIVE_INFINITY, x);
   } catch (err) {
+    inFlight.delete(x);
+    if (x.callerGone) return new Response(null, { status: 499 });
     return errorResponse(
       502,
       JSON.stringify({
@@ -306,6 +332,8 @@ async function pass(
       [],
     );
   }
+  if (res.body instanceof ReadableStream) res.done.then(() => inFlight.delete(x));
+  else inFlight.delete(x);
   if (mutating) decisions.flushAll();
   const headers: [string, string][] = [];
   for (const h of res.headers) {

@@ -239,7 +239,8 @@ Deno.serve(async (req) => {
       ((await (await t.invoke(appId, "watch/count")).json()) as { aborted: number }).aborted;
     await (await direct("watch/count")).arrayBuffer();
     // Straight from the front (its decision covers watch/*), then through Node (a new Origin).
-    for (const headers of [{}, { origin: "https://other.example.com" }]) {
+    const callers: Record<string, string>[] = [{}, { origin: "https://other.example.com" }];
+    for (const headers of callers) {
       const before = await count();
       await expect(
         t.invoke(appId, "watch", { headers, signal: AbortSignal.timeout(300) }),

@@ -301,7 +301,9 @@ export class Upstream {
       let end: number;
       for (;;) {
         end = await c.headEnd();
-        status = Number(dec.decode(c.buf.subarray(c.start + 9, c.start + 12)));
+        const b = c.buf;
+        const at = c.start + 9; // "HTTP/1.1 " then three digits
+        status = (b[at]! - 48) * 100 + (b[at + 1]! - 48) * 10 + (b[at + 2]! - 48);
         if (status >= 200 || status === 101) break;
         c.start = end; // an interim 1xx: skip it
       }
@@ -315,7 +317,9 @@ export class Upstream {
         const line = lines[i]!;
         const colon = line.indexOf(":");
         if (colon <= 0) continue;
-        const name = line.slice(0, colon).trim().toLowerCase();
+        // Deno.serve (hyper) writes lower-case names; node:http keeps what the code set.
+        let name = line.slice(0, colon).trim();
+        if (/[A-Z]/.test(name)) name = name.toLowerCase();
         const value = line.slice(colon + 1).trim();
         if (name === "content-length") contentLength = Number(value);
         else if (name === "transfer-encoding") chunked = value.toLowerCase().includes("chunked");

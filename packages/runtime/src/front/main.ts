@@ -212,7 +212,7 @@ async function invoke(
   const d = e.decision;
   const inst = e.instance;
   const requestId = crypto.randomUUID();
-  const extra: [string, string][] = [...d.c, ["x-request-id", requestId]];
+  const extra = (): [string, string][] => [...d.c, ["x-request-id", requestId]];
   const rec = {
     appId: d.a,
     functionName: d.f,
@@ -230,7 +230,7 @@ async function invoke(
     rec.status = 413;
     rec.durationMs = performance.now() - started;
     record(rec);
-    return errorResponse(413, d.e.tooLarge, extra, true);
+    return errorResponse(413, d.e.tooLarge, extra(), true);
   }
   let head = `${req.method} ${target} HTTP/1.1\r\n${e.headLines}x-request-id: ${requestId}\r\nx-forwarded-for: ${(info.remoteAddr as Deno.NetAddr).hostname}\r\n${sc.lines}`;
   head += sc.host !== null ? `x-forwarded-host: ${sc.host}\r\n` : "host: localhost\r\n";
@@ -258,31 +258,36 @@ async function invoke(
     }
     if (x.aborted) {
       end(504, 0);
-      return errorResponse(504, d.e.timeout, extra);
+      return errorResponse(504, d.e.timeout, extra());
     }
     if (err instanceof BodyTooLarge) {
       end(413, 0);
-      return errorResponse(413, d.e.tooLarge, extra, true);
+      return errorResponse(413, d.e.tooLarge, extra(), true);
     }
     // The instance is gone or going: stop using it, and answer once Node has seen it go, so
     // that the caller's next request starts a new one.
     decisions.failed(inst);
     await askNode({ t: "failed", i: inst.id });
     end(502, 0);
-    return errorResponse(502, d.e.crashed, extra);
+    return errorResponse(502, d.e.crashed, extra());
   }
+  // The function's headers, minus what the host sets; the decision's CORS headers unless the
+  // function answered CORS itself (then its own Vary and Access-Control-* stand).
   const headers: [string, string][] = [];
-  let corsSet = false;
+  let own: [string, string][] | undefined;
+  let ownOrigin = false;
   for (const h of res.headers) {
-    if (h[0] === "access-control-allow-origin") corsSet = true;
-  }
-  for (const h of res.headers) {
-    if (h[0] === "x-request-id" || h[0] === "x-fnbase-decision") continue;
-    if (!corsSet && d.c.length > 0 && (h[0] === "vary" || h[0].startsWith("access-control-")))
+    const k = h[0];
+    if (k === "x-request-id" || k === "x-fnbase-decision") continue;
+    if (d.c.length > 0 && (k === "vary" || k.startsWith("access-control-"))) {
+      if (k === "access-control-allow-origin") ownOrigin = true;
+      (own ??= []).push(h);
       continue;
+    }
     headers.push(h);
   }
-  if (!corsSet) headers.push(...d.c);
+  if (ownOrigin) headers.push(...own!);
+  else headers.push(...d.c);
   headers.push(["x-request-id", requestId]);
   if (res.body === null || res.body instanceof Uint8Array) {
     end(res.status, res.body?.length ?? 0);

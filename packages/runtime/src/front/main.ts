@@ -274,19 +274,19 @@ async function invoke(
   // The function's headers, minus what the host sets; the decision's CORS headers unless the
   // function answered CORS itself (then its own Vary and Access-Control-* stand).
   const headers: [string, string][] = [];
-  let own: [string, string][] | undefined;
+  const own: [string, string][] = [];
   let ownOrigin = false;
   for (const h of res.headers) {
     const k = h[0];
     if (k === "x-request-id" || k === "x-fnbase-decision") continue;
     if (d.c.length > 0 && (k === "vary" || k.startsWith("access-control-"))) {
       if (k === "access-control-allow-origin") ownOrigin = true;
-      (own ??= []).push(h);
+      own.push(h);
       continue;
     }
     headers.push(h);
   }
-  if (ownOrigin) headers.push(...own!);
+  if (ownOrigin) headers.push(...own);
   else headers.push(...d.c);
   headers.push(["x-request-id", requestId]);
   if (res.body === null || res.body instanceof Uint8Array) {

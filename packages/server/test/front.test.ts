@@ -204,6 +204,20 @@ describe("the front", () => {
     expect(chunked).toBe(413);
   }, 60_000);
 
+  it("passes a large body with its Content-Length", async () => {
+    await t.deploy(
+      appId,
+      "big",
+      `const body = new Uint8Array(3 * 1024 * 1024).fill(97);
+Deno.serve(() => new Response(body, { headers: { "content-length": String(body.length) } }));`,
+    );
+    for (let i = 0; i < 3; i++) {
+      const res = await t.invoke(appId, "big");
+      expect(res.headers.get("content-length")).toBe(String(3 * 1024 * 1024));
+      expect((await res.arrayBuffer()).byteLength).toBe(3 * 1024 * 1024);
+    }
+  }, 30_000);
+
   it("streams an SSE answer as it is written", async () => {
     await (await direct("sse")).text();
     const started = performance.now();

@@ -321,8 +321,11 @@ export class Upstream {
         let name = line.slice(0, colon).trim();
         if (/[A-Z]/.test(name)) name = name.toLowerCase();
         const value = line.slice(colon + 1).trim();
-        if (name === "content-length") contentLength = Number(value);
-        else if (name === "transfer-encoding") chunked = value.toLowerCase().includes("chunked");
+        if (name === "content-length") {
+          contentLength = Number(value);
+          continue; // added back below when it frames the body
+        }
+        if (name === "transfer-encoding") chunked = value.toLowerCase().includes("chunked");
         else if (name === "connection") {
           const v = value.toLowerCase();
           if (v.includes("close")) keepAlive = false;

@@ -130,7 +130,7 @@ export async function startServer(
     log,
     onOutput: (line) => logs.accept(line),
     onColdStart: (appId, fn, ms) => metrics.coldStart(appId, fn, ms),
-    onRevoke: (instance) => void front.revoke(instance),
+    onRevoke: (instance) => front.revoke(instance),
   });
   const events = platformEvents({
     catalog,

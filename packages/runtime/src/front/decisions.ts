@@ -15,7 +15,10 @@
 
 import { Upstream } from "./http1.ts";
 
-/** What Node sends in `x-fnbase-decision` (base64url JSON). */
+/**
+ * What Node sends in `x-fnbase-decision` (base64url JSON). Node's side of the same shape is
+ * `Decision` in packages/server/src/front/link.ts: keep the two in step.
+ */
 export interface Decision {
   /** The raw path it is for. */
   p: string;

@@ -20,7 +20,11 @@ export interface FrontSettings {
   instance: (id: string) => Instance | undefined;
 }
 
-/** What the gateway hands the front with an invocation (see packages/runtime/src/front). */
+/**
+ * What the gateway hands the front with an invocation. The front's side of the same shape is
+ * `Decision` in packages/runtime/src/front/decisions.ts (Deno code, not shared with Node's
+ * build): keep the two in step.
+ */
 export interface Decision {
   /** Raw path prefix the decision covers, and whether paths under it are covered too. */
   p: string;
@@ -62,7 +66,6 @@ export class FrontLink {
   readonly #flushes = new Map<number, () => void>();
   /** Per instance, the releases of the holds given with decisions. */
   readonly #holds = new Map<string, ((agoMs?: number) => void)[]>();
-  readonly #revoking = new Map<string, () => void>();
 
   constructor(settings: FrontSettings) {
     this.#s = settings;
@@ -125,7 +128,8 @@ export class FrontLink {
       child.once("exit", (code, signal) => {
         this.#child = undefined;
         // Whatever the front held, Node takes back.
-        for (const id of [...this.#holds.keys()]) this.#releaseAll(id, 0);
+        for (const releases of this.#holds.values()) for (const release of releases) release();
+        this.#holds.clear();
         for (const done of this.#flushes.values()) done();
         this.#flushes.clear();
         const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
@@ -158,11 +162,7 @@ export class FrontLink {
     } else if (m.t === "released") {
       const list = this.#holds.get(m.i);
       for (const release of list?.splice(0, m.n) ?? []) release(m.ago);
-      if (list && list.length === 0) {
-        this.#holds.delete(m.i);
-        this.#revoking.get(m.i)?.();
-        this.#revoking.delete(m.i);
-      }
+      if (list?.length === 0) this.#holds.delete(m.i);
     } else if (m.t === "inv") {
       for (const r of m.r) this.#s.onInvocation(r);
     } else if (m.t === "failed") {
@@ -178,13 +178,6 @@ export class FrontLink {
 
   #send(m: unknown): void {
     this.#child?.stdin?.write(`${JSON.stringify(m)}\n`);
-  }
-
-  #releaseAll(id: string, ago: number): void {
-    for (const release of this.#holds.get(id) ?? []) release(ago);
-    this.#holds.delete(id);
-    this.#revoking.get(id)?.();
-    this.#revoking.delete(id);
   }
 
   /** The front's process id while it runs. */
@@ -215,13 +208,12 @@ export class FrontLink {
     return Buffer.from(JSON.stringify(decision)).toString("base64url");
   }
 
-  /** Takes an instance back; resolves once the front no longer uses it. */
-  revoke(instance: Instance): Promise<void> {
-    if (!this.#holds.has(instance.id)) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      this.#revoking.set(instance.id, resolve);
-      this.#send({ t: "revoke", i: instance.id });
-    });
+  /**
+   * Takes an instance back: the front stops sending it requests and gives its holds back once
+   * its requests there are done (the runtime manager's drain waits for that).
+   */
+  revoke(instance: Instance): void {
+    if (this.#holds.has(instance.id)) this.#send({ t: "revoke", i: instance.id });
   }
 
   /** Drops every decision the front holds; resolves once it has. */

@@ -189,6 +189,7 @@ export async function startServer(
       isApiKey,
       maxUploadBytes: options.maxUploadBytes,
       keepDeployments: options.keepDeployments,
+      corsAnyOrigin: options.corsAnyOrigin,
     },
     (app) => {
       const auth = requireApiKey(isApiKey);

@@ -18,8 +18,8 @@ export function createApi(d: ApiDeps, extend: (api: Hono) => void = () => {}): H
   const api = new Hono();
   api.get("/health", (c) => c.json({ ok: true }));
   // Browser frontends on the app's origins call these (the SDK's auth module).
-  api.use("/api/apps/:appId/auth/*", appCors(d.catalog));
-  api.use("/api/apps/:appId/entities/*", appCors(d.catalog));
+  api.use("/api/apps/:appId/auth/*", appCors(d.catalog, d.corsAnyOrigin));
+  api.use("/api/apps/:appId/entities/*", appCors(d.catalog, d.corsAnyOrigin));
   extend(api);
   const mgmt = new Hono();
   mgmt.use("*", requireApiKey(d.isApiKey));

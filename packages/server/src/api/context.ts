@@ -15,4 +15,6 @@ export interface ApiDeps {
   isApiKey: (key: string) => Promise<boolean>;
   maxUploadBytes: number;
   keepDeployments: number;
+  /** Any origin may call the app-scoped browser routes (`fnbase dev`), as for invocations. */
+  corsAnyOrigin: boolean;
 }

@@ -138,6 +138,32 @@ describe("the front", () => {
     });
   }, 60_000);
 
+  it("counts the bytes of a chunked upload on the direct path", async () => {
+    await (await direct("echo/count", { method: "POST", body: "x" })).arrayBuffer();
+    const { status, requestId } = await new Promise<{ status: number; requestId: string }>(
+      (resolve, reject) => {
+        const req = request(`${t.url}/api/apps/${appId}/functions/echo/count`, {
+          method: "POST",
+          headers: { "transfer-encoding": "chunked" },
+        });
+        req.on("response", (res) => {
+          res.resume();
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              requestId: String(res.headers["x-request-id"]),
+            }),
+          );
+        });
+        req.on("error", reject);
+        for (let i = 0; i < 3; i++) req.write(Buffer.alloc(1000, 1));
+        req.end();
+      },
+    );
+    expect(status).toBe(200);
+    expect(await recordOf(requestId)).toMatchObject({ direct: true, bytesIn: 3000 });
+  }, 30_000);
+
   it("covers the paths under a function's name, unless a function is nested there", async () => {
     const WHO = (name: string) =>
       `Deno.serve((req) => Response.json({ fn: "${name}", path: new URL(req.url).pathname }));`;

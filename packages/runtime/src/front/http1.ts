@@ -34,6 +34,8 @@ export class Exchange {
   aborted = false;
   /** Set by whoever aborted because the caller left. */
   callerGone = false;
+  /** Request body bytes sent so far. */
+  sent = 0;
   conn: { close(): void } | undefined;
 
   abort(): void {
@@ -283,7 +285,7 @@ export class Upstream {
     try {
       await c.conn.write(enc.encode(head + framing));
       if (body !== null) {
-        bodySent = writeBody(c, body, length === undefined, maxBodyBytes)
+        bodySent = writeBody(c, body, length === undefined, maxBodyBytes, x)
           .then((sent) => {
             if (!sent) bodyError = new UpstreamError("upstream stopped reading the body", false);
             return sent;
@@ -412,6 +414,7 @@ async function writeBody(
   body: ReadableStream<Uint8Array>,
   chunked: boolean,
   max: number,
+  x: Exchange | undefined,
 ): Promise<boolean> {
   let total = 0;
   const reader = body.getReader();
@@ -420,6 +423,7 @@ async function writeBody(
       const { value: chunk, done } = await reader.read();
       if (done) break;
       total += chunk.length;
+      if (x) x.sent = total;
       if (total > max) throw new BodyTooLarge();
       if (chunk.length === 0) continue;
       let bytes = chunk;

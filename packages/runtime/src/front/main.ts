@@ -243,6 +243,7 @@ async function invoke(
   const end = (status: number, bytesOut: number) => {
     inFlight.delete(x);
     decisions.done(inst);
+    if (length === undefined) rec.bytesIn = x.sent;
     rec.status = status;
     rec.bytesOut = bytesOut;
     rec.durationMs = performance.now() - started;

@@ -1,25 +1,19 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ECHO, expectError, oneFile, startTestServer, type TestServer } from "./helpers.js";
+import {
+  CRASHY,
+  ECHO,
+  expectError,
+  oneFile,
+  SLEEPY,
+  startTestServer,
+  type TestServer,
+} from "./helpers.js";
 
 const MAX_BODY = 64 * 1024;
 const ORIGIN = "https://app.example.com";
 let t: TestServer;
 let appId: string;
-
-const SLEEPY = `
-Deno.serve(async (req) => {
-  const ms = Number(new URL(req.url).searchParams.get("ms") ?? "0");
-  await new Promise((r) => setTimeout(r, ms));
-  return Response.json({ slept: ms });
-});`;
-
-const CRASHY = `
-const bootId = crypto.randomUUID();
-Deno.serve((req) => {
-  if (new URL(req.url).pathname.endsWith("/exit")) Deno.exit(3);
-  return Response.json({ bootId });
-});`;
 
 const OWN_ERRORS = `
 Deno.serve((req) => {

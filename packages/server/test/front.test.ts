@@ -8,11 +8,14 @@ import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InvocationRecord } from "../src/gateway/gateway.js";
 import {
+  CRASHY,
   ECHO,
   type Echo,
   expectError,
   oneFile,
+  SLEEPY,
   sleep,
+  sse,
   startTestServer,
   type TestServer,
 } from "./helpers.js";
@@ -23,31 +26,6 @@ let t: TestServer;
 let appId: string;
 const records: InvocationRecord[] = [];
 
-const SLEEPY = `
-Deno.serve(async (req) => {
-  const ms = Number(new URL(req.url).searchParams.get("ms") ?? "0");
-  await new Promise((r) => setTimeout(r, ms));
-  return Response.json({ slept: ms });
-});`;
-const CRASHY = `
-const bootId = crypto.randomUUID();
-Deno.serve((req) => {
-  if (new URL(req.url).pathname.endsWith("/exit")) Deno.exit(3);
-  return Response.json({ bootId });
-});`;
-const SSE = `
-Deno.serve(() => {
-  const enc = new TextEncoder();
-  const body = new ReadableStream({
-    async start(c) {
-      c.enqueue(enc.encode("data: first\\n\\n"));
-      await new Promise((r) => setTimeout(r, 800));
-      c.enqueue(enc.encode("data: second\\n\\n"));
-      c.close();
-    },
-  });
-  return new Response(body, { headers: { "content-type": "text/event-stream" } });
-});`;
 const FORGER = `
 Deno.serve(() => new Response("hi", { headers: { "x-fnbase-decision": "eyJpIjoieCJ9" } }));`;
 const LOGGER = `
@@ -67,7 +45,7 @@ beforeAll(async () => {
   await t.deploy(appId, "echo", ECHO);
   await t.deploy(appId, "sleepy", SLEEPY);
   await t.deploy(appId, "crashy", CRASHY);
-  await t.deploy(appId, "sse", SSE);
+  await t.deploy(appId, "sse", sse(800));
   await t.deploy(appId, "forger", FORGER);
   await t.deploy(appId, "logger", LOGGER);
 }, 120_000);
@@ -259,7 +237,7 @@ Deno.serve(() => new Response(body, { headers: { "content-length": String(body.l
       if (done) break;
       rest += new TextDecoder().decode(v);
     }
-    expect(rest).toContain("data: second");
+    expect(rest).toContain("data: last");
     expect((await recordOf(res.headers.get("x-request-id")!)).direct).toBe(true);
   }, 30_000);
 

@@ -139,4 +139,35 @@ export async function expectError(
   return body;
 }
 
+/** A function that sleeps `?ms=` milliseconds, then answers `{ slept }`. */
+export const SLEEPY = `
+Deno.serve(async (req) => {
+  const ms = Number(new URL(req.url).searchParams.get("ms") ?? "0");
+  await new Promise((r) => setTimeout(r, ms));
+  return Response.json({ slept: ms });
+});`;
+
+/** A function that answers its boot id, and exits (code 3) on a path ending in `/exit`. */
+export const CRASHY = `
+const bootId = crypto.randomUUID();
+Deno.serve((req) => {
+  if (new URL(req.url).pathname.endsWith("/exit")) Deno.exit(3);
+  return Response.json({ bootId });
+});`;
+
+/** A function that streams `data: first`, waits `gapMs`, then streams `data: last`. */
+export const sse = (gapMs: number) => `
+Deno.serve(() => {
+  const enc = new TextEncoder();
+  const body = new ReadableStream({
+    async start(c) {
+      c.enqueue(enc.encode("data: first\\n\\n"));
+      await new Promise((r) => setTimeout(r, ${gapMs}));
+      c.enqueue(enc.encode("data: last\\n\\n"));
+      c.close();
+    },
+  });
+  return new Response(body, { headers: { "content-type": "text/event-stream" } });
+});`;
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

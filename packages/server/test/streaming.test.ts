@@ -1,20 +1,6 @@
 import { createHash, randomBytes, randomInt } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./helpers.js";
-
-const SSE = `
-Deno.serve(() => {
-  const enc = new TextEncoder();
-  const body = new ReadableStream({
-    async start(c) {
-      c.enqueue(enc.encode("data: first\\n\\n"));
-      await new Promise((r) => setTimeout(r, 1500));
-      c.enqueue(enc.encode("data: last\\n\\n"));
-      c.close();
-    },
-  });
-  return new Response(body, { headers: { "content-type": "text/event-stream" } });
-});`;
+import { sse, startTestServer, type TestServer } from "./helpers.js";
 
 // Answers one line per chunk as soon as it reads it, so the caller can wait for the answer to
 // each chunk before sending the next one.
@@ -47,7 +33,7 @@ let appId: string;
 beforeAll(async () => {
   t = await startTestServer();
   appId = await t.createApp("streaming");
-  await t.deploy(appId, "sse", SSE);
+  await t.deploy(appId, "sse", sse(1500));
   await t.deploy(appId, "chunks", ECHO_CHUNKS);
   await t.deploy(appId, "upload", UPLOAD);
 }, 120_000);

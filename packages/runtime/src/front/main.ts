@@ -52,7 +52,11 @@ const HOP = new Set([
   "x-fnbase-client-addr",
   "x-fnbase-decision",
 ]);
-/** What the host sets on a function's request (an outside caller's values are dropped). */
+/**
+ * What the host sets on a function's request (an outside caller's values are dropped). Node's
+ * gateway keeps the same list as HOST_OWNED in packages/server/src/gateway/headers.ts (Node
+ * code, not shared with this Deno program): keep the two in step.
+ */
 const HOST_OWNED = new Set([
   "base44-app-id",
   "base44-api-url",

@@ -13,7 +13,10 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
-/** Headers only the host may set: an outside caller's values are removed. */
+/**
+ * Headers only the host may set: an outside caller's values are removed. The front's direct
+ * path keeps the same list (packages/runtime/src/front/main.ts, Deno code): keep the two in step.
+ */
 const HOST_OWNED = new Set([
   "base44-app-id",
   "base44-api-url",

@@ -28,6 +28,18 @@ const records: InvocationRecord[] = [];
 
 const FORGER = `
 Deno.serve(() => new Response("hi", { headers: { "x-fnbase-decision": "eyJpIjoieCJ9" } }));`;
+// Tries to listen on the server's port at ::1, where callers of localhost may connect.
+const SQUATTER = `
+import net from "node:net";
+Deno.serve(async (req) => {
+  const port = Number(new URL(req.headers.get("base44-api-url")).port);
+  const result = await new Promise((resolve) => {
+    const s = net.createServer();
+    s.on("error", (e) => resolve(e.code ?? e.name));
+    s.listen({ host: "::1", port }, () => s.close(() => resolve("listening")));
+  });
+  return Response.json({ result });
+});`;
 const LOGGER = `
 Deno.serve((req) => {
   console.log("handled", new URL(req.url).searchParams.get("n"));
@@ -48,7 +60,17 @@ beforeAll(async () => {
   await t.deploy(appId, "sse", sse(800));
   await t.deploy(appId, "forger", FORGER);
   await t.deploy(appId, "logger", LOGGER);
+  await t.deploy(appId, "squatter", SQUATTER);
 }, 120_000);
+
+/** Whether this machine has an IPv6 loopback to listen on. */
+async function hasIpv6Loopback(): Promise<boolean> {
+  const s = createServer();
+  return await new Promise<boolean>((resolve) => {
+    s.once("error", () => resolve(false));
+    s.listen(0, "::1", () => s.close(() => resolve(true)));
+  });
+}
 afterAll(() => t?.close());
 
 /** Waits until the front has reported `requestId` (its records come in batches). */
@@ -392,6 +414,52 @@ Deno.serve(async (req) => {
       await s.close();
     }
   }, 30_000);
+
+  it("holds its port on ::1 too, where no function can listen in its place", async (ctx) => {
+    if (!(await hasIpv6Loopback())) ctx.skip();
+    const res = await fetch(`${t.url}/api/apps/${appId}/functions/squatter`);
+    expect(await res.json()).toEqual({ result: "EADDRINUSE" });
+    // Callers that reach localhost as ::1 get fnbase, on both paths.
+    for (let i = 0; i < 2; i++) {
+      const echo = await fetch(`http://[::1]:${t.server.port}/api/apps/${appId}/functions/echo`);
+      expect(echo.status).toBe(200);
+      expect(((await echo.json()) as Echo).headers["x-forwarded-for"]).toBe("::1");
+    }
+  });
+
+  it("on a wildcard host takes IPv4 and IPv6 callers alike, each with its own address", async (ctx) => {
+    if (!(await hasIpv6Loopback())) ctx.skip();
+    const s = await startTestServer({ host: "0.0.0.0" });
+    try {
+      const id = await s.createApp("wild");
+      await s.deploy(id, "echo", ECHO);
+      for (const [host, addr] of [
+        ["127.0.0.1", "127.0.0.1"],
+        ["[::1]", "::1"],
+      ] as const) {
+        for (let i = 0; i < 2; i++) {
+          const res = await fetch(`http://${host}:${s.server.port}/api/apps/${id}/functions/echo`);
+          expect(((await res.json()) as Echo).headers["x-forwarded-for"]).toBe(addr);
+        }
+      }
+    } finally {
+      await s.close();
+    }
+  }, 30_000);
+
+  it("says so when the port is taken on ::1", async (ctx) => {
+    if (!(await hasIpv6Loopback())) ctx.skip();
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "::1", r));
+    const { port } = blocker.address() as { port: number };
+    try {
+      await expect(startTestServer({ port, host: "127.0.0.1" })).rejects.toThrow(
+        `Port ${port} is already in use on ::1`,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
 
   it("says so when the port is taken", async () => {
     const blocker = createServer();

@@ -150,6 +150,12 @@ function errorResponse(
   return new Response(body, { status, headers });
 }
 
+/** The caller's address; an IPv4 caller of a dual-stack (`::`) listener as plain IPv4. */
+function clientAddr(info: Deno.ServeHandlerInfo): string {
+  const a = (info.remoteAddr as Deno.NetAddr).hostname;
+  return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
+}
+
 /** What the front reads of a caller's headers, in one pass over them. */
 interface Scan {
   host: string | null;
@@ -236,7 +242,7 @@ async function invoke(
     record(rec);
     return errorResponse(413, d.e.tooLarge, extra(), true);
   }
-  let head = `${req.method} ${target} HTTP/1.1\r\n${e.headLines}x-request-id: ${requestId}\r\nx-forwarded-for: ${(info.remoteAddr as Deno.NetAddr).hostname}\r\n${sc.lines}`;
+  let head = `${req.method} ${target} HTTP/1.1\r\n${e.headLines}x-request-id: ${requestId}\r\nx-forwarded-for: ${clientAddr(info)}\r\n${sc.lines}`;
   head += sc.host !== null ? `x-forwarded-host: ${sc.host}\r\n` : "host: localhost\r\n";
   const body = req.body === null || length === 0 ? null : req.body;
 
@@ -314,7 +320,7 @@ async function pass(
   // drop them before it reaches Node and again once Node has answered.
   if (mutating) decisions.flushAll();
   const epoch = decisions.epoch;
-  let head = `${req.method} ${target} HTTP/1.1\r\nx-fnbase-front: ${settings.secret}\r\nx-fnbase-client-addr: ${(info.remoteAddr as Deno.NetAddr).hostname}\r\n`;
+  let head = `${req.method} ${target} HTTP/1.1\r\nx-fnbase-front: ${settings.secret}\r\nx-fnbase-client-addr: ${clientAddr(info)}\r\n`;
   let hasHost = false;
   for (const [k, v] of req.headers) {
     if (HOP.has(k)) continue;
@@ -371,22 +377,72 @@ function handle(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> | 
   return pass(req, info, target, undefined, !SAFE_METHODS.has(req.method));
 }
 
-const server = Deno.serve(
-  {
-    hostname: settings.host,
-    port: settings.port,
-    onListen: (addr) => send({ t: "listening", port: (addr as Deno.NetAddr).port }),
-    onError: (err) => {
-      send({ t: "error", m: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-      return errorResponse(
-        500,
-        JSON.stringify({ error: "Internal error in the fnbase front", code: "INTERNAL" }),
-        [],
+const onError = (err: unknown): Response => {
+  send({ t: "error", m: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  return errorResponse(
+    500,
+    JSON.stringify({ error: "Internal error in the fnbase front", code: "INTERNAL" }),
+    [],
+  );
+};
+
+/**
+ * The addresses to hold the port on. A caller of `localhost` may reach either loopback address
+ * (most resolvers give `::1` first), so the front holds the port on both: otherwise any local
+ * process, a function's instance among them, could listen on the other one and receive those
+ * callers' requests, tokens included. A wildcard host listens on `::`, which takes IPv4 and
+ * IPv6 alike, and falls back to `0.0.0.0` where the machine has no IPv6.
+ */
+function addresses(host: string): { first: string[]; also?: string } {
+  if (host === "0.0.0.0") return { first: ["::", "0.0.0.0"] };
+  if (host === "127.0.0.1" || host === "localhost") return { first: [host], also: "::1" };
+  if (host === "::1") return { first: [host], also: "127.0.0.1" };
+  return { first: [host] };
+}
+
+/** The machine cannot use this address at all (no IPv6, say): nobody else can listen there either. */
+function unusable(err: unknown): boolean {
+  return (
+    err instanceof Deno.errors.AddrNotAvailable ||
+    /not supported|unavailable|cannot assign/i.test((err as Error).message)
+  );
+}
+
+function listen(): Deno.HttpServer<Deno.NetAddr>[] {
+  const { first, also } = addresses(settings.host);
+  for (let attempt = 0; ; attempt++) {
+    let main: Deno.HttpServer<Deno.NetAddr> | undefined;
+    let lastError: unknown;
+    for (const hostname of first) {
+      try {
+        main = Deno.serve({ hostname, port: settings.port, onListen: () => {}, onError }, handle);
+        break;
+      } catch (err) {
+        lastError = err;
+        if (!unusable(err)) throw err;
+      }
+    }
+    if (main === undefined) throw lastError;
+    const port = main.addr.port;
+    if (also === undefined) return [main];
+    try {
+      const other = Deno.serve({ hostname: also, port, onListen: () => {}, onError }, handle);
+      return [main, other];
+    } catch (err) {
+      if (unusable(err)) return [main];
+      void main.shutdown();
+      // A port the system picked may be taken on the other address: pick again.
+      if (settings.port === 0 && attempt < 10) continue;
+      throw new Deno.errors.AddrInUse(
+        `Port ${port} is taken on ${also} by another process, which would receive the requests ` +
+          `of callers that reach ${settings.host}:${port} as localhost`,
       );
-    },
-  },
-  handle,
-);
+    }
+  }
+}
+
+const servers = listen();
+send({ t: "listening", port: servers[0]!.addr.port });
 
 async function control(): Promise<void> {
   for await (const line of lines) {
@@ -403,7 +459,7 @@ async function control(): Promise<void> {
   }
   // Node went away (stdin closed): stop.
   flushRecords();
-  await server.shutdown();
+  await Promise.all(servers.map((s) => s.shutdown()));
   Deno.exit(0);
 }
 void control();

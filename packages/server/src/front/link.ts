@@ -136,7 +136,7 @@ export class FrontLink {
         if (this.port === 0) {
           reject(
             /AddrInUse|address already in use/i.test(stderr)
-              ? new FnbaseError("BAD_REQUEST", `Port ${s.port} is already in use`, {
+              ? new FnbaseError("BAD_REQUEST", `Port ${s.port} is already in use${takenOn(stderr)}`, {
                   hint: "Stop the other server or pick another port with --port",
                 })
               : new Error(`the front did not start (${why}): ${stderr.trim()}`),
@@ -236,4 +236,10 @@ export class FrontLink {
     await exited;
     clearTimeout(kill);
   }
+}
+
+/** ` on <address>` when the front said which of its addresses was taken (see front/main.ts). */
+function takenOn(stderr: string): string {
+  const m = /is taken on (\S+) by another process/.exec(stderr);
+  return m ? ` on ${m[1]}` : "";
 }

@@ -136,6 +136,18 @@ describe("the front", () => {
       search: "?q=1",
       body: "payload",
     });
+    // Its invocation record says the same as the gateway's would.
+    const rec = await recordOf(second.headers.get("x-request-id")!);
+    expect(rec).toMatchObject({
+      appId,
+      functionName: "echo",
+      status: 200,
+      bytesIn: 7,
+      cold: false,
+      direct: true,
+    });
+    expect(rec.bytesOut).toBe(Number(second.headers.get("content-length")));
+    expect(rec.durationMs).toBeGreaterThan(0);
   }, 60_000);
 
   it("counts the bytes of a chunked upload on the direct path", async () => {

@@ -75,12 +75,23 @@ const JSON_TYPE = "application/json; charset=utf-8";
 const node = new Upstream({ transport: "tcp", hostname: "127.0.0.1", port: settings.nodePort });
 const decisions = new Decisions(settings.idleMs, (m) => send(m));
 
-// Invocation records, sent to Node in batches for its logs and metrics.
-let records: unknown[] = [];
+// Invocation records, sent to Node in batches for its logs and metrics: one flat array of
+// RECORD_FIELDS values per record (appId, functionName, requestId, status, durationMs, bytesIn,
+// bytesOut), cheaper to build and to serialize than an object each. Node reads them in
+// packages/server/src/front/link.ts.
+const RECORD_FIELDS = 7;
+let records: (string | number)[] = [];
 let recordTimer: ReturnType<typeof setTimeout> | undefined;
-function record(r: unknown): void {
-  records.push(r);
-  if (records.length >= 500) flushRecords();
+function record(
+  d: { a: string; f: string },
+  requestId: string,
+  status: number,
+  durationMs: number,
+  bytesIn: number,
+  bytesOut: number,
+): void {
+  records.push(d.a, d.f, requestId, status, durationMs, bytesIn, bytesOut);
+  if (records.length >= 500 * RECORD_FIELDS) flushRecords();
   else recordTimer ??= setTimeout(flushRecords, 50);
 }
 function flushRecords(): void {
@@ -223,23 +234,9 @@ async function invoke(
   const inst = e.instance;
   const requestId = crypto.randomUUID();
   const extra = (): [string, string][] => [...d.c, ["x-request-id", requestId]];
-  const rec = {
-    appId: d.a,
-    functionName: d.f,
-    requestId,
-    status: 0,
-    durationMs: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    cold: false,
-    direct: true,
-  };
   const length = sc.length === null ? undefined : Number(sc.length);
-  rec.bytesIn = length ?? 0;
   if (length !== undefined && length > d.b) {
-    rec.status = 413;
-    rec.durationMs = performance.now() - started;
-    record(rec);
+    record(d, requestId, 413, performance.now() - started, length, 0);
     return errorResponse(413, d.e.tooLarge, extra(), true);
   }
   let head = `${req.method} ${target} HTTP/1.1\r\n${e.headLines}x-request-id: ${requestId}\r\nx-forwarded-for: ${clientAddr(info)}\r\n${sc.lines}`;
@@ -253,11 +250,8 @@ async function invoke(
   const end = (status: number, bytesOut: number) => {
     inFlight.delete(x);
     decisions.done(inst);
-    if (length === undefined) rec.bytesIn = x.sent;
-    rec.status = status;
-    rec.bytesOut = bytesOut;
-    rec.durationMs = performance.now() - started;
-    record(rec);
+    const bytesIn = length ?? x.sent;
+    record(d, requestId, status, performance.now() - started, bytesIn, bytesOut);
   };
   let res: Awaited<ReturnType<Upstream["request"]>>;
   try {

@@ -45,7 +45,8 @@ type Message =
   | { t: "listening"; port: number }
   | { t: "flushed"; n: number }
   | { t: "released"; i: string; n: number; ago: number }
-  | { t: "inv"; r: InvocationRecord[] }
+  /** Invocation records, flat: RECORD_FIELDS values each (see `record` in front/main.ts). */
+  | { t: "inv"; r: (string | number)[] }
   | { t: "error"; m: string }
   | { t: "failed"; i: string; n: number };
 
@@ -136,9 +137,13 @@ export class FrontLink {
         if (this.port === 0) {
           reject(
             /AddrInUse|address already in use/i.test(stderr)
-              ? new FnbaseError("BAD_REQUEST", `Port ${s.port} is already in use${takenOn(stderr)}`, {
-                  hint: "Stop the other server or pick another port with --port",
-                })
+              ? new FnbaseError(
+                  "BAD_REQUEST",
+                  `Port ${s.port} is already in use${takenOn(stderr)}`,
+                  {
+                    hint: "Stop the other server or pick another port with --port",
+                  },
+                )
               : new Error(`the front did not start (${why}): ${stderr.trim()}`),
           );
         } else if (!this.#closing) {
@@ -164,7 +169,20 @@ export class FrontLink {
       for (const release of list?.splice(0, m.n) ?? []) release(m.ago);
       if (list?.length === 0) this.#holds.delete(m.i);
     } else if (m.t === "inv") {
-      for (const r of m.r) this.#s.onInvocation(r);
+      const r = m.r;
+      for (let i = 0; i + RECORD_FIELDS <= r.length; i += RECORD_FIELDS) {
+        this.#s.onInvocation({
+          appId: String(r[i]),
+          functionName: String(r[i + 1]),
+          requestId: String(r[i + 2]),
+          status: Number(r[i + 3]),
+          durationMs: Number(r[i + 4]),
+          bytesIn: Number(r[i + 5]),
+          bytesOut: Number(r[i + 6]),
+          cold: false,
+          direct: true,
+        });
+      }
     } else if (m.t === "failed") {
       // The front could not reach an instance: answer once its exit is seen (or a second
       // passed), so the caller's next request does not go to the dying process.
@@ -237,6 +255,9 @@ export class FrontLink {
     clearTimeout(kill);
   }
 }
+
+/** Values per invocation record in an `inv` message (RECORD_FIELDS in front/main.ts). */
+const RECORD_FIELDS = 7;
 
 /** ` on <address>` when the front said which of its addresses was taken (see front/main.ts). */
 function takenOn(stderr: string): string {

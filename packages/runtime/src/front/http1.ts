@@ -52,6 +52,7 @@ export type Endpoint =
 class Conn {
   readonly conn: Deno.Conn;
   buf = new Uint8Array(16 * 1024);
+  readonly #head = new Uint8Array(16 * 1024);
   start = 0;
   end = 0;
   idleSince = 0;
@@ -60,6 +61,17 @@ class Conn {
 
   constructor(conn: Deno.Conn) {
     this.conn = conn;
+  }
+
+  /**
+   * `text` as bytes, in a buffer of this connection's reused for every request head (encodeInto
+   * costs a fraction of encode, which allocates): valid until the next call, and the exchange
+   * awaits its write before anything else can call again on this connection.
+   */
+  encodeHead(text: string): Uint8Array {
+    if (text.length * 3 > this.#head.length) return enc.encode(text);
+    const { written } = enc.encodeInto(text, this.#head);
+    return this.#head.subarray(0, written);
   }
 
   get available(): number {
@@ -283,7 +295,9 @@ export class Upstream {
     let bodyError: unknown;
     let bodySettled = body === null;
     try {
-      await c.conn.write(enc.encode(head + framing));
+      if (!(await writeAll(c, c.encodeHead(head + framing)))) {
+        throw new UpstreamError("upstream closed before taking the request", true);
+      }
       if (body !== null) {
         bodySent = writeBody(c, body, length === undefined, maxBodyBytes, x)
           .then((sent) => {

@@ -241,6 +241,8 @@ async function invoke(
   }
   let head = `${req.method} ${target} HTTP/1.1\r\n${e.headLines}x-request-id: ${requestId}\r\nx-forwarded-for: ${clientAddr(info)}\r\n${sc.lines}`;
   head += sc.host !== null ? `x-forwarded-host: ${sc.host}\r\n` : "host: localhost\r\n";
+  // What the gateway's client (undici) sends too: the function sees the same on both paths.
+  head += "connection: keep-alive\r\n";
   const body = req.body === null || length === 0 ? null : req.body;
 
   inst.inflight++;

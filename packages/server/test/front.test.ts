@@ -439,25 +439,29 @@ Deno.serve(async (req) => {
     }
   });
 
-  it("on a wildcard host takes IPv4 and IPv6 callers alike, each with its own address", async (ctx) => {
-    if (!(await hasIpv6Loopback())) ctx.skip();
-    const s = await startTestServer({ host: "0.0.0.0" });
-    try {
-      const id = await s.createApp("wild");
-      await s.deploy(id, "echo", ECHO);
-      for (const [host, addr] of [
-        ["127.0.0.1", "127.0.0.1"],
-        ["[::1]", "::1"],
-      ] as const) {
-        for (let i = 0; i < 2; i++) {
-          const res = await fetch(`http://${host}:${s.server.port}/api/apps/${id}/functions/echo`);
-          expect(((await res.json()) as Echo).headers["x-forwarded-for"]).toBe(addr);
+  it.each(["0.0.0.0", "localhost"])(
+    "on host %s takes IPv4 and IPv6 callers alike, each with its own address",
+    async (host, ctx) => {
+      if (!(await hasIpv6Loopback())) ctx.skip();
+      const s = await startTestServer({ host });
+      try {
+        const id = await s.createApp("wild");
+        await s.deploy(id, "echo", ECHO);
+        for (const [at, addr] of [
+          ["127.0.0.1", "127.0.0.1"],
+          ["[::1]", "::1"],
+        ] as const) {
+          for (let i = 0; i < 2; i++) {
+            const res = await fetch(`http://${at}:${s.server.port}/api/apps/${id}/functions/echo`);
+            expect(((await res.json()) as Echo).headers["x-forwarded-for"]).toBe(addr);
+          }
         }
+      } finally {
+        await s.close();
       }
-    } finally {
-      await s.close();
-    }
-  }, 30_000);
+    },
+    30_000,
+  );
 
   it("says so when the port is taken on ::1", async (ctx) => {
     if (!(await hasIpv6Loopback())) ctx.skip();

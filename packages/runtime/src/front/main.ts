@@ -402,12 +402,15 @@ const onError = (err: unknown): Response => {
  * The addresses to hold the port on. A caller of `localhost` may reach either loopback address
  * (most resolvers give `::1` first), so the front holds the port on both: otherwise any local
  * process, a function's instance among them, could listen on the other one and receive those
- * callers' requests, tokens included. A wildcard host listens on `::`, which takes IPv4 and
- * IPv6 alike, and falls back to `0.0.0.0` where the machine has no IPv6.
+ * callers' requests, tokens included. A wildcard host listens on `::`, which on a dual-stack
+ * system takes IPv4 as well (`covered`: 0.0.0.0 is then already ours); where IPv6 is missing it
+ * listens on 0.0.0.0, and where `::` is IPv6-only it holds 0.0.0.0 too.
  */
-function addresses(host: string): { first: string[]; also?: string } {
-  if (host === "0.0.0.0") return { first: ["::", "0.0.0.0"] };
-  if (host === "127.0.0.1" || host === "localhost") return { first: [host], also: "::1" };
+function addresses(host: string): { first: string[]; also?: string; covered?: boolean } {
+  if (host === "0.0.0.0" || host === "::") {
+    return { first: ["::", "0.0.0.0"], also: "0.0.0.0", covered: true };
+  }
+  if (host === "127.0.0.1" || host === "localhost") return { first: ["127.0.0.1"], also: "::1" };
   if (host === "::1") return { first: [host], also: "127.0.0.1" };
   return { first: [host] };
 }
@@ -421,7 +424,7 @@ function unusable(err: unknown): boolean {
 }
 
 function listen(): Deno.HttpServer<Deno.NetAddr>[] {
-  const { first, also } = addresses(settings.host);
+  const { first, also, covered } = addresses(settings.host);
   for (let attempt = 0; ; attempt++) {
     let main: Deno.HttpServer<Deno.NetAddr> | undefined;
     let lastError: unknown;
@@ -441,7 +444,7 @@ function listen(): Deno.HttpServer<Deno.NetAddr>[] {
       const other = Deno.serve({ hostname: also, port, onListen: () => {}, onError }, handle);
       return [main, other];
     } catch (err) {
-      if (unusable(err)) return [main];
+      if (covered || unusable(err)) return [main];
       void main.shutdown();
       // A port the system picked may be taken on the other address: pick again.
       if (settings.port === 0 && attempt < 10) continue;

@@ -73,6 +73,8 @@ async function hasIpv6Loopback(): Promise<boolean> {
 }
 afterAll(() => t?.close());
 
+const HAS_IPV6 = await hasIpv6Loopback();
+
 /** Waits until the front has reported `requestId` (its records come in batches). */
 async function recordOf(requestId: string): Promise<InvocationRecord> {
   for (let i = 0; i < 100; i++) {
@@ -427,22 +429,23 @@ Deno.serve(async (req) => {
     }
   }, 30_000);
 
-  it("holds its port on ::1 too, where no function can listen in its place", async (ctx) => {
-    if (!(await hasIpv6Loopback())) ctx.skip();
-    const res = await fetch(`${t.url}/api/apps/${appId}/functions/squatter`);
-    expect(await res.json()).toEqual({ result: "EADDRINUSE" });
-    // Callers that reach localhost as ::1 get fnbase, on both paths.
-    for (let i = 0; i < 2; i++) {
-      const echo = await fetch(`http://[::1]:${t.server.port}/api/apps/${appId}/functions/echo`);
-      expect(echo.status).toBe(200);
-      expect(((await echo.json()) as Echo).headers["x-forwarded-for"]).toBe("::1");
-    }
-  });
+  it.skipIf(!HAS_IPV6)(
+    "holds its port on ::1 too, where no function can listen in its place",
+    async () => {
+      const res = await fetch(`${t.url}/api/apps/${appId}/functions/squatter`);
+      expect(await res.json()).toEqual({ result: "EADDRINUSE" });
+      // Callers that reach localhost as ::1 get fnbase, on both paths.
+      for (let i = 0; i < 2; i++) {
+        const echo = await fetch(`http://[::1]:${t.server.port}/api/apps/${appId}/functions/echo`);
+        expect(echo.status).toBe(200);
+        expect(((await echo.json()) as Echo).headers["x-forwarded-for"]).toBe("::1");
+      }
+    },
+  );
 
-  it.each(["0.0.0.0", "localhost"])(
+  it.skipIf(!HAS_IPV6).each(["0.0.0.0", "localhost"])(
     "on host %s takes IPv4 and IPv6 callers alike, each with its own address",
-    async (host, ctx) => {
-      if (!(await hasIpv6Loopback())) ctx.skip();
+    async (host) => {
       const s = await startTestServer({ host });
       try {
         const id = await s.createApp("wild");
@@ -463,8 +466,7 @@ Deno.serve(async (req) => {
     30_000,
   );
 
-  it("says so when the port is taken on ::1", async (ctx) => {
-    if (!(await hasIpv6Loopback())) ctx.skip();
+  it.skipIf(!HAS_IPV6)("says so when the port is taken on ::1", async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, "::1", r));
     const { port } = blocker.address() as { port: number };

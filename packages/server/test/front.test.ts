@@ -429,6 +429,53 @@ Deno.serve(async (req) => {
     }
   }, 30_000);
 
+  it("keeps trying, less and less often, while its port is taken, and comes back once it is free", async () => {
+    const s = await startTestServer();
+    try {
+      const id = await s.createApp("squat");
+      await s.deploy(id, "hello", `Deno.serve(() => new Response("hi"));`);
+      expect(await (await s.invoke(id, "hello")).text()).toBe("hi");
+      const port = s.server.port;
+      const first = s.server.frontPid!;
+      process.kill(first, "SIGKILL");
+      // Take the port the moment the front lets go of it.
+      const squatter = createServer();
+      const until = Date.now() + 5_000;
+      for (;;) {
+        const taken = await new Promise<boolean>((resolve) => {
+          squatter.once("error", () => resolve(false));
+          squatter.listen(port, "127.0.0.1", () => resolve(true));
+        });
+        if (taken) break;
+        if (Date.now() > until) throw new Error("the port never came free");
+        await sleep(1);
+      }
+      // Attempts to start it again while the port is taken: each is a new process.
+      const attempts = new Set<number>();
+      const watchUntil = Date.now() + 1_500;
+      while (Date.now() < watchUntil) {
+        const pid = s.server.frontPid;
+        if (pid !== undefined && pid !== first) attempts.add(pid);
+        await sleep(5);
+      }
+      expect(attempts.size).toBeGreaterThan(0);
+      expect(attempts.size).toBeLessThanOrEqual(6); // 100 ms apart would be 15
+      await new Promise<void>((r) => squatter.close(() => r()));
+      let answer = "";
+      const back = Date.now() + 10_000;
+      while (answer !== "hi" && Date.now() < back) {
+        answer = await s
+          .invoke(id, "hello")
+          .then((r) => r.text())
+          .catch(() => "");
+        if (answer !== "hi") await sleep(50);
+      }
+      expect(answer).toBe("hi");
+    } finally {
+      await s.close();
+    }
+  }, 30_000);
+
   it.skipIf(!HAS_IPV6)(
     "holds its port on ::1 too, where no function can listen in its place",
     async () => {

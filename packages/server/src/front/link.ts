@@ -63,6 +63,8 @@ export class FrontLink {
   #child: ChildProcess | undefined;
   #nodePort = 0;
   #closing = false;
+  /** Restarts in a row that did not get the front listening again. */
+  #failedRestarts = 0;
   #flushSeq = 0;
   readonly #flushes = new Map<number, () => void>();
   /** Per instance, the releases of the holds given with decisions. */
@@ -106,6 +108,7 @@ export class FrontLink {
       `${JSON.stringify({ secret: this.secret, nodePort, host: s.host, port: s.port, idleMs: s.idleMs })}\n`,
     );
     let stderr = "";
+    let listened = false;
     return new Promise<void>((resolve, reject) => {
       const out = new LineSplitter(1 << 26, (line) => {
         let m: Message;
@@ -117,6 +120,8 @@ export class FrontLink {
         }
         if (m.t === "listening") {
           this.port = m.port;
+          this.#failedRestarts = 0;
+          listened = true;
           resolve();
         } else this.#onMessage(m);
       });
@@ -147,14 +152,25 @@ export class FrontLink {
               : new Error(`the front did not start (${why}): ${stderr.trim()}`),
           );
         } else if (!this.#closing) {
-          s.log.error({ why, stderr: stderr.trim() }, "the front stopped; restarting it");
+          // At once the first time, so the port is free for as short a while as can be; then,
+          // while it cannot listen again (its port taken, say), less and less often.
+          if (!listened) this.#failedRestarts++;
+          const delay =
+            this.#failedRestarts === 0 ? 0 : Math.min(5_000, 100 * 2 ** this.#failedRestarts);
+          s.log.error(
+            { why, stderr: stderr.trim(), retryInMs: delay },
+            listened
+              ? "the front stopped; restarting it"
+              : "the front could not start again; retrying",
+          );
           s.port = this.port;
           setTimeout(() => {
-            if (!this.#closing)
+            if (!this.#closing) {
               this.start(this.#nodePort).catch((err) =>
                 s.log.error({ err }, "the front did not restart"),
               );
-          }, 100);
+            }
+          }, delay);
         }
       });
     });

@@ -63,7 +63,7 @@ export class FrontLink {
   #child: ChildProcess | undefined;
   #nodePort = 0;
   #closing = false;
-  /** Restarts in a row that did not get the front listening again. */
+  /** Restarts in a row that did not get the front serving for long (see the exit handler). */
   #failedRestarts = 0;
   #flushSeq = 0;
   readonly #flushes = new Map<number, () => void>();
@@ -108,7 +108,7 @@ export class FrontLink {
       `${JSON.stringify({ secret: this.secret, nodePort, host: s.host, port: s.port, idleMs: s.idleMs })}\n`,
     );
     let stderr = "";
-    let listened = false;
+    let listenedAt: number | undefined;
     return new Promise<void>((resolve, reject) => {
       const out = new LineSplitter(1 << 26, (line) => {
         let m: Message;
@@ -120,8 +120,7 @@ export class FrontLink {
         }
         if (m.t === "listening") {
           this.port = m.port;
-          this.#failedRestarts = 0;
-          listened = true;
+          listenedAt = Date.now();
           resolve();
         } else this.#onMessage(m);
       });
@@ -152,14 +151,16 @@ export class FrontLink {
               : new Error(`the front did not start (${why}): ${stderr.trim()}`),
           );
         } else if (!this.#closing) {
-          // At once the first time, so the port is free for as short a while as can be; then,
-          // while it cannot listen again (its port taken, say), less and less often.
-          if (!listened) this.#failedRestarts++;
+          // A front that served a while comes back at once, so the port is free for as short a
+          // while as can be; one that could not listen (its port taken, say) or died soon after
+          // comes back less and less often.
+          const upMs = listenedAt === undefined ? 0 : Date.now() - listenedAt;
+          this.#failedRestarts = upMs >= 10_000 ? 0 : this.#failedRestarts + 1;
           const delay =
             this.#failedRestarts === 0 ? 0 : Math.min(5_000, 100 * 2 ** this.#failedRestarts);
           s.log.error(
             { why, stderr: stderr.trim(), retryInMs: delay },
-            listened
+            listenedAt !== undefined
               ? "the front stopped; restarting it"
               : "the front could not start again; retrying",
           );

@@ -95,3 +95,10 @@ export function cpuMsOf(pid) {
     return undefined;
   }
 }
+
+/** Busy CPU time of the whole machine, in ms (/proc/stat, all CPUs). */
+export function machineBusyMs() {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1);
+  const [user, nice, system, , , irq, softirq, steal] = f.map(Number);
+  return ((user + nice + system + irq + softirq + steal) * 1000) / 100;
+}

@@ -22,7 +22,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { denoPath, FUNCTION_SOURCE, startBareDeno, WRAPPER_SOURCE } from "./_deno.mjs";
 import { findWrk, load } from "./_load.mjs";
-import { cleanupAll, cpuMsOf, kill, tempDir, track } from "./_procs.mjs";
+import { cleanupAll, cpuMsOf, kill, machineBusyMs, tempDir, track } from "./_procs.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -61,13 +61,6 @@ function withDescendants(pid) {
 }
 
 const cpuOf = (pids) => pids.reduce((sum, pid) => sum + (cpuMsOf(pid) ?? 0), 0);
-
-/** Busy CPU time of the whole machine, in ms (/proc/stat, all CPUs). */
-function machineBusyMs() {
-  const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1);
-  const [user, nice, system, , , irq, softirq, steal] = f.map(Number);
-  return ((user + nice + system + irq + softirq + steal) * 1000) / 100;
-}
 
 /** Starts a tracked child and resolves once it printed `listening`. */
 function startListening(cmd, args) {

@@ -18,14 +18,22 @@
 //                         compare a modified copy of the gateway
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createLogger } from "@fnbase/shared";
 import { request } from "undici";
 import { FUNCTION_SOURCE, rssOf, startBareDeno, WRAPPER_SOURCE } from "./_deno.mjs";
 import { CONNECTIONS, findWrk, load, percentile } from "./_load.mjs";
-import { cleanupAll, cpuMsOf, kill, onCleanup, ownChildren, tempDir } from "./_procs.mjs";
+import {
+  cleanupAll,
+  cpuMsOf,
+  kill,
+  machineBusyMs,
+  onCleanup,
+  ownChildren,
+  tempDir,
+} from "./_procs.mjs";
 import { startBaselineProxy } from "./baseline-proxy.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,7 +87,11 @@ async function measureLoad(name, url, pids, { node = true, frontPid } = {}) {
   if (cfg.warmupSeconds > 0) await load(url, cfg.warmupSeconds);
   say(`${name}: ${cfg.seconds} s of load at ${url}`);
   const before = cpuNow(pids, frontPid);
+  const machineBefore = machineBusyMs();
+  const t0 = performance.now();
   const r = await load(url, cfg.seconds);
+  const elapsedMs = performance.now() - t0;
+  const machineMs = machineBusyMs() - machineBefore;
   const after = cpuNow(pids, frontPid);
   if (r.non2xx || r.socketErrors)
     say(`${name}: WARNING ${r.non2xx} non-2xx responses, ${r.socketErrors} socket errors`);
@@ -89,6 +101,11 @@ async function measureLoad(name, url, pids, { node = true, frontPid } = {}) {
     nodeCpuUsPerReq: node ? perReq(after.node - before.node) : undefined,
     denoCpuUsPerReq: perReq(after.deno - before.deno),
     frontCpuUsPerReq: frontPid === undefined ? undefined : perReq(after.front - before.front),
+    machineCpuUsPerReq: perReq(machineMs),
+    /** Share of one core the front used, and of all cores the machine used, during the load. */
+    frontCorePct:
+      frontPid === undefined ? undefined : (100 * (after.front - before.front)) / elapsedMs,
+    machinePct: (100 * machineMs) / (elapsedMs * cpus().length),
   };
 }
 
@@ -228,7 +245,18 @@ const mb = (b) => (b === undefined ? "-" : `${(b / 1024 ** 2).toFixed(1)} MB`);
 function printTable(results) {
   const { bare, proxy, fnbase, cold } = results;
   const rows = [
-    ["", "req/s", "vs bare", "p50 ms", "p99 ms", "node us", "front us", "function us", "RSS"],
+    [
+      "",
+      "req/s",
+      "vs bare",
+      "p50 ms",
+      "p99 ms",
+      "node us",
+      "front us",
+      "function us",
+      "machine us",
+      "RSS",
+    ],
   ];
   const add = (name, r, rss) =>
     r &&
@@ -241,6 +269,7 @@ function printTable(results) {
       fmt(r.nodeCpuUsPerReq),
       fmt(r.frontCpuUsPerReq),
       fmt(r.denoCpuUsPerReq),
+      fmt(r.machineCpuUsPerReq),
       mb(rss),
     ]);
   add("bare deno (TCP)", bare, bare.rss);
@@ -256,8 +285,18 @@ function printTable(results) {
   for (const r of rows) console.log(`  ${line(r)}`);
   console.log(
     "  us: CPU time per request of the Node process (fnbase's server, or the proxy), of fnbase's\n" +
-      "  front (the Deno process on its public port) and of the function's Deno process;\n" +
-      "  steadier than req/s when other work shares the machine",
+      "  front (the Deno process on its public port), of the function's Deno process, and of the\n" +
+      "  whole machine (load generator and kernel included); steadier than req/s when other work\n" +
+      "  shares the machine",
+  );
+  console.log(
+    `  under fnbase's load the front used ${fmt(fnbase.frontCorePct, 0)}% of one core and the ` +
+      `machine ${fmt(fnbase.machinePct, 0)}% of its ${cpus().length} cores: ` +
+      (fnbase.frontCorePct >= 90
+        ? "the front's one thread is the limit"
+        : fnbase.machinePct >= 90
+          ? "the machine's CPU is the limit"
+          : "neither the front nor the machine is saturated"),
   );
   console.log("");
   console.log(`Cold start to first response, ms (${cfg.coldStarts} each)   p50     p95     max`);
@@ -285,7 +324,7 @@ function printTable(results) {
 
 async function main() {
   const started = performance.now();
-  const { cpus, loadavg } = await import("node:os");
+  const { loadavg } = await import("node:os");
   const loadBefore = loadavg()[0];
   if (loadBefore > cpus().length / 2)
     say(

@@ -6,3 +6,5 @@ export declare const runtimeModulePath: string;
 export declare const runtimeSrcDir: string;
 /** Absolute path of the front (the process that owns the public port). */
 export declare const frontPath: string;
+
+export * from "./src/protocol.js";

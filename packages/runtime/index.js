@@ -9,3 +9,6 @@ export const runtimeModulePath = fileURLToPath(new URL("./src/runtime_module.ts"
 export const runtimeSrcDir = fileURLToPath(new URL("./src/", import.meta.url));
 /** Absolute path of the front (the process that owns the public port). */
 export const frontPath = fileURLToPath(new URL("./src/front/main.ts", import.meta.url));
+
+// What Node and the Deno code must agree on (header lists, record limits, the decision shape).
+export * from "./src/protocol.js";

@@ -1,6 +1,8 @@
 // The wire between an instance and the host: records on stdout, each "\x1e" + JSON + "\n".
 // Anything else the function writes to stdout/stderr is kept as plain output lines.
 
+import { MAX_RECORD_CHARS } from "./protocol.js";
+
 /** Levels as the log API names them. */
 export type Level = "debug" | "info" | "warning" | "error";
 
@@ -13,8 +15,6 @@ export type InstanceRecord =
 
 const encoder = new TextEncoder();
 const RS = "\x1e";
-/** Longest record line the host reads whole (MAX_RECORD_CHARS in the server's deno-instance.ts). */
-const MAX_RECORD_CHARS = 128 * 1024;
 /** What a text field is cut to when a record would be longer: 6x escaped, two fields still fit. */
 const FIELD_CUT = 8 * 1024;
 

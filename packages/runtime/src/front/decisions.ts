@@ -13,37 +13,8 @@
  * time). A decision that arrives after a flush or revoke it may predate is not used.
  */
 
+import type { Decision } from "../protocol.js";
 import { Upstream } from "./http1.ts";
-
-/**
- * What Node sends in `x-fnbase-decision` (base64url JSON). Node's side of the same shape is
- * `Decision` in packages/server/src/front/link.ts: keep the two in step.
- */
-export interface Decision {
-  /** The raw path it is for. */
-  p: string;
-  /** True when it holds for every path under `p` as well. */
-  sub: boolean;
-  /** Instance id. */
-  i: string;
-  /** The instance's unix socket. */
-  s: string;
-  /** Headers the host adds to the function's request. */
-  h: [string, string][];
-  /** CORS headers of the answer (none when the caller's origin is not allowed or absent). */
-  c: [string, string][];
-  /** Time limit, ms. */
-  t: number;
-  /** Body limit, bytes. */
-  b: number;
-  /** How long the decision may be used, ms. */
-  ttl: number;
-  /** App id and function name, for the invocation record. */
-  a: string;
-  f: string;
-  /** Error bodies for a timeout (504), a crash (502) and a body over the limit (413). */
-  e: { timeout: string; crashed: string; tooLarge: string };
-}
 
 export interface InstanceUse {
   id: string;
@@ -55,6 +26,8 @@ export interface InstanceUse {
   keys: Set<string>;
   revoked: boolean;
 }
+
+export type { Decision };
 
 export interface Entry {
   decision: Decision;

@@ -15,6 +15,7 @@
  * answers once it has seen the process exit), `error {m}`.
  */
 
+import { FRONT_CHANNEL, RECORD_FIELDS, HOST_OWNED as SHARED_HOST_OWNED } from "../protocol.js";
 import { Decisions, type Entry } from "./decisions.ts";
 import { BodyTooLarge, Exchange, Upstream } from "./http1.ts";
 import { readLines, send } from "./io.ts";
@@ -36,7 +37,7 @@ const first = await lines.next();
 if (first.done) Deno.exit(2);
 const settings = JSON.parse(first.value) as Settings;
 
-/** Headers the front never passes on (hop-by-hop ones and its own channel to Node). */
+/** Headers the front never passes on: hop-by-hop ones, framing and its own channel to Node. */
 const HOP = new Set([
   "connection",
   "keep-alive",
@@ -48,26 +49,10 @@ const HOP = new Set([
   "proxy-authorization",
   "expect",
   "content-length",
-  "x-fnbase-front",
-  "x-fnbase-client-addr",
-  "x-fnbase-decision",
+  ...FRONT_CHANNEL,
 ]);
-/**
- * What the host sets on a function's request (an outside caller's values are dropped). Node's
- * gateway keeps the same list as HOST_OWNED in packages/server/src/gateway/headers.ts (Node
- * code, not shared with this Deno program): keep the two in step.
- */
-const HOST_OWNED = new Set([
-  "base44-app-id",
-  "base44-api-url",
-  "base44-service-authorization",
-  "x-request-id",
-  "x-fnbase-instance-key",
-  "x-forwarded-for",
-  "x-forwarded-proto",
-  "x-forwarded-host",
-  "authorization",
-]);
+/** What the host sets on a function's request (an outside caller's values are dropped). */
+const HOST_OWNED = new Set(SHARED_HOST_OWNED);
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const INVOCATION = /^\/(?:api\/apps\/[^/]+\/functions|api\/functions|functions)\/(?=.)/;
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -76,10 +61,8 @@ const node = new Upstream({ transport: "tcp", hostname: "127.0.0.1", port: setti
 const decisions = new Decisions(settings.idleMs, (m) => send(m));
 
 // Invocation records, sent to Node in batches for its logs and metrics: one flat array of
-// RECORD_FIELDS values per record (appId, functionName, requestId, status, durationMs, bytesIn,
-// bytesOut), cheaper to build and to serialize than an object each. Node reads them in
-// packages/server/src/front/link.ts.
-const RECORD_FIELDS = 7;
+// RECORD_FIELDS values per record (see protocol.js), cheaper to build and to serialize than an
+// object each.
 let records: (string | number)[] = [];
 let recordTimer: ReturnType<typeof setTimeout> | undefined;
 function record(

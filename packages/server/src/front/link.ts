@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { frontPath, runtimeSrcDir } from "@fnbase/runtime";
+import { type Decision, frontPath, RECORD_FIELDS, runtimeSrcDir } from "@fnbase/runtime";
 import { FnbaseError, type Logger } from "@fnbase/shared";
 import { untilExited } from "../gateway/forward.js";
 import type { InvocationRecord } from "../gateway/gateway.js";
@@ -20,32 +20,14 @@ export interface FrontSettings {
   instance: (id: string) => Instance | undefined;
 }
 
-/**
- * What the gateway hands the front with an invocation. The front's side of the same shape is
- * `Decision` in packages/runtime/src/front/decisions.ts (Deno code, not shared with Node's
- * build): keep the two in step.
- */
-export interface Decision {
-  /** Raw path prefix the decision covers, and whether paths under it are covered too. */
-  p: string;
-  sub: boolean;
-  i: string;
-  s: string;
-  h: [string, string][];
-  c: [string, string][];
-  t: number;
-  b: number;
-  ttl: number;
-  a: string;
-  f: string;
-  e: { timeout: string; crashed: string; tooLarge: string };
-}
+/** What the gateway hands the front with an invocation (shape shared with the front). */
+export type { Decision };
 
 type Message =
   | { t: "listening"; port: number }
   | { t: "flushed"; n: number }
   | { t: "released"; i: string; n: number; ago: number }
-  /** Invocation records, flat: RECORD_FIELDS values each (see `record` in front/main.ts). */
+  /** Invocation records, flat: RECORD_FIELDS values each. */
   | { t: "inv"; r: (string | number)[] }
   | { t: "error"; m: string }
   | { t: "failed"; i: string; n: number };
@@ -272,9 +254,6 @@ export class FrontLink {
     clearTimeout(kill);
   }
 }
-
-/** Values per invocation record in an `inv` message (RECORD_FIELDS in front/main.ts). */
-const RECORD_FIELDS = 7;
 
 /** ` on <address>` when the front said which of its addresses was taken (see front/main.ts). */
 function takenOn(stderr: string): string {

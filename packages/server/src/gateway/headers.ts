@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { FRONT_CHANNEL, HOST_OWNED as SHARED_HOST_OWNED } from "@fnbase/runtime";
 
 /** Headers that describe one hop, never forwarded either way. */
 const HOP_BY_HOP = new Set([
@@ -14,24 +15,11 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /**
- * Headers only the host may set: an outside caller's values are removed. The front's direct
- * path keeps the same list (packages/runtime/src/front/main.ts, Deno code): keep the two in step.
+ * Headers only the host may set, and the front's channel to the server (the listener checks it;
+ * functions never see it): an outside caller's values are removed. Shared with the front's
+ * direct path through @fnbase/runtime.
  */
-const HOST_OWNED = new Set([
-  "base44-app-id",
-  "base44-api-url",
-  "base44-service-authorization",
-  "x-request-id",
-  "x-fnbase-instance-key",
-  "x-forwarded-for",
-  "x-forwarded-proto",
-  "x-forwarded-host",
-  "authorization",
-  // The front's channel to the server (the listener checks it; functions never see it).
-  "x-fnbase-front",
-  "x-fnbase-client-addr",
-  "x-fnbase-decision",
-]);
+const HOST_OWNED = new Set([...SHARED_HOST_OWNED, ...FRONT_CHANNEL]);
 
 /** The caller's headers minus hop-by-hop and host-owned ones. */
 export function inboundHeaders(h: IncomingHttpHeaders): Record<string, string | string[]> {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { bootstrapPath, runtimeSrcDir } from "@fnbase/runtime";
+import { bootstrapPath, MAX_RECORD_CHARS, runtimeSrcDir } from "@fnbase/runtime";
 import { FnbaseError } from "@fnbase/shared";
 import { Pool } from "undici";
 import type { FunctionOutputLine } from "../config.js";
@@ -11,12 +11,6 @@ import { LineSplitter } from "./line-splitter.js";
 
 /** Longest output line kept; the rest of a longer line is dropped (and counted). */
 export const MAX_LINE_CHARS = 16 * 1024;
-/**
- * Longest record line ("\x1e" + JSON) read whole. A message is cut at 16 KiB before encoding,
- * and JSON escaping can make it up to 6 times longer (`\u0001`); the runtime's `send` keeps
- * every record under this (packages/runtime/src/_records.ts holds the same number).
- */
-const MAX_RECORD_CHARS = 128 * 1024;
 const RS = "\x1e";
 /** A plain line the splitter cut: say so (within the line limit, so the note is kept). */
 const CUT_NOTE = `… [line longer than ${MAX_LINE_CHARS} chars, rest dropped]`;

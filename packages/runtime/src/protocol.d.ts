@@ -1,0 +1,40 @@
+/** See protocol.js: what both sides of the Node/Deno boundary must agree on. */
+
+/** Headers only the host may set on a function's request. */
+export declare const HOST_OWNED: readonly string[];
+/** The front's channel to Node, never passed to a function or back to a caller. */
+export declare const FRONT_CHANNEL: readonly string[];
+/** Longest record line the host reads whole. */
+export declare const MAX_RECORD_CHARS: number;
+/** Values per invocation record in the front's `inv` message. */
+export declare const RECORD_FIELDS: number;
+
+/**
+ * What Node's gateway hands the front with an invocation (`x-fnbase-decision`, base64url JSON):
+ * how to send that kind of request straight to an instance.
+ */
+export interface Decision {
+  /** The raw path it is for. */
+  p: string;
+  /** True when it holds for every path under `p` as well. */
+  sub: boolean;
+  /** Instance id. */
+  i: string;
+  /** The instance's unix socket. */
+  s: string;
+  /** Headers the host adds to the function's request. */
+  h: [string, string][];
+  /** CORS headers of the answer (none when the caller's origin is not allowed or absent). */
+  c: [string, string][];
+  /** Time limit, ms. */
+  t: number;
+  /** Body limit, bytes. */
+  b: number;
+  /** How long the decision may be used, ms. */
+  ttl: number;
+  /** App id and function name, for the invocation record. */
+  a: string;
+  f: string;
+  /** Error bodies for a timeout (504), a crash (502) and a body over the limit (413). */
+  e: { timeout: string; crashed: string; tooLarge: string };
+}

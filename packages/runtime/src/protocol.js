@@ -1,0 +1,45 @@
+// @ts-self-types="./protocol.d.ts"
+/**
+ * What both sides of the Node/Deno boundary must agree on, written once: Node imports this file
+ * through `@fnbase/runtime`, the front and the instance bootstrap import it directly. Plain
+ * JavaScript (Node runs no TypeScript), typed by protocol.d.ts.
+ */
+
+/**
+ * Headers only the host may set on a function's request: a caller's values are dropped first
+ * (by Node's gateway and by the front's direct path alike).
+ */
+export const HOST_OWNED = Object.freeze([
+  "base44-app-id",
+  "base44-api-url",
+  "base44-service-authorization",
+  "x-request-id",
+  "x-fnbase-instance-key",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+  "authorization",
+]);
+
+/**
+ * The front's channel to Node: its secret, the caller's address and Node's decision. Never
+ * passed to a function, and a function's own values never reach the caller.
+ */
+export const FRONT_CHANNEL = Object.freeze([
+  "x-fnbase-front",
+  "x-fnbase-client-addr",
+  "x-fnbase-decision",
+]);
+
+/**
+ * Longest record line ("\x1e" + JSON on an instance's stdout) the host reads whole. A message is
+ * cut at 16 KiB before encoding, and JSON escaping can make it up to 6 times longer (`\u0001`);
+ * the runtime's `send` (_records.ts) keeps every record under this.
+ */
+export const MAX_RECORD_CHARS = 128 * 1024;
+
+/**
+ * Values per invocation record in the front's `inv` message: appId, functionName, requestId,
+ * status, durationMs, bytesIn, bytesOut.
+ */
+export const RECORD_FIELDS = 7;

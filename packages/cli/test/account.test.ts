@@ -1,27 +1,22 @@
-import { readFile, rm, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   baseEnv,
   cli,
   cliJson,
   fnSource,
-  startTestServer,
   type TestServer,
-  tempDir,
+  withServerAndDir,
   writeFiles,
 } from "./helpers.js";
 
 let t: TestServer;
 let dir: string;
 
-beforeAll(async () => {
-  t = await startTestServer();
-  dir = await tempDir();
-});
-afterAll(async () => {
-  await t.close();
-  await rm(dir, { recursive: true, force: true });
+withServerAndDir((server, folder) => {
+  t = server;
+  dir = folder;
 });
 
 /** Env with only the config dir: credentials must come from `fnbase login`. */

@@ -1,6 +1,5 @@
-import { rm } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, cliJson, startTestServer, type TestServer, tempDir } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, cliJson, type TestServer, withServerAndDir } from "./helpers.js";
 
 interface Created {
   id: string;
@@ -12,13 +11,9 @@ interface Created {
 let t: TestServer;
 let dir: string;
 
-beforeAll(async () => {
-  t = await startTestServer();
-  dir = await tempDir();
-});
-afterAll(async () => {
-  await t.close();
-  await rm(dir, { recursive: true, force: true });
+withServerAndDir((server, folder) => {
+  t = server;
+  dir = folder;
 });
 
 /** Env whose key is `key` instead of the admin key. */

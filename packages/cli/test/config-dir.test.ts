@@ -1,18 +1,14 @@
-import { readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baseEnv, cliJson, startTestServer, type TestServer, tempDir } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { baseEnv, cliJson, type TestServer, withServerAndDir } from "./helpers.js";
 
 let t: TestServer;
 let dir: string;
 
-beforeAll(async () => {
-  t = await startTestServer();
-  dir = await tempDir();
-});
-afterAll(async () => {
-  await t.close();
-  await rm(dir, { recursive: true, force: true });
+withServerAndDir((server, folder) => {
+  t = server;
+  dir = folder;
 });
 
 /** Logs in with only `env` deciding where credentials go; answers the file login wrote. */

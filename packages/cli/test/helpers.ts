@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type FnbaseServer, startServer } from "@fnbase/server";
+import { afterAll, beforeAll } from "vitest";
 
 /** The CLI binary the tests run (built by `npm run build`). */
 export const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../bin/fnbase.js");
@@ -165,4 +166,22 @@ export function spawnCli(args: string[], o: { cwd: string; env: NodeJS.ProcessEn
       return await exited;
     },
   };
+}
+
+/**
+ * Starts a test server and a temp folder before a file's tests, hands both to `use`, and removes
+ * both after the tests.
+ */
+export function withServerAndDir(use: (t: TestServer, dir: string) => void): void {
+  let t: TestServer | undefined;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    t = await startTestServer();
+    dir = await tempDir();
+    use(t, dir);
+  });
+  afterAll(async () => {
+    await t?.close();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
 }

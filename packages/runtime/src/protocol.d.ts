@@ -1,5 +1,7 @@
 /** See protocol.js: what both sides of the Node/Deno boundary must agree on. */
 
+/** Headers that describe one hop, never forwarded either way. */
+export declare const HOP_BY_HOP: readonly string[];
 /** Headers only the host may set on a function's request. */
 export declare const HOST_OWNED: readonly string[];
 /** The front's channel to Node, never passed to a function or back to a caller. */

@@ -6,6 +6,22 @@
  */
 
 /**
+ * Headers that describe one hop (a connection), never forwarded either way, by Node's gateway
+ * or by the front.
+ */
+export const HOP_BY_HOP = Object.freeze([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/**
  * Headers only the host may set on a function's request: a caller's values are dropped first
  * (by Node's gateway and by the front's direct path alike).
  */

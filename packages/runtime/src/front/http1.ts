@@ -10,6 +10,8 @@
  * interim responses skipped.
  */
 
+import { HOP_BY_HOP } from "../protocol.js";
+
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -178,16 +180,8 @@ export interface UpstreamResponse {
   done: Promise<number>;
 }
 
-const HOP = new Set([
-  "connection",
-  "keep-alive",
-  "transfer-encoding",
-  "te",
-  "trailer",
-  "upgrade",
-  "proxy-connection",
-  "date",
-]);
+/** Response headers not passed on: hop-by-hop ones, and Date (the front's server sets its own). */
+const HOP = new Set([...HOP_BY_HOP, "date"]);
 
 /** Pooled connections to one endpoint. */
 export class Upstream {

@@ -15,7 +15,12 @@
  * answers once it has seen the process exit), `error {m}`.
  */
 
-import { FRONT_CHANNEL, RECORD_FIELDS, HOST_OWNED as SHARED_HOST_OWNED } from "../protocol.js";
+import {
+  FRONT_CHANNEL,
+  HOP_BY_HOP,
+  RECORD_FIELDS,
+  HOST_OWNED as SHARED_HOST_OWNED,
+} from "../protocol.js";
 import { Decisions, type Entry } from "./decisions.ts";
 import { BodyTooLarge, Exchange, Upstream } from "./http1.ts";
 import { readLines, send } from "./io.ts";
@@ -38,19 +43,7 @@ if (first.done) Deno.exit(2);
 const settings = JSON.parse(first.value) as Settings;
 
 /** Headers the front never passes on: hop-by-hop ones, framing and its own channel to Node. */
-const HOP = new Set([
-  "connection",
-  "keep-alive",
-  "transfer-encoding",
-  "te",
-  "trailer",
-  "upgrade",
-  "proxy-connection",
-  "proxy-authorization",
-  "expect",
-  "content-length",
-  ...FRONT_CHANNEL,
-]);
+const HOP = new Set([...HOP_BY_HOP, "expect", "content-length", ...FRONT_CHANNEL]);
 /** What the host sets on a function's request (an outside caller's values are dropped). */
 const HOST_OWNED = new Set(SHARED_HOST_OWNED);
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);

@@ -1,18 +1,12 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { FRONT_CHANNEL, HOST_OWNED as SHARED_HOST_OWNED } from "@fnbase/runtime";
+import {
+  FRONT_CHANNEL,
+  HOP_BY_HOP as SHARED_HOP_BY_HOP,
+  HOST_OWNED as SHARED_HOST_OWNED,
+} from "@fnbase/runtime";
 
 /** Headers that describe one hop, never forwarded either way. */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
+const HOP_BY_HOP = new Set(SHARED_HOP_BY_HOP);
 
 /**
  * Headers only the host may set, and the front's channel to the server (the listener checks it;

@@ -40,6 +40,8 @@ Deno.serve(async (req) => {
   });
   return Response.json({ result });
 });`;
+const HOPPY = `
+Deno.serve(() => new Response("ok", { headers: { "proxy-authenticate": "Basic", "x-kept": "1" } }));`;
 const LOGGER = `
 Deno.serve((req) => {
   console.log("handled", new URL(req.url).searchParams.get("n"));
@@ -61,6 +63,7 @@ beforeAll(async () => {
   await t.deploy(appId, "forger", FORGER);
   await t.deploy(appId, "logger", LOGGER);
   await t.deploy(appId, "squatter", SQUATTER);
+  await t.deploy(appId, "hoppy", HOPPY);
 }, 120_000);
 
 /**
@@ -173,6 +176,16 @@ describe("the front", () => {
     expect(rec.bytesOut).toBe(Number(second.headers.get("content-length")));
     expect(rec.durationMs).toBeGreaterThan(0);
   }, 60_000);
+
+  it("drops an answer's hop-by-hop headers on both paths", async () => {
+    const viaGateway = await t.invoke(appId, "hoppy");
+    const viaFront = await direct("hoppy");
+    for (const res of [viaGateway, viaFront]) {
+      expect(await res.text()).toBe("ok");
+      expect(res.headers.get("x-kept")).toBe("1");
+      expect(res.headers.get("proxy-authenticate")).toBeNull();
+    }
+  });
 
   it("counts the bytes of a chunked upload on the direct path", async () => {
     await (await direct("echo/count", { method: "POST", body: "x" })).arrayBuffer();

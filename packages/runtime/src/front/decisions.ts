@@ -27,8 +27,6 @@ export interface InstanceUse {
   revoked: boolean;
 }
 
-export type { Decision };
-
 export interface Entry {
   decision: Decision;
   instance: InstanceUse;

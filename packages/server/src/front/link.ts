@@ -20,9 +20,6 @@ export interface FrontSettings {
   instance: (id: string) => Instance | undefined;
 }
 
-/** What the gateway hands the front with an invocation (shape shared with the front). */
-export type { Decision };
-
 type Message =
   | { t: "listening"; port: number }
   | { t: "flushed"; n: number }

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Decision } from "@fnbase/runtime";
 import { FnbaseError, type Logger, toErrorResponse } from "@fnbase/shared";
 import { decodeJwt } from "jose";
 import { parseBearer, type TokenService } from "../auth/tokens.js";
 import type { Catalog } from "../catalog.js";
 import type { ResolvedOptions } from "../config.js";
-import type { Decision, FrontLink } from "../front/link.js";
+import type { FrontLink } from "../front/link.js";
 import type { InstanceSpec } from "../runtime/instance.js";
 import type { RuntimeManager } from "../runtime/manager.js";
 import type { AppRecord, FunctionRecord } from "../store/index.js";

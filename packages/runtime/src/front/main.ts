@@ -272,11 +272,8 @@ async function invoke(
   if (ownOrigin) headers.push(...own);
   else headers.push(...d.c);
   headers.push(["x-request-id", requestId]);
-  if (res.body === null || res.body instanceof Uint8Array) {
-    end(res.status, res.body?.length ?? 0);
-    return respond(res.body, res.status, headers);
-  }
-  res.done.then((n) => end(res.status, n));
+  if (res.body === null || res.body instanceof Uint8Array) end(res.status, res.body?.length ?? 0);
+  else res.done.then((n) => end(res.status, n));
   return respond(res.body, res.status, headers);
 }
 
@@ -346,7 +343,7 @@ async function pass(
       else decisions.refuse(h[1]);
     } else headers.push(h);
   }
-  return new Response(res.body, { status: res.status, headers });
+  return respond(res.body, res.status, headers);
 }
 
 function handle(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> | Response {

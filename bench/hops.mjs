@@ -8,7 +8,10 @@
 //   node x1, x2   node:http + undici dispatch() (hops/node-proxy.mjs), 1 process or 2 (cluster)
 //   deno-fetch    Deno.serve + fetch() (hops/deno-fetch-proxy.ts), 1 or 2 processes (reusePort)
 //   deno-socket   Deno.serve + a hand-written HTTP/1.1 exchange over Deno.connect
-//                 (hops/deno-socket-proxy.ts), 1 or 2 processes; a lower bound for a Deno hop
+//                 (hops/deno-socket-proxy.ts), 1 or 2 processes; a lower bound for a hop on
+//                 Deno.serve
+//   deno-raw      plain TCP on both sides (hops/deno-raw-proxy.ts), 1 or 2 processes; a lower
+//                 bound for a hop like the front's, whose server is its own (front/server.ts)
 // For each it prints req/s, the share of bare, and CPU time per request of the hop, of the
 // function and of the whole machine (load generator and kernel included), then the CPU budget a
 // hop has for the gateway to reach 25% of bare on this machine.
@@ -124,7 +127,7 @@ async function main() {
   const sides = [
     ["node x1", 1, (p) => [process.execPath, [join(here, "hops/node-proxy.mjs"), sock, p, "1"]]],
     ["node x2", 1, (p) => [process.execPath, [join(here, "hops/node-proxy.mjs"), sock, p, "2"]]],
-    ...["deno-fetch", "deno-socket"].flatMap((name) =>
+    ...["deno-fetch", "deno-socket", "deno-raw"].flatMap((name) =>
       [1, 2].map((n) => [
         `${name} x${n}`,
         n,

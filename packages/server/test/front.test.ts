@@ -4,7 +4,7 @@
  * path behaves exactly like the gateway, and that every change reaches the very next request.
  */
 import { request } from "node:http";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InvocationRecord } from "../src/gateway/gateway.js";
 import {
@@ -110,6 +110,22 @@ async function recordOf(requestId: string): Promise<InvocationRecord> {
   throw new Error(`no invocation record for ${requestId}`);
 }
 
+/** Writes `text` to the public port as it is; reads until the server closes the connection. */
+async function raw(text: string): Promise<string> {
+  const { port } = new URL(t.url);
+  return await new Promise<string>((resolve, reject) => {
+    // Written without a half-close: a caller that shuts its side is taken to have left.
+    const sock = connect(Number(port), "127.0.0.1", () => sock.write(text));
+    let out = "";
+    sock.setEncoding("utf8");
+    sock.on("data", (c: string) => {
+      out += c;
+    });
+    sock.on("error", reject);
+    sock.on("close", () => resolve(out));
+  });
+}
+
 /** Invokes `path` until the front answers it directly; returns that answer. */
 async function direct(path: string, init: RequestInit = {}): Promise<Response> {
   for (let i = 0; i < 5; i++) {
@@ -176,6 +192,69 @@ describe("the front", () => {
     expect(rec.bytesOut).toBe(Number(second.headers.get("content-length")));
     expect(rec.durationMs).toBeGreaterThan(0);
   }, 60_000);
+
+  it("answers pipelined requests on one connection in order, on the direct path", async () => {
+    const base = `/api/apps/${appId}/functions/echo`;
+    // The first one takes Node's decision for this Host; the ones after go straight.
+    await raw(`GET ${base}/p0 HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+    const out = await raw(
+      `GET ${base}/p1 HTTP/1.1\r\nhost: x\r\n\r\n` +
+        `POST ${base}/p2 HTTP/1.1\r\nhost: x\r\ncontent-length: 3\r\n\r\nabc` +
+        `PUT ${base}/p3 HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n2\r\nde\r\n0\r\n\r\n` +
+        `GET ${base}/p4 HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`,
+    );
+    const answers = out
+      .split(/(?=HTTP\/1\.1 \d{3} )/)
+      .map((a) => JSON.parse(a.slice(a.indexOf("\r\n\r\n") + 4)) as Echo);
+    expect(answers.map((a) => [a.method, a.path.slice(base.length), a.body])).toEqual([
+      ["GET", "/p1", ""],
+      ["POST", "/p2", "abc"],
+      ["PUT", "/p3", "de"],
+      ["GET", "/p4", ""],
+    ]);
+    expect(out.match(/HTTP\/1\.1 200 OK\r\n/g)).toHaveLength(4);
+    const ids = [...out.matchAll(/^x-request-id: (.+)\r$/gm)].map((m) => m[1]!);
+    expect((await Promise.all(ids.map(recordOf))).map((r) => r.direct)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+  }, 30_000);
+
+  it("refuses an ambiguous request with a coded 400 and closes the connection", async () => {
+    const out = await raw(
+      `POST /api/apps/${appId}/functions/echo HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n` +
+        "transfer-encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n",
+    );
+    expect(out).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(out).toMatch(/connection: close/);
+    expect(JSON.parse(out.slice(out.indexOf("\r\n\r\n") + 4))).toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    expect(out.match(/HTTP\/1\.1/g)).toHaveLength(1);
+  });
+
+  it("keeps no decision for a request that repeats Authorization", async () => {
+    // node:http takes the first Authorization; a decision kept under the last one would lend
+    // the first one's identity to callers who send only the last.
+    const path = `/api/apps/${appId}/functions/echo/twice`;
+    for (let i = 0; i < 3; i++) {
+      const out = await raw(
+        `GET ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${t.server.adminKey}\r\n` +
+          "authorization: Bearer not-a-key\r\nconnection: close\r\n\r\n",
+      );
+      const id = /^x-request-id: (.+)\r$/m.exec(out)![1]!;
+      expect((await recordOf(id)).direct).toBe(false);
+    }
+    const res = await t.invoke(appId, "echo/twice", {
+      headers: { authorization: "Bearer not-a-key" },
+    });
+    expect(res.status).not.toBe(200);
+    expect(((await recordOf(res.headers.get("x-request-id")!)) as InvocationRecord).direct).toBe(
+      false,
+    );
+  });
 
   it("drops an answer's hop-by-hop headers on both paths", async () => {
     const viaGateway = await t.invoke(appId, "hoppy");

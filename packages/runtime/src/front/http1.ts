@@ -5,7 +5,7 @@
  * Written here rather than taken from a library because it is the hot path and every library we
  * measured costs two to three times as much per request (`npm run bench:hops`: fetch() 48 us,
  * this 24 us). Its peers are our own processes, never outside callers: the caller's request was
- * parsed by Deno.serve, and responses come from Deno.serve (instances) or node:http (the server),
+ * parsed by the front's server (server.ts), and responses come from Deno.serve (instances) or node:http (the server),
  * so it reads only what those write: Content-Length, chunked or close-delimited bodies, 1xx
  * interim responses skipped.
  */
@@ -242,7 +242,7 @@ export class Upstream {
   async request(
     method: string,
     head: string,
-    body: ReadableStream<Uint8Array> | null,
+    body: AsyncIterable<Uint8Array> | null,
     length: number | undefined,
     maxBodyBytes: number,
     x: Exchange | undefined,
@@ -267,7 +267,7 @@ export class Upstream {
     c: Conn,
     method: string,
     head: string,
-    body: ReadableStream<Uint8Array> | null,
+    body: AsyncIterable<Uint8Array> | null,
     length: number | undefined,
     maxBodyBytes: number,
     x: Exchange | undefined,
@@ -419,36 +419,29 @@ export class Upstream {
  */
 async function writeBody(
   c: Conn,
-  body: ReadableStream<Uint8Array>,
+  body: AsyncIterable<Uint8Array>,
   chunked: boolean,
   max: number,
   x: Exchange | undefined,
 ): Promise<boolean> {
   let total = 0;
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { value: chunk, done } = await reader.read();
-      if (done) break;
-      total += chunk.length;
-      if (x) x.sent = total;
-      if (total > max) throw new BodyTooLarge();
-      if (chunk.length === 0) continue;
-      let bytes = chunk;
-      if (chunked) {
-        const sizeLine = enc.encode(`${chunk.length.toString(16)}\r\n`);
-        bytes = new Uint8Array(sizeLine.length + chunk.length + 2);
-        bytes.set(sizeLine);
-        bytes.set(chunk, sizeLine.length);
-        bytes[bytes.length - 2] = 13;
-        bytes[bytes.length - 1] = 10;
-      }
-      if (!(await writeAll(c, bytes))) return false;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (x) x.sent = total;
+    if (total > max) throw new BodyTooLarge();
+    if (chunk.length === 0) continue;
+    let bytes = chunk;
+    if (chunked) {
+      const sizeLine = enc.encode(`${chunk.length.toString(16)}\r\n`);
+      bytes = new Uint8Array(sizeLine.length + chunk.length + 2);
+      bytes.set(sizeLine);
+      bytes.set(chunk, sizeLine.length);
+      bytes[bytes.length - 2] = 13;
+      bytes[bytes.length - 1] = 10;
     }
-    return chunked ? await writeAll(c, enc.encode("0\r\n\r\n")) : true;
-  } finally {
-    reader.releaseLock();
+    if (!(await writeAll(c, bytes))) return false;
   }
+  return chunked ? await writeAll(c, enc.encode("0\r\n\r\n")) : true;
 }
 
 /** Writes all of `bytes`; false when the upstream no longer reads. */

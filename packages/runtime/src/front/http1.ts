@@ -183,6 +183,46 @@ export interface UpstreamResponse {
 /** Response headers not passed on: hop-by-hop ones, and Date (the front's server sets its own). */
 const HOP = new Set([...HOP_BY_HOP, "date"]);
 
+/** What a response head says: its headers (hop-by-hop ones dropped) and its framing. */
+interface Head {
+  headers: [string, string][];
+  contentLength: number | undefined;
+  chunked: boolean;
+  keepAlive: boolean;
+}
+
+/** Parses the response head in `buf[start, end)` (status line included, empty line last). */
+function readHead(buf: Uint8Array, start: number, end: number): Head {
+  const lines = dec.decode(buf.subarray(start, end - 4)).split("\r\n");
+  const headers: [string, string][] = [];
+  let contentLength: number | undefined;
+  let chunked = false;
+  let keepAlive = lines[0]!.startsWith("HTTP/1.1");
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(":");
+    if (colon <= 0) continue;
+    // Deno.serve (hyper) writes lower-case names; node:http keeps what the code set.
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (name === "content-length") {
+      contentLength = Number(value);
+      continue; // added back below when it frames the body
+    }
+    if (name === "transfer-encoding") chunked = value.toLowerCase().includes("chunked");
+    else if (name === "connection") {
+      const v = value.toLowerCase();
+      if (v.includes("close")) keepAlive = false;
+      else if (v.includes("keep-alive")) keepAlive = true;
+    }
+    if (!HOP.has(name)) headers.push([name, value]);
+  }
+  if (contentLength !== undefined && !chunked) {
+    headers.push(["content-length", String(contentLength)]);
+  }
+  return { headers, contentLength, chunked, keepAlive };
+}
+
 /** Pooled connections to one endpoint. */
 export class Upstream {
   readonly endpoint: Endpoint;
@@ -317,34 +357,8 @@ export class Upstream {
         if (status >= 200 || status === 101) break;
         c.start = end; // an interim 1xx: skip it
       }
-      const lines = dec.decode(c.buf.subarray(c.start, end - 4)).split("\r\n");
+      const { headers, contentLength, chunked, keepAlive } = readHead(c.buf, c.start, end);
       c.start = end;
-      const headers: [string, string][] = [];
-      let contentLength: number | undefined;
-      let chunked = false;
-      let keepAlive = lines[0]!.startsWith("HTTP/1.1");
-      for (let i = 1; i < lines.length; i++) {
-        const line = lines[i]!;
-        const colon = line.indexOf(":");
-        if (colon <= 0) continue;
-        // Deno.serve (hyper) writes lower-case names; node:http keeps what the code set.
-        let name = line.slice(0, colon).trim();
-        if (/[A-Z]/.test(name)) name = name.toLowerCase();
-        const value = line.slice(colon + 1).trim();
-        if (name === "content-length") {
-          contentLength = Number(value);
-          continue; // added back below when it frames the body
-        }
-        if (name === "transfer-encoding") chunked = value.toLowerCase().includes("chunked");
-        else if (name === "connection") {
-          const v = value.toLowerCase();
-          if (v.includes("close")) keepAlive = false;
-          else if (v.includes("keep-alive")) keepAlive = true;
-        }
-        if (!HOP.has(name)) headers.push([name, value]);
-      }
-      if (contentLength !== undefined && !chunked)
-        headers.push(["content-length", String(contentLength)]);
       const noBody = method === "HEAD" || status === 204 || status === 304 || status === 101;
       const finish = (reusable: boolean) => {
         if (x) x.conn = undefined;

@@ -323,3 +323,22 @@ Deno.test("closes a connection that sends its head too slowly or sits idle", asy
     await server.shutdown();
   }
 });
+
+Deno.test("takes a head up to 64 KiB, arriving in pieces, and a body larger than its buffer", async () => {
+  const { server, port } = start();
+  try {
+    const big = "b".repeat(60_000);
+    const head = `POST /big HTTP/1.1\r\nx-big: ${big}\r\ncontent-length: 100000\r\nconnection: close\r\n\r\n`;
+    const { out } = await raw(
+      port,
+      [head.slice(0, 30_000), head.slice(30_000), "z".repeat(100_000)],
+      5_000,
+      20,
+    );
+    const [answer] = bodies(out) as { h: string[][]; b: string }[];
+    assertEquals(answer!.h.find(([k]) => k === "x-big")?.[1]?.length, 60_000, "header");
+    assertEquals(answer!.b, "z".repeat(100_000), "body");
+  } finally {
+    await server.shutdown();
+  }
+});

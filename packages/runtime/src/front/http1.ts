@@ -5,9 +5,9 @@
  * Written here rather than taken from a library because it is the hot path and every library we
  * measured costs two to three times as much per request (`npm run bench:hops`: fetch() 48 us,
  * this 24 us). Its peers are our own processes, never outside callers: the caller's request was
- * parsed by the front's server (server.ts), and responses come from Deno.serve (instances) or node:http (the server),
- * so it reads only what those write: Content-Length, chunked or close-delimited bodies, 1xx
- * interim responses skipped.
+ * parsed by the front's server (server.ts), and responses come from Deno.serve (instances) or
+ * node:http (the server), so it reads only what those write: Content-Length, chunked or
+ * close-delimited bodies, 1xx interim responses skipped.
  */
 
 import { HOP_BY_HOP } from "../protocol.js";

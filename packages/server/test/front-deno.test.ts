@@ -19,18 +19,22 @@ function denoTest(file: string): { status: number | null; out: string } {
   return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
 }
 
-describe("the front's HTTP/1.1 client", () => {
-  it("passes its Deno tests (bodies, 1xx, HEAD/204/304, limits, retries, aborts)", () => {
-    const r = denoTest("http1_test.ts");
-    expect(r.status, r.out).toBe(0);
-    expect(r.out).toMatch(/ok \| 5 passed/);
-  }, 90_000);
-});
+const suites = [
+  ["client", "http1_test.ts", 5, "bodies, 1xx, HEAD/204/304, limits, retries, aborts"],
+  [
+    "server",
+    "server_test.ts",
+    8,
+    "keep-alive, pipelining, refusals, chunked, 100-continue, HTTP/1.0, timeouts, 64 KiB heads",
+  ],
+] as const;
 
-describe("the front's HTTP/1.1 server", () => {
-  it("passes its Deno tests (keep-alive, pipelining, refusals, chunked, 100-continue, HTTP/1.0, timeouts, 64 KiB heads)", () => {
-    const r = denoTest("server_test.ts");
-    expect(r.status, r.out).toBe(0);
-    expect(r.out).toMatch(/ok \| 8 passed/);
-  }, 90_000);
-});
+for (const [side, file, count, what] of suites) {
+  describe(`the front's HTTP/1.1 ${side}`, () => {
+    it(`passes its Deno tests (${what})`, () => {
+      const r = denoTest(file);
+      expect(r.status, r.out).toBe(0);
+      expect(r.out).toMatch(new RegExp(`ok \\| ${count} passed`));
+    }, 90_000);
+  });
+}

@@ -11,6 +11,7 @@
  */
 
 import { HOP_BY_HOP } from "../protocol.js";
+import { ReadBuffer } from "./buffer.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -51,17 +52,15 @@ export type Endpoint =
   | { transport: "tcp"; hostname: string; port: number };
 
 /** One connection and its read buffer. */
-class Conn {
+class Conn extends ReadBuffer {
   readonly conn: Deno.Conn;
-  buf = new Uint8Array(16 * 1024);
   readonly #head = new Uint8Array(16 * 1024);
-  start = 0;
-  end = 0;
   idleSince = 0;
   reused = false;
   closed = false;
 
   constructor(conn: Deno.Conn) {
+    super(16 * 1024);
     this.conn = conn;
   }
 
@@ -76,30 +75,11 @@ class Conn {
     return this.#head.subarray(0, written);
   }
 
-  get available(): number {
-    return this.end - this.start;
-  }
-
   /** Reads more bytes into the buffer; false at end of stream. */
   async fill(): Promise<boolean> {
-    if (this.start > 0 && this.start === this.end) {
-      this.start = 0;
-      this.end = 0;
-    }
-    if (this.end === this.buf.length) {
-      if (this.start > 0) {
-        this.buf.copyWithin(0, this.start, this.end);
-        this.end -= this.start;
-        this.start = 0;
-      } else {
-        const bigger = new Uint8Array(this.buf.length * 2);
-        bigger.set(this.buf);
-        this.buf = bigger;
-      }
-    }
     let n: number | null;
     try {
-      n = await this.conn.read(this.buf.subarray(this.end));
+      n = await this.conn.read(this.room());
     } catch {
       n = null;
     }

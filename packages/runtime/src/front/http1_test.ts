@@ -1,17 +1,12 @@
 /**
  * Tests of the front's HTTP/1.1 client against a raw TCP server that writes exactly the bytes
- * each case needs (`deno test`, run from vitest by packages/server/test/front-http1.test.ts).
+ * each case needs (`deno test`, run from vitest by packages/server/test/front-deno.test.ts).
  */
 import { BodyTooLarge, Exchange, Upstream, UpstreamError } from "./http1.ts";
+import { assertEquals } from "./testing.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-function assertEquals(actual: unknown, expected: unknown, what = ""): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what} expected ${e}, got ${a}`);
-}
 
 async function rejects(p: Promise<unknown>, type: new (...args: never[]) => Error): Promise<void> {
   try {

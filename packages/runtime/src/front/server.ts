@@ -23,6 +23,8 @@
  *   else is sent chunked (HTTP/1.1) or closes the connection at its end (HTTP/1.0).
  */
 
+import { ReadBuffer } from "./buffer.ts";
+
 const enc = new TextEncoder();
 // Deno decodes with a faster path when the decoder is not fatal: decode so, and check with the
 // fatal one only when a replacement character shows a sequence may have been invalid.
@@ -152,13 +154,9 @@ function trimOws(s: string): string {
 }
 
 /** One accepted connection: its read buffer, its state for the timeouts, and who watches it. */
-class Connection {
+class Connection extends ReadBuffer {
   readonly conn: Deno.TcpConn;
   readonly remote: string;
-  /** Grows for a long head (up to 64 KiB) and for a body; most requests fit in 4 KiB. */
-  buf = new Uint8Array(4 * 1024);
-  start = 0;
-  end = 0;
   /** What the sweep times: waiting for a request, reading a head, or answering. */
   state: "idle" | "head" | "busy" = "idle";
   since = Date.now();
@@ -171,23 +169,16 @@ class Connection {
   #onGone: (() => void) | null = null;
 
   constructor(conn: Deno.TcpConn) {
+    // Grows for a long head (up to 64 KiB) and for a body; most requests fit in 4 KiB.
+    super(4 * 1024);
     this.conn = conn;
     const a = (conn.remoteAddr as Deno.NetAddr).hostname;
     this.remote = a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
   }
 
-  get available(): number {
-    return this.end - this.start;
-  }
-
-  /** Moves the unread bytes into a buffer of `size` bytes (not while a read fills this one). */
+  /** A buffer of `size` bytes for a body (not while a read fills this one). */
   grow(size: number): void {
-    if (this.#reading !== null) return;
-    const bigger = new Uint8Array(size);
-    bigger.set(this.buf.subarray(this.start, this.end));
-    this.end -= this.start;
-    this.start = 0;
-    this.buf = bigger;
+    if (this.#reading === null) this.resize(size);
   }
 
   /** Reads more bytes into the buffer; false at the end of the stream. One read at a time. */
@@ -197,23 +188,9 @@ class Connection {
   }
 
   async #read(): Promise<boolean> {
-    if (this.start === this.end) {
-      this.start = 0;
-      this.end = 0;
-    } else if (this.end === this.buf.length) {
-      if (this.start > 0) {
-        this.buf.copyWithin(0, this.start, this.end);
-        this.end -= this.start;
-        this.start = 0;
-      } else {
-        const bigger = new Uint8Array(this.buf.length * 2);
-        bigger.set(this.buf);
-        this.buf = bigger;
-      }
-    }
     let n: number | null;
     try {
-      n = await this.conn.read(this.buf.subarray(this.end));
+      n = await this.conn.read(this.room());
     } catch {
       n = null;
     }

@@ -1,17 +1,12 @@
 /**
  * Tests of the front's HTTP/1.1 server with a raw TCP client that writes exactly the bytes each
- * case needs (`deno test`, run from vitest by packages/server/test/front-http1.test.ts).
+ * case needs (`deno test`, run from vitest by packages/server/test/front-deno.test.ts).
  */
 import { type Answer, HttpServer, type Incoming } from "./server.ts";
+import { assertEquals } from "./testing.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-function assertEquals(actual: unknown, expected: unknown, what = ""): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what} expected ${e}, got ${a}`);
-}
 
 function assertMatch(actual: string, re: RegExp, what = ""): void {
   if (!re.test(actual)) throw new Error(`${what} expected ${re}, got ${JSON.stringify(actual)}`);

@@ -1,4 +1,4 @@
-/** The read buffer the front's server and client connections share in shape. */
+/** What the front's server and client connections share: a connection and its read buffer. */
 
 /** Bytes read from a connection: `buf[start, end)` are the ones not consumed yet. */
 export class ReadBuffer {
@@ -43,5 +43,26 @@ export class ReadBuffer {
     this.end -= this.start;
     this.start = 0;
     this.buf = bigger;
+  }
+}
+
+/** A connection with its read buffer. */
+export class BufferedConn<C extends Deno.Conn = Deno.Conn> extends ReadBuffer {
+  readonly conn: C;
+  closed = false;
+
+  constructor(conn: C, size: number) {
+    super(size);
+    this.conn = conn;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.conn.close();
+    } catch {
+      // already closed
+    }
   }
 }

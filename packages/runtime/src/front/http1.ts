@@ -11,7 +11,7 @@
  */
 
 import { HOP_BY_HOP } from "../protocol.js";
-import { ReadBuffer } from "./buffer.ts";
+import { BufferedConn } from "./buffer.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -52,16 +52,13 @@ export type Endpoint =
   | { transport: "tcp"; hostname: string; port: number };
 
 /** One connection and its read buffer. */
-class Conn extends ReadBuffer {
-  readonly conn: Deno.Conn;
+class Conn extends BufferedConn {
   readonly #head = new Uint8Array(16 * 1024);
   idleSince = 0;
   reused = false;
-  closed = false;
 
   constructor(conn: Deno.Conn) {
-    super(16 * 1024);
-    this.conn = conn;
+    super(conn, 16 * 1024);
   }
 
   /**
@@ -135,16 +132,6 @@ class Conn extends ReadBuffer {
       if (!(await this.fill())) {
         throw new UpstreamError("upstream closed before answering", this.available === 0);
       }
-    }
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    try {
-      this.conn.close();
-    } catch {
-      // already closed
     }
   }
 }

@@ -23,7 +23,7 @@
  *   else is sent chunked (HTTP/1.1) or closes the connection at its end (HTTP/1.0).
  */
 
-import { ReadBuffer } from "./buffer.ts";
+import { BufferedConn } from "./buffer.ts";
 
 const enc = new TextEncoder();
 // Deno decodes with a faster path when the decoder is not fatal: decode so, and check with the
@@ -154,15 +154,13 @@ function trimOws(s: string): string {
 }
 
 /** One accepted connection: its read buffer, its state for the timeouts, and who watches it. */
-class Connection extends ReadBuffer {
-  readonly conn: Deno.TcpConn;
+class Connection extends BufferedConn<Deno.TcpConn> {
   readonly remote: string;
   /** What the sweep times: waiting for a request, reading a head, or answering. */
   state: "idle" | "head" | "busy" = "idle";
   since = Date.now();
   /** The caller closed its side or the connection broke. */
   lost = false;
-  closed = false;
   /** Reused for every answer's head (and a byte body that fits with it). */
   out = EMPTY;
   #reading: Promise<boolean> | null = null;
@@ -170,8 +168,7 @@ class Connection extends ReadBuffer {
 
   constructor(conn: Deno.TcpConn) {
     // Grows for a long head (up to 64 KiB) and for a body; most requests fit in 4 KiB.
-    super(4 * 1024);
-    this.conn = conn;
+    super(conn, 4 * 1024);
     const a = (conn.remoteAddr as Deno.NetAddr).hostname;
     this.remote = a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
   }
@@ -247,16 +244,6 @@ class Connection extends ReadBuffer {
     } catch {
       this.gone();
       return false;
-    }
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    try {
-      this.conn.close();
-    } catch {
-      // already closed
     }
   }
 }

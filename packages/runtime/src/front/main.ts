@@ -233,18 +233,10 @@ async function invoke(req: Incoming, target: string, sc: Scan, e: Entry): Promis
   try {
     res = await inst.upstream.request(req.method, head, body, length, d.b, x);
   } catch (err) {
-    if (req.bodyFault === "malformed") {
-      end(400, 0);
-      return errorResponse(
-        400,
-        JSON.stringify({ error: (err as Error).message, code: "BAD_REQUEST" }),
-        extra(),
-        true,
-      );
-    }
-    if (x.callerGone || req.bodyFault === "gone") {
-      end(499, 0); // nobody reads this answer; 499 records that the caller left
-      return { status: 499, headers: [], body: null, close: true };
+    const failed = callerFailure(req, x, err, extra);
+    if (failed !== undefined) {
+      end(failed.status, 0);
+      return failed;
     }
     if (x.aborted) {
       end(504, 0);
@@ -281,16 +273,28 @@ async function invoke(req: Incoming, target: string, sc: Scan, e: Entry): Promis
   headers.push(["x-request-id", requestId]);
   if (res.body === null || res.body instanceof Uint8Array) end(res.status, res.body?.length ?? 0);
   else res.done.then((n) => end(res.status, n));
-  return respond(res.body, res.status, headers);
+  return { status: res.status, headers, body: res.body };
 }
 
-/** An answer with `headers` and `body` as they came from upstream. */
-function respond(
-  body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array<ArrayBuffer>> | null,
-  status: number,
-  headers: [string, string][],
-): Answer {
-  return { status, headers, body };
+/**
+ * The answer to an exchange that failed because of its caller: a malformed body (400), or a
+ * caller who left (499, recorded as such; nobody reads it). Undefined when the caller is not
+ * the reason.
+ */
+function callerFailure(
+  req: Incoming,
+  x: Exchange,
+  err: unknown,
+  headers: () => [string, string][],
+): Answer | undefined {
+  if (req.bodyFault === "malformed") {
+    const body = JSON.stringify({ error: (err as Error).message, code: "BAD_REQUEST" });
+    return errorResponse(400, body, headers(), true);
+  }
+  if (x.callerGone || req.bodyFault === "gone") {
+    return { status: 499, headers: [], body: null, close: true };
+  }
+  return undefined;
 }
 
 /** Hands a request to Node, and keeps the decision Node sends back with an invocation. */
@@ -321,17 +325,8 @@ async function pass(
     res = await node.request(req.method, head, body, length, Number.POSITIVE_INFINITY, x);
   } catch (err) {
     inFlight.delete(x);
-    if (req.bodyFault === "malformed") {
-      return errorResponse(
-        400,
-        JSON.stringify({ error: (err as Error).message, code: "BAD_REQUEST" }),
-        [],
-        true,
-      );
-    }
-    if (x.callerGone || req.bodyFault === "gone") {
-      return { status: 499, headers: [], body: null, close: true };
-    }
+    const failed = callerFailure(req, x, err, () => []);
+    if (failed !== undefined) return failed;
     return errorResponse(
       502,
       JSON.stringify({
@@ -351,7 +346,7 @@ async function pass(
       else decisions.refuse(h[1]);
     } else headers.push(h);
   }
-  return respond(res.body, res.status, headers);
+  return { status: res.status, headers, body: res.body };
 }
 
 function handle(req: Incoming): Promise<Answer> | Answer {

@@ -235,6 +235,32 @@ describe("the front", () => {
     expect(out.match(/HTTP\/1\.1/g)).toHaveLength(1);
   });
 
+  it("answers a malformed chunked body with a coded 400 on both paths", async () => {
+    const path = `/api/apps/${appId}/functions/echo/chunks`;
+    const bad = (host: string) =>
+      raw(
+        `POST ${path} HTTP/1.1\r\nhost: ${host}\r\ntransfer-encoding: chunked\r\n\r\n` +
+          "3\r\nabcdef\r\n0\r\n\r\n",
+      );
+    const good = (host: string) =>
+      raw(`GET ${path} HTTP/1.1\r\nhost: ${host}\r\nconnection: close\r\n\r\n`);
+    const id = (out: string) => /^x-request-id: (.+)\r$/m.exec(out)![1]!;
+    // No decision yet for this Host: through Node.
+    const viaNode = await bad("chunks-a");
+    // The first good request takes Node's decision; the bad one after it goes straight.
+    await good("chunks-b");
+    expect((await recordOf(id(await good("chunks-b")))).direct).toBe(true);
+    const viaFront = await bad("chunks-b");
+    for (const out of [viaNode, viaFront]) {
+      expect(out).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(out).toMatch(/\r\nconnection: close\r\n/);
+      expect(JSON.parse(out.slice(out.indexOf("\r\n\r\n") + 4))).toMatchObject({
+        code: "BAD_REQUEST",
+      });
+    }
+    expect((await recordOf(id(viaFront))).status).toBe(400);
+  });
+
   it("keeps no decision for a request that repeats Authorization", async () => {
     // node:http takes the first Authorization; a decision kept under the last one would lend
     // the first one's identity to callers who send only the last.

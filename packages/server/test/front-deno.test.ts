@@ -20,7 +20,12 @@ function denoTest(file: string): { status: number | null; out: string } {
 }
 
 const suites = [
-  ["client", "http1_test.ts", 5, "bodies, 1xx, HEAD/204/304, limits, retries, aborts"],
+  [
+    "client",
+    "http1_test.ts",
+    6,
+    "bodies, 1xx, HEAD/204/304, limits, retries, aborts, malformed heads",
+  ],
   [
     "server",
     "server_test.ts",

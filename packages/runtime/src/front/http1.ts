@@ -158,21 +158,31 @@ interface Head {
   keepAlive: boolean;
 }
 
+/**
+ * A well-formed response head (without its final empty line): a status line, then header
+ * fields whose names are tokens and whose values hold no control characters. Deno.serve and
+ * node:http write nothing else; anything else could split the answer the caller reads.
+ */
+const RESPONSE_HEAD =
+  /^HTTP\/1\.[01] [1-9]\d\d(?: [\t\x20-\x7e\x80-\uffff]*)?\r\n(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\uffff]*\r\n)*$/;
+
 /** Parses the response head in `buf[start, end)` (status line included, empty line last). */
 function readHead(buf: Uint8Array, start: number, end: number): Head {
-  const lines = dec.decode(buf.subarray(start, end - 4)).split("\r\n");
+  const text = dec.decode(buf.subarray(start, end - 2));
+  if (!RESPONSE_HEAD.test(text)) throw new UpstreamError("malformed response head", false);
+  const lines = text.split("\r\n");
   const headers: [string, string][] = [];
   let contentLength: number | undefined;
   let chunked = false;
   let keepAlive = lines[0]!.startsWith("HTTP/1.1");
-  for (let i = 1; i < lines.length; i++) {
+  for (let i = 1; i < lines.length - 1; i++) {
     const line = lines[i]!;
     const colon = line.indexOf(":");
-    if (colon <= 0) continue;
     // Deno.serve (hyper) writes lower-case names; node:http keeps what the code set.
-    const name = line.slice(0, colon).trim().toLowerCase();
+    const name = line.slice(0, colon).toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (name === "content-length") {
+      if (!/^\d{1,15}$/.test(value)) throw new UpstreamError("malformed content-length", false);
       contentLength = Number(value);
       continue; // added back below when it frames the body
     }

@@ -251,3 +251,23 @@ Deno.test("reports an upstream that goes away, and aborts on request", async () 
     slow.close();
   }
 });
+
+Deno.test("refuses a response head that could split the answer or hide its length", async () => {
+  const heads = [
+    "HTTP/1.1 200 OK\r\nx-a\n\nHTTP/1.1 200 OK\nx: 1\r\ncontent-length: 0\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nx-a: 1\n\nHTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nx a: 1\r\ncontent-length: 0\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nx-a: 1\x00\r\ncontent-length: 0\r\n\r\n",
+    "HTTP/1.1 200 OK\r\n folded: 1\r\ncontent-length: 0\r\n\r\n",
+    "HTTP/1.1 200 OK\r\ncontent-length: 1, 1\r\n\r\nx",
+    "HTTP/1.1 2000 OK\r\ncontent-length: 0\r\n\r\n",
+  ];
+  for (const head of heads) {
+    const s = rawServer(() => head);
+    try {
+      await rejects(s.upstream.request("GET", GET, null, undefined, 0, undefined), UpstreamError);
+    } finally {
+      s.close();
+    }
+  }
+});

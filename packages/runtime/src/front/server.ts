@@ -95,7 +95,9 @@ class Refusal extends Error {
 const REQUEST_HEAD =
   /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([\x21-\x7e]+) HTTP\/1\.([01])\r\n((?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\uffff]*\r\n)*)$/;
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})[\t ]*(?:;[\t\x20-\x7e\x80-\uffff]*)?$/;
-const UNSAFE_VALUE = /[\0\r\n]/;
+/** Header lines as the server writes them: token names, values without control characters. */
+const HEADER_LINES = /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+: [\t\x20-\x7e\x80-\uffff]*\r\n)*$/;
+const HEADER_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+: [\t\x20-\x7e\x80-\uffff]*\r\n$/;
 
 const EMPTY = new Uint8Array(0);
 
@@ -535,16 +537,23 @@ async function writeAnswer(
   const head = req.method === "HEAD";
   const bodiless = head || status === 204 || status === 304;
   let keep = req.keepAlive && !a.close && !closing && req.bodyDone && !c.lost;
-  let text = `HTTP/1.1 ${status} ${REASONS[status] ?? ""}\r\ndate: ${httpDate()}\r\n`;
+  let lines = "";
   let declared: string | undefined;
   for (const [k, v] of a.headers) {
-    if (k === "content-length") {
-      declared = v;
-      continue;
-    }
-    if (UNSAFE_VALUE.test(v)) continue;
-    text += `${k}: ${v}\r\n`;
+    if (k === "content-length") declared = v;
+    else lines += `${k}: ${v}\r\n`;
   }
+  // One pass checks them all; only a bad answer pays for finding the bad lines. A line that
+  // could end the head early or start another never reaches the caller.
+  if (!HEADER_LINES.test(lines)) {
+    let kept = "";
+    for (const [k, v] of a.headers) {
+      const line = `${k}: ${v}\r\n`;
+      if (k !== "content-length" && HEADER_LINE.test(line)) kept += line;
+    }
+    lines = kept;
+  }
+  let text = `HTTP/1.1 ${status} ${REASONS[status] ?? ""}\r\ndate: ${httpDate()}\r\n${lines}`;
   const declaredLength =
     declared !== undefined && /^\d{1,15}$/.test(declared) ? Number(declared) : undefined;
   let stream: ReadableStream<Uint8Array> | null = null;

@@ -61,6 +61,18 @@ async function handler(req: Incoming): Promise<Answer> {
     return json({ gone: record.gone ?? false });
   }
   if (req.target === "/throw") throw new Error("boom");
+  if (req.target === "/split") {
+    return {
+      status: 200,
+      headers: [
+        ["x-before", "1"],
+        ["x-bad\r\n\r\nHTTP/1.1 200 OK", "1"],
+        ["x-worse", "a\r\ncontent-length: 0\r\n\r\nHTTP/1.1 200 OK"],
+        ["x-after", "2"],
+      ],
+      body: enc.encode("ok"),
+    };
+  }
   const body = await readBody(req);
   if (req.target === "/fault") {
     seen.push({ fault: req.bodyFault });
@@ -267,11 +279,11 @@ Deno.test("answers 100 Continue when the body is read, and speaks HTTP/1.0", asy
   }
 });
 
-Deno.test("frames answers: chunked streams, a stream's own length, HEAD, errors", async () => {
+Deno.test("frames answers: chunked streams, a stream's own length, HEAD, errors, bad header lines", async () => {
   const { server, port } = start();
   try {
     const { out } = await raw(port, [
-      `GET /stream HTTP/1.1\r\n\r\nGET /stream-sized HTTP/1.1\r\n\r\nHEAD /head HTTP/1.1\r\n\r\nHEAD /x HTTP/1.1\r\n\r\nGET /throw HTTP/1.1\r\n\r\n${LAST}`,
+      `GET /stream HTTP/1.1\r\n\r\nGET /stream-sized HTTP/1.1\r\n\r\nHEAD /head HTTP/1.1\r\n\r\nHEAD /x HTTP/1.1\r\n\r\nGET /throw HTTP/1.1\r\n\r\nGET /split HTTP/1.1\r\n\r\n${LAST}`,
     ]);
     const answers = out.split(/(?=HTTP\/1\.1 )/);
     assertMatch(answers[0]!, /transfer-encoding: chunked\r\n\r\n2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n$/);
@@ -279,7 +291,9 @@ Deno.test("frames answers: chunked streams, a stream's own length, HEAD, errors"
     assertMatch(answers[2]!, /content-length: 1234\r\n\r\n$/);
     assertMatch(answers[3]!, /content-type: application\/json\r\ncontent-length: \d+\r\n\r\n$/);
     assertMatch(answers[4]!, /^HTTP\/1\.1 500 .*handler failed: boom$/s);
-    assertEquals(answers.length, 6, "answers");
+    // Header lines that would end the head early or start another answer are dropped.
+    assertMatch(answers[5]!, /\r\nx-before: 1\r\nx-after: 2\r\ncontent-length: 2\r\n\r\nok$/);
+    assertEquals(answers.length, 7, "answers");
   } finally {
     await server.shutdown();
   }

@@ -96,9 +96,19 @@ export function cpuMsOf(pid) {
   }
 }
 
-/** Busy CPU time of the whole machine, in ms (/proc/stat, all CPUs). */
-export function machineBusyMs() {
+/** The machine's CPU counters (/proc/stat, all CPUs), in ms. */
+function machineMs() {
   const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1);
   const [user, nice, system, , , irq, softirq, steal] = f.map(Number);
-  return ((user + nice + system + irq + softirq + steal) * 1000) / 100;
+  return { busy: ((user + nice + system + irq + softirq + steal) * 1000) / 100, steal: steal * 10 };
+}
+
+/** Busy CPU time of the whole machine, in ms, time a hypervisor took included. */
+export function machineBusyMs() {
+  return machineMs().busy;
+}
+
+/** CPU time a hypervisor took from this (virtual) machine, in ms: neither we nor idle had it. */
+export function machineStealMs() {
+  return machineMs().steal;
 }

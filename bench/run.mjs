@@ -8,8 +8,13 @@
 // plus cold starts (fnbase: deploy -> first response, idle stop -> first response; bare: spawn
 // deno -> first response) and resident memory per warm instance. Writes bench/results.json.
 //
+// Bare and fnbase run side by side and are loaded in turns (BENCH_ROUNDS rounds: bare, then
+// fnbase), so that a machine whose speed drifts during the run (a shared VM) slows both alike:
+// fnbase's share of bare is the median of the rounds' shares.
+//
 // Environment (all optional):
-//   BENCH_SECONDS         seconds of load per side (default 10)
+//   BENCH_SECONDS         seconds of load per side, over all rounds (default 10)
+//   BENCH_ROUNDS          turns of bare and fnbase load (default 5)
 //   BENCH_WARMUP_SECONDS  seconds of unmeasured load before each side (default 2)
 //   BENCH_COLD_STARTS     cold starts measured per kind (default 20)
 //   BENCH_IDLE_MS         idleTimeoutMs of the cold-start server (default 200)
@@ -30,6 +35,7 @@ import {
   cpuMsOf,
   kill,
   machineBusyMs,
+  machineStealMs,
   onCleanup,
   ownChildren,
   tempDir,
@@ -46,6 +52,7 @@ const envNum = (name, def) => {
 };
 const cfg = {
   seconds: envNum("BENCH_SECONDS", 10),
+  rounds: Math.max(1, Math.round(envNum("BENCH_ROUNDS", 5))),
   warmupSeconds: envNum("BENCH_WARMUP_SECONDS", 2),
   coldStarts: Math.max(1, Math.round(envNum("BENCH_COLD_STARTS", 20))),
   idleMs: envNum("BENCH_IDLE_MS", 200),
@@ -83,15 +90,22 @@ function cpuNow(pids, frontPid) {
  * process and of the Deno processes `pids`: unlike req/s it hardly moves when other work shares
  * the machine.
  */
-async function measureLoad(name, url, pids, { node = true, frontPid } = {}) {
-  if (cfg.warmupSeconds > 0) await load(url, cfg.warmupSeconds);
-  say(`${name}: ${cfg.seconds} s of load at ${url}`);
+async function measureLoad(
+  name,
+  url,
+  pids,
+  { node = true, frontPid, seconds = cfg.seconds, warmup = true } = {},
+) {
+  if (warmup && cfg.warmupSeconds > 0) await load(url, cfg.warmupSeconds);
+  say(`${name}: ${fmt(seconds)} s of load at ${url}`);
   const before = cpuNow(pids, frontPid);
   const machineBefore = machineBusyMs();
+  const stealBefore = machineStealMs();
   const t0 = performance.now();
-  const r = await load(url, cfg.seconds);
+  const r = await load(url, seconds);
   const elapsedMs = performance.now() - t0;
   const machineMs = machineBusyMs() - machineBefore;
+  const stealMs = machineStealMs() - stealBefore;
   const after = cpuNow(pids, frontPid);
   if (r.non2xx || r.socketErrors)
     say(`${name}: WARNING ${r.non2xx} non-2xx responses, ${r.socketErrors} socket errors`);
@@ -106,6 +120,46 @@ async function measureLoad(name, url, pids, { node = true, frontPid } = {}) {
     frontCorePct:
       frontPid === undefined ? undefined : (100 * (after.front - before.front)) / elapsedMs,
     machinePct: (100 * machineMs) / (elapsedMs * cpus().length),
+    stealPct: (100 * stealMs) / (elapsedMs * cpus().length),
+    elapsedMs,
+  };
+}
+
+const median = (xs) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
+
+/**
+ * One side's rounds as one result: requests and time summed, CPU per request weighted by
+ * requests, latencies and shares the median of the rounds'.
+ */
+function combine(rounds) {
+  const requests = rounds.reduce((n, r) => n + r.requests, 0);
+  const ms = rounds.reduce((n, r) => n + r.elapsedMs, 0);
+  const weighted = (key) =>
+    rounds[0][key] === undefined
+      ? undefined
+      : rounds.reduce((n, r) => n + r[key] * r.requests, 0) / requests;
+  const mid = (key) =>
+    rounds[0][key] === undefined ? undefined : median(rounds.map((r) => r[key]));
+  return {
+    tool: rounds[0].tool,
+    requests,
+    rps: (1000 * requests) / ms,
+    non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
+    socketErrors: rounds.reduce((n, r) => n + r.socketErrors, 0),
+    p50: mid("p50"),
+    p99: mid("p99"),
+    nodeCpuUsPerReq: weighted("nodeCpuUsPerReq"),
+    denoCpuUsPerReq: weighted("denoCpuUsPerReq"),
+    frontCpuUsPerReq: weighted("frontCpuUsPerReq"),
+    machineCpuUsPerReq: weighted("machineCpuUsPerReq"),
+    frontCorePct: mid("frontCorePct"),
+    machinePct: mid("machinePct"),
+    stealPct: mid("stealPct"),
+    rounds: rounds.map((r) => r.rps),
   };
 }
 
@@ -113,18 +167,6 @@ const summary = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95), max: s.at(-1), samples: s };
 };
-
-async function benchBare(dir) {
-  const { child, listen } = await startBareDeno(dir, "0");
-  try {
-    const url = `http://127.0.0.1:${listen}/`;
-    await timedGet(url);
-    const r = await measureLoad("bare deno", url, [child.pid], { node: false });
-    return { ...r, rss: await rssOf(child.pid) };
-  } finally {
-    await kill(child);
-  }
-}
 
 async function benchBareCold(dir) {
   const times = [];
@@ -170,22 +212,51 @@ async function startFnbase(root, name, options = {}) {
   return { server, app, url };
 }
 
-async function benchFnbase(root) {
+/**
+ * Bare Deno and the function on fnbase, both running, loaded in turns: `cfg.rounds` rounds of
+ * bare then fnbase, `cfg.seconds / cfg.rounds` seconds each.
+ */
+async function benchThroughput(fnDir, root) {
+  const bareDeno = await startBareDeno(fnDir, "0");
+  const bareUrl = `http://127.0.0.1:${bareDeno.listen}/`;
   const { server, app, url } = await startFnbase(root, "warm");
   try {
+    await timedGet(bareUrl);
     await server.deploy(app.id, "hello", deployBody(0));
     await timedGet(url);
-    const r = await measureLoad("fnbase", url, ownChildren(), { frontPid: server.frontPid });
+    const seconds = cfg.seconds / cfg.rounds;
+    const bare = [];
+    const fnbase = [];
+    for (let i = 0; i < cfg.rounds; i++) {
+      say(`round ${i + 1} of ${cfg.rounds}`);
+      const warmup = i === 0;
+      bare.push(
+        await measureLoad("bare deno", bareUrl, [bareDeno.child.pid], {
+          node: false,
+          seconds,
+          warmup,
+        }),
+      );
+      const pids = ownChildren().filter((pid) => pid !== bareDeno.child.pid);
+      fnbase.push(
+        await measureLoad("fnbase", url, pids, { frontPid: server.frontPid, seconds, warmup }),
+      );
+    }
     const mem = await server.instanceMemory();
     return {
-      ...r,
-      instances: mem.length,
-      rss: mem[0]?.rss,
-      frontRss: await rssOf(server.frontPid),
-      gatewayRss: process.memoryUsage().rss,
+      bare: { ...combine(bare), rss: await rssOf(bareDeno.child.pid) },
+      fnbase: {
+        ...combine(fnbase),
+        instances: mem.length,
+        rss: mem[0]?.rss,
+        frontRss: await rssOf(server.frontPid),
+        gatewayRss: process.memoryUsage().rss,
+      },
+      shares: fnbase.map((f, i) => (100 * f.rps) / bare[i].rps),
     };
   } finally {
     await server.close();
+    await kill(bareDeno.child);
   }
 }
 
@@ -243,7 +314,7 @@ const fmt = (v, digits = 1) =>
 const mb = (b) => (b === undefined ? "-" : `${(b / 1024 ** 2).toFixed(1)} MB`);
 
 function printTable(results) {
-  const { bare, proxy, fnbase, cold } = results;
+  const { bare, proxy, fnbase, cold, shares, share } = results;
   const rows = [
     [
       "",
@@ -258,12 +329,12 @@ function printTable(results) {
       "RSS",
     ],
   ];
-  const add = (name, r, rss) =>
+  const add = (name, r, rss, vsBare = (100 * r?.rps) / bare.rps) =>
     r &&
     rows.push([
       name,
       fmt(r.rps, 0),
-      `${fmt((100 * r.rps) / bare.rps)}%`,
+      `${fmt(vsBare)}%`,
       fmt(r.p50, 2),
       fmt(r.p99, 2),
       fmt(r.nodeCpuUsPerReq),
@@ -274,15 +345,20 @@ function printTable(results) {
     ]);
   add("bare deno (TCP)", bare, bare.rss);
   add("node+undici proxy", proxy);
-  add("fnbase", fnbase, fnbase.rss);
+  add("fnbase", fnbase, fnbase.rss, share);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r) =>
     r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   console.log("");
   console.log(
-    `Throughput (${bare.tool}${bare.tool === "wrk" ? ", 1 thread" : ""}, ${CONNECTIONS} connections, ${cfg.seconds} s)`,
+    `Throughput (${bare.tool}${bare.tool === "wrk" ? ", 1 thread" : ""}, ${CONNECTIONS} connections, ${cfg.seconds} s per side)`,
   );
   for (const r of rows) console.log(`  ${line(r)}`);
+  console.log(
+    `  bare and fnbase in ${shares.length} turns of ${fmt(cfg.seconds / shares.length)} s; fnbase's share of bare ` +
+      `in each: ${shares.map((x) => `${fmt(x)}%`).join(", ")}; "vs bare" is their median\n` +
+      `  (the proxy's is against bare's req/s over all turns)`,
+  );
   console.log(
     "  us: CPU time per request of the Node process (fnbase's server, or the proxy), of fnbase's\n" +
       "  front (the Deno process on its public port), of the function's Deno process, and of the\n" +
@@ -291,7 +367,8 @@ function printTable(results) {
   );
   console.log(
     `  under fnbase's load the front used ${fmt(fnbase.frontCorePct, 0)}% of one core and the ` +
-      `machine ${fmt(fnbase.machinePct, 0)}% of its ${cpus().length} cores: ` +
+      `machine ${fmt(fnbase.machinePct, 0)}% of its ${cpus().length} cores ` +
+      `(the hypervisor took ${fmt(fnbase.stealPct, 0)}% of them, bare's turns ${fmt(bare.stealPct, 0)}%): ` +
       (fnbase.frontCorePct >= 90
         ? "the front's one thread is the limit"
         : fnbase.machinePct >= 90
@@ -314,7 +391,7 @@ function printTable(results) {
       `${mb(bare.rss)} bare deno, ${mb(fnbase.frontRss)} front, ` +
       `${mb(fnbase.gatewayRss)} Node process (server + bench)`,
   );
-  const ratio = (100 * fnbase.rps) / bare.rps;
+  const ratio = share;
   console.log(
     `  targets: throughput >= 25% of bare: ${fmt(ratio)}% ${ratio >= 25 ? "MET" : "NOT MET"}; ` +
       `cold start p50 <= 60 ms: ${fmt(cold.idle.p50)} (idle), ${fmt(cold.deploy.p50)} (deploy) ` +
@@ -337,13 +414,12 @@ async function main() {
   writeFileSync(join(fnDir, "fn.ts"), FUNCTION_SOURCE);
   writeFileSync(join(fnDir, "wrapper.ts"), WRAPPER_SOURCE);
 
-  say("bare deno: throughput");
-  const bare = await benchBare(fnDir);
+  say(`bare deno and fnbase (${cfg.dist}): throughput, in turns`);
+  const { bare, fnbase, shares } = await benchThroughput(fnDir, root);
+  const share = median(shares);
   say("bare deno: cold starts");
   const bareCold = await benchBareCold(fnDir);
   const proxy = cfg.proxy ? await benchProxy(fnDir) : undefined;
-  say(`fnbase (${cfg.dist}): throughput`);
-  const fnbase = await benchFnbase(root);
   say("fnbase: cold starts");
   const cold = { ...(await benchFnbaseCold(root)), bare: bareCold };
 
@@ -360,14 +436,15 @@ async function main() {
       bare,
       proxy,
       fnbase,
-      fnbaseVsBarePercent: (100 * fnbase.rps) / bare.rps,
+      fnbaseVsBarePercent: share,
+      fnbaseVsBarePercentByRound: shares,
     },
     coldStartMs: cold,
     memory: { fnbaseInstanceRss: fnbase.rss, bareDenoRss: bare.rss },
     totalSeconds: (performance.now() - started) / 1000,
   };
   await writeFile(join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-  printTable({ bare, proxy, fnbase, cold });
+  printTable({ bare, proxy, fnbase, cold, shares, share });
   console.log(`\n  ${fmt(results.totalSeconds)} s in all; wrote bench/results.json`);
 }
 

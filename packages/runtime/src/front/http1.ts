@@ -12,6 +12,7 @@
 
 import { HOP_BY_HOP } from "../protocol.js";
 import { BufferedConn } from "./buffer.ts";
+import { FIELD_VALUE, LENGTH, TOKEN } from "./syntax.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -163,8 +164,9 @@ interface Head {
  * fields whose names are tokens and whose values hold no control characters. Deno.serve and
  * node:http write nothing else; anything else could split the answer the caller reads.
  */
-const RESPONSE_HEAD =
-  /^HTTP\/1\.[01] [1-9]\d\d(?: [\t\x20-\x7e\x80-\uffff]*)?\r\n(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\uffff]*\r\n)*$/;
+const RESPONSE_HEAD = new RegExp(
+  `^HTTP\\/1\\.[01] [1-9]\\d\\d(?: ${FIELD_VALUE})?\\r\\n(?:${TOKEN}:${FIELD_VALUE}\\r\\n)*$`,
+);
 
 /** Parses the response head in `buf[start, end)` (status line included, empty line last). */
 function readHead(buf: Uint8Array, start: number, end: number): Head {
@@ -182,7 +184,7 @@ function readHead(buf: Uint8Array, start: number, end: number): Head {
     const name = line.slice(0, colon).toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (name === "content-length") {
-      if (!/^\d{1,15}$/.test(value)) throw new UpstreamError("malformed content-length", false);
+      if (!LENGTH.test(value)) throw new UpstreamError("malformed content-length", false);
       contentLength = Number(value);
       continue; // added back below when it frames the body
     }

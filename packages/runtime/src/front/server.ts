@@ -24,6 +24,7 @@
  */
 
 import { BufferedConn } from "./buffer.ts";
+import { FIELD_VALUE, LENGTH, TOKEN } from "./syntax.ts";
 
 const enc = new TextEncoder();
 // Deno decodes with a faster path when the decoder is not fatal: decode so, and check with the
@@ -92,12 +93,13 @@ class Refusal extends Error {
   }
 }
 
-const REQUEST_HEAD =
-  /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([\x21-\x7e]+) HTTP\/1\.([01])\r\n((?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\uffff]*\r\n)*)$/;
-const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})[\t ]*(?:;[\t\x20-\x7e\x80-\uffff]*)?$/;
+const REQUEST_HEAD = new RegExp(
+  `^(${TOKEN}) ([\\x21-\\x7e]+) HTTP\\/1\\.([01])\\r\\n((?:${TOKEN}:${FIELD_VALUE}\\r\\n)*)$`,
+);
+const CHUNK_SIZE = new RegExp(`^([0-9A-Fa-f]{1,12})[\\t ]*(?:;${FIELD_VALUE})?$`);
 /** Header lines as the server writes them: token names, values without control characters. */
-const HEADER_LINES = /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+: [\t\x20-\x7e\x80-\uffff]*\r\n)*$/;
-const HEADER_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+: [\t\x20-\x7e\x80-\uffff]*\r\n$/;
+const HEADER_LINES = new RegExp(`^(?:${TOKEN}: ${FIELD_VALUE}\\r\\n)*$`);
+const HEADER_LINE = new RegExp(`^${TOKEN}: ${FIELD_VALUE}\\r\\n$`);
 
 const EMPTY = new Uint8Array(0);
 
@@ -455,7 +457,7 @@ function parseHead(c: Connection, end: number): IncomingRequest {
         hosts++;
         break;
       case "content-length": {
-        if (!/^\d{1,15}$/.test(value)) {
+        if (!LENGTH.test(value)) {
           throw new Refusal(400, "BAD_REQUEST", "Malformed Content-Length");
         }
         const n = Number(value);
@@ -555,7 +557,7 @@ async function writeAnswer(
   }
   let text = `HTTP/1.1 ${status} ${REASONS[status] ?? ""}\r\ndate: ${httpDate()}\r\n${lines}`;
   const declaredLength =
-    declared !== undefined && /^\d{1,15}$/.test(declared) ? Number(declared) : undefined;
+    declared !== undefined && LENGTH.test(declared) ? Number(declared) : undefined;
   let stream: ReadableStream<Uint8Array> | null = null;
   let bytes: Uint8Array | null = null;
   let chunked = false;
@@ -736,8 +738,8 @@ export class HttpServer {
         } catch (err) {
           answer = this.#onError(err);
         }
-        if (!(await writeAnswer(c, req, answer, this.#closing))) return;
-        if (!req.bodyDone || this.#closing) return;
+        // writeAnswer keeps the connection only if the body was read to its end.
+        if (!(await writeAnswer(c, req, answer, this.#closing)) || this.#closing) return;
       }
     } finally {
       c.close();

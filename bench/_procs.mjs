@@ -96,6 +96,11 @@ export function cpuMsOf(pid) {
   }
 }
 
+/** CPU time of the processes `pids` together, in ms (a process gone counts 0). */
+export function cpuOf(pids) {
+  return pids.reduce((sum, pid) => sum + (cpuMsOf(pid) ?? 0), 0);
+}
+
 /** The machine's CPU counters (/proc/stat, all CPUs), in ms. */
 function machineMs() {
   const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1);

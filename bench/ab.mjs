@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { createLogger } from "@fnbase/shared";
 import { FUNCTION_SOURCE } from "./_deno.mjs";
 import { load } from "./_load.mjs";
-import { cleanupAll, cpuMsOf, onCleanup, ownChildren, tempDir } from "./_procs.mjs";
+import { cleanupAll, cpuOf, onCleanup, ownChildren, tempDir } from "./_procs.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -44,8 +44,6 @@ async function start(name, checkout, root) {
   return { name, checkout, url, front: server.frontPid, fn };
 }
 
-const cpu = (pids) => pids.reduce((sum, pid) => sum + (cpuMsOf(pid) ?? 0), 0);
-
 async function main() {
   const other = process.argv[2];
   if (!other) throw new Error("usage: npm run bench:ab -- <path of another built fnbase checkout>");
@@ -57,14 +55,14 @@ async function main() {
   if (warmup > 0) await Promise.all(sides.map((s) => load(s.url, warmup)));
   const rows = [];
   for (let r = 1; r <= rounds; r++) {
-    const before = sides.map((s) => [cpu([s.front]), cpu(s.fn)]);
+    const before = sides.map((s) => [cpuOf([s.front]), cpuOf(s.fn)]);
     const results = await Promise.all(sides.map((s) => load(s.url, seconds)));
     const row = sides.map((s, i) => {
       const n = results[i].requests;
       return {
         rps: results[i].rps,
-        front: ((cpu([s.front]) - before[i][0]) * 1000) / n,
-        fn: ((cpu(s.fn) - before[i][1]) * 1000) / n,
+        front: ((cpuOf([s.front]) - before[i][0]) * 1000) / n,
+        fn: ((cpuOf(s.fn) - before[i][1]) * 1000) / n,
       };
     });
     rows.push(row);

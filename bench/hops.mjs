@@ -25,7 +25,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { denoPath, FUNCTION_SOURCE, startBareDeno, WRAPPER_SOURCE } from "./_deno.mjs";
 import { findWrk, load } from "./_load.mjs";
-import { cleanupAll, cpuMsOf, kill, machineBusyMs, tempDir, track } from "./_procs.mjs";
+import { cleanupAll, cpuMsOf, cpuOf, kill, machineBusyMs, tempDir, track } from "./_procs.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -62,8 +62,6 @@ function withDescendants(pid) {
   }
   return out;
 }
-
-const cpuOf = (pids) => pids.reduce((sum, pid) => sum + (cpuMsOf(pid) ?? 0), 0);
 
 /** Starts a tracked child and resolves once it printed `listening`. */
 function startListening(cmd, args) {

@@ -5,8 +5,9 @@
 //   fnbase   the function deployed on fnbase (startServer from packages/server/dist), hit
 //            through /api/apps/{id}/functions/hello: the front (a Deno process on the public
 //            port) sends it straight to the instance, after the first request went through Node
-// plus cold starts (fnbase: deploy -> first response, idle stop -> first response; bare: spawn
-// deno -> first response) and resident memory per warm instance. Writes bench/results.json.
+// plus cold starts (fnbase: deploy -> first response, idle stop -> first response, with the
+// default spare process and with none; bare: spawn deno -> first response) and resident memory
+// per warm instance and per spare process. Writes bench/results.json.
 //
 // Bare and fnbase run side by side and are loaded in turns (BENCH_ROUNDS rounds: bare, then
 // fnbase), so that a machine whose speed drifts during the run (a shared VM) slows both alike:
@@ -243,6 +244,7 @@ async function benchThroughput(fnDir, root) {
       );
     }
     const mem = await server.instanceMemory();
+    const spares = server.sparePids();
     return {
       bare: { ...combine(bare), rss: await rssOf(bareDeno.child.pid) },
       fnbase: {
@@ -250,6 +252,8 @@ async function benchThroughput(fnDir, root) {
         instances: mem.length,
         rss: mem[0]?.rss,
         frontRss: await rssOf(server.frontPid),
+        spares: spares.length,
+        spareRss: spares.length ? await rssOf(spares[0]) : undefined,
         gatewayRss: process.memoryUsage().rss,
       },
       shares: fnbase.map((f, i) => (100 * f.rps) / bare[i].rps),
@@ -268,8 +272,12 @@ async function waitFor(what, check, timeoutMs = 15_000) {
   }
 }
 
-async function benchFnbaseCold(root) {
-  const { server, app, url } = await startFnbase(root, "cold", { idleTimeoutMs: cfg.idleMs });
+/** Cold starts on a server keeping `spares` Deno processes booted ahead of need. */
+async function benchFnbaseCold(root, spares) {
+  const { server, app, url } = await startFnbase(root, `cold-${spares}`, {
+    idleTimeoutMs: cfg.idleMs,
+    spareInstances: spares,
+  });
   const boots = [];
   server.onOutput((line) => {
     const m = line.source === "platform" && /cold start (\d+) ms/.exec(line.message);
@@ -376,20 +384,26 @@ function printTable(results) {
           : "neither the front nor the machine is saturated"),
   );
   console.log("");
-  console.log(`Cold start to first response, ms (${cfg.coldStarts} each)   p50     p95     max`);
+  console.log(
+    `Cold start to first response, ms (${cfg.coldStarts} each)       p50     p95     max`,
+  );
   const c = (name, s) =>
     console.log(
-      `  ${name.padEnd(52)}${fmt(s.p50).padStart(6)}  ${fmt(s.p95).padStart(6)}  ${fmt(s.max).padStart(6)}`,
+      `  ${name.padEnd(56)}${fmt(s.p50).padStart(6)}  ${fmt(s.p95).padStart(6)}  ${fmt(s.max).padStart(6)}`,
     );
   c("fnbase: deploy new version -> first response", cold.deploy);
   c(`fnbase: idle stop (${cfg.idleMs} ms) -> first response`, cold.idle);
-  c("fnbase: instance boot only (spawn -> ready record)", cold.instanceBoot);
+  c("fnbase: instance boot only (assigned -> ready record)", cold.instanceBoot);
+  c("fnbase, no spare process: deploy -> first response", cold.noSpare.deploy);
+  c("fnbase, no spare process: idle stop -> first response", cold.noSpare.idle);
+  c("fnbase, no spare process: boot (spawn -> ready)", cold.noSpare.instanceBoot);
   c("bare deno: spawn -> first response", cold.bare);
   console.log("");
   console.log(
     `  memory: ${mb(fnbase.rss)} per warm fnbase instance (${fnbase.instances} running), ` +
       `${mb(bare.rss)} bare deno, ${mb(fnbase.frontRss)} front, ` +
-      `${mb(fnbase.gatewayRss)} Node process (server + bench)`,
+      `${mb(fnbase.gatewayRss)} Node process (server + bench), ` +
+      `${mb(fnbase.spareRss)} per spare process (${fnbase.spares} waiting)`,
   );
   const ratio = share;
   console.log(
@@ -421,7 +435,11 @@ async function main() {
   const bareCold = await benchBareCold(fnDir);
   const proxy = cfg.proxy ? await benchProxy(fnDir) : undefined;
   say("fnbase: cold starts");
-  const cold = { ...(await benchFnbaseCold(root)), bare: bareCold };
+  const cold = {
+    ...(await benchFnbaseCold(root, 1)),
+    noSpare: await benchFnbaseCold(root, 0),
+    bare: bareCold,
+  };
 
   const results = {
     date: new Date().toISOString(),
@@ -440,7 +458,7 @@ async function main() {
       fnbaseVsBarePercentByRound: shares,
     },
     coldStartMs: cold,
-    memory: { fnbaseInstanceRss: fnbase.rss, bareDenoRss: bare.rss },
+    memory: { fnbaseInstanceRss: fnbase.rss, spareRss: fnbase.spareRss, bareDenoRss: bare.rss },
     totalSeconds: (performance.now() - started) / 1000,
   };
   await writeFile(join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);

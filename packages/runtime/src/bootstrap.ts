@@ -1,7 +1,10 @@
 /**
- * The program every function instance runs: `deno run [permissions] bootstrap.ts <entry> <socket>`.
+ * The program every function instance runs: `deno run [permissions] bootstrap.ts`.
  *
- * It captures the function's handler (from `Deno.serve(...)` in any of its shapes, or a default
+ * It boots before it knows which function it will run, so the host can keep one started ahead
+ * of need (a spare): once loaded it sends a `waiting` record and reads its assignment, one JSON
+ * line on stdin (see {@link Assignment}). Then it sets the app's secrets as its environment,
+ * captures the function's handler (from `Deno.serve(...)` in any of its shapes, or a default
  * export), serves it on the instance's unix socket, and reports to the host through records on
  * stdout (see `_records.ts`): `ready` once it listens, `boot_error` when the code cannot start,
  * `log` for every console call, tagged with the request it belongs to.
@@ -14,26 +17,38 @@ import { send } from "./_records.ts";
 type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
 type ErrorHandler = (error: unknown) => Response | Promise<Response>;
 
-const started = performance.now();
-const [entry, socketPath] = Deno.args;
-if (!entry || !socketPath) {
-  send({ t: "boot_error", m: "Bootstrap needs two arguments: <entry> <socket>" });
-  Deno.exit(2);
+/** What the host sends on stdin to make this process one function's instance. */
+interface Assignment {
+  /** Requests without it in `x-fnbase-instance-key` are refused: code of another app that
+   * reaches this socket cannot pose as the gateway. */
+  key: string;
+  /** The function's entry file. */
+  entry: string;
+  /** The unix socket to serve on. */
+  socket: string;
+  /** The working directory: the deployment's root. */
+  cwd: string;
+  /** The app's secrets, set as environment variables before the function's code loads. */
+  env: Record<string, string>;
 }
 
-// The host passes a per-instance key on stdin; requests without it are refused, so code of
-// another app that reaches this socket cannot pose as the gateway.
-async function readKey(): Promise<string> {
-  const buf = new Uint8Array(256);
+/** Reads the assignment line from stdin; exits when the host goes away before sending one. */
+async function readAssignment(): Promise<Assignment> {
+  const buf = new Uint8Array(16 * 1024);
+  const decoder = new TextDecoder();
   let text = "";
   while (!text.includes("\n")) {
     const n = await Deno.stdin.read(buf);
-    if (n === null) break;
-    text += new TextDecoder().decode(buf.subarray(0, n));
+    if (n === null) Deno.exit(0);
+    text += decoder.decode(buf.subarray(0, n), { stream: true });
   }
-  return text.split("\n")[0]!.trim();
+  const a = JSON.parse(text.slice(0, text.indexOf("\n"))) as Partial<Assignment>;
+  if (!a.key || !a.entry || !a.socket || !a.cwd || typeof a.env !== "object" || !a.env) {
+    send({ t: "boot_error", m: "The host sent an incomplete assignment" });
+    Deno.exit(2);
+  }
+  return a as Assignment;
 }
-const instanceKey = await readKey();
 
 const realServe = Deno.serve.bind(Deno);
 let captured: { handler: Handler; onError?: ErrorHandler } | undefined;
@@ -89,7 +104,41 @@ globalThis.addEventListener("unhandledrejection", (event) => {
   send(r === undefined ? { t: "error", ...d } : { t: "error", ...d, r });
 });
 
+/**
+ * Serves one request to itself on a throwaway socket in its own folder, so that the first
+ * caller does not pay for the first pass through Deno's HTTP server (a few ms).
+ */
+async function warmUp(): Promise<void> {
+  const dir = Deno.env.get("TMPDIR");
+  if (!dir) return;
+  const path = `${dir}/warm-up.sock`;
+  const server = realServe({ path, onListen() {} }, (req) =>
+    requestContext.run({ requestId: req.headers.get("x-request-id") ?? "" }, () =>
+      Response.json({ ok: true }),
+    ),
+  );
+  const conn = await Deno.connect({ transport: "unix", path });
+  await conn.write(
+    new TextEncoder().encode(
+      "GET / HTTP/1.1\r\nhost: x\r\nx-request-id: w\r\nconnection: close\r\n\r\n",
+    ),
+  );
+  const buf = new Uint8Array(1024);
+  while ((await conn.read(buf)) !== null);
+  conn.close();
+  await server.shutdown();
+  await Deno.remove(path).catch(() => {});
+}
+await warmUp().catch(() => {});
+
+// Everything above is the same for every function: a spare has done it before it is needed.
+send({ t: "waiting" });
+const { key: instanceKey, entry, socket: socketPath, cwd, env } = await readAssignment();
+const started = performance.now();
+
 try {
+  for (const [name, value] of Object.entries(env)) Deno.env.set(name, value);
+  Deno.chdir(cwd);
   const mod = await import(new URL(`file://${entry}`).href);
   if (!captured) {
     const def = mod.default;

@@ -42,6 +42,11 @@ export interface FnbaseServer extends AsyncDisposable {
   onOutput(cb: (line: FunctionOutputLine) => void): () => void;
   /** Subscribes to finished invocations. */
   onInvocation(cb: (r: InvocationRecord) => void): () => void;
+  /**
+   * Process ids of the spare Deno processes that have booted and wait for a function
+   * (`spareInstances`); for tests and the benchmark.
+   */
+  sparePids(): number[];
   /** Resident memory of each running instance, in bytes. */
   instanceMemory(): Promise<{ app_id: string; function: string; rss: number | undefined }[]>;
   close(): Promise<void>;

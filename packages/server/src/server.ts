@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -28,7 +28,7 @@ import { logsRoutes } from "./logs/routes.js";
 import { MetricsRegistry } from "./metrics/registry.js";
 import { metricsRoutes } from "./metrics/routes.js";
 import { resolveDenoPath } from "./runtime/deno-binary.js";
-import { MAX_LINE_CHARS } from "./runtime/deno-instance.js";
+import { MAX_LINE_CHARS } from "./runtime/deno-process.js";
 import { writeImportMap } from "./runtime/import-map.js";
 import { RuntimeManager } from "./runtime/manager.js";
 import type { FnbaseServer } from "./server-types.js";
@@ -75,6 +75,10 @@ export async function startServer(
   const denoPath = resolveDenoPath(options.denoPath);
   const instancesDir = join(options.dataDir, "instances");
   await mkdir(instancesDir, { recursive: true });
+  // Links from lanes to deployments (see runtime/deno-process.ts); none outlives a server.
+  const codeLinksDir = join(options.dataDir, "code-links");
+  await rm(codeLinksDir, { recursive: true, force: true });
+  await mkdir(codeLinksDir, { recursive: true });
   const front = new FrontLink({
     denoPath,
     host: options.host,
@@ -124,7 +128,9 @@ export async function startServer(
     importMapPath: importMap.path,
     readableDirs: importMap.readable,
     instancesDir,
+    codeLinksDir,
     bootTimeoutMs: options.bootTimeoutMs,
+    spares: options.spareInstances,
     idleTimeoutMs: options.idleTimeoutMs,
     allowAll: options.allowAll,
     log,
@@ -295,6 +301,8 @@ export async function startServer(
     replaceSecrets: (appId, values) => secrets.replaceAll(appId, values),
     onOutput: (cb) => output.on(cb),
     onInvocation: (cb) => invocations.on(cb),
+    sparePids: () =>
+      runtime.spares().flatMap((p) => (p.waiting && p.pid !== undefined ? [p.pid] : [])),
     async instanceMemory() {
       return await Promise.all(
         runtime.instances().map(async (i) => ({

@@ -30,6 +30,19 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => t?.close());
 
+/** The spare processes waiting for a function, once `ok` accepts them. */
+async function spares(
+  on: TestServer,
+  ok: (pids: number[]) => boolean = (p) => p.length > 0,
+): Promise<number[]> {
+  for (let i = 0; i < 400; i++) {
+    const pids = on.server.sparePids();
+    if (ok(pids)) return pids;
+    await sleep(25);
+  }
+  throw new Error(`No spare process came up: ${JSON.stringify(on.server.sparePids())}`);
+}
+
 const call = async (path: string, app = appId): Promise<Counted> => {
   const res = await t.invoke(app, path);
   if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
@@ -111,6 +124,45 @@ describe("instance lifecycle", () => {
     const b = await call("counter");
     expect(b.instance).not.toBe(a.instance);
     expect(b.count).toBe(1);
+  }, 60_000);
+
+  it("a cold start runs in a spare process started ahead of need, which is then replaced", async () => {
+    await t.deploy(appId, "spare", COUNTER.replace("count: ++count", "count: ++count, spare: 1"));
+    const [spare] = await spares(t);
+    const a = await call("spare");
+    expect(a.pid).toBe(spare);
+    // A spare runs one function for the rest of its life: the next cold start, here of another
+    // app, gets the next spare.
+    const [next] = await spares(t);
+    expect(next).not.toBe(spare);
+    const other = await t.createApp("lifecycle-spare");
+    await t.deploy(other, "spare", COUNTER);
+    const b = await call("spare", other);
+    expect(b.pid).toBe(next);
+    expect((await call("spare")).pid).toBe(spare);
+  }, 60_000);
+
+  it("a spare that dies before it is used is replaced", async () => {
+    const [spare] = await spares(t);
+    process.kill(spare!, "SIGKILL");
+    const [next] = await spares(t, (p) => p.length > 0 && !p.includes(spare!));
+    expect(next).not.toBe(spare);
+    await t.deploy(appId, "after-spare-died", COUNTER);
+    expect((await call("after-spare-died")).pid).toBe(next);
+  }, 60_000);
+
+  it("starts every instance on demand with no spares", async () => {
+    const t0 = await startTestServer({ spareInstances: 0 });
+    try {
+      const app = await t0.createApp("no-spares");
+      await t0.deploy(app, "counter", COUNTER);
+      const res = await t0.invoke(app, "counter");
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as Counted).count).toBe(1);
+      expect(t0.server.sparePids()).toEqual([]);
+    } finally {
+      await t0.close();
+    }
   }, 60_000);
 
   it("instances of different apps never share a process", async () => {

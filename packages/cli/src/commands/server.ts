@@ -10,6 +10,7 @@ interface Options {
   idleTimeout?: number;
   requestTimeout?: number;
   maxBodySize?: number;
+  spares?: number;
 }
 
 /** `fnbase server`: runs the fnbase server in the foreground until Ctrl-C. */
@@ -35,6 +36,11 @@ export function register(parent: Command): void {
       "largest request body passed to a function (default: 2 GiB)",
       intOption("--max-body-size"),
     )
+    .option(
+      "--spares <count>",
+      "Deno processes kept booted ahead of need, for fast cold starts; about 40 MB each (default: 1)",
+      intOption("--spares"),
+    )
     .action(
       run<Options>(async ({ out, opts }) => {
         // Loaded on demand: the server (SQLite, runtime) is heavy for every other command.
@@ -49,6 +55,7 @@ export function register(parent: Command): void {
             ? { requestTimeoutMs: opts.requestTimeout * 1000 }
             : {}),
           ...(opts.maxBodySize !== undefined ? { maxBodyBytes: opts.maxBodySize } : {}),
+          ...(opts.spares !== undefined ? { spareInstances: opts.spares } : {}),
         });
         const { c } = out;
         out.result({

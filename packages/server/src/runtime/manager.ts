@@ -1,7 +1,9 @@
 import type { Logger } from "@fnbase/shared";
 import type { FunctionOutputLine } from "../config.js";
-import { type DenoHostSettings, DenoInstance } from "./deno-instance.js";
+import { DenoInstance } from "./deno-instance.js";
+import type { DenoProcessSettings } from "./deno-process.js";
 import type { Instance, InstanceSpec, StopReason } from "./instance.js";
+import { SparePool } from "./spare-pool.js";
 
 /** What the manager needs to know to start an instance. */
 export interface InstanceRequest {
@@ -22,8 +24,12 @@ interface Slot {
   draining: boolean;
 }
 
-export interface ManagerSettings extends Omit<DenoHostSettings, "onOutput"> {
+export interface ManagerSettings extends DenoProcessSettings {
   idleTimeoutMs: number;
+  /** How long an instance may take from its assignment to serving, in ms. */
+  bootTimeoutMs: number;
+  /** Deno processes kept started ahead of need (see `SparePool`); 0 starts each on demand. */
+  spares: number;
   log: Logger;
   onOutput: (line: FunctionOutputLine) => void;
   /** Called after each cold start with its duration. */
@@ -46,11 +52,14 @@ const keyOf = (appId: string, fn: string, dep: string) => `${appId}\0${fn}\0${de
 export class RuntimeManager {
   readonly #slots = new Map<string, Slot>();
   readonly #settings: ManagerSettings;
+  readonly #pool: SparePool;
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
 
   constructor(settings: ManagerSettings) {
     this.#settings = settings;
+    this.#pool = new SparePool(settings, settings.spares, settings.log);
+    this.#pool.start();
     const every = Math.min(5_000, Math.max(25, Math.floor(settings.idleTimeoutMs / 4)));
     this.#sweeper = setInterval(() => this.#sweep(), every);
     this.#sweeper.unref();
@@ -89,10 +98,13 @@ export class RuntimeManager {
           if (released) return;
           released = true;
           this.#release(s);
+          // A cold start took a spare: replace it now that its first request is done.
+          if (cold) this.#pool.fill();
         },
       };
     } catch (err) {
       this.#release(s);
+      if (cold) this.#pool.fill();
       throw err;
     }
   }
@@ -131,7 +143,8 @@ export class RuntimeManager {
     if (this.#closed) throw new Error("The server is shutting down");
     const spec = await req.prepare();
     const inst = new DenoInstance(spec, {
-      ...this.#settings,
+      pool: this.#pool,
+      bootTimeoutMs: this.#settings.bootTimeoutMs,
       onOutput: (line, i) =>
         this.#settings.onOutput({
           ...line,
@@ -216,6 +229,11 @@ export class RuntimeManager {
     }
   }
 
+  /** Processes started ahead of need and not yet assigned, for the benchmark. */
+  spares(): readonly { readonly pid: number | undefined; readonly waiting: boolean }[] {
+    return this.#pool.spares();
+  }
+
   /** Running instances, for metrics and the benchmark. */
   instances(): Instance[] {
     return [...this.#slots.values()].flatMap((s) => (s.instance?.alive ? [s.instance] : []));
@@ -226,6 +244,9 @@ export class RuntimeManager {
     clearInterval(this.#sweeper);
     const all = [...this.#slots.values()];
     this.#slots.clear();
-    await Promise.allSettled(all.map((s) => s.instance?.stop("shutdown", false)));
+    await Promise.allSettled([
+      this.#pool.close(),
+      ...all.map((s) => s.instance?.stop("shutdown", false)),
+    ]);
   }
 }

@@ -15,6 +15,10 @@ Deno.serve(async (req) => {
       case "whoami": value = Deno.env.get("TMPDIR"); break;
       case "read": value = (await Deno.readTextFile(arg)).length; break;
       case "own": value = (await Deno.readTextFile(new URL(import.meta.url))).length; break;
+      case "meta": value = import.meta.url; break;
+      case "relative": value = (await Deno.readTextFile(arg)).length; break;
+      case "write-own": await Deno.writeTextFile(new URL(import.meta.url), "// replaced"); break;
+      case "list": value = [...Deno.readDirSync(arg)].length; break;
       case "spawn": await new Deno.Command(arg).output(); break;
       case "kill": Deno.kill(arg, "SIGTERM"); break;
       case "sys": value = Deno.hostname(); break;
@@ -89,6 +93,29 @@ afterAll(async () => {
 describe("a function", () => {
   it("reads its own deployment files", async () => {
     expect(await probe("own")).toMatchObject({ ok: true });
+  });
+
+  it("reads its own files relative to its working directory, the deployment's root", async () => {
+    expect(await probe("relative", "functions/probe/entry.ts")).toMatchObject({ ok: true });
+  });
+
+  it("cannot change its own deployment's files", async () => {
+    expectDenied(await probe("write-own"));
+    expect(await probe("own")).toMatchObject({ ok: true, value: PROBE.length });
+  });
+
+  it("reaches its code through its own lane only, not another instance's", async () => {
+    const links = join(t.dataDir, "code-links");
+    const own = new URL((await probe("meta")).value as string).pathname;
+    expect(own.startsWith(`${links}/`)).toBe(true);
+    expectDenied(await probe("list", links));
+    const lanes = (await readdir(links)).map((l) => join(links, l));
+    const others = lanes.filter((l) => !own.startsWith(`${l}/`));
+    // The victim's instance runs, so its lane links to its deployment.
+    const victim = others.filter((l) => existsSync(join(l, "functions", "hidden", "entry.ts")));
+    expect(victim).toHaveLength(1);
+    for (const lane of others)
+      expectDenied(await probe("read", join(lane, "functions", "hidden", "entry.ts")));
   });
 
   it("cannot read another app's deployment files", async () => {

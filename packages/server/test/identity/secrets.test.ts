@@ -104,6 +104,19 @@ describe("secrets", () => {
     await expectError(res, 413, "PAYLOAD_TOO_LARGE");
   });
 
+  it("reach a function whole at the app's size limit, multi-byte characters included", async () => {
+    // The secrets travel in the instance's assignment on stdin, which arrives in many pieces.
+    const app = await t.createApp("big-secrets");
+    await t.deploy(app, "read", READ_SECRET);
+    const values: Record<string, string> = {};
+    for (let i = 0; i < 7; i++) values[`WIDE_${i}`] = `${"é".repeat(16_000)}${i}`;
+    expect((await t.admin(`/api/apps/${app}/secrets`, post(values))).status).toBe(200);
+    for (const [name, value] of Object.entries(values)) {
+      const res = await t.invoke(app, `read?name=${name}`);
+      expect(((await res.json()) as { env: string }).env === value, name).toBe(true);
+    }
+  });
+
   it("need an API key", async () => {
     await expectError(await fetch(`${t.url}/api/apps/${appId}/secrets`), 401, "UNAUTHORIZED");
   });

@@ -28,4 +28,6 @@ export const DURATION_BUCKETS = [
 ] as const;
 
 /** Cold start buckets, in seconds. */
-export const COLD_START_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+export const COLD_START_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+] as const;

@@ -61,7 +61,7 @@ export function renderPrometheus(fns: FunctionMetrics[], running: RunningInstanc
   family(
     "fnbase_cold_start_duration_seconds",
     "histogram",
-    "Time from spawn to ready of each instance.",
+    "Time from an instance's start (its process's assignment: a spare's, or a new one's) to ready.",
     each((m, l) => histogram("fnbase_cold_start_duration_seconds", m.coldStart, l)),
   );
   family(

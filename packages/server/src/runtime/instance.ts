@@ -30,7 +30,7 @@ export interface Instance {
   readonly socketPath: string;
   /** Header that must accompany every request (the instance refuses others). */
   readonly authHeader: readonly [string, string];
-  /** Milliseconds from spawn to ready. */
+  /** Milliseconds from start (its process taken or spawned, and assigned) to ready. */
   readonly coldStartMs: number;
   /** True until the process has exited. */
   readonly alive: boolean;

@@ -1,3 +1,5 @@
+import { gunzipSync } from "node:zlib";
+import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_KEY, expectError, oneFile, startTestServer, type TestServer } from "./helpers.js";
 
@@ -29,6 +31,28 @@ beforeAll(async () => {
   appId = await t.createApp("management");
 }, 120_000);
 afterAll(() => t?.close());
+
+describe("compression", () => {
+  it("gzips a large answer for a caller who accepts it, and never an event stream", async () => {
+    for (let i = 0; i < 30; i++) await t.createApp(`compressed-${i}`);
+    const plain = await (await t.admin("/api/apps")).text();
+    expect(plain.length).toBeGreaterThan(1024);
+    const res = await request(`${t.url}/api/apps`, {
+      headers: { api_key: ADMIN_KEY, "accept-encoding": "gzip" },
+    });
+    expect(res.headers["content-encoding"]).toBe("gzip");
+    const body = Buffer.from(await res.body.arrayBuffer());
+    expect(body.length).toBeLessThan(plain.length);
+    expect(JSON.parse(gunzipSync(body).toString())).toEqual(JSON.parse(plain));
+
+    const stream = await request(`${t.url}/api/apps/${appId}/functions-mgmt/logs/stream`, {
+      headers: { api_key: ADMIN_KEY, "accept-encoding": "gzip" },
+    });
+    expect(stream.headers["content-type"]).toMatch(/^text\/event-stream/);
+    expect(stream.headers["content-encoding"]).toBeUndefined();
+    await stream.body.destroy();
+  });
+});
 
 describe("apps", () => {
   it("POST /api/apps creates an app, GET lists and reads it, PATCH changes it", async () => {

@@ -1,5 +1,6 @@
 import { FnbaseError } from "@fnbase/shared";
 import { Hono } from "hono";
+import { compress } from "hono/compress";
 import { appsRoutes } from "./apps.js";
 import { requireApiKey } from "./auth.js";
 import type { ApiDeps } from "./context.js";
@@ -16,6 +17,9 @@ export type { ApiDeps } from "./context.js";
  */
 export function createApi(d: ApiDeps, extend: (api: Hono) => void = () => {}): Hono {
   const api = new Hono();
+  // gzip or deflate when the caller accepts it, for answers over 1 KiB (logs, code, lists);
+  // never an event stream, whose events must leave as they are written.
+  api.use("*", compress());
   api.get("/health", (c) => c.json({ ok: true }));
   // Browser frontends on the app's origins call these (the SDK's auth module).
   api.use("/api/apps/:appId/auth/*", appCors(d.catalog, d.corsAnyOrigin));

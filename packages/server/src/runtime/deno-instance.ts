@@ -37,7 +37,7 @@ export class DenoInstance implements Instance {
 
   readonly #host: DenoHostSettings;
   readonly #key = randomBytes(24).toString("hex");
-  #proc: DenoProcess | undefined;
+  readonly #proc: DenoProcess;
   #exitCbs: ((unexpected: string | undefined) => void)[] = [];
   #stopping: StopReason | undefined;
   #stderrTail: string[] = [];
@@ -74,7 +74,7 @@ export class DenoInstance implements Instance {
   }
 
   get alive(): boolean {
-    return this.#proc?.alive ?? false;
+    return this.#proc.alive;
   }
 
   #emit(level: FunctionOutputLine["level"], message: string, requestId?: string): void {
@@ -84,7 +84,7 @@ export class DenoInstance implements Instance {
 
   start(): Promise<void> {
     const started = performance.now();
-    const proc = this.#proc as DenoProcess;
+    const proc = this.#proc;
     this.dispatcher = new Pool("http://localhost", {
       socketPath: this.socketPath,
       connections: 128,
@@ -136,7 +136,7 @@ export class DenoInstance implements Instance {
   async stop(reason: StopReason, graceful = true): Promise<void> {
     if (!this.#stopping) this.#stopping = reason;
     const proc = this.#proc;
-    if (!proc?.alive) return;
+    if (!proc.alive) return;
     proc.kill(graceful ? "SIGTERM" : "SIGKILL");
     if (graceful) {
       const kill = setTimeout(() => proc.kill("SIGKILL"), 10_000);
@@ -156,7 +156,7 @@ export class DenoInstance implements Instance {
   }
 
   get pid(): number | undefined {
-    return this.#proc?.pid;
+    return this.#proc.pid;
   }
 }
 

@@ -88,9 +88,9 @@ async function linkCode(root: string, lane: string): Promise<void> {
  * Small numbers for the paths processes read their function's code through. A process may read
  * only `<codeLinksDir>/<lane>`, fixed when it starts; when it is assigned a function, that path
  * becomes a folder of symlinks to the deployment's files (Deno checks permissions on the path
- * asked for, not on where a symlink leads). Lanes are reused (lowest free first), so Deno's caches,
- * which are keyed by module path, grow with the number of processes at once, not with the
- * number ever started. A lane is free again only once its process has exited.
+ * asked for, not on where a symlink leads). Lanes are reused (lowest free first), so Deno's
+ * caches, which are keyed by module path, grow with the number of processes at once, not with
+ * the number ever started. A lane is free again only once its process has exited.
  */
 export class Lanes {
   readonly #free: number[] = [];
@@ -109,7 +109,7 @@ export class Lanes {
 
 /**
  * One Deno process running the bootstrap, with only the permissions an instance needs: network,
- * read of its code link, the runtime, the module cache and its own dir, write of its own dir,
+ * read of its lane, the runtime, the module cache and its own dir, write of its own dir,
  * and the environment. It boots before it knows its function; {@link assign} makes it one.
  */
 export class DenoProcess {
@@ -253,8 +253,8 @@ export class DenoProcess {
   }
 
   /**
-   * Makes this process `spec`'s instance: points its code link at the deployment and sends the
-   * assignment. Once only; the process then answers with `ready` or `boot_error`.
+   * Makes this process `spec`'s instance: fills its lane with links to the deployment and sends
+   * the assignment. Once only; the process then answers with `ready` or `boot_error`.
    */
   async assign(spec: InstanceSpec, key: string): Promise<void> {
     if (this.#assigned) throw new Error(`Process ${this.id} already runs a function`);

@@ -151,6 +151,13 @@ describe("instance lifecycle", () => {
     expect((await call("after-spare-died")).pid).toBe(next);
   }, 60_000);
 
+  it("stops its spare when the server closes", async () => {
+    const t0 = await startTestServer();
+    const [spare] = await spares(t0);
+    await t0.close();
+    expect(() => process.kill(spare!, 0)).toThrow(/ESRCH/);
+  }, 60_000);
+
   it("starts every instance on demand with no spares", async () => {
     const t0 = await startTestServer({ spareInstances: 0 });
     try {

@@ -1,9 +1,25 @@
-import { rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { baseEnv, cli, fnSource, spawnCli, tempDir, writeFiles } from "./helpers.js";
 
 let root: string;
+
+/** The command lines of a process's children (Linux /proc). */
+async function childCommands(pid: number): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = await readFile(`/proc/${entry}/status`, "utf8");
+      if (/^PPid:\s+(\d+)$/m.exec(status)?.[1] !== String(pid)) continue;
+      out.push((await readFile(`/proc/${entry}/cmdline`, "utf8")).replaceAll("\0", " "));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
 beforeAll(async () => {
   root = await tempDir();
 });
@@ -32,6 +48,29 @@ describe("fnbase server", () => {
     await second.waitFor(/Press Ctrl-C/);
     expect(second.output()).not.toContain("Admin API key");
     await second.stop();
+  });
+
+  it("keeps --spares Deno processes started ahead of need, and refuses a bad count", async () => {
+    const server = spawnCli(
+      ["server", "--port", "0", "--data", join(root, "spares-data"), "--spares", "2"],
+      { cwd: root, env: baseEnv() },
+    );
+    try {
+      await server.waitFor(/Press Ctrl-C/);
+      let spares = 0;
+      for (let i = 0; i < 200 && spares !== 2; i++) {
+        spares = (await childCommands(server.child.pid!)).filter((c) =>
+          c.includes("bootstrap.ts"),
+        ).length;
+        if (spares !== 2) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(spares).toBe(2);
+    } finally {
+      await server.stop();
+    }
+    const bad = await cli(["server", "--spares", "-1"], { cwd: root, env: baseEnv() });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--spares must be a whole number: -1");
   });
 
   it("refuses a bad --port with a usage error and exit code 2", async () => {

@@ -151,6 +151,34 @@ describe("instance lifecycle", () => {
     expect((await call("after-spare-died")).pid).toBe(next);
   }, 60_000);
 
+  it("stops a replaced instance once its replacement runs, and at once when the server closes", async () => {
+    const gone = async (pid: number) => {
+      for (let i = 0; i < 200; i++) {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          return true;
+        }
+        await sleep(25);
+      }
+      return false;
+    };
+    const v2 = COUNTER.replace("count: ++count", "count: ++count, v: 2");
+    await t.deploy(appId, "replaced", COUNTER);
+    const old = await call("replaced");
+    await t.deploy(appId, "replaced", v2);
+    expect((await call("replaced")).pid).not.toBe(old.pid);
+    expect(await gone(old.pid)).toBe(true);
+
+    const t0 = await startTestServer();
+    const app = await t0.createApp("replaced-then-closed");
+    await t0.deploy(app, "counter", COUNTER);
+    const retired = (await (await t0.invoke(app, "counter")).json()) as Counted;
+    await t0.deploy(app, "counter", v2);
+    await t0.close();
+    expect(() => process.kill(retired.pid, 0)).toThrow(/ESRCH/);
+  }, 60_000);
+
   it("stops its spare when the server closes", async () => {
     const t0 = await startTestServer();
     const [spare] = await spares(t0);

@@ -204,7 +204,10 @@ export class RuntimeManager {
       this.#retiring.delete(inst);
       inst.stop(reason).catch((err) => this.#settings.log.warn({ err }, "instance stop failed"));
     };
-    if (reason !== "replaced" && reason !== "drained") return stop();
+    if (reason !== "replaced" && reason !== "drained") {
+      stop();
+      return;
+    }
     // A replaced instance gets no more requests; its exit waits a moment so that it does not
     // compete for the CPU with the start of its replacement, whose first caller is waiting
     // (the first answer after a deploy came 7-8 ms sooner).

@@ -202,6 +202,10 @@ describe("function logs", () => {
     expect(text).toContain(`fnbase_responses_total{${label},class="2xx"} ${count}`);
     expect(text).toContain(`fnbase_invocation_duration_seconds_count{${label}} ${count}`);
     expect(text).toContain(`fnbase_cold_starts_total{${label}} 1`);
+    // Starts from a spare take a few ms: the cold start histogram resolves them.
+    expect(text).toMatch(
+      new RegExp(`fnbase_cold_start_duration_seconds_bucket\\{${label},le="0.005"\\} [01]\n`),
+    );
     expect(text).toContain(`fnbase_instances_running{${label}} 1`);
     expect(text).toMatch(
       new RegExp(`fnbase_responses_total\\{app="${appId}",function="broken",class="5xx"\\} 1`),

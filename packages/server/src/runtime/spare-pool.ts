@@ -59,7 +59,7 @@ export class SparePool {
     return fresh;
   }
 
-  /** Spares running now (for the benchmark and metrics). */
+  /** Spares running now (for tests and the benchmark). */
   spares(): readonly DenoProcess[] {
     return this.#spares;
   }

@@ -77,6 +77,21 @@ export function cleanupAll() {
   return cleaning;
 }
 
+/**
+ * Runs a bench script's `main`: a failure is printed with the script's `name` and sets exit
+ * code 1; every process and folder it left is cleaned up either way.
+ */
+export async function runMain(name, main) {
+  try {
+    await main();
+  } catch (err) {
+    console.error(`${name}: failed: ${err?.stack ?? err}`);
+    process.exitCode = 1;
+  } finally {
+    await cleanupAll();
+  }
+}
+
 process.once("exit", finalSweep);
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.once(sig, () => {

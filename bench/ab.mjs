@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { createLogger } from "@fnbase/shared";
 import { FUNCTION_SOURCE } from "./_deno.mjs";
 import { load } from "./_load.mjs";
-import { cleanupAll, cpuOf, onCleanup, ownChildren, tempDir } from "./_procs.mjs";
+import { cpuOf, onCleanup, ownChildren, runMain, tempDir } from "./_procs.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -86,11 +86,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-} catch (err) {
-  console.error(`ab: failed: ${err?.stack ?? err}`);
-  process.exitCode = 1;
-} finally {
-  await cleanupAll();
-}
+await runMain("ab", main);

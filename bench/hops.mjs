@@ -25,7 +25,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { denoPath, FUNCTION_SOURCE, startBareDeno, WRAPPER_SOURCE } from "./_deno.mjs";
 import { findWrk, load } from "./_load.mjs";
-import { cleanupAll, cpuMsOf, cpuOf, kill, machineBusyMs, tempDir, track } from "./_procs.mjs";
+import { cpuMsOf, cpuOf, kill, machineBusyMs, runMain, tempDir, track } from "./_procs.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -191,11 +191,4 @@ async function main() {
   );
 }
 
-try {
-  await main();
-} catch (err) {
-  console.error(`hops: failed: ${err?.stack ?? err}`);
-  process.exitCode = 1;
-} finally {
-  await cleanupAll();
-}
+await runMain("hops", main);

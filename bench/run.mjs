@@ -32,13 +32,13 @@ import { request } from "undici";
 import { FUNCTION_SOURCE, rssOf, startBareDeno, WRAPPER_SOURCE } from "./_deno.mjs";
 import { CONNECTIONS, findWrk, load, percentile } from "./_load.mjs";
 import {
-  cleanupAll,
   cpuMsOf,
   kill,
   machineBusyMs,
   machineStealMs,
   onCleanup,
   ownChildren,
+  runMain,
   tempDir,
 } from "./_procs.mjs";
 import { startBaselineProxy } from "./baseline-proxy.mjs";
@@ -466,11 +466,4 @@ async function main() {
   console.log(`\n  ${fmt(results.totalSeconds)} s in all; wrote bench/results.json`);
 }
 
-try {
-  await main();
-} catch (err) {
-  console.error(`bench: failed: ${err?.stack ?? err}`);
-  process.exitCode = 1;
-} finally {
-  await cleanupAll();
-}
+await runMain("bench", main);

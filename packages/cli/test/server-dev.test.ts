@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +21,30 @@ async function childCommands(pid: number): Promise<string[]> {
   }
   return out;
 }
+/** The pids of a process's children (Linux /proc). */
+async function childPids(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = await readFile(`/proc/${entry}/status`, "utf8");
+      if (/^PPid:\s+(\d+)$/m.exec(status)?.[1] === String(pid)) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Whether a process still runs (a zombie waiting for its reaper counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 beforeAll(async () => {
   root = await tempDir();
 });
@@ -117,6 +142,38 @@ describe("fnbase dev", () => {
     } finally {
       await dev.stop();
     }
+  });
+
+  it("leaves no Deno process behind when it is killed without a chance to stop them", async () => {
+    const project = join(root, "killed");
+    await writeFiles(project, {
+      "base44/config.jsonc": "{}\n",
+      "base44/functions/hello/entry.ts": fnSource("hello"),
+    });
+    const dev = spawnCli(["dev", project, "--port", "0"], { cwd: root, env: baseEnv() });
+    const pid = dev.child.pid!;
+    let children: number[] = [];
+    try {
+      const [, url] = await dev.waitFor(/ready at (http:\/\/\S+)/);
+      const res = await fetch(`${url}/functions/hello`, { method: "POST", body: "{}" });
+      expect(await res.json()).toMatchObject({ fn: "hello" });
+      // The front, the running instance and the spare that replaced the one it took.
+      for (let i = 0; i < 100; i++) {
+        children = await childPids(pid);
+        if (children.length >= 3) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(children.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      dev.child.kill("SIGKILL");
+      await dev.stop();
+    }
+    let left = children;
+    for (let i = 0; i < 200 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = children.filter(alive);
+    }
+    expect(left).toEqual([]);
   });
 
   it("fails with a project error (exit 5) when the folder has no project", async () => {

@@ -200,9 +200,29 @@ try {
   Deno.exit(1);
 }
 
-Deno.addSignalListener("SIGTERM", async () => {
+let stopping = false;
+/** Stops taking requests, lets those in progress and their pending work finish, and exits. */
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
   await server.shutdown();
   await Promise.allSettled([...pendingWork]);
   resolveFinished();
   Deno.exit(0);
-});
+}
+
+Deno.addSignalListener("SIGTERM", () => void stop());
+
+// The host keeps stdin open for this process's life: its end means the host is gone (even one
+// killed without a chance to stop its instances), and nobody can reach this instance any more.
+(async () => {
+  const buf = new Uint8Array(256);
+  try {
+    while ((await Deno.stdin.read(buf)) !== null);
+  } catch {
+    // a broken pipe ends it as well
+  }
+  // Nobody will send a SIGKILL after this: work that never ends must not keep it alive.
+  setTimeout(() => Deno.exit(0), 5_000);
+  await stop();
+})();

@@ -274,7 +274,9 @@ export class DenoProcess {
       cwd: this.#codePath,
       env,
     };
-    this.#child?.stdin?.end(`${JSON.stringify(assignment)}\n`);
+    // stdin stays open for the process's life: it ends when this server's process does, however
+    // that happens (a crash or SIGKILL included), and the instance then stops by itself.
+    this.#child?.stdin?.write(`${JSON.stringify(assignment)}\n`);
   }
 
   kill(signal: NodeJS.Signals): void {

@@ -166,9 +166,21 @@ async function serveOne(req: Request, info: Deno.ServeHandlerInfo): Promise<Resp
     return Response.json({ error: "Not the host", code: "FORBIDDEN" }, { status: 403 });
   }
   const requestId = req.headers.get("x-request-id") ?? "";
+  // The caller's address, as Deno.serve on a public port would give it (the socket's own
+  // address is the host's unix socket); the host sets X-Forwarded-For, never the caller.
+  const callerInfo: Deno.ServeHandlerInfo = {
+    remoteAddr: {
+      transport: "tcp",
+      hostname: req.headers.get("x-forwarded-for") ?? "",
+      port: 0,
+    },
+    get completed() {
+      return info.completed;
+    },
+  };
   return await requestContext.run({ requestId }, async () => {
     try {
-      return await handler(req, info);
+      return await handler(req, callerInfo);
     } catch (err) {
       const d = describe(err);
       send({ t: "error", ...d, r: requestId });

@@ -10,6 +10,11 @@ export declare const FRONT_CHANNEL: readonly string[];
 export declare const MAX_RECORD_CHARS: number;
 /** Values per invocation record in the front's `inv` message. */
 export declare const RECORD_FIELDS: number;
+/** The absolute request target an instance receives, so that `req.url` is the caller's URL. */
+export declare function functionTarget(
+  host: string | null | undefined,
+  pathAndQuery: string,
+): string;
 
 /**
  * What Node's gateway hands the front with an invocation (`x-fnbase-decision`, base64url JSON):

@@ -59,3 +59,18 @@ export const MAX_RECORD_CHARS = 128 * 1024;
  * status, durationMs, bytesIn, bytesOut.
  */
 export const RECORD_FIELDS = 7;
+
+/** A Host value a function's request URL may carry: a name or IPv4 address, or a bracketed IPv6
+ * address, with an optional port. */
+const AUTHORITY = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The request target an instance receives for `pathAndQuery` (origin-form, as the caller sent
+ * it): the absolute URL the caller used, `http://` + its Host + the path. Deno.serve takes
+ * `req.url` from an absolute target; from a path alone it would say `http+unix://` (instances
+ * listen on unix sockets), whose URL has a null origin. A missing or malformed Host gives
+ * `localhost`. Node's gateway and the front's direct path both send this.
+ */
+export function functionTarget(host, pathAndQuery) {
+  return `http://${host != null && AUTHORITY.test(host) ? host : "localhost"}${pathAndQuery}`;
+}

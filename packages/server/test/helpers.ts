@@ -102,6 +102,7 @@ Deno.serve(async (req) => {
   const body = req.method === "GET" || req.method === "HEAD" ? "" : await req.text();
   return Response.json({
     method: req.method,
+    url: req.url,
     path: url.pathname,
     search: url.search,
     headers: Object.fromEntries(req.headers),
@@ -113,6 +114,7 @@ Deno.serve(async (req) => {
 /** What {@link ECHO} answers. */
 export interface Echo {
   method: string;
+  url: string;
   path: string;
   search: string;
   headers: Record<string, string>;

@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ECHO, type Echo, startTestServer, type TestServer } from "./helpers.js";
 
@@ -17,6 +18,7 @@ beforeAll(async () => {
     "orders/process",
     ECHO.replace('"x-echo": "1"', '"x-echo": "orders/process"'),
   );
+  await t.deploy(appId, "remote", "Deno.serve((_req, info) => Response.json(info.remoteAddr));");
   await t.deploy(appId, "no-content", "Deno.serve(() => new Response(null, { status: 204 }));");
 }, 120_000);
 afterAll(() => t?.close());
@@ -121,5 +123,56 @@ describe("nested names", () => {
     const res = await t.invoke(appId, "orders%2Fprocess");
     expect(res.headers.get("x-echo")).toBe("orders/process");
     await res.body?.cancel();
+  });
+});
+
+/** GET `path` on the test server with a Host header of our choosing (fetch will not send one). */
+function getWithHost(path: string, host: string): Promise<Echo> {
+  const { port } = new URL(t.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ port, path, headers: { host }, agent: false }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => {
+        text += c;
+      });
+      res.on("end", () => resolve(JSON.parse(text) as Echo));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("the request a function receives", () => {
+  it("has the URL the caller used as req.url, through the server and on the front's direct path", async () => {
+    const { host } = new URL(t.url);
+    const path = `/api/apps/${appId}/functions/echo/a%20b?q=1&r=%2F`;
+    // Each Host's first call goes through the server, the next ones straight through the front
+    // (which keeps a decision per Host).
+    for (let i = 0; i < 3; i++) {
+      const echo = (await (await fetch(`${t.url}${path}`)).json()) as Echo;
+      expect(echo.url, `call ${i + 1}`).toBe(`http://${host}${path}`);
+      expect(new URL(echo.url).origin).toBe(`http://${host}`);
+    }
+    for (let i = 0; i < 2; i++) {
+      expect((await getWithHost(path, "fns.example.com:8080")).url).toBe(
+        `http://fns.example.com:8080${path}`,
+      );
+      expect((await getWithHost(path, "[::1]:4400")).url).toBe(`http://[::1]:4400${path}`);
+      // A Host that is no authority cannot change the URL's shape.
+      expect((await getWithHost(path, "evil.com/x?")).url).toBe(`http://localhost${path}`);
+      expect((await getWithHost(path, "a@b")).url).toBe(`http://localhost${path}`);
+    }
+  });
+
+  it("has the caller's address in info.remoteAddr, as on a public port", async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await t.invoke(appId, "remote");
+      expect(await res.json(), `call ${i + 1}`).toEqual({
+        transport: "tcp",
+        hostname: "127.0.0.1",
+        port: 0,
+      });
+    }
   });
 });

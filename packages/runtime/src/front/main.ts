@@ -17,6 +17,7 @@
 
 import {
   FRONT_CHANNEL,
+  functionTarget,
   HOP_BY_HOP,
   RECORD_FIELDS,
   HOST_OWNED as SHARED_HOST_OWNED,
@@ -213,7 +214,7 @@ async function invoke(req: Incoming, target: string, sc: Scan, e: Entry): Promis
     record(d, requestId, 413, performance.now() - started, length, 0);
     return errorResponse(413, d.e.tooLarge, extra(), true);
   }
-  let head = `${req.method} ${target} HTTP/1.1\r\n${e.headLines}x-request-id: ${requestId}\r\nx-forwarded-for: ${req.remote}\r\n${sc.lines}`;
+  let head = `${req.method} ${functionTarget(sc.host, target)} HTTP/1.1\r\n${e.headLines}x-request-id: ${requestId}\r\nx-forwarded-for: ${req.remote}\r\n${sc.lines}`;
   head += sc.host !== null ? `x-forwarded-host: ${sc.host}\r\n` : "host: localhost\r\n";
   // What the gateway's client (undici) sends too: the function sees the same on both paths.
   head += "connection: keep-alive\r\n";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Decision } from "@fnbase/runtime";
+import { type Decision, functionTarget } from "@fnbase/runtime";
 import { FnbaseError, type Logger, toErrorResponse } from "@fnbase/shared";
 import { decodeJwt } from "jose";
 import { parseBearer, type TokenService } from "../auth/tokens.js";
@@ -260,7 +260,7 @@ export class Gateway {
           : undefined;
       try {
         const r = await forward(instance, req, res, {
-          url,
+          url: functionTarget(req.headers.host, url),
           headers,
           hasBody,
           chunked: declared === undefined,

@@ -161,26 +161,43 @@ if (!captured) {
 
 const { handler, onError } = captured;
 
+/**
+ * The handler's `info`: the caller's address, as Deno.serve on a public port would give it (the
+ * socket's own is the host's unix socket), read from X-Forwarded-For, which only the host sets.
+ * A class with getters: building it costs next to nothing for handlers that never look.
+ */
+class CallerInfo implements Deno.ServeHandlerInfo<Deno.NetAddr> {
+  readonly #req: Request;
+  readonly #info: Deno.ServeHandlerInfo;
+  #addr: Deno.NetAddr | undefined;
+
+  constructor(req: Request, info: Deno.ServeHandlerInfo) {
+    this.#req = req;
+    this.#info = info;
+  }
+
+  get remoteAddr(): Deno.NetAddr {
+    this.#addr ??= {
+      transport: "tcp",
+      hostname: this.#req.headers.get("x-forwarded-for") ?? "",
+      port: 0,
+    };
+    return this.#addr;
+  }
+
+  get completed(): Promise<void> {
+    return this.#info.completed;
+  }
+}
+
 async function serveOne(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
   if (req.headers.get("x-fnbase-instance-key") !== instanceKey) {
     return Response.json({ error: "Not the host", code: "FORBIDDEN" }, { status: 403 });
   }
   const requestId = req.headers.get("x-request-id") ?? "";
-  // The caller's address, as Deno.serve on a public port would give it (the socket's own
-  // address is the host's unix socket); the host sets X-Forwarded-For, never the caller.
-  const callerInfo: Deno.ServeHandlerInfo = {
-    remoteAddr: {
-      transport: "tcp",
-      hostname: req.headers.get("x-forwarded-for") ?? "",
-      port: 0,
-    },
-    get completed() {
-      return info.completed;
-    },
-  };
   return await requestContext.run({ requestId }, async () => {
     try {
-      return await handler(req, callerInfo);
+      return await handler(req, new CallerInfo(req, info));
     } catch (err) {
       const d = describe(err);
       send({ t: "error", ...d, r: requestId });

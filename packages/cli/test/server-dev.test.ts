@@ -6,21 +6,6 @@ import { baseEnv, cli, fnSource, spawnCli, tempDir, writeFiles } from "./helpers
 
 let root: string;
 
-/** The command lines of a process's children (Linux /proc). */
-async function childCommands(pid: number): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = await readFile(`/proc/${entry}/status`, "utf8");
-      if (/^PPid:\s+(\d+)$/m.exec(status)?.[1] !== String(pid)) continue;
-      out.push((await readFile(`/proc/${entry}/cmdline`, "utf8")).replaceAll("\0", " "));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
 /** The pids of a process's children (Linux /proc). */
 async function childPids(pid: number): Promise<number[]> {
   const out: number[] = [];
@@ -29,6 +14,19 @@ async function childPids(pid: number): Promise<number[]> {
     try {
       const status = await readFile(`/proc/${entry}/status`, "utf8");
       if (/^PPid:\s+(\d+)$/m.exec(status)?.[1] === String(pid)) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** The command lines of a process's children (Linux /proc). */
+async function childCommands(pid: number): Promise<string[]> {
+  const out: string[] = [];
+  for (const child of await childPids(pid)) {
+    try {
+      out.push((await readFile(`/proc/${child}/cmdline`, "utf8")).replaceAll("\0", " "));
     } catch {
       // gone meanwhile
     }

@@ -117,21 +117,19 @@ class Conn extends BufferedConn {
     return out;
   }
 
-  /** The index just past a full response head in the buffer, or -1 while it is incomplete. */
-  headEnd(): number {
-    const b = this.buf;
-    for (let i = this.start + 3; i < this.end; i++) {
-      if (b[i] === 10 && b[i - 1] === 13 && b[i - 2] === 10 && b[i - 3] === 13) return i + 1;
-    }
-    if (this.available > 256 * 1024) throw new UpstreamError("upstream head too large", false);
-    return -1;
-  }
-
   /** Waits for a full response head; returns the index just past it. */
-  async waitHead(): Promise<number> {
+  async headEnd(): Promise<number> {
     for (;;) {
-      const end = this.headEnd();
-      if (end !== -1) return end;
+      for (let i = this.start + 3; i < this.end; i++) {
+        if (
+          this.buf[i] === 10 &&
+          this.buf[i - 1] === 13 &&
+          this.buf[i - 2] === 10 &&
+          this.buf[i - 3] === 13
+        )
+          return i + 1;
+      }
+      if (this.available > 256 * 1024) throw new UpstreamError("upstream head too large", false);
       if (!(await this.fill())) {
         throw new UpstreamError("upstream closed before answering", this.available === 0);
       }
@@ -310,10 +308,7 @@ export class Upstream {
     let bodyError: unknown;
     let bodySettled = body === null;
     try {
-      // Most heads go out in one write: await the op itself, not a helper around it.
-      const out = c.encodeHead(head + framing);
-      const n = await c.conn.write(out).catch(() => -1);
-      if (n !== out.length && !(n >= 0 && (await writeAll(c, out.subarray(n))))) {
+      if (!(await writeAll(c, c.encodeHead(head + framing)))) {
         throw new UpstreamError("upstream closed before taking the request", true);
       }
       if (body !== null) {
@@ -334,12 +329,7 @@ export class Upstream {
       let status: number;
       let end: number;
       for (;;) {
-        // A response usually arrives with the first read: wait only when it has not.
-        end = c.headEnd();
-        if (end === -1) {
-          if (await c.fill()) end = c.headEnd();
-          if (end === -1) end = await c.waitHead();
-        }
+        end = await c.headEnd();
         const b = c.buf;
         const at = c.start + 9; // "HTTP/1.1 " then three digits
         status = (b[at]! - 48) * 100 + (b[at + 1]! - 48) * 10 + (b[at + 2]! - 48);

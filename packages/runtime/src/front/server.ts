@@ -604,10 +604,7 @@ async function writeAnswer(
   } else first = enc.encode(text);
   req.answered = true;
   c.unwatch();
-  // The common case awaits the write op itself, not a helper around it.
-  const n = await c.conn.write(first).catch(() => -1);
-  if (n < 0) c.gone();
-  if (n !== first.length && !(n >= 0 && (await c.write(first.subarray(n))))) {
+  if (!(await c.write(first))) {
     if (stream !== null) void stream.cancel().catch(() => {});
     return false;
   }
@@ -728,8 +725,7 @@ export class HttpServer {
         c.since = Date.now();
         let req: IncomingRequest | null;
         try {
-          // A head already in the buffer (a pipelined request) is parsed without waiting.
-          req = this.#bufferedRequest(c) ?? (await this.#nextRequest(c));
+          req = await this.#nextRequest(c);
         } catch (err) {
           if (err instanceof Refusal) await this.#refuse(c, err);
           return;
@@ -754,33 +750,27 @@ export class HttpServer {
   /** The next request's head, or null when the caller closed the connection between requests. */
   async #nextRequest(c: Connection): Promise<IncomingRequest | null> {
     for (;;) {
+      // Empty lines before a request line are allowed (RFC 9112, section 2.2).
+      while (c.available >= 2 && c.buf[c.start] === 13 && c.buf[c.start + 1] === 10) c.start += 2;
+      if (c.available > 0) {
+        const end = headEnd(c.buf, c.start, c.end);
+        if (end !== -1) {
+          if (end - c.start > MAX_HEAD) {
+            throw new Refusal(431, "HEADERS_TOO_LARGE", "The request head is over 64 KiB");
+          }
+          return parseHead(c, end);
+        }
+        if (c.available > MAX_HEAD) {
+          throw new Refusal(431, "HEADERS_TOO_LARGE", "The request head is over 64 KiB");
+        }
+        if (c.state === "idle") {
+          c.state = "head";
+          c.since = Date.now();
+        }
+      }
       if (this.#closing && c.available === 0) return null;
       if (!(await c.fill())) return null;
-      const req = this.#bufferedRequest(c);
-      if (req !== undefined) return req;
     }
-  }
-
-  /** The request whose whole head is already in the buffer, or undefined while it is not. */
-  #bufferedRequest(c: Connection): IncomingRequest | undefined {
-    // Empty lines before a request line are allowed (RFC 9112, section 2.2).
-    while (c.available >= 2 && c.buf[c.start] === 13 && c.buf[c.start + 1] === 10) c.start += 2;
-    if (c.available === 0) return undefined;
-    const end = headEnd(c.buf, c.start, c.end);
-    if (end !== -1) {
-      if (end - c.start > MAX_HEAD) {
-        throw new Refusal(431, "HEADERS_TOO_LARGE", "The request head is over 64 KiB");
-      }
-      return parseHead(c, end);
-    }
-    if (c.available > MAX_HEAD) {
-      throw new Refusal(431, "HEADERS_TOO_LARGE", "The request head is over 64 KiB");
-    }
-    if (c.state === "idle") {
-      c.state = "head";
-      c.since = Date.now();
-    }
-    return undefined;
   }
 
   async #refuse(c: Connection, r: Refusal): Promise<void> {

@@ -1,3 +1,5 @@
+export type { ApiKeyInfo, CreatedApiKey } from "./api-keys.js";
+export { API_KEYS_PATH } from "./api-keys.js";
 export type { EnvVar } from "./env.js";
 export { ENV_VARS, readEnv } from "./env.js";
 export type { ErrorBody, ErrorCode } from "./errors.js";

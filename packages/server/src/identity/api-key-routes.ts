@@ -1,4 +1,4 @@
-import { FnbaseError } from "@fnbase/shared";
+import { API_KEYS_PATH, FnbaseError } from "@fnbase/shared";
 import type { Hono, MiddlewareHandler } from "hono";
 import { requireApiKey } from "../api/auth.js";
 import { parseBearer } from "../auth/tokens.js";
@@ -13,7 +13,7 @@ import type { IdentityDeps } from "./deps.js";
  * apiKeyRoutes(api, deps);
  */
 export function apiKeyRoutes(api: Hono, d: IdentityDeps): void {
-  const path = "/api/workspace/api-keys";
+  const path = API_KEYS_PATH;
   const adminOnly: MiddlewareHandler = async (c, next) => {
     const key =
       c.req.header("api_key") ??

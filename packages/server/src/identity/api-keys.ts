@@ -1,20 +1,10 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { FnbaseError } from "@fnbase/shared";
+import { type ApiKeyInfo, type CreatedApiKey, FnbaseError } from "@fnbase/shared";
 import type { ApiKeyRow, IdentityStore } from "../store/index.js";
 
 /** Prefix of every API key, so tools that read `BASE44_API_KEY` send it as `api_key`. */
 export const API_KEY_PREFIX = "b44k_";
 const SHOWN_CHARS = 12;
-
-/** An API key as listed: never the key or its hash. */
-export interface ApiKeyInfo {
-  id: string;
-  name: string;
-  prefix: string;
-  created_date: string;
-  last_used_date: string | null;
-  revoked_date: string | null;
-}
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -46,7 +36,7 @@ export class ApiKeyService {
   }
 
   /** Creates a key; the answer's `key` is the only time it is seen in clear. */
-  async create(name: unknown): Promise<ApiKeyInfo & { key: string }> {
+  async create(name: unknown): Promise<CreatedApiKey> {
     if (name !== undefined && (typeof name !== "string" || name.length > 100)) {
       throw new FnbaseError("BAD_REQUEST", '"name" must be a string of at most 100 characters');
     }

@@ -1,6 +1,6 @@
+import { API_KEYS_PATH, type CreatedApiKey } from "@fnbase/shared";
 import type { Command } from "commander";
 import { run, withJson } from "../../core/command.js";
-import { API_KEYS_PATH, type CreatedApiKey } from "../../lib/api-keys.js";
 
 /**
  * `fnbase api-keys create [name]`: prints the new key once on stdout (messages go to stderr,

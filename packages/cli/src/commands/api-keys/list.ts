@@ -1,6 +1,6 @@
+import { API_KEYS_PATH, type ApiKeyInfo } from "@fnbase/shared";
 import type { Command } from "commander";
 import { run, withJson } from "../../core/command.js";
-import { API_KEYS_PATH, type RemoteApiKey } from "../../lib/api-keys.js";
 
 /** `fnbase api-keys list`: every key by its prefix (the keys themselves are never shown). */
 export function register(parent: Command): void {
@@ -8,7 +8,7 @@ export function register(parent: Command): void {
     .description("List workspace API keys by prefix, revoked ones included")
     .action(
       run(async ({ out, api }) => {
-        const { api_keys: keys } = await (await api()).request<{ api_keys: RemoteApiKey[] }>(
+        const { api_keys: keys } = await (await api()).request<{ api_keys: ApiKeyInfo[] }>(
           API_KEYS_PATH,
           { feature: "API keys" },
         );

@@ -1,6 +1,6 @@
+import { API_KEYS_PATH } from "@fnbase/shared";
 import type { Command } from "commander";
 import { run, withJson } from "../../core/command.js";
-import { API_KEYS_PATH } from "../../lib/api-keys.js";
 
 /** `fnbase api-keys revoke <id>`: the key stops working at once. */
 export function register(parent: Command): void {

@@ -72,5 +72,19 @@ const AUTHORITY = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
  * `localhost`. Node's gateway and the front's direct path both send this.
  */
 export function functionTarget(host, pathAndQuery) {
-  return `http://${host != null && AUTHORITY.test(host) ? host : "localhost"}${pathAndQuery}`;
+  return `http://${host != null && authorityOk(host) ? host : "localhost"}${pathAndQuery}`;
+}
+
+/** Hosts already checked: a server sees few, and the check runs on every call. */
+const checked = new Map();
+
+/** The shape test, then the URL parser's word (ports above 65535, malformed IPv6 addresses). */
+function authorityOk(host) {
+  let ok = checked.get(host);
+  if (ok === undefined) {
+    ok = AUTHORITY.test(host) && URL.canParse(`http://${host}/`);
+    if (checked.size >= 1000) checked.clear();
+    checked.set(host, ok);
+  }
+  return ok;
 }

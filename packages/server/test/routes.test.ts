@@ -162,6 +162,11 @@ describe("the request a function receives", () => {
       // A Host that is no authority cannot change the URL's shape.
       expect((await getWithHost(path, "evil.com/x?")).url).toBe(`http://localhost${path}`);
       expect((await getWithHost(path, "a@b")).url).toBe(`http://localhost${path}`);
+      // One the URL parser refuses would make new URL(req.url) throw in the function.
+      expect((await getWithHost(path, "fns.example.com:99999")).url).toBe(
+        `http://localhost${path}`,
+      );
+      expect((await getWithHost(path, "[::::]")).url).toBe(`http://localhost${path}`);
     }
   });
 

@@ -4,6 +4,7 @@ import { mkdir, readdir, rm, symlink } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { bootstrapPath, MAX_RECORD_CHARS, runtimeSrcDir } from "@fnbase/runtime";
 import type { FunctionOutputLine } from "../config.js";
+import { DENO_RUN } from "./deno-binary.js";
 import type { InstanceSpec } from "./instance.js";
 import { LineSplitter } from "./line-splitter.js";
 
@@ -164,20 +165,7 @@ export class DenoProcess {
           // `debug`, which runs Object.keys(process.env) at import and fails under a name list).
           "--allow-env",
         ];
-    return [
-      "run",
-      "--no-prompt",
-      "--no-config",
-      "--no-lock",
-      "--quiet",
-      // A young generation of at most 4 MB (V8's default grows to 16): after npm run bench's
-      // load a warm instance holds 56 MB instead of 102, for the same CPU per request (13.6
-      // against 13.8 us, npm run bench:ab). Old-generation limits are V8's defaults.
-      "--v8-flags=--max-semi-space-size=4",
-      `--import-map=${s.importMapPath}`,
-      ...perms,
-      bootstrapPath,
-    ];
+    return [...DENO_RUN, `--import-map=${s.importMapPath}`, ...perms, bootstrapPath];
   }
 
   /** Starts the process; resolves once it runs (not once it has booted: see `waiting`). */

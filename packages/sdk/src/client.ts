@@ -1,4 +1,5 @@
 import { type AuthModule, createAuthModule } from "./auth.js";
+import { createEntitiesModule, type EntitiesModule } from "./entities/index.js";
 import { createFunctionsModule, type FunctionsModule } from "./functions.js";
 import { createApiAxios, createFunctionsAxios } from "./http.js";
 import { createSession } from "./session.js";
@@ -39,9 +40,15 @@ export interface ClientConfig {
  * ```ts
  * const admin: ServiceRoleClient = client.asServiceRole;
  * await admin.functions.invoke("reindex");
+ * const all = await admin.entities.Task.list();
  * ```
  */
 export interface ServiceRoleClient {
+  /**
+   * Every app's records, past access rules: sent with the service token as `Authorization`
+   * and, when the client has a user token, that token as `on-behalf-of`.
+   */
+  entities: EntitiesModule;
   /** Functions called with the service token as `Authorization`. */
   functions: FunctionsModule;
 }
@@ -56,6 +63,8 @@ export interface ServiceRoleClient {
  * ```
  */
 export interface FnbaseClient {
+  /** The app's records (`client.entities.Task.list()`), read and written as the client's user. */
+  entities: EntitiesModule;
   /** Functions, called as the client's user (or anonymously). */
   functions: FunctionsModule;
   /** The client's user: sign in and out, read and update the profile. */
@@ -71,7 +80,7 @@ export interface FnbaseClient {
 
 /**
  * Creates a client of one app on an fnbase server. Same options and behaviour as
- * `@base44/sdk`'s `createClient` for the functions and auth modules.
+ * `@base44/sdk`'s `createClient` for the entities, functions and auth modules.
  *
  * @example
  * ```ts
@@ -79,6 +88,7 @@ export interface FnbaseClient {
  *
  * const client = createClient({ appId: "app_123", serverUrl: "https://fn.example.com" });
  * const { data } = await client.functions.invoke("process-order", { orderId: 42 });
+ * const open = await client.entities.Task.filter({ done: false });
  * ```
  */
 export function createClient(config: ClientConfig): FnbaseClient {
@@ -101,6 +111,14 @@ export function createClient(config: ClientConfig): FnbaseClient {
 
   const api = createApiAxios(serverUrl, headers);
   const auth = createAuthModule(api, appId, session);
+  const entities = createEntitiesModule({
+    api,
+    appId,
+    auth: (): Record<string, string> => {
+      const token = session.get();
+      return token ? { Authorization: `Bearer ${token}` } : {};
+    },
+  });
   const functions = createFunctionsModule({
     http: createFunctionsAxios(serverUrl, functionHeaders),
     appId,
@@ -109,8 +127,14 @@ export function createClient(config: ClientConfig): FnbaseClient {
     token: session.get,
   });
 
+  // As in @base44/sdk, the service role's on-behalf-of is the user token the client was made
+  // with (createClientFromRequest: the caller's), not one set later.
+  const onBehalfOf: Record<string, string> = config.token
+    ? { "on-behalf-of": `Bearer ${config.token}` }
+    : {};
   let serviceRole: ServiceRoleClient | undefined;
   return {
+    entities,
     functions,
     auth,
     setToken: (token) => auth.setToken(token),
@@ -121,6 +145,11 @@ export function createClient(config: ClientConfig): FnbaseClient {
         );
       }
       serviceRole ??= {
+        entities: createEntitiesModule({
+          api,
+          appId,
+          auth: () => ({ Authorization: `Bearer ${serviceToken}`, ...onBehalfOf }),
+        }),
         functions: createFunctionsModule({
           http: createFunctionsAxios(serverUrl, functionHeaders),
           appId,

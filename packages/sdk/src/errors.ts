@@ -56,18 +56,26 @@ function pick(data: unknown, key: string): unknown {
     : undefined;
 }
 
-/** Turns an axios error into an {@link ApiError}, reading the message and code off the body. */
+const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+
+/**
+ * Turns an axios error into an {@link ApiError}. The message is read as `@base44/sdk` 0.8.50
+ * reads it (`dist/utils/axios-client.js`): `error.message`, then `message`, then (fnbase's
+ * `{ error, code, hint? }` and the Base44 dev server's `{ error }`) a string `error`, then
+ * `detail`, then axios' own message. The code is `error.code`, else `code`.
+ */
 export function toApiError(error: AxiosError): ApiError {
   const data = error.response?.data;
   const nested = pick(data, "error");
   const message =
-    (typeof nested === "string" ? nested : pick(nested, "message")) ??
-    pick(data, "message") ??
-    pick(data, "detail") ??
+    text(pick(nested, "message")) ??
+    text(pick(data, "message")) ??
+    text(nested) ??
+    text(pick(data, "detail")) ??
     error.message;
   const code = pick(nested, "code") ?? pick(data, "code");
   return new ApiError(
-    String(message),
+    message,
     error.response?.status,
     typeof code === "string" ? code : undefined,
     data,

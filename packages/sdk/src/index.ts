@@ -1,6 +1,7 @@
 /**
- * `@fnbase/sdk`: call fnbase backend functions from browsers, Node, Deno and from inside other
- * functions. Same names and wire format as `@base44/sdk`'s functions and auth modules.
+ * `@fnbase/sdk`: read and write an fnbase app's records and call its backend functions from
+ * browsers, Node, Deno and from inside other functions. Same names and wire format as
+ * `@base44/sdk`'s entities, functions and auth modules.
  *
  * @module
  */
@@ -16,6 +17,29 @@ export {
   type FnbaseClient,
   type ServiceRoleClient,
 } from "./client.js";
+export type {
+  DeleteManyResult,
+  DeleteResult,
+  EntitiesModule,
+  EntityAggregateResult,
+  EntityAggregateSpec,
+  EntityDateBucketUnit,
+  EntityDistinctOptions,
+  EntityFilterOperators,
+  EntityFilterQuery,
+  EntityFilterValue,
+  EntityHandler,
+  EntityListOptions,
+  EntityPage,
+  EntityRecord,
+  EntityTypeRegistry,
+  EntityUpsertOptions,
+  EntityUpsertResult,
+  ImportResult,
+  ServerEntityFields,
+  SortField,
+  UpdateManyResult,
+} from "./entities/index.js";
 export { ApiError, Base44Error } from "./errors.js";
 export { createClientFromRequest, type RequestLike } from "./from-request.js";
 export type { FunctionsModule } from "./functions.js";

@@ -4,11 +4,20 @@ import {
   type ApiError,
   createClient,
   createClientFromRequest,
+  type DeleteManyResult,
+  type EntityAggregateResult,
+  type EntityFilterQuery,
+  type EntityHandler,
+  type EntityUpsertResult,
   type FnbaseClient,
   type FunctionNameOf,
   type FunctionsModule,
+  type ImportResult,
   type LoginResult,
+  type ServerEntityFields,
   type ServiceRoleClient,
+  type SortField,
+  type UpdateManyResult,
   type User,
 } from "../src/index.js";
 
@@ -60,5 +69,48 @@ describe("client types", () => {
     expectTypeOf(client.auth.loginViaEmailPassword).returns.resolves.toEqualTypeOf<LoginResult>();
     expectTypeOf(client.auth.isAuthenticated).returns.resolves.toEqualTypeOf<boolean>();
     expectTypeOf<ApiError["status"]>().toEqualTypeOf<number | undefined>();
+  });
+});
+
+describe("entity types", () => {
+  const client = createClient({ appId: "a", serverUrl: "http://x" });
+  type Task = { title: string; done?: boolean; n?: number } & ServerEntityFields;
+  const task = {} as EntityHandler<Task>;
+
+  it("client.entities and asServiceRole.entities hand out loose handlers without a registry", () => {
+    // An index signature: with noUncheckedIndexedAccess (as here) a name may be undefined,
+    // exactly as with @base44/sdk; generated types make registered names plain properties.
+    // biome-ignore lint/suspicious/noExplicitAny: the loose handler is the case under test
+    type Loose = EntityHandler<any> | undefined;
+    expectTypeOf(client.entities.Task).toEqualTypeOf<Loose>();
+    expectTypeOf(client.asServiceRole.entities.Task).toEqualTypeOf<Loose>();
+  });
+
+  it("methods resolve with the answers' shapes", () => {
+    expectTypeOf(task.get).returns.resolves.toEqualTypeOf<Task>();
+    expectTypeOf(task.delete).returns.resolves.toEqualTypeOf<{ success: boolean }>();
+    expectTypeOf(task.deleteMany).returns.resolves.toEqualTypeOf<DeleteManyResult>();
+    expectTypeOf(task.updateMany).returns.resolves.toEqualTypeOf<UpdateManyResult>();
+    expectTypeOf(task.bulkCreate).returns.resolves.toEqualTypeOf<Task[]>();
+    expectTypeOf(task.count).returns.resolves.toEqualTypeOf<number>();
+    expectTypeOf(task.aggregate).returns.resolves.toEqualTypeOf<EntityAggregateResult>();
+    expectTypeOf(task.upsert).returns.resolves.toEqualTypeOf<EntityUpsertResult<Task>>();
+    expectTypeOf(task.importEntities).returns.resolves.toEqualTypeOf<ImportResult<Task>>();
+    expectTypeOf(task.list({ limit: 5 }))
+      .resolves.toHaveProperty("next_cursor")
+      .toEqualTypeOf<string | null>();
+  });
+
+  it("queries and sorts are typed from the record", () => {
+    expectTypeOf<"+title">().toExtend<SortField<Task>>();
+    expectTypeOf<"-created_date">().toExtend<SortField<Task>>();
+    expectTypeOf<"title desc">().not.toExtend<SortField<Task>>();
+    expectTypeOf({
+      n: { $gte: 5 },
+      title: { $in: ["a", "b"], $regex: "^a" },
+      $or: [{ done: true }, { created_by_id: null }],
+    }).toExtend<EntityFilterQuery<Task>>();
+    expectTypeOf({ n: { $regex: "5" } }).not.toExtend<EntityFilterQuery<Task>>();
+    expectTypeOf({ done: "yes" }).not.toExtend<EntityFilterQuery<Task>>();
   });
 });

@@ -2,7 +2,9 @@
  * `fnbase entities push/pull/list` and the entity step of `fnbase deploy`, against a real
  * server through the wire the Base44 CLI uses (`PUT/GET /api/apps/{id}/entity-schemas`).
  */
+import { execFile } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { parse } from "jsonc-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +18,8 @@ import {
   tempDir,
   writeFiles,
 } from "./helpers.js";
+
+const BASE44 = createRequire(import.meta.url).resolve("base44/bin/run.js");
 
 let t: TestServer;
 const dirs: string[] = [];
@@ -329,4 +333,38 @@ describe("fnbase deploy with entities", () => {
     expect(r.stdout).not.toContain("Entities:");
     expect(t.server.functionNames(appId)).toEqual(["hello"]);
   });
+});
+
+describe("the Base44 CLI's entities push", () => {
+  it("lands in the schemas fnbase lists, with a workspace key", async () => {
+    const { dir, appId } = await project({ "base44/entities/Task.jsonc": TASK });
+    const key = (await run(dir, ["api-keys", "create", "base44"])).stdout.trim();
+    expect(key).toMatch(/^b44k_/);
+    const r = await new Promise<{ code: number; out: string }>((done) => {
+      execFile(
+        process.execPath,
+        [BASE44, "entities", "push", "-y"],
+        {
+          cwd: dir,
+          timeout: 30_000,
+          env: {
+            PATH: process.env.PATH,
+            HOME: dir,
+            CI: "true",
+            NO_COLOR: "1",
+            BASE44_API_URL: t.server.url,
+            BASE44_API_KEY: key,
+            BASE44_DISABLE_TELEMETRY: "1",
+            BASE44_CLI_TEST_OVERRIDES: JSON.stringify({ latestVersion: null }),
+          },
+        },
+        (err, stdout, stderr) => done({ code: err ? 1 : 0, out: stdout + stderr }),
+      );
+    });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain("Created: Task");
+    expect((await schemas(appId)).map((s) => s.name)).toEqual(["Task"]);
+    const listed = await runJson<{ entities: { name: string }[] }>(dir, ["entities", "list"]);
+    expect(listed.json.entities.map((e) => e.name)).toEqual(["Task"]);
+  }, 60_000);
 });

@@ -10,10 +10,12 @@ import { fileURLToPath } from "node:url";
 import { parse } from "jsonc-parser";
 import { describe, expect, it } from "vitest";
 import {
+  baseEnv,
   type CliResult,
   cli,
   cliJson,
   fnSource,
+  spawnCli,
   type TestServer,
   withServerAndDir,
   writeFiles,
@@ -202,6 +204,25 @@ describe("no silent skips (issue 16, item 7)", () => {
     const forced = await cli(["deploy", "--force"], { cwd: root, env: t.env() });
     expect(forced.stdout).not.toContain("Only on the server");
     expect(forced.stdout).toContain("stale deleted");
+  });
+});
+
+describe("no silent skips in fnbase dev (issue 16, item 7)", () => {
+  it("dev prints a note for a folder with index.ts and no entry.ts", async () => {
+    const root = join(dir, "dev-skips");
+    await writeFiles(root, {
+      "base44/config.jsonc": '{ "name": "dev-skips" }',
+      "base44/functions/hello/index.ts": fnSource("hello"),
+    });
+    const dev = spawnCli(["dev", root, "--port", "0"], { cwd: dir, env: baseEnv() });
+    try {
+      await dev.waitFor(/ready at/);
+      expect(dev.output()).toContain(
+        "note Skipped base44/functions/hello: index.ts is not part of any function",
+      );
+    } finally {
+      await dev.stop();
+    }
   });
 });
 

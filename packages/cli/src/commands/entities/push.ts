@@ -3,7 +3,7 @@ import { loadProject } from "@fnbase/project";
 import type { Command } from "commander";
 import { resolveAppId } from "../../core/app.js";
 import { run, withApp } from "../../core/command.js";
-import { pushEntities } from "../../lib/entities.js";
+import { assertNoEntityProblems, pushEntities } from "../../lib/entities.js";
 
 /**
  * `fnbase entities push`: full sync of the project's entity schemas to the app. Entities only
@@ -28,9 +28,12 @@ export function register(parent: Command): void {
           out.line(`No entity files in ${dir}: nothing to push`);
           return 0;
         }
+        assertNoEntityProblems(project);
         const appId = await resolveAppId(opts.appId ?? project.appId);
         const names = project.entities.map((e) => e.name);
-        out.line(`Pushing ${names.length} entities: ${names.join(", ")}`);
+        out.line(
+          `Pushing ${names.length} ${names.length === 1 ? "entity" : "entities"}: ${names.join(", ")}`,
+        );
         const { result } = await pushEntities(await api(), appId, project, (gone) => {
           if (gone.length === 0) return;
           out.line(

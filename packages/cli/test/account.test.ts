@@ -87,8 +87,11 @@ describe("init, apps, link, types, invoke", () => {
       expect.arrayContaining([
         "base44/config.jsonc",
         "base44/functions/hello/entry.ts",
+        "base44/entities/Task.jsonc",
+        "base44/deno.json",
         ".gitignore",
         "tsconfig.json",
+        ".vscode/settings.json",
       ]),
     );
     const ignore = await readFile(join(project, ".gitignore"), "utf8");
@@ -122,25 +125,27 @@ describe("init, apps, link, types, invoke", () => {
     expect(await readFile(join(project, "base44/.app.jsonc"), "utf8")).toContain(appId);
   });
 
-  it("types generate augments both SDKs and adds the folder to tsconfig include", async () => {
+  it("types generate augments both SDKs and adds the types to tsconfig include", async () => {
     await writeFiles(project, {
       "base44/functions/orders/process/entry.ts": fnSource("orders/process"),
       "tsconfig.json": JSON.stringify({ include: ["src"] }),
     });
-    const r = await cliJson<{ functions: string[]; tsconfig: string }>(["types", "generate"], {
-      cwd: project,
-      env: t.env(),
-    });
+    const r = await cliJson<{ functions: string[]; entities: string[]; tsconfig: string }>(
+      ["types", "generate"],
+      { cwd: project, env: t.env() },
+    );
     expect(r.json.functions).toEqual(["hello", "orders/process"]);
+    expect(r.json.entities).toEqual(["Task"]);
     expect(r.json.tsconfig).toBe("updated");
     const dts = await readFile(join(project, "base44/.types/types.d.ts"), "utf8");
     expect(dts).toContain('declare module "@fnbase/sdk"');
     expect(dts).toContain('declare module "@base44/sdk"');
     expect(dts).toContain('"orders/process": true;');
     expect(dts).toContain("export {};");
+    expect(dts).toContain("interface EntityTypeRegistry extends Entities {}");
     expect(JSON.parse(await readFile(join(project, "tsconfig.json"), "utf8")).include).toEqual([
       "src",
-      "base44/.types",
+      "base44/.types/*.d.ts",
     ]);
   });
 

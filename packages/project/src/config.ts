@@ -13,6 +13,12 @@ const CONFIG_FILES = ["config.jsonc", "config.json"] as const;
 /** The default functions folder, relative to `base44/`. */
 export const DEFAULT_FUNCTIONS_DIR = "./functions";
 
+/** The default entities folder, relative to `base44/` (as in the Base44 CLI). */
+export const DEFAULT_ENTITIES_DIR = "./entities";
+
+/** Config keys that name a folder: each must be a non-empty string when present. */
+const FOLDER_KEYS = ["functionsDir", "entitiesDir"] as const;
+
 /**
  * Walks up from `startDir` to the first folder that holds `base44/config.jsonc` (or
  * `base44/config.json`).
@@ -45,7 +51,7 @@ export async function findConfigFile(root: string): Promise<string | undefined> 
  * Reads and checks a project config file.
  *
  * @throws {FnbaseError} `PROJECT_INVALID` for bad JSONC (with line and column), a value that
- *   is not an object, or a `functionsDir` that is not a non-empty string.
+ *   is not an object, or a `functionsDir` or `entitiesDir` that is not a non-empty string.
  * @example
  * const config = await readProjectConfig("/home/me/app/base44/config.jsonc");
  */
@@ -60,15 +66,14 @@ export async function readProjectConfig(file: string): Promise<Record<string, un
   if (!isObject(parsed.value)) {
     throw new FnbaseError("PROJECT_INVALID", `Cannot read ${file}: expected a JSON object`);
   }
-  const functionsDir = parsed.value.functionsDir;
-  if (
-    functionsDir !== undefined &&
-    (typeof functionsDir !== "string" || functionsDir.trim() === "")
-  ) {
-    throw new FnbaseError(
-      "PROJECT_INVALID",
-      `Cannot read ${file}: "functionsDir" must be a non-empty string, got ${JSON.stringify(functionsDir)}`,
-    );
+  for (const key of FOLDER_KEYS) {
+    const value = parsed.value[key];
+    if (value !== undefined && (typeof value !== "string" || value.trim() === "")) {
+      throw new FnbaseError(
+        "PROJECT_INVALID",
+        `Cannot read ${file}: "${key}" must be a non-empty string, got ${JSON.stringify(value)}`,
+      );
+    }
   }
   return parsed.value;
 }

@@ -7,10 +7,11 @@
  * functions, so `orders/entry.ts` plus `orders/process/entry.ts` is one function, `orders`,
  * whose files include `process/entry.ts`. Folders that are not functions are scanned
  * deeper, which is how `orders/process` gets its name. Folders whose name has a dot, and
- * `node_modules`, are skipped everywhere.
+ * `node_modules`, are skipped everywhere. A folder that is not a function but holds code files
+ * itself (an `index.ts` without `entry.ts`, say) gets a note: its code is never uploaded.
  */
 import { stat } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { join, relative } from "node:path";
 import { FnbaseError, isFnbaseError } from "@fnbase/shared";
 import {
   type CollectedFiles,
@@ -25,7 +26,8 @@ import {
   readFunctionConfig,
 } from "./function-config.js";
 import { lowerFirst, validateFunctionName } from "./names.js";
-import type { DiscoveryProblem, LocalFunction, ProjectFile } from "./types.js";
+import { isDirectory, show, toPosix } from "./paths.js";
+import type { DiscoveryNote, DiscoveryProblem, LocalFunction, ProjectFile } from "./types.js";
 
 /** Entry file names tried, in order, when `function.jsonc` names none. */
 const DEFAULT_ENTRIES = ["entry.ts", "entry.js"] as const;
@@ -47,7 +49,11 @@ export interface DiscoverOptions {
 export interface Discovery {
   functions: LocalFunction[];
   problems: DiscoveryProblem[];
+  notes: DiscoveryNote[];
 }
+
+/** Extensions of code files; one in a folder that is not a function earns a note. */
+const CODE_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
 
 interface Candidate {
   dir: string;
@@ -68,7 +74,8 @@ interface Candidate {
  */
 export async function discoverFunctions(options: DiscoverOptions): Promise<Discovery> {
   const problems: DiscoveryProblem[] = [];
-  if (!(await isDirectory(options.functionsDir))) return { functions: [], problems };
+  const notes: DiscoveryNote[] = [];
+  if (!(await isDirectory(options.functionsDir))) return { functions: [], problems, notes };
 
   const shared = (await isDirectory(options.sharedDir))
     ? await collectFiles(options.sharedDir)
@@ -76,13 +83,14 @@ export async function discoverFunctions(options: DiscoverOptions): Promise<Disco
   for (const file of shared.oversized) {
     problems.push({
       code: "PROJECT_INVALID",
+      resource: "function",
       message: `Cannot upload shared file ${show(options.root, file.absolute)}: it is larger than 5 MB (${file.size} bytes)`,
       path: file.absolute,
     });
   }
 
   const candidates: Candidate[] = [];
-  await scan(options, options.functionsDir, [], candidates, problems);
+  await scan(options, options.functionsDir, [], { candidates, problems, notes });
 
   const loaded = await Promise.all(candidates.map((c) => loadFunction(c, shared, options)));
   const byName = new Map<string, { fn: LocalFunction; folder: string }[]>();
@@ -107,41 +115,81 @@ export async function discoverFunctions(options: DiscoverOptions): Promise<Disco
     const folders = group.map((g) => show(options.root, g.fn.dir)).join(" and ");
     problems.push({
       code: "PROJECT_INVALID",
+      resource: "function",
       message: `Duplicate function name "${name}": defined by ${folders}`,
       path: first.fn.dir,
     });
   }
   functions.sort((a, b) => compare(a.name, b.name));
-  return { functions, problems };
+  return { functions, problems, notes };
+}
+
+/** What a scan collects. */
+interface Found {
+  candidates: Candidate[];
+  problems: DiscoveryProblem[];
+  notes: DiscoveryNote[];
 }
 
 async function scan(
   options: DiscoverOptions,
   dir: string,
   segments: string[],
-  candidates: Candidate[],
-  problems: DiscoveryProblem[],
+  found: Found,
 ): Promise<void> {
   const entries = await readDirSorted(dir);
   const marker = entries.find((e) => !e.isDirectory() && MARKERS.includes(e.name));
   if (marker !== undefined) {
     if (segments.length > 0) {
-      candidates.push({ dir, folder: segments.join("/") });
+      found.candidates.push({ dir, folder: segments.join("/") });
       return;
     }
     const file = join(dir, marker.name);
-    problems.push({
+    found.problems.push({
       code: "PROJECT_INVALID",
+      resource: "function",
       message: `Cannot load function from ${show(options.root, file)}: ${marker.name} must be inside a named subfolder`,
       path: file,
     });
+  } else {
+    const code = entries.filter((e) => !e.isDirectory() && isCodeFile(e.name)).map((e) => e.name);
+    if (code.length > 0) found.notes.push(skippedCode(options, dir, segments, code));
   }
   for (const entry of entries) {
     if (!entry.isDirectory() || isIgnoredDir(entry.name)) continue;
     const child = join(dir, entry.name);
     if (child === options.sharedDir) continue;
-    await scan(options, child, [...segments, entry.name], candidates, problems);
+    await scan(options, child, [...segments, entry.name], found);
   }
+}
+
+/**
+ * The note for code in a folder that is not a function:
+ * `Skipped base44/functions/hello: index.ts is not part of any function (…)`.
+ */
+function skippedCode(
+  options: DiscoverOptions,
+  dir: string,
+  segments: string[],
+  files: string[],
+): DiscoveryNote {
+  const shown = files.length > 3 ? [...files.slice(0, 3), `${files.length - 3} more`] : files;
+  const list =
+    shown.length === 1 ? shown[0] : `${shown.slice(0, -1).join(", ")} and ${shown.at(-1)}`;
+  const verb = files.length === 1 ? "is" : "are";
+  const fix =
+    segments.length === 0
+      ? `a function is a subfolder with entry.ts, e.g. ${show(options.root, join(dir, "hello", "entry.ts"))}`
+      : `a function folder needs entry.ts, entry.js or ${FUNCTION_CONFIG_FILE}`;
+  return {
+    message: `Skipped ${show(options.root, dir)}: ${list} ${verb} not part of any function (${fix})`,
+    path: dir,
+  };
+}
+
+function isCodeFile(name: string): boolean {
+  if (name.startsWith(".") || name.endsWith(".d.ts")) return false;
+  return CODE_EXTENSIONS.some((ext) => name.endsWith(ext));
 }
 
 type Loaded = { fn: LocalFunction; folder: string } | { problem: DiscoveryProblem };
@@ -155,7 +203,7 @@ async function loadFunction(
   const problem = (err: unknown): Loaded => {
     if (!isFnbaseError(err)) throw err;
     const code = err.code === "INVALID_NAME" ? "INVALID_NAME" : "PROJECT_INVALID";
-    return { problem: { code, message: err.message, path: dir } };
+    return { problem: { code, resource: "function", message: err.message, path: dir } };
   };
   try {
     const config: FunctionConfig = (await stat(join(dir, FUNCTION_CONFIG_FILE)).catch(() => null))
@@ -225,20 +273,4 @@ function withShared(
   }
   for (const file of own) byPath.set(file.path, file);
   return [...byPath.values()].sort((a, b) => compare(a.path, b.path));
-}
-
-function show(root: string, path: string): string {
-  return toPosix(relative(root, path)) || ".";
-}
-
-function toPosix(path: string): string {
-  return sep === "/" ? path : path.split(sep).join("/");
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
 }

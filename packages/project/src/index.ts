@@ -1,6 +1,6 @@
 /**
  * `@fnbase/project`: reads a local Base44-style project (`base44/config.jsonc`, functions,
- * shared files, app link) for the dev server and `fnbase deploy`.
+ * shared files, entity schemas, app link) for the dev server and the CLI.
  *
  * @module
  */
@@ -11,5 +11,12 @@ export { deployBody } from "./deploy-body.js";
 export type { Dotenv, DotenvProblem } from "./dotenv.js";
 export { parseDotenv } from "./dotenv.js";
 export { loadProject } from "./load.js";
-export { validateFunctionName } from "./names.js";
-export type { DiscoveryProblem, LocalFunction, Project, ProjectFile } from "./types.js";
+export { ENTITY_NAME_PATTERN, isEntityName, validateFunctionName } from "./names.js";
+export type {
+  DiscoveryNote,
+  DiscoveryProblem,
+  LocalEntity,
+  LocalFunction,
+  Project,
+  ProjectFile,
+} from "./types.js";

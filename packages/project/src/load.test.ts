@@ -195,6 +195,7 @@ describe("loadProject()", () => {
     expect(project.problems).toEqual([
       {
         code: "PROJECT_INVALID",
+        resource: "function",
         message:
           "Cannot load function from base44/functions/entry.ts: entry.ts must be inside a named subfolder",
         path: join(root, "base44", "functions", "entry.ts"),

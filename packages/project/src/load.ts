@@ -5,28 +5,33 @@ import { FnbaseError } from "@fnbase/shared";
 import { readAppLink } from "./app-link.js";
 import {
   BASE44_DIR,
+  DEFAULT_ENTITIES_DIR,
   DEFAULT_FUNCTIONS_DIR,
   findConfigFile,
   findProjectRoot,
   readProjectConfig,
 } from "./config.js";
 import { discoverFunctions } from "./discover.js";
-import type { Project } from "./types.js";
+import { discoverEntities } from "./entities.js";
+import { show } from "./paths.js";
+import type { DiscoveryProblem, Project } from "./types.js";
 
 /** The folder inside `base44/` whose files every function uploads. */
 const SHARED_DIR = "shared";
 
 /**
  * Loads the project that holds `dir` (walking up like {@link findProjectRoot}): its config,
- * app link and functions. Problems with single functions land in `problems` and leave those
- * functions out; they never throw. A `functionsDir` that the config names but that does not
- * exist is a problem; the default `./functions` missing just means no functions yet.
+ * app link, functions and entities. Problems with single functions or entities land in
+ * `problems` and leave those out; they never throw. A `functionsDir` or `entitiesDir` that the
+ * config names but that does not exist is a problem; the default folder missing just means
+ * none yet.
  *
  * @throws {FnbaseError} `PROJECT_INVALID` when no `base44/config.jsonc` is found, or the
  *   config or `.app.jsonc` cannot be read.
  * @example
  * const project = await loadProject(process.cwd());
  * for (const fn of project.functions) console.log(fn.name, fn.files.length);
+ * for (const entity of project.entities) console.log(entity.name, entity.file);
  */
 export async function loadProject(dir: string): Promise<Project> {
   const root = await findProjectRoot(dir);
@@ -40,24 +45,48 @@ export async function loadProject(dir: string): Promise<Project> {
   }
   const base44Dir = join(root, BASE44_DIR);
   const config = await readProjectConfig(configFile);
-  const configured =
-    typeof config.functionsDir === "string" ? config.functionsDir.trim() : undefined;
-  const functionsDir = resolve(base44Dir, configured ?? DEFAULT_FUNCTIONS_DIR);
+  const folder = (key: "functionsDir" | "entitiesDir", fallback: string) => {
+    const configured = typeof config[key] === "string" ? config[key].trim() : undefined;
+    return { configured, path: resolve(base44Dir, configured ?? fallback) };
+  };
+  const fns = folder("functionsDir", DEFAULT_FUNCTIONS_DIR);
+  const ents = folder("entitiesDir", DEFAULT_ENTITIES_DIR);
   const appId = await readAppLink(base44Dir);
 
-  const { functions, problems } = await discoverFunctions({
+  const { functions, problems, notes } = await discoverFunctions({
     root,
-    functionsDir,
+    functionsDir: fns.path,
     sharedDir: join(base44Dir, SHARED_DIR),
   });
-  if (configured !== undefined && !(await exists(functionsDir))) {
-    problems.unshift({
+  const found = await discoverEntities({ root, entitiesDir: ents.path });
+  const missing: DiscoveryProblem[] = [];
+  if (fns.configured !== undefined && !(await exists(fns.path))) {
+    missing.push({
       code: "PROJECT_INVALID",
-      message: `Cannot find functions folder "${configured}": ${functionsDir} does not exist`,
-      path: functionsDir,
+      resource: "function",
+      message: `Cannot find functions folder "${fns.configured}": ${show(root, fns.path)} does not exist`,
+      path: fns.path,
     });
   }
-  const project: Project = { root, base44Dir, functionsDir, config, functions, problems };
+  if (ents.configured !== undefined && !(await exists(ents.path))) {
+    missing.push({
+      code: "PROJECT_INVALID",
+      resource: "entity",
+      message: `Cannot find entities folder "${ents.configured}": ${show(root, ents.path)} does not exist`,
+      path: ents.path,
+    });
+  }
+  const project: Project = {
+    root,
+    base44Dir,
+    functionsDir: fns.path,
+    entitiesDir: ents.path,
+    config,
+    functions,
+    entities: found.entities,
+    problems: [...missing, ...problems, ...found.problems],
+    notes,
+  };
   if (appId !== undefined) project.appId = appId;
   return project;
 }

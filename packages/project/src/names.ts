@@ -37,3 +37,23 @@ export function validateFunctionName(name: string): string {
 export function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
+
+/**
+ * Entity names: identifiers joined by dots, as Base44 apps use them (`Task`, `commerce.Cart`).
+ * The Base44 CLI 0.1.18 checks `^\w+$`, but real apps made in the Base44 editor use dotted,
+ * namespaced names (`base44/entities/commerce.Cart.jsonc`), so dots between parts are allowed.
+ */
+export const ENTITY_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/**
+ * True when `name` is a valid entity name ({@link ENTITY_NAME_PATTERN}). A valid name is also a
+ * safe file name: no separators, no `..`, no leading dot.
+ *
+ * @example
+ * isEntityName("commerce.Cart"); // true
+ * isEntityName("my task"); // false
+ * isEntityName("../x"); // false
+ */
+export function isEntityName(name: string): boolean {
+  return ENTITY_NAME_PATTERN.test(name);
+}

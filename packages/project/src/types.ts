@@ -1,7 +1,8 @@
 /**
- * The shapes `loadProject` returns. Paths in `root`, `base44Dir`, `functionsDir` and
- * `LocalFunction.dir` are absolute; paths inside a function (`entry`, `ProjectFile.path`) are
- * relative to that function's folder and always use `/`.
+ * The shapes `loadProject` returns. Paths in `root`, `base44Dir`, `functionsDir`,
+ * `entitiesDir`, `LocalFunction.dir` and `LocalEntity.file` are absolute; paths inside a
+ * function (`entry`, `ProjectFile.path`) are relative to that function's folder and always use
+ * `/`. Paths inside messages are relative to the project root.
  */
 
 /**
@@ -46,21 +47,64 @@ export interface LocalFunction {
 }
 
 /**
- * Something wrong with one function (or one shared file). Problems do not stop the rest of
- * the project from loading; the function they concern is left out of `Project.functions`.
+ * An entity schema found in the project's entities folder.
+ *
+ * @example
+ * const entity: LocalEntity = {
+ *   name: "Task",
+ *   file: "/home/me/app/base44/entities/Task.jsonc",
+ *   schema: { name: "Task", type: "object", properties: { title: { type: "string" } } },
+ * };
+ */
+export interface LocalEntity {
+  /** The entity name, from the file's `name` field (not the file name), e.g. `commerce.Cart`. */
+  name: string;
+  /** The absolute path of the file. */
+  file: string;
+  /**
+   * The parsed file as written (its `name` included): what `PUT entity-schemas` sends under
+   * this name. Only `name` is checked here; the server checks the rest.
+   */
+  schema: Record<string, unknown>;
+}
+
+/**
+ * Something wrong with one function, shared file or entity file. Problems do not stop the rest
+ * of the project from loading; the function or entity they concern is left out of
+ * `Project.functions` / `Project.entities`.
  *
  * @example
  * const problem: DiscoveryProblem = {
  *   code: "PROJECT_INVALID",
+ *   resource: "function",
  *   message: 'Cannot load function "orders": entry file main.ts not found',
  *   path: "/home/me/app/base44/functions/orders",
  * };
  */
 export interface DiscoveryProblem {
   code: "PROJECT_INVALID" | "INVALID_NAME";
+  /** What the problem leaves out: a function (or a shared file), or an entity. */
+  resource: "function" | "entity";
   message: string;
   /** The absolute path of the offending file or folder, when there is one. */
   path?: string;
+}
+
+/**
+ * Something discovery skipped that the user probably meant to count: a folder under the
+ * functions dir that holds code but is not a function. Notes never leave anything out that
+ * would otherwise be in; they only say what was never in.
+ *
+ * @example
+ * const note: DiscoveryNote = {
+ *   message: "Skipped base44/functions/hello: it has index.ts but no entry.ts, entry.js or function.jsonc",
+ *   path: "/home/me/app/base44/functions/hello",
+ * };
+ */
+export interface DiscoveryNote {
+  message: string;
+  /** The absolute path of the folder or file. */
+  path: string;
 }
 
 /**
@@ -77,12 +121,18 @@ export interface Project {
   base44Dir: string;
   /** The absolute functions folder (`functionsDir` of the config, default `base44/functions`). */
   functionsDir: string;
+  /** The absolute entities folder (`entitiesDir` of the config, default `base44/entities`). */
+  entitiesDir: string;
   /** The app this folder is linked to by `base44/.app.jsonc`, if any. */
   appId?: string;
   /** The parsed `base44/config.jsonc`. */
   config: Record<string, unknown>;
   /** Every function without problems, sorted by name. */
   functions: LocalFunction[];
-  /** Everything wrong with individual functions, in discovery order. */
+  /** Every entity without problems, sorted by name. */
+  entities: LocalEntity[];
+  /** Everything wrong with individual functions and entities, in discovery order. */
   problems: DiscoveryProblem[];
+  /** What discovery skipped without it being an error (code outside any function). */
+  notes: DiscoveryNote[];
 }

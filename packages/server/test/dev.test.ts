@@ -53,9 +53,9 @@ describe("fnbase dev on examples/quickstart", () => {
 
   it("serves the JSON function from a body and from the query", async () => {
     expect(await (await fn("hello", json({ name: "Ada" }))).json()).toEqual({
-      message: "Hello, Ada",
+      message: "Hello, Ada!",
     });
-    expect(await (await fn("hello?name=Grace")).json()).toEqual({ message: "Hello, Grace" });
+    expect(await (await fn("hello?name=Grace")).json()).toEqual({ message: "Hello, Grace!" });
   }, 60_000);
 
   it("serves the nested function with its shared helper", async () => {

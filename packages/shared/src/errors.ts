@@ -19,6 +19,8 @@ export const ERROR_STATUS = {
   ENTRY_NOT_FOUND: 400,
   INVALID_SECRET_NAME: 400,
   INVALID_QUERY: 400,
+  /** An entity schema the server refuses (the message names entity and field). */
+  INVALID_SCHEMA: 400,
   PROJECT_INVALID: 400,
   UNAUTHORIZED: 401,
   /** CLI: no server URL or API key configured. */

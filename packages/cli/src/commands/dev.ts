@@ -43,6 +43,7 @@ export function register(parent: Command): void {
           print: (kind, message) => {
             if (kind === "problem") out.line(`${c.red("problem")} ${message}`);
             else if (kind === "reload") out.line(`${c.green("reload")} ${message}`);
+            else if (kind === "note") out.line(`${c.yellow("note")} ${message}`);
             // "info" repeats the platform's own "Deployed <name>" line; skip it.
           },
           onFunctionOutput: (line) => out.line(formatOutputLine(c, line)),

@@ -3,6 +3,7 @@ import { register as apiKeys } from "./api-keys/index.js";
 import { register as apps } from "./apps/index.js";
 import { register as deploy } from "./deploy.js";
 import { register as dev } from "./dev.js";
+import { register as entities } from "./entities/index.js";
 import { register as functions } from "./functions/index.js";
 import { register as init } from "./init.js";
 import { register as invoke } from "./invoke.js";
@@ -29,6 +30,7 @@ export function registerAll(program: Command): void {
     link,
     deploy,
     functions,
+    entities,
     invoke,
     secrets,
     logs,

@@ -1,34 +1,45 @@
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { isCancel, text } from "@clack/prompts";
 import type { Command } from "commander";
 import { run, withJson } from "../core/command.js";
 import { writeTemplate } from "../lib/template.js";
 
-/** `fnbase init [dir]`: a new project from the template. */
+/** `fnbase init [dir] [--name N]`: a new project from the template. */
 export function register(parent: Command): void {
   withJson(parent.command("init"))
     .argument("[dir]", "where to create the project (asked for in a terminal)")
+    .option("--name <name>", "the app's name in base44/config.jsonc (default: the folder's name)")
     .option("-y, --yes", "ask nothing; use the defaults")
     .description(
-      "Create a project: base44/config.jsonc, a hello function, .gitignore, tsconfig.json",
+      "Create a project: base44/config.jsonc, a hello function, a Task entity, Deno and TypeScript settings",
     )
     .action(
-      run<{ yes?: boolean }, [string | undefined]>(async ({ out, opts }, given) => {
+      run<{ yes?: boolean; name?: string }, [string | undefined]>(async ({ out, opts }, given) => {
+        const ask = out.interactive && !opts.yes;
         let dir = given;
-        if (dir === undefined && out.interactive && !opts.yes) {
+        if (dir === undefined && ask) {
           const v = await text({ message: "Project folder", placeholder: ".", defaultValue: "." });
           if (isCancel(v)) return 1;
           dir = v;
         }
         const root = resolve(dir ?? ".");
-        const files = await writeTemplate(root);
-        out.result({ root, files });
+        let name = opts.name ?? (basename(root) || "app");
+        if (opts.name === undefined && ask) {
+          const v = await text({ message: "App name", placeholder: name, defaultValue: name });
+          if (isCancel(v)) return 1;
+          name = v;
+        }
+        const files = await writeTemplate(root, name);
+        out.result({ root, name: name.trim(), files });
         out.line(`Created a project in ${root}:`);
         for (const f of files) out.line(`  ${f}`);
         out.line("");
+        out.line(`Next: ${out.c.cyan(`fnbase dev ${dir ?? "."}`)} to serve it locally; then`);
+        out.line("  fnbase link                 link the folder to an app on your server");
         out.line(
-          `Next: ${out.c.cyan(`fnbase dev ${dir ?? "."}`)} to serve it, then \`fnbase link\` and \`fnbase deploy\``,
+          "  fnbase deploy               push the entity schemas, then deploy the functions",
         );
+        out.line("  fnbase types generate       typed function names and entities for the SDKs");
         return 0;
       }),
     );

@@ -5,6 +5,15 @@ import { EXIT } from "../core/exit-codes.js";
 import { chunks } from "../core/stream.js";
 import { buildInvocation, type InvokeOptions } from "../lib/invoke.js";
 
+/** True for a content type whose body is text (JSON, NDJSON, SSE, XML, JavaScript, text/*). */
+function isText(contentType: string | null): boolean {
+  const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  return (
+    type.startsWith("text/") ||
+    /^application\/([\w.-]+\+)?(json|x-ndjson|ndjson|xml|javascript)$/.test(type)
+  );
+}
+
 /** `fnbase invoke <name>`: calls a function and streams its answer. */
 export function register(parent: Command): void {
   withApp(parent.command("invoke"))
@@ -36,8 +45,17 @@ export function register(parent: Command): void {
         }
         const colour = ok ? out.c.green : out.c.red;
         out.note(colour(`HTTP ${res.status} ${res.statusText}`));
+        let last: number | undefined;
         if (res.body) {
-          for await (const chunk of chunks(res.body)) out.write(chunk);
+          for await (const chunk of chunks(res.body)) {
+            if (chunk.length > 0) last = chunk[chunk.length - 1];
+            out.write(chunk);
+          }
+        }
+        // Text ends on a line of its own, so the shell prompt does not follow the body on its
+        // line; binary bodies are written exactly as they came.
+        if (last !== undefined && last !== 0x0a && isText(res.headers.get("content-type"))) {
+          out.write("\n");
         }
         return ok ? EXIT.OK : EXIT.FAILURE;
       }),

@@ -35,3 +35,6 @@ export const appPath = (appId: string) => `/api/apps/${encodeURIComponent(appId)
 /** `/api/apps/{appId}/backend-functions/{name}` with both URL-encoded. */
 export const functionPath = (appId: string, name: string) =>
   `${appPath(appId)}/backend-functions/${encodeURIComponent(name)}`;
+
+/** `/api/apps/{appId}/entity-schemas` with the id URL-encoded. */
+export const entitySchemasPath = (appId: string) => `${appPath(appId)}/entity-schemas`;

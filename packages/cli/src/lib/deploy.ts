@@ -22,10 +22,23 @@ export interface DeployOptions {
   onLine?: (line: DeployLine, index: number, total: number) => void;
 }
 
+/** What {@link deployProject} did. */
+export interface DeployOutcome {
+  lines: DeployLine[];
+  /** True when `force` found functions to delete but deleted none because of problems. */
+  skippedDelete: boolean;
+  /**
+   * Without `force` or names: the deployed functions the project does not have (and that are
+   * not a local folder with a problem), left alone. Empty otherwise.
+   */
+  serverOnly: string[];
+}
+
 /**
  * Deploys a project's functions to an app, one `PUT backend-functions/{name}` each. Discovery
- * problems count as failed functions. With `force`, remote functions absent locally are
- * deleted, unless the project has discovery problems (a broken folder is not an absent one).
+ * problems count as failed functions (entity problems are not theirs: see `pushEntities`).
+ * With `force`, remote functions absent locally are deleted, unless the project has function
+ * problems (a broken folder is not an absent one); without it they are listed in `serverOnly`.
  *
  * @throws {FnbaseError} `USAGE` for `force` with names, `FUNCTION_NOT_FOUND` for a name that
  *   is not in the project, `APP_NOT_FOUND` / auth errors before anything is uploaded.
@@ -37,7 +50,7 @@ export async function deployProject(
   appId: string,
   project: Project,
   o: DeployOptions,
-): Promise<{ lines: DeployLine[]; skippedDelete: boolean }> {
+): Promise<DeployOutcome> {
   if (o.force && o.names.length > 0) {
     throw new FnbaseError("USAGE", "Cannot combine --force with function names", {
       hint: "--force deletes every remote function not in the project; run it without names",
@@ -57,9 +70,13 @@ export async function deployProject(
   );
   const chosen: LocalFunction[] =
     o.names.length > 0 ? o.names.map((n) => local.get(n) as LocalFunction) : project.functions;
-  const problems = o.names.length > 0 ? [] : project.problems;
-  const toDelete = o.force ? remote.functions.map((f) => f.name).filter((n) => !local.has(n)) : [];
-  const skippedDelete = toDelete.length > 0 && project.problems.length > 0;
+  const fnProblems = project.problems.filter((p) => p.resource === "function");
+  const problems = o.names.length > 0 ? [] : fnProblems;
+  const absent = remote.functions.map((f) => f.name).filter((n) => !local.has(n));
+  const toDelete = o.force ? absent : [];
+  const skippedDelete = toDelete.length > 0 && fnProblems.length > 0;
+  const troubled = new Set(fnProblems.map((p) => problemName(project, p.path)));
+  const serverOnly = o.force || o.names.length > 0 ? [] : absent.filter((n) => !troubled.has(n));
   const total = chosen.length + problems.length + (skippedDelete ? 0 : toDelete.length);
   const lines: DeployLine[] = [];
   const push = (line: DeployLine) => {
@@ -105,7 +122,7 @@ export async function deployProject(
       }
     }
   }
-  return { lines, skippedDelete };
+  return { lines, skippedDelete, serverOnly };
 }
 
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -19,7 +19,9 @@ export function requireApiKey(isApiKey: (key: string) => Promise<boolean>): Midd
     }
     if (!(await isApiKey(key))) {
       throw new FnbaseError("UNAUTHORIZED", "Invalid API key", {
-        hint: "User and service tokens are not accepted on the management API",
+        hint: key.startsWith("b44k_")
+          ? "This key is unknown or revoked: create one with `fnbase api-keys create` (as the admin)"
+          : "The management API takes an API key (b44k_...), not a user or service token",
       });
     }
     await next();

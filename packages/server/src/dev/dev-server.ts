@@ -20,8 +20,11 @@ export interface DevServerOptions {
   /** Give functions every permission. Default false. */
   allowAll?: boolean;
   idleTimeoutMs?: number;
-  /** Receives the dev server's own messages (reloads, problems). */
-  print?: (kind: "info" | "problem" | "reload", message: string) => void;
+  /**
+   * Receives the dev server's own messages: reloads, problems, and notes (code that is not
+   * part of any function, so never served).
+   */
+  print?: (kind: "info" | "problem" | "reload" | "note", message: string) => void;
   /** Receives every line functions write. */
   onFunctionOutput?: (line: FunctionOutputLine) => void;
 }
@@ -73,6 +76,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
       return;
     }
     for (const p of project.problems) print("problem", p.message);
+    for (const n of project.notes) print("note", n.message);
     const present = new Set<string>();
     for (const f of project.functions) {
       present.add(f.name);
@@ -94,7 +98,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     }
     // A function whose folder has a problem keeps its last good deployment; one whose folder is
     // gone is removed.
-    const troubled = project.problems.length > 0;
+    const troubled = project.problems.some((p) => p.resource === "function");
     for (const name of server.functionNames(appId)) {
       if (!present.has(name) && !troubled) {
         await server.removeFunction(appId, name);

@@ -1,13 +1,14 @@
 import { loadProject } from "@fnbase/project";
 import type { Command } from "commander";
 import { run, withJson } from "../../core/command.js";
+import { TYPES_INCLUDE } from "../../lib/tsconfig.js";
 import { writeTypes } from "../../lib/types.js";
 
-/** `fnbase types generate`: typed function names for the SDKs. */
+/** `fnbase types generate`: typed function names and entity types for the SDKs. */
 export function register(parent: Command): void {
   withJson(parent.command("generate"))
     .description(
-      "Write base44/.types/types.d.ts (typed function names) and add it to tsconfig.json",
+      "Write base44/.types/types.d.ts (function names, entity types) and include it in tsconfig.json",
     )
     .action(
       run(async ({ out }) => {
@@ -15,13 +16,16 @@ export function register(parent: Command): void {
         const r = await writeTypes(project);
         out.result(r);
         for (const p of project.problems) out.note(out.c.yellow(`problem: ${p.message}`));
-        out.line(`Wrote ${r.file} (${r.functions.length} function(s))`);
-        if (r.tsconfig === "updated") out.line("Added base44/.types to tsconfig.json's include");
-        if (r.tsconfig === "created") out.line("Created tsconfig.json including base44/.types");
+        for (const n of project.notes) out.note(out.c.yellow(`note: ${n.message}`));
+        out.line(
+          `Wrote ${r.file} (${r.functions.length} function(s), ${r.entities.length} entity type(s))`,
+        );
+        if (r.tsconfig === "updated") out.line(`Added ${TYPES_INCLUDE} to tsconfig.json's include`);
+        if (r.tsconfig === "created") out.line(`Created tsconfig.json including ${TYPES_INCLUDE}`);
         if (r.tsconfig === "unreadable")
           out.line(
             out.c.yellow(
-              'Add "base44/.types" to tsconfig.json\'s include yourself (it is not plain JSON)',
+              `Add "${TYPES_INCLUDE}" to tsconfig.json's include yourself (the file could not be parsed)`,
             ),
           );
         return 0;

@@ -45,8 +45,12 @@ export type FieldCondition =
    * An array field with at least one element matching `element`: a {@link Filter} over the
    * element when elements are objects (`{ $elemMatch: { qty: { $gt: 5 } } }`), with the element
    * itself as the empty path `[]` when they are scalars (`{ $elemMatch: { $gte: 5 } }`).
+   * `documents` is true for the sub-filter form: then only elements that are objects can match
+   * (MongoDB: `{ $elemMatch: { qty: null } }` never matches the element `5`). Conditions on the
+   * empty path test the element as one value: they do not reach into an element that is itself
+   * an array (MongoDB's `$elemMatch` does not either).
    */
-  | { op: "elemMatch"; element: Filter }
+  | { op: "elemMatch"; element: Filter; documents?: boolean }
   /** The negation of every listed condition together (`{ $not: { $gt: 5 } }`). */
   | { op: "not"; conditions: FieldCondition[] };
 
@@ -82,6 +86,11 @@ export interface TableShape {
   readonly columns: Readonly<Record<string, string>>;
   /** The column holding every other field as a JSON object (TEXT in SQLite, jsonb in PostgreSQL). */
   readonly dataColumn: string;
+  /**
+   * The table name or alias that qualifies every column reference (`"t"."data"`), for queries
+   * that join; column references are bare when omitted.
+   */
+  readonly table?: string;
   /**
    * What the entity's schema says a field holds: `scalar` (string, number, integer, boolean),
    * `array`, or `unknown` (object, undeclared, or a union of types). The compilers use it to

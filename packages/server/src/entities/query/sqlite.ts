@@ -145,7 +145,8 @@ function buildPath(
         ? expr
         : sql`(${expr} || ${sql.lit(suffix)})`;
   path.forEach((segment, i) => {
-    if (!isIndexSegment(segment)) {
+    if (!isIndexSegment(segment) || (base === undefined && i === 0)) {
+      // A record is an object: its own top-level "0" is a key.
       suffix += jsonPathSegment(segment);
     } else if (expr === undefined && kindOfPrefix(i) === "array") {
       suffix += `[${segment}]`;

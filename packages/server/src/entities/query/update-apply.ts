@@ -7,13 +7,7 @@ import { elementMatches } from "./evaluate.js";
 import { isIndexSegment, queryError, show } from "./names.js";
 import type { FieldPath, Json } from "./types.js";
 import type { UpdateOp, UpdateOps } from "./update-ops.js";
-import {
-  compareScalars,
-  compareStrings,
-  jsonEquals,
-  MISSING,
-  resolvePath,
-} from "./values.js";
+import { compareScalars, compareStrings, jsonEquals, MISSING, resolvePath } from "./values.js";
 
 /** How far past an array's end `$set` may write (MongoDB pads the gap with nulls). */
 const MAX_PADDING = 1000;

@@ -47,7 +47,10 @@ export function queryError(label: string, detail: string, hint?: string): Fnbase
 export function show(value: unknown): string {
   let text: string;
   try {
-    text = value === undefined ? "undefined" : (JSON.stringify(value) ?? String(value));
+    text =
+      value === undefined || (typeof value === "number" && !Number.isFinite(value))
+        ? String(value)
+        : (JSON.stringify(value) ?? String(value));
   } catch {
     text = String(value);
   }

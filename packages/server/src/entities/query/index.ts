@@ -26,8 +26,9 @@ export {
   project,
   sortValues,
 } from "./sort.js";
-export { compileWhere, fieldExpression, jsonPathSegment } from "./sqlite.js";
+export { compileWhere } from "./sqlite.js";
 export { compileAfter, compileOrderBy } from "./sqlite-order.js";
+export { fieldExpression, jsonPathSegment } from "./sqlite-paths.js";
 export { registerSqliteFunctions, sqliteCompiler } from "./sqlite-runtime.js";
 export type {
   FieldCondition,

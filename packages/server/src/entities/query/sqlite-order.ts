@@ -11,7 +11,7 @@
  */
 
 import { type RawBuilder, type SqlBool, sql } from "kysely";
-import { locate } from "./sqlite.js";
+import { locate } from "./sqlite-paths.js";
 import type { Json, SortKey, TableShape } from "./types.js";
 
 interface Term {

@@ -15,9 +15,12 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 /**
  * A field of a record: its path from the record's top level. `["status"]` is the field
  * `status`; `["address", "city"]` is `address.city` (a dotted path into objects); a segment of
- * digits indexes an array (`["items", "0", "sku"]`). Built-in fields (`id`, `created_date`,
- * `updated_date`, `created_by`, `created_by_id`) are ordinary one-segment paths here; the SQL
- * compiler maps them to columns through its {@link TableShape}.
+ * digits indexes an array (`["items", "0", "sku"]`) or, when the value there is an object, reads
+ * that key (`["scores", "2023"]`). A path does not fan out over an array in its middle
+ * (`items.sku` reads nothing when `items` is an array; MongoDB would look into every element):
+ * `$elemMatch` says that. The empty path `[]` is an array element inside `$elemMatch`. Built-in
+ * fields (`id`, `created_date`, `updated_date`, `created_by`, `created_by_id`) are ordinary
+ * one-segment paths here; the SQL compiler maps them to columns through its {@link TableShape}.
  */
 export type FieldPath = readonly string[];
 
@@ -45,8 +48,12 @@ export type FieldCondition =
    * An array field with at least one element matching `element`: a {@link Filter} over the
    * element when elements are objects (`{ $elemMatch: { qty: { $gt: 5 } } }`), with the element
    * itself as the empty path `[]` when they are scalars (`{ $elemMatch: { $gte: 5 } }`).
+   * `documents` is true for the sub-filter form: then only elements that are objects can match
+   * (MongoDB: `{ $elemMatch: { qty: null } }` never matches the element `5`). Conditions on the
+   * empty path test the element as one value: they do not reach into an element that is itself
+   * an array (MongoDB's `$elemMatch` does not either).
    */
-  | { op: "elemMatch"; element: Filter }
+  | { op: "elemMatch"; element: Filter; documents?: boolean }
   /** The negation of every listed condition together (`{ $not: { $gt: 5 } }`). */
   | { op: "not"; conditions: FieldCondition[] };
 
@@ -83,9 +90,17 @@ export interface TableShape {
   /** The column holding every other field as a JSON object (TEXT in SQLite, jsonb in PostgreSQL). */
   readonly dataColumn: string;
   /**
+   * The table name or alias that qualifies every column reference (`"t"."data"`), for queries
+   * that join; column references are bare when omitted.
+   */
+  readonly table?: string;
+  /**
    * What the entity's schema says a field holds: `scalar` (string, number, integer, boolean),
    * `array`, or `unknown` (object, undeclared, or a union of types). The compilers use it to
-   * keep a condition on a known scalar in a form an expression index can serve.
+   * keep a condition on a known scalar in a form an expression index can serve. It is a
+   * promise about the data: `scalar` means never an array, `array` means an array, null or
+   * missing. Called with full paths (digit segments included) and with their prefixes (an
+   * `array` prefix lets `items.0` compile to the literal path `$.items[0]`).
    */
   kindOf(path: FieldPath): "scalar" | "array" | "unknown";
 }

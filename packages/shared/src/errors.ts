@@ -31,11 +31,17 @@ export const ERROR_STATUS = {
   APP_NOT_FOUND: 404,
   FUNCTION_NOT_FOUND: 404,
   DEPLOYMENT_NOT_FOUND: 404,
+  /** No entity of that name in the app's schema. */
+  ENTITY_NOT_FOUND: 404,
+  /** No record with that id, or one the caller's access rules hide. */
+  RECORD_NOT_FOUND: 404,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNPROCESSABLE: 422,
+  /** A record that does not fit its entity's schema (a type, a required field). */
+  VALIDATION_FAILED: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   NOT_AVAILABLE: 501,
@@ -53,11 +59,17 @@ export const ERROR_STATUS = {
 /** A known error code. */
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-/** The JSON body of every error fnbase itself answers with. */
+/**
+ * The JSON body of every error fnbase itself answers with. `message` repeats `error` for
+ * `@base44/sdk`, whose `Base44Error` takes its message from `body.message` (0.8.50
+ * `dist/utils/axios-client.js`); `field` names the offending field where there is one.
+ */
 export interface ErrorBody {
   error: string;
   code: ErrorCode;
+  message: string;
   hint?: string;
+  field?: string;
 }
 
 /**
@@ -73,19 +85,27 @@ export class FnbaseError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly hint: string | undefined;
+  /** The field of a record or schema the error is about, when there is one. */
+  readonly field: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { hint?: string; field?: string; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = ERROR_STATUS[code];
     this.hint = options.hint;
+    this.field = options.field;
   }
 
   /** The JSON body sent to HTTP callers. */
   toJSON(): ErrorBody {
-    return this.hint === undefined
-      ? { error: this.message, code: this.code }
-      : { error: this.message, code: this.code, hint: this.hint };
+    const body: ErrorBody = { error: this.message, code: this.code, message: this.message };
+    if (this.hint !== undefined) body.hint = this.hint;
+    if (this.field !== undefined) body.field = this.field;
+    return body;
   }
 }
 
@@ -103,5 +123,6 @@ export function isFnbaseError(value: unknown): value is FnbaseError {
  */
 export function toErrorResponse(err: unknown): { status: number; body: ErrorBody } {
   if (isFnbaseError(err)) return { status: err.status, body: err.toJSON() };
-  return { status: 500, body: { error: "Internal server error", code: "INTERNAL" } };
+  const error = "Internal server error";
+  return { status: 500, body: { error, code: "INTERNAL", message: error } };
 }

@@ -9,7 +9,8 @@ export interface UserRow {
   app_id: string;
   email: string;
   full_name: string | null;
-  role: "user" | "admin";
+  /** `user`, `admin`, or a role the app's User schema declares (an enum on `role`). */
+  role: string;
   password_hash: string;
   /** Extra fields a user or admin set through `PUT`, as a JSON object. */
   data: Record<string, unknown>;
@@ -48,7 +49,6 @@ export interface IdentityStore {
   insertUser(user: UserRow): Promise<void>;
   getUser(appId: string, id: string): Promise<UserRow | undefined>;
   getUserByEmail(appId: string, email: string): Promise<UserRow | undefined>;
-  listUsers(appId: string, limit: number, offset: number): Promise<UserRow[]>;
   updateUser(appId: string, id: string, patch: UserPatch): Promise<UserRow | undefined>;
 
   listSecrets(appId: string): Promise<SecretRow[]>;

@@ -1,4 +1,17 @@
 export type {
+  AggregateQuery,
+  AggregateRow,
+  EntityRef,
+  EntitySchemaRow,
+  EntityStore,
+  FindQuery,
+  RecordChange,
+  SchemaSyncResult,
+  SchemaToSync,
+  StoredRecord,
+} from "./entity-types.js";
+export { AGGREGATE_MAX_GROUPS } from "./entity-types.js";
+export type {
   ApiKeyRow,
   IdentityStore,
   SecretRow,

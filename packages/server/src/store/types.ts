@@ -3,6 +3,7 @@
  * implementation can follow without touching callers (every method is async for that reason).
  */
 
+import type { EntityStore } from "./entity-types.js";
 import type { IdentityStore } from "./identity-types.js";
 
 /** An app: the unit of tenancy. Functions, secrets and users belong to one app. */
@@ -56,6 +57,8 @@ export type AppPatch = Partial<
 export interface Store {
   /** App users, encrypted secrets and workspace API keys. */
   readonly identity: IdentityStore;
+  /** Entity schemas and records of every app. */
+  readonly entities: EntityStore;
 
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

@@ -32,9 +32,6 @@ export function openIdentityStore(db: Database.Database): IdentityStore {
     getUserByEmail: db.prepare<[string, string], UserDbRow>(
       "SELECT * FROM users WHERE app_id = ? AND email_key = ?",
     ),
-    listUsers: db.prepare<[string, number, number], UserDbRow>(
-      "SELECT * FROM users WHERE app_id = ? ORDER BY created_date, id LIMIT ? OFFSET ?",
-    ),
     listSecrets: db.prepare<[string], SecretRow>(
       "SELECT * FROM secrets WHERE app_id = ? ORDER BY name",
     ),
@@ -72,9 +69,6 @@ export function openIdentityStore(db: Database.Database): IdentityStore {
     async getUserByEmail(appId, email) {
       const r = q.getUserByEmail.get(appId, emailKey(email));
       return r && toUser(r);
-    },
-    async listUsers(appId, limit, offset) {
-      return q.listUsers.all(appId, limit, offset).map(toUser);
     },
     async updateUser(appId, id, patch) {
       const sets: string[] = [];

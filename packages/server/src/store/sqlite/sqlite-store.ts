@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { AppPatch, AppRecord, DeploymentRecord, FunctionRecord, Store } from "../types.js";
+import { openEntityStore } from "./entity-store.js";
 import { openIdentityStore } from "./identity-store.js";
 import { MIGRATIONS } from "./migrations/index.js";
 
@@ -148,6 +149,7 @@ export function openSqliteStore(file: string): Store {
 
   return {
     identity: openIdentityStore(db),
+    entities: openEntityStore(db),
     async getMeta(key) {
       return q.getMeta.get(key)?.value;
     },

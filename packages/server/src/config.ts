@@ -29,6 +29,12 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   /** Largest deploy upload (sum of file sizes), in bytes. Default 20 MiB. */
   maxUploadBytes?: number;
+  /** Largest entity record, as stored JSON, in bytes. Default 1 MiB. */
+  maxRecordBytes?: number;
+  /** Largest JSON body of an entity route (bulk calls, deleteMany), in bytes. Default 16 MiB. */
+  maxEntityBodyBytes?: number;
+  /** Largest file an entity import takes, in bytes. Default 50 MiB. */
+  maxImportBytes?: number;
   /** Deployments kept per function for rollback. Default 20. */
   keepDeployments?: number;
   /** Allow any origin on every app (what `fnbase dev` does). Default false. */
@@ -86,6 +92,9 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     spareInstances: o.spareInstances ?? 1,
     maxBodyBytes: o.maxBodyBytes ?? 2 * 1024 ** 3,
     maxUploadBytes: o.maxUploadBytes ?? 20 * 1024 ** 2,
+    maxRecordBytes: o.maxRecordBytes ?? 1024 ** 2,
+    maxEntityBodyBytes: o.maxEntityBodyBytes ?? 16 * 1024 ** 2,
+    maxImportBytes: o.maxImportBytes ?? 50 * 1024 ** 2,
     keepDeployments: o.keepDeployments ?? 20,
     corsAnyOrigin: o.corsAnyOrigin ?? false,
     denoPath: o.denoPath,

@@ -2,7 +2,7 @@ import type { Hono } from "hono";
 import type { FunctionOutputLine, ResolvedOptions } from "./config.js";
 import type { DeployResult } from "./deploy/deployer.js";
 import type { InvocationRecord } from "./gateway/gateway.js";
-import type { AppRecord } from "./store/index.js";
+import type { AppRecord, SchemaSyncResult } from "./store/index.js";
 
 /** A running fnbase server. */
 export interface FnbaseServer extends AsyncDisposable {
@@ -29,6 +29,11 @@ export interface FnbaseServer extends AsyncDisposable {
   hasApp(appId: string): boolean;
   /** Deploys a function (what `PUT backend-functions/{name}` does). */
   deploy(appId: string, name: string, body: unknown): Promise<DeployResult>;
+  /**
+   * Makes an app's entity schemas exactly `entityNameToSchema` (what `PUT entity-schemas` does):
+   * entities left out keep their records, and pushing their names again brings them back.
+   */
+  syncEntities(appId: string, entityNameToSchema: unknown): Promise<SchemaSyncResult>;
   /** Removes a function. */
   removeFunction(appId: string, name: string): Promise<boolean>;
   /** Names of an app's deployed functions. */

@@ -11,6 +11,7 @@ import { Catalog } from "./catalog.js";
 import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
 import { Deployer, newId } from "./deploy/deployer.js";
 import { entryPath, materialize } from "./deploy/materialize.js";
+import { EntitySchemas, EntityService, recordRoutes } from "./entities/index.js";
 import { FrontLink } from "./front/link.js";
 import { Gateway, type InvocationRecord } from "./gateway/gateway.js";
 import { createListener } from "./http/listener.js";
@@ -70,6 +71,13 @@ export async function startServer(
     throw err;
   });
   const users = new UserService(store.identity, tokens);
+  const entitySchemas = await EntitySchemas.load(
+    store.entities,
+    catalog.apps().map((a) => a.id),
+  );
+  const entities = new EntityService(store.entities, entitySchemas, {
+    maxRecordBytes: options.maxRecordBytes,
+  });
   // The front owns the public port and keeps routing decisions; a change voids them.
   const invocations = hub<InvocationRecord>();
   const denoPath = resolveDenoPath(options.denoPath);
@@ -189,6 +197,7 @@ export async function startServer(
     {
       catalog,
       deployer,
+      entitySchemas,
       runtime,
       tokens,
       log,
@@ -226,15 +235,22 @@ export async function startServer(
           },
         }),
       );
-      mountIdentity(app, {
+      const identity = {
         catalog,
         tokens,
         users,
         secrets,
         apiKeys,
         isApiKey,
-        isAdminKey: (key) => admin.matches(key),
+        isAdminKey: (key: string) => admin.matches(key),
         log,
+      };
+      mountIdentity(app, identity);
+      recordRoutes(app, {
+        identity,
+        entities,
+        maxBodyBytes: options.maxEntityBodyBytes,
+        maxImportBytes: options.maxImportBytes,
       });
     },
   );
@@ -296,6 +312,7 @@ export async function startServer(
     createApp: (name, id) => catalog.createApp({ id: id ?? newId(), name }),
     hasApp: (appId) => catalog.app(appId) !== undefined,
     deploy: (appId, name, body) => deployer.deploy(appId, name, body),
+    syncEntities: (appId, schemas) => entitySchemas.sync(appId, schemas),
     removeFunction: (appId, name) => deployer.remove(appId, name),
     functionNames: (appId) => [...catalog.functions(appId).keys()],
     replaceSecrets: (appId, values) => secrets.replaceAll(appId, values),

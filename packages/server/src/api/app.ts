@@ -1,6 +1,7 @@
 import { FnbaseError } from "@fnbase/shared";
 import { Hono } from "hono";
 import { compress } from "hono/compress";
+import { schemaRoutes } from "../entities/index.js";
 import { appsRoutes } from "./apps.js";
 import { requireApiKey } from "./auth.js";
 import type { ApiDeps } from "./context.js";
@@ -29,6 +30,7 @@ export function createApi(d: ApiDeps, extend: (api: Hono) => void = () => {}): H
   mgmt.use("*", requireApiKey(d.isApiKey));
   mgmt.route("/", appsRoutes(d));
   mgmt.route("/", functionsRoutes(d));
+  mgmt.route("/", schemaRoutes(d.catalog, d.entitySchemas));
   api.route("/api/apps", mgmt);
   api.notFound((c) => {
     throw new FnbaseError("NOT_FOUND", `No such route: ${c.req.method} ${c.req.path}`);

@@ -2,12 +2,15 @@ import type { Logger } from "@fnbase/shared";
 import type { TokenService } from "../auth/tokens.js";
 import type { Catalog } from "../catalog.js";
 import type { Deployer } from "../deploy/deployer.js";
+import type { EntitySchemas } from "../entities/index.js";
 import type { RuntimeManager } from "../runtime/manager.js";
 
 /** What the management API's routes work with. */
 export interface ApiDeps {
   catalog: Catalog;
   deployer: Deployer;
+  /** Entity schemas of every app (`PUT/GET entity-schemas`). */
+  entitySchemas: EntitySchemas;
   runtime: RuntimeManager;
   tokens: TokenService;
   log: Logger;

@@ -6,7 +6,8 @@ export interface TokenClaims {
   /** User id, or `service` for the service role. */
   sub: string;
   app_id: string;
-  role: "user" | "admin" | "service";
+  /** `service` (with sub `service`) for the service role; else the user's role when signed. */
+  role: string;
   email?: string;
 }
 
@@ -82,7 +83,9 @@ export class TokenService {
       if (typeof payload.sub !== "string" || payload.app_id !== appId)
         throw new Error("bad claims");
       const role = payload.role;
-      if (role !== "user" && role !== "admin" && role !== "service") throw new Error("bad role");
+      if (typeof role !== "string" || (role === "service") !== (payload.sub === "service")) {
+        throw new Error("bad role");
+      }
       const claims: TokenClaims = { sub: payload.sub, app_id: appId, role };
       if (typeof payload.email === "string") claims.email = payload.email;
       return claims;

@@ -1,6 +1,7 @@
 import { FnbaseError } from "@fnbase/shared";
 import type { Context } from "hono";
 import { parseBearer } from "../auth/tokens.js";
+import type { Actor, UserDoc } from "../entities/rules/access.js";
 import type { AppRecord, UserRow } from "../store/index.js";
 import type { IdentityDeps } from "./deps.js";
 
@@ -16,6 +17,27 @@ export function appOf(d: IdentityDeps, c: Context): AppRecord {
   const app = d.catalog.app(id);
   if (!app) throw new FnbaseError("APP_NOT_FOUND", `App not found: ${id}`);
   return app;
+}
+
+/** What a bearer credential resolves to on `appId`. */
+async function identify(d: IdentityDeps, appId: string, token: string): Promise<Caller> {
+  if (token.startsWith("b44k_") && (await d.isApiKey(token))) return { kind: "service" };
+  const claims = await d.tokens.verify(appId, token);
+  if (claims.role === "service") return { kind: "service" };
+  const user = await d.users.get(appId, claims.sub);
+  if (!user) throw new FnbaseError("INVALID_TOKEN", `Invalid token: no such user: ${claims.sub}`);
+  return { kind: "user", user };
+}
+
+function bearer(header: string): string {
+  const token = parseBearer(header);
+  if (!token) {
+    throw new FnbaseError(
+      "INVALID_TOKEN",
+      "Malformed Authorization header: expected `Bearer <token>`",
+    );
+  }
+  return token;
 }
 
 /**
@@ -36,17 +58,53 @@ export async function callerOf(
       hint: "Log in with POST /api/apps/{appId}/auth/login to get an access token",
     });
   }
-  const token = parseBearer(header);
-  if (!token) {
-    throw new FnbaseError(
-      "INVALID_TOKEN",
-      "Malformed Authorization header: expected `Bearer <token>`",
-    );
+  return await identify(d, appId, bearer(header));
+}
+
+/** A stored user as access rules and templates see them (custom fields flat). */
+export function userDoc(u: UserRow): UserDoc {
+  return {
+    ...u.data,
+    id: u.id,
+    email: u.email,
+    full_name: u.full_name,
+    role: u.role,
+    app_id: u.app_id,
+  };
+}
+
+/**
+ * Who acts on an app's records: the caller's bearer token (a user, the service role) or a
+ * workspace API key (`api_key` header or Bearer; the service role), else anonymous. A token
+ * that is present but wrong is a 401, never a silent anonymous call. For the service role,
+ * `on-behalf-of: Bearer <user token>` (what `@base44/sdk` >= 0.8.25 sends from a function
+ * called by a user) names the user its creates are attributed to; a wrong one is ignored.
+ *
+ * @example
+ * const actor = await actorOf(d, app.id, (name) => c.req.header(name));
+ */
+export async function actorOf(
+  d: IdentityDeps,
+  appId: string,
+  header: (name: string) => string | undefined,
+): Promise<Actor> {
+  const auth = header("authorization");
+  const apiKey = header("api_key") ?? header("api-key");
+  let who: Caller;
+  if (auth !== undefined && auth !== "") who = await identify(d, appId, bearer(auth));
+  else if (apiKey !== undefined && apiKey !== "") {
+    if (!(await d.isApiKey(apiKey))) {
+      throw new FnbaseError("UNAUTHORIZED", "Invalid API key", {
+        hint: "The key is unknown or revoked; create one with `fnbase api-keys create`",
+      });
+    }
+    who = { kind: "service" };
+  } else return { kind: "anonymous" };
+  if (who.kind === "user") return { kind: "user", user: userDoc(who.user) };
+  const onBehalf = parseBearer(header("on-behalf-of"));
+  if (onBehalf) {
+    const user = await identify(d, appId, onBehalf).catch(() => undefined);
+    if (user?.kind === "user") return { kind: "service", onBehalfOf: userDoc(user.user) };
   }
-  if (token.startsWith("b44k_") && (await d.isApiKey(token))) return { kind: "service" };
-  const claims = await d.tokens.verify(appId, token);
-  if (claims.role === "service") return { kind: "service" };
-  const user = await d.users.get(appId, claims.sub);
-  if (!user) throw new FnbaseError("INVALID_TOKEN", `Invalid token: no such user: ${claims.sub}`);
-  return { kind: "user", user };
+  return { kind: "service" };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { FnbaseError } from "@fnbase/shared";
 import { type TokenService, USER_TOKEN_TTL_S } from "../auth/tokens.js";
-import type { IdentityStore, UserPatch, UserRow } from "../store/index.js";
+import type { IdentityStore, UserRow } from "../store/index.js";
 import { dummyHash, hashPassword, verifyPassword } from "./passwords.js";
 
 /** A user as callers see it: never the password hash. */
@@ -9,7 +9,7 @@ export interface PublicUser extends Record<string, unknown> {
   id: string;
   email: string;
   full_name: string | null;
-  role: "user" | "admin";
+  role: string;
   app_id: string;
   created_date: string;
   updated_date: string;
@@ -18,22 +18,6 @@ export interface PublicUser extends Record<string, unknown> {
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 1024;
-const MAX_DATA_BYTES = 64 * 1024;
-/** Fields a `PUT` may not set as custom data (they are the user's identity or the server's). */
-const PROTECTED = new Set([
-  "id",
-  "_id",
-  "email",
-  "role",
-  "app_id",
-  "password",
-  "password_hash",
-  "created_date",
-  "updated_date",
-  "created_by",
-  "created_by_id",
-  "is_service",
-]);
 
 /**
  * Strips a stored user down to what a caller may see.
@@ -75,10 +59,10 @@ function checkPassword(password: unknown): string {
 }
 
 /**
- * App users: registration, login (signed access tokens from {@link TokenService}) and profile
- * updates. Everyone who registers is a `user`; an admin is made by the service role, an app
- * admin or an API key holder setting `role: "admin"` through `PUT entities/User/{id}`, so a
- * stranger who registers first on a fresh app never becomes its admin.
+ * App users: registration and login (signed access tokens from {@link TokenService}). Everyone
+ * who registers is a `user`; an admin is made by the service role, an app admin or an API key
+ * holder setting `role: "admin"` through `PUT entities/User/{id}` (the User entity, in
+ * `entities/`), so a stranger who registers first on a fresh app never becomes its admin.
  *
  * @example
  * const users = new UserService(store.identity, tokens);
@@ -156,49 +140,5 @@ export class UserService {
   /** The user, or undefined. */
   async get(appId: string, id: string): Promise<UserRow | undefined> {
     return await this.#store.getUser(appId, id);
-  }
-
-  /** Users of an app, oldest first. */
-  async list(appId: string, limit: number, offset: number): Promise<UserRow[]> {
-    return await this.#store.listUsers(appId, limit, offset);
-  }
-
-  /**
-   * Updates a user: `full_name`, custom fields, and (`asAdmin` only) `role`. Identity fields
-   * (`id`, `email`, dates) are ignored; `password` is refused.
-   */
-  async update(appId: string, id: string, body: unknown, asAdmin: boolean): Promise<UserRow> {
-    const b = asObject(body);
-    const user = await this.#store.getUser(appId, id);
-    if (!user) throw new FnbaseError("NOT_FOUND", `User not found: ${id}`);
-    const patch: UserPatch = {};
-    if ("password" in b || "password_hash" in b) {
-      throw new FnbaseError("BAD_REQUEST", "A password cannot be changed through this route");
-    }
-    if (b.full_name !== undefined) {
-      if (b.full_name !== null && typeof b.full_name !== "string")
-        throw new FnbaseError("BAD_REQUEST", '"full_name" must be a string');
-      patch.full_name = b.full_name;
-    }
-    if (b.role !== undefined && b.role !== user.role) {
-      if (!asAdmin) throw new FnbaseError("FORBIDDEN", "Only an admin can change a user's role");
-      if (b.role !== "user" && b.role !== "admin")
-        throw new FnbaseError("BAD_REQUEST", `Invalid role: ${JSON.stringify(b.role)}`);
-      patch.role = b.role;
-    }
-    const data = { ...user.data };
-    for (const [k, v] of Object.entries(b)) {
-      if (PROTECTED.has(k) || k === "full_name") continue;
-      if (v === null) delete data[k];
-      else data[k] = v;
-    }
-    if (JSON.stringify(data).length > MAX_DATA_BYTES) {
-      throw new FnbaseError(
-        "PAYLOAD_TOO_LARGE",
-        `User data is over the limit of ${MAX_DATA_BYTES} bytes: ${id}`,
-      );
-    }
-    patch.data = data;
-    return (await this.#store.updateUser(appId, id, patch))!;
   }
 }

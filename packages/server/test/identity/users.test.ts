@@ -201,11 +201,15 @@ describe("the service role", () => {
     await expectError(await me(appId, bearer(serviceToken)), 403, "FORBIDDEN");
   });
 
-  it("lets an admin user read others, but not a plain user", async () => {
+  it("lets an admin user read others; to a plain user another user does not exist", async () => {
     const plain = await register(appId, "plain@example.com");
     const other = await register(appId, "target@example.com");
     const url = `${t.url}/api/apps/${appId}/entities/User/${other.user.id}`;
-    await expectError(await fetch(url, { headers: bearer(plain.access_token) }), 403, "FORBIDDEN");
+    await expectError(
+      await fetch(url, { headers: bearer(plain.access_token) }),
+      404,
+      "RECORD_NOT_FOUND",
+    );
     await fetch(`${t.url}/api/apps/${appId}/entities/User/${plain.user.id}`, {
       ...json({ role: "admin" }, bearer(serviceToken)),
       method: "PUT",

@@ -28,7 +28,7 @@ export {
 } from "./sort.js";
 export { compileWhere } from "./sqlite.js";
 export { compileAfter, compileOrderBy } from "./sqlite-order.js";
-export { fieldExpression, jsonPathSegment } from "./sqlite-paths.js";
+export { fieldExpression, fieldType, jsonPathSegment } from "./sqlite-paths.js";
 export { registerSqliteFunctions, sqliteCompiler } from "./sqlite-runtime.js";
 export type {
   FieldCondition,

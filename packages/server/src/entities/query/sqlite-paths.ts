@@ -53,6 +53,17 @@ export function fieldExpression(path: FieldPath, shape: TableShape): RawBuilder<
   return loc.site.value;
 }
 
+/**
+ * The `json_type` of what a field path reads (`'text'` for a set built-in column, NULL when
+ * missing): aggregates use it to give booleans back as booleans and to sum only numbers.
+ */
+export function fieldType(path: FieldPath, shape: TableShape): RawBuilder<unknown> {
+  const loc = locate({ shape, aliases: 0 }, { kind: "root" }, path);
+  if (loc.kind === "column") return sql`CASE WHEN ${loc.column} IS NULL THEN NULL ELSE 'text' END`;
+  if (loc.kind === "missing") return sql`NULL`;
+  return loc.site.type;
+}
+
 /** A JSON path segment in SQLite's syntax: `.status`, or `."odd name"` quoted as JSON. */
 export function jsonPathSegment(segment: string): string {
   return IDENT.test(segment) ? `.${segment}` : `.${JSON.stringify(segment)}`;

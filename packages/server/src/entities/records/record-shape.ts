@@ -1,0 +1,67 @@
+import { randomBytes } from "node:crypto";
+import { FnbaseError } from "@fnbase/shared";
+import type { StoredRecord } from "../../store/index.js";
+import type { Json } from "../query/types.js";
+
+/** A record as callers see it: the entity's fields and the built-ins, flat. */
+export type FlatRecord = Record<string, Json>;
+
+/**
+ * A new record id: 24 hex characters like the ObjectIds hosted Base44 answers with (the first 8
+ * are the creation time in seconds, the rest random), so ids sort roughly by age. Callers must
+ * treat ids as opaque strings.
+ */
+export function newRecordId(): string {
+  const secs = Math.floor(Date.now() / 1000)
+    .toString(16)
+    .padStart(8, "0");
+  return secs + randomBytes(8).toString("hex");
+}
+
+/** A stored record as the flat object callers see (built-ins win over same-named data). */
+export function flat(r: StoredRecord): FlatRecord {
+  return {
+    ...r.data,
+    ...r.builtins,
+    id: r.id,
+    created_date: r.created_date,
+    updated_date: r.updated_date,
+  };
+}
+
+/** What a `/v2/list` cursor carries: the walk's query, and where the last page ended. */
+export interface Cursor {
+  /** The `q` of the walk, as sent (JSON text), or "" for none. */
+  q: string;
+  sort?: string;
+  fields?: string;
+  distinct?: string;
+  /** The last item's sort values and id (records), or the last distinct value. */
+  after: { values: Json[]; id: string } | { value: Json };
+}
+
+/** Encodes a cursor: opaque to callers (base64url of JSON). */
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString("base64url");
+}
+
+/**
+ * Decodes a cursor.
+ *
+ * @throws {FnbaseError} INVALID_QUERY when it is not one this server made.
+ */
+export function decodeCursor(raw: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as Cursor;
+    if (typeof c === "object" && c !== null && typeof c.q === "string" && c.after) return c;
+  } catch {
+    // fall through
+  }
+  throw new FnbaseError(
+    "INVALID_QUERY",
+    "Invalid cursor: pass next_cursor from the previous page",
+    {
+      hint: "Start again without a cursor",
+    },
+  );
+}

@@ -1,0 +1,89 @@
+import { FnbaseError } from "@fnbase/shared";
+import { matches } from "../query/index.js";
+import type { Json } from "../query/types.js";
+import type { EntitySchema, FieldRules, RuleValue } from "../schema/types.js";
+import { type Actor, ruleFilter } from "./access.js";
+import { isOpenRule } from "./rule-syntax.js";
+
+/** Field-level rules of an entity, by field; empty when it has none (the usual case). */
+function fieldRules(schema: EntitySchema): [string, FieldRules][] {
+  const out: [string, FieldRules][] = [];
+  for (const [k, p] of Object.entries(schema.properties)) if (p.rls) out.push([k, p.rls]);
+  return out;
+}
+
+function writeRule(rules: FieldRules, op: "create" | "update"): RuleValue | undefined {
+  return rules[op] !== undefined ? rules[op] : rules.write;
+}
+
+/** True when `rule` lets `actor` through for `record`. */
+function allows(rule: RuleValue | undefined, actor: Actor, record: Record<string, unknown>) {
+  const f = ruleFilter(rule, actor);
+  return f.kind === "const" ? f.value : matches(f, record);
+}
+
+/**
+ * Removes from a record (flat, as sent to callers) the fields whose `read` rule does not let
+ * `actor` see them. Returns the record itself when nothing is hidden.
+ */
+export function hideFields<T extends Record<string, unknown>>(
+  schema: EntitySchema,
+  actor: Actor,
+  record: T,
+): T {
+  if (actor.kind === "service") return record;
+  let out: T | undefined;
+  for (const [field, rules] of fieldRules(schema)) {
+    if (!Object.hasOwn(record, field) || allows(rules.read, actor, record)) continue;
+    out ??= { ...record };
+    delete out[field];
+  }
+  return out ?? record;
+}
+
+/**
+ * Refuses a write of a field whose `write` (or `create`/`update`) rule does not let `actor`
+ * change it: a create that sets it, or an update that changes its value. `record` is the
+ * record the rule is judged on (the new one for a create, the stored one for an update).
+ *
+ * @throws {FnbaseError} FORBIDDEN (403) naming the field.
+ */
+export function checkFieldWrites(
+  schema: EntitySchema,
+  actor: Actor,
+  op: "create" | "update",
+  record: Record<string, unknown>,
+  changed: Record<string, Json>,
+  before?: Record<string, Json>,
+): void {
+  if (actor.kind === "service") return;
+  for (const [field, rules] of fieldRules(schema)) {
+    if (!Object.hasOwn(changed, field)) continue;
+    if (before && JSON.stringify(before[field]) === JSON.stringify(changed[field])) continue;
+    if (allows(writeRule(rules, op), actor, record)) continue;
+    throw new FnbaseError(
+      "FORBIDDEN",
+      `Permission denied: you cannot ${op === "create" ? "set" : "change"} field "${field}" of ${schema.name}`,
+      { field },
+    );
+  }
+}
+
+/**
+ * Refuses to filter, sort or group by a field that `actor` may not always read: a filter on a
+ * hidden field would tell its values through which records come back.
+ *
+ * @throws {FnbaseError} FORBIDDEN (403) naming the field.
+ */
+export function checkReadableField(schema: EntitySchema, actor: Actor, field: string): void {
+  if (actor.kind === "service") return;
+  const rule = schema.properties[field]?.rls?.read;
+  if (isOpenRule(rule)) return;
+  const f = ruleFilter(rule, actor);
+  if (f.kind === "const" && f.value) return;
+  throw new FnbaseError(
+    "FORBIDDEN",
+    `Permission denied: you cannot filter, sort or group ${schema.name} by "${field}": its field rule may hide it from you`,
+    { field },
+  );
+}

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { deployBody, loadProject, type Project } from "@fnbase/project";
 import { isFnbaseError } from "@fnbase/shared";
 import { watch } from "chokidar";
@@ -77,6 +77,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     }
     for (const p of project.problems) print("problem", p.message);
     for (const n of project.notes) print("note", n.message);
+    await syncEntities(initial);
     const present = new Set<string>();
     for (const f of project.functions) {
       present.add(f.name);
@@ -106,6 +107,34 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
       }
     }
   };
+  // The project's entity files are the local app's schema. Unlike the Base44 dev server, a
+  // change keeps the records: a schema push never drops data, and an entity whose file is gone
+  // keeps its records until the file comes back.
+  const syncEntities = async (initial: boolean): Promise<void> => {
+    if (project.problems.some((p) => p.resource === "entity")) {
+      print(
+        "problem",
+        "Entities not pushed: fix the entity problems above (the app keeps its last schemas)",
+      );
+      return;
+    }
+    let r: { created: string[]; updated: string[]; deleted: string[] };
+    try {
+      r = await server.syncEntities(
+        appId,
+        Object.fromEntries(project.entities.map((e) => [e.name, e.schema])),
+      );
+    } catch (err) {
+      print("problem", isFnbaseError(err) ? err.message : `Cannot push entities: ${String(err)}`);
+      return;
+    }
+    const parts = [
+      r.created.length > 0 ? `created ${r.created.join(", ")}` : "",
+      r.updated.length > 0 ? `updated ${r.updated.join(", ")}` : "",
+      r.deleted.length > 0 ? `removed ${r.deleted.join(", ")} (records kept)` : "",
+    ].filter(Boolean);
+    if (parts.length > 0) print(initial ? "info" : "reload", `Entities: ${parts.join("; ")}`);
+  };
   // The project's .env and .env.local are the local app's secrets.
   const syncEnv = (initial: boolean) => syncDevSecrets(server, appId, project.root, print, initial);
   await syncEnv(true);
@@ -133,7 +162,13 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
         });
     }, o.debounceMs ?? 100);
   };
-  const watcher = watch(project.base44Dir, {
+  // base44/ holds functions, shared code and (by default) entities; an entitiesDir outside it
+  // is watched too.
+  const watched = [project.base44Dir];
+  if (relative(project.base44Dir, project.entitiesDir).startsWith("..")) {
+    watched.push(project.entitiesDir);
+  }
+  const watcher = watch(watched, {
     ignoreInitial: true,
     ignored: (path) => /(^|[\\/])(node_modules|\.fnbase|\.types|\.git)([\\/]|$)/.test(path),
   });

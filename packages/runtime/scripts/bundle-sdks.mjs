@@ -10,8 +10,9 @@
 // compatibility layer (measured: 34 and 12 ms in a bare process), and the browser builds touch
 // both at import only to test for them (partysocket's `typeof process.versions`, axios'
 // `typeof setImmediate`), so `setImmediate` is defined away and `process` is a small shim with
-// only `env` (process-shim.js; @base44/sdk reads `process.env.NODE_ENV`). Not minified, so that
-// stack traces through the SDK keep their names.
+// only `env` (process-shim.js; @base44/sdk reads `process.env.NODE_ENV`). Whitespace and
+// syntax are minified, names are not, so that stack traces through the SDK keep them (fully
+// minified measured the same import time, 20 ms, and 0.5 MB less RSS).
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -50,6 +51,8 @@ for (const b of bundles) {
     format: "esm",
     platform: "browser",
     target: "es2022",
+    minifyWhitespace: true,
+    minifySyntax: true,
     define: { setImmediate: "undefined" },
     inject: [join(here, "process-shim.js")],
     legalComments: "eof",

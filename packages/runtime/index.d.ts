@@ -6,5 +6,11 @@ export declare const runtimeModulePath: string;
 export declare const runtimeSrcDir: string;
 /** Absolute path of the front (the process that owns the public port). */
 export declare const frontPath: string;
+/** Absolute path of the folder of SDK bundles (built by `npm run build`; instances may read it). */
+export declare const sdkBundleDir: string;
+/** Absolute path of `@base44/sdk` bundled into one ES module for instances. */
+export declare const base44SdkBundlePath: string;
+/** Absolute path of `@fnbase/sdk` bundled into one ES module for instances. */
+export declare const fnbaseSdkBundlePath: string;
 
 export * from "./src/protocol.js";

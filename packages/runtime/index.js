@@ -9,6 +9,12 @@ export const runtimeModulePath = fileURLToPath(new URL("./src/runtime_module.ts"
 export const runtimeSrcDir = fileURLToPath(new URL("./src/", import.meta.url));
 /** Absolute path of the front (the process that owns the public port). */
 export const frontPath = fileURLToPath(new URL("./src/front/main.ts", import.meta.url));
+/** Absolute path of the folder of SDK bundles (built by `npm run build`; instances may read it). */
+export const sdkBundleDir = fileURLToPath(new URL("./dist/", import.meta.url));
+/** Absolute path of `@base44/sdk` bundled into one ES module for instances. */
+export const base44SdkBundlePath = fileURLToPath(new URL("./dist/base44-sdk.js", import.meta.url));
+/** Absolute path of `@fnbase/sdk` bundled into one ES module for instances. */
+export const fnbaseSdkBundlePath = fileURLToPath(new URL("./dist/fnbase-sdk.js", import.meta.url));
 
 // What Node and the Deno code must agree on (header lists, record limits, the decision shape).
 export * from "./src/protocol.js";

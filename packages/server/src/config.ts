@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { FnbaseError, readEnv } from "@fnbase/shared";
 
 /** Options of {@link startServer}; every one has a documented default. */
 export interface ServerOptions {
@@ -43,6 +44,12 @@ export interface ServerOptions {
   denoPath?: string;
   /** Give instances all permissions (`fnbase dev --allow-all`). Default false. */
   allowAll?: boolean;
+  /**
+   * npm registry instances download `npm:` imports from (http or https URL), passed to them as
+   * `NPM_CONFIG_REGISTRY`. Default `FNBASE_NPM_REGISTRY`, else the server's own
+   * `NPM_CONFIG_REGISTRY`, else Deno's default. The SDKs never need it (the server ships them).
+   */
+  npmRegistry?: string;
   /** Function log lines older than this are pruned, in ms. Default 7 days. */
   logRetentionMs?: number;
   /** Per app, the oldest log lines are pruned past this many bytes. Default 100 MiB. */
@@ -73,11 +80,34 @@ export interface FunctionOutputLine {
 
 /** Options with every default filled in. */
 export type ResolvedOptions = Required<
-  Omit<ServerOptions, "adminKey" | "masterKey" | "defaultApp" | "denoPath" | "onFunctionOutput">
+  Omit<
+    ServerOptions,
+    "adminKey" | "masterKey" | "defaultApp" | "denoPath" | "npmRegistry" | "onFunctionOutput"
+  >
 > &
-  Pick<ServerOptions, "adminKey" | "masterKey" | "defaultApp" | "denoPath" | "onFunctionOutput">;
+  Pick<
+    ServerOptions,
+    "adminKey" | "masterKey" | "defaultApp" | "denoPath" | "npmRegistry" | "onFunctionOutput"
+  >;
 
-/** Fills in defaults. */
+/** `url` when it is an http or https URL; throws `CONFIG_INVALID` otherwise. */
+function registryUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== "http:" && protocol !== "https:") {
+    throw new FnbaseError("CONFIG_INVALID", `Invalid npm registry URL: "${url}"`, {
+      hint: "Set FNBASE_NPM_REGISTRY (or the npmRegistry option) to an http or https URL",
+    });
+  }
+  return url;
+}
+
+/** Fills in defaults; throws `CONFIG_INVALID` for a value that cannot work. */
 export function resolveOptions(o: ServerOptions): ResolvedOptions {
   return {
     port: o.port ?? 4400,
@@ -99,6 +129,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     corsAnyOrigin: o.corsAnyOrigin ?? false,
     denoPath: o.denoPath,
     allowAll: o.allowAll ?? false,
+    npmRegistry: registryUrl(o.npmRegistry ?? readEnv("FNBASE_NPM_REGISTRY")),
     logRetentionMs: o.logRetentionMs ?? 7 * 24 * 3_600_000,
     logMaxBytesPerApp: o.logMaxBytesPerApp ?? 100 * 1024 ** 2,
     logPruneIntervalMs: o.logPruneIntervalMs ?? 60_000,

@@ -10,7 +10,7 @@ import { TokenService } from "./auth/tokens.js";
 import { Catalog } from "./catalog.js";
 import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
 import { Deployer, newId } from "./deploy/deployer.js";
-import { entryPath, materialize } from "./deploy/materialize.js";
+import { entryPath, materialize, resetStaleDeployments } from "./deploy/materialize.js";
 import { EntitySchemas, EntityService, recordRoutes } from "./entities/index.js";
 import { FrontLink } from "./front/link.js";
 import { Gateway, type InvocationRecord } from "./gateway/gateway.js";
@@ -87,6 +87,7 @@ export async function startServer(
   const codeLinksDir = join(options.dataDir, "code-links");
   await rm(codeLinksDir, { recursive: true, force: true });
   await mkdir(codeLinksDir, { recursive: true });
+  await resetStaleDeployments(options.dataDir);
   const front = new FrontLink({
     denoPath,
     host: options.host,
@@ -135,6 +136,7 @@ export async function startServer(
     denoDir: join(options.dataDir, "deno-cache"),
     importMapPath: importMap.path,
     readableDirs: importMap.readable,
+    npmRegistry: options.npmRegistry,
     instancesDir,
     codeLinksDir,
     bootTimeoutMs: options.bootTimeoutMs,

@@ -5,6 +5,14 @@
 export const ENV_VARS = {
   /** Path of the Deno binary to run functions with. Default: the `deno` npm package's binary. */
   FNBASE_DENO: "Path of the Deno binary (default: the one from the `deno` npm package)",
+  /**
+   * npm registry function instances download `npm:` imports from (an http or https URL, such as
+   * a mirror), passed to them as `NPM_CONFIG_REGISTRY`. Default: the server's own
+   * `NPM_CONFIG_REGISTRY`, else Deno's default, https://registry.npmjs.org. The SDKs
+   * (`npm:@base44/sdk` at any version, `@fnbase/sdk`) never need it: the server ships them.
+   */
+  FNBASE_NPM_REGISTRY:
+    "npm registry instances download npm: imports from (default: NPM_CONFIG_REGISTRY, else registry.npmjs.org)",
   /** Admin API key accepted on the management API. Default: one generated at first start. */
   FNBASE_ADMIN_KEY: "Admin API key accepted on the management API",
   /** Master key (64 hex chars or base64 of 32 bytes) for secrets at rest. */

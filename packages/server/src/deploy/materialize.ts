@@ -1,8 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { DeploymentRecord } from "../store/index.js";
+import { rewriteSdkImports } from "./sdk-imports.js";
+
+/**
+ * What {@link materialize} writes, in `<data>/deployments/.format`. Bumped whenever that
+ * changes, so that a server started on folders an older version wrote writes them again.
+ * 2: imports of `npm:@base44/sdk` are rewritten to the server's copy (sdk-imports.ts).
+ */
+const FORMAT = "2";
 
 /** Where a deployment's files live on disk: a small `base44/` tree of its own. */
 export function deploymentDir(dataDir: string, d: Pick<DeploymentRecord, "app_id" | "id">): string {
@@ -15,8 +23,25 @@ export function entryPath(dataDir: string, d: DeploymentRecord): string {
 }
 
 /**
+ * Removes every deployment's folder when an older version of fnbase wrote them (see
+ * {@link FORMAT}); the store holds the deployments, and each one is written again when it is
+ * next needed. Call at start, before anything is materialized.
+ */
+export async function resetStaleDeployments(dataDir: string): Promise<void> {
+  const root = join(dataDir, "deployments");
+  const marker = join(root, ".format");
+  const format = await readFile(marker, "utf8").catch(() => undefined);
+  if (format === FORMAT) return;
+  await rm(root, { recursive: true, force: true });
+  await mkdir(root, { recursive: true });
+  await writeFile(marker, FORMAT);
+}
+
+/**
  * Writes a deployment's files to disk, once: into a temp folder renamed into place, so a
  * half-written deployment is never visible. Safe to call again; it returns at once when done.
+ * Imports of `npm:@base44/sdk` (any version) are rewritten on the way, lines and columns kept
+ * ({@link rewriteSdkImports}); the store keeps the files as they were deployed.
  */
 export async function materialize(dataDir: string, d: DeploymentRecord): Promise<string> {
   const dir = deploymentDir(dataDir, d);
@@ -26,7 +51,7 @@ export async function materialize(dataDir: string, d: DeploymentRecord): Promise
   for (const f of d.files) {
     const target = join(fnDir, f.path);
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, f.content);
+    await writeFile(target, await rewriteSdkImports(f.path, f.content));
   }
   await mkdir(dirname(dir), { recursive: true });
   try {

@@ -30,13 +30,17 @@ const NETWORK_ENV = [
   "NPM_CONFIG_REGISTRY",
 ];
 
-/** The network settings of {@link NETWORK_ENV} that are set; Deno trusts the OS's CAs too. */
-function networkEnv(): Record<string, string> {
+/**
+ * The network settings of {@link NETWORK_ENV} that are set; Deno trusts the OS's CAs too. An
+ * npm registry the operator chose for instances (`npmRegistry`) wins over the inherited one.
+ */
+function networkEnv(npmRegistry: string | undefined): Record<string, string> {
   const env: Record<string, string> = { DENO_TLS_CA_STORE: "mozilla,system" };
   for (const name of NETWORK_ENV) {
     const value = process.env[name];
     if (value) env[name] = value;
   }
+  if (npmRegistry) env.NPM_CONFIG_REGISTRY = npmRegistry;
   return env;
 }
 
@@ -45,10 +49,12 @@ export interface DenoProcessSettings {
   denoPath: string;
   /** Deno's module cache (DENO_DIR), kept in the data dir so restarts are warm. */
   denoDir: string;
-  /** Import map giving `base44:runtime` and `@fnbase/sdk`. */
+  /** Import map giving `base44:runtime` and the SDKs (`runtime/import-map.ts`). */
   importMapPath: string;
-  /** Extra folders instances may read (the SDK, for the import alias). */
+  /** Extra folders instances may read (the SDK bundles the import map points at). */
   readableDirs: string[];
+  /** npm registry for `npm:` imports (`NPM_CONFIG_REGISTRY`); unset: the inherited one. */
+  npmRegistry?: string | undefined;
   /** Parent folder of per-process temp dirs (each holds the process's socket). */
   instancesDir: string;
   /** Folder of the code links, one per lane (see {@link Lanes}). */
@@ -161,8 +167,8 @@ export class DenoProcess {
           `--allow-read=${[this.#codePath, runtimeSrcDir, s.denoDir, this.dir, ...s.readableDirs].join(",")}`,
           `--allow-write=${this.dir}`,
           // All of the env: the process's env is the host's few settings plus, once assigned, the
-          // app's secrets, never the server's. npm packages list it (npm:@base44/sdk pulls in
-          // `debug`, which runs Object.keys(process.env) at import and fails under a name list).
+          // app's secrets, never the server's. npm packages list it (`debug`, which many pull
+          // in, runs Object.keys(process.env) at import and fails under a name list).
           "--allow-env",
         ];
     return [...DENO_RUN, `--import-map=${s.importMapPath}`, ...perms, bootstrapPath];
@@ -187,7 +193,7 @@ export class DenoProcess {
     const child = spawn(s.denoPath, this.#args(), {
       cwd: this.dir,
       env: {
-        ...networkEnv(),
+        ...networkEnv(s.npmRegistry),
         DENO_DIR: s.denoDir,
         TMPDIR: this.dir,
         HOME: this.dir,

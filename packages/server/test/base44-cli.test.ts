@@ -25,6 +25,18 @@ const FILES: Record<string, string> = {
   "base44/config.jsonc": `// Base44 project settings
 { "name": "cli-compat" }
 `,
+  // The entity as the Base44 CLI's template writes it, with access rules.
+  "base44/entities/Task.jsonc": `{
+  "name": "Task",
+  "type": "object",
+  "properties": {
+    "title": { "type": "string", "description": "What to do" },
+    "done": { "type": "boolean", "default": false }
+  },
+  "required": ["title"],
+  "rls": { "read": { "created_by_id": "{{user.id}}" }, "write": { "created_by_id": "{{user.id}}" } }
+}
+`,
   "base44/shared/greeting.ts": `export const greet = (who: string, word = "Hello") => \`\${word}, \${who}!\`;
 `,
   "base44/functions/hello/entry.ts": `import { greet } from "../../shared/greeting.ts";
@@ -139,6 +151,21 @@ describe("the Base44 CLI against fnbase", () => {
       body: { processed: 42, note: "Hello, orders!", has_secret: false },
     });
   }, 60_000);
+
+  it("base44 entities push syncs the schema; the entity then takes records under its rules", async () => {
+    const schemas = async () =>
+      (await (await t.admin(`/api/apps/${appId}/entity-schemas`)).json()) as { name: string }[];
+    expect((await schemas()).map((s) => s.name)).toEqual(["Task"]);
+    const run = ok(await base44(["entities", "push", "--yes"]));
+    expect(run.stdout + run.stderr).toMatch(/Task/);
+    const res = await fetch(`${t.url}/api/apps/${appId}/entities/Task`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "x" }),
+    });
+    expect(res.status).toBe(403); // anonymous: the create rule is a condition
+    await res.text();
+  });
 
   it("base44 functions deploy of the same code reports both unchanged", async () => {
     const run = ok(await base44(["functions", "deploy"]));

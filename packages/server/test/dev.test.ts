@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,6 +43,8 @@ describe("fnbase dev on examples/quickstart", () => {
     expect(dev.server.functionNames(dev.appId).sort()).toEqual([
       "default-export",
       "hello",
+      "orders/all",
+      "orders/get",
       "orders/process",
       "stream",
       "upload",
@@ -98,6 +100,55 @@ describe("fnbase dev on examples/quickstart", () => {
       size: bytes.length,
       sha256: createHash("sha256").update(bytes).digest("hex"),
     });
+  }, 60_000);
+
+  it("pushes the Order entity; its functions read orders under the access rules", async () => {
+    expect(printed).toContainEqual({ kind: "info", message: "Entities: created Order" });
+    const api = (path: string, init?: RequestInit) =>
+      fetch(`${dev.server.url}/api/apps/${dev.appId}/${path}`, init);
+    const register = async (email: string) => {
+      const res = await api("auth/register", json({ email, password: "correct horse battery" }));
+      return (await res.json()) as { access_token: string; user: { id: string } };
+    };
+    const ada = await register("ada@example.com");
+    const bob = await register("bob@example.com");
+    const as = (token: string, init: RequestInit = {}) => ({
+      ...init,
+      headers: { ...init.headers, authorization: `Bearer ${token}` },
+    });
+    const order = (await (
+      await api("entities/Order", as(ada.access_token, json({ item: "tea" })))
+    ).json()) as { id: string; status: string };
+    expect(order.status).toBe("open");
+    const mine = await fn(`orders/get?id=${order.id}`, as(ada.access_token));
+    expect(await mine.json()).toMatchObject({ order: { id: order.id, item: "tea" } });
+    const theirs = await fn(`orders/get?id=${order.id}`, as(bob.access_token));
+    expect(theirs.status).toBe(404);
+    await theirs.text();
+    expect((await fn("orders/all", as(ada.access_token))).status).toBe(403);
+    await api(`entities/User/${ada.user.id}`, {
+      method: "PUT",
+      headers: { api_key: dev.server.adminKey!, "content-type": "application/json" },
+      body: JSON.stringify({ role: "admin" }),
+    });
+    const all = await fn("orders/all", as(ada.access_token));
+    expect(await all.json()).toMatchObject({ open: 1, orders: [{ id: order.id }] });
+  }, 60_000);
+
+  it("pushes an edited entity schema on save and keeps the records", async () => {
+    const file = join(dir, "base44/entities/Order.jsonc");
+    const schema = JSON.parse((await readFile(file, "utf8")).replace(/^\s*\/\/.*$/gm, "")) as {
+      properties: Record<string, unknown>;
+    };
+    schema.properties.note = { type: "string" };
+    const reloaded = dev.reloaded();
+    await writeFile(file, JSON.stringify(schema, null, 2));
+    await reloaded;
+    expect(printed).toContainEqual({ kind: "reload", message: "Entities: updated Order" });
+    const count = await fetch(`${dev.server.url}/api/apps/${dev.appId}/entities/Order/count`, {
+      headers: { api_key: dev.server.adminKey! },
+    });
+    expect(await count.json()).toEqual({ count: 1 });
   }, 60_000);
 
   it("redeploys an edited function so the next request runs the new code", async () => {

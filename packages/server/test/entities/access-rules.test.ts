@@ -186,6 +186,77 @@ describe("entity access rules", () => {
   });
 });
 
+describe("every rule form, for every kind of caller", () => {
+  // Records of each form, made by ada, by bob and by the service role (no creator); then each
+  // caller lists them. Expected: which creators' records each caller sees.
+  const FORMS: Record<string, { read: unknown; sees: Record<string, string[]> }> = {
+    RNull: { read: null, sees: { ada: ["ada", "bob", "svc"], anon: ["ada", "bob", "svc"] } },
+    REmpty: { read: "", sees: { ada: ["ada", "bob", "svc"], anon: ["ada", "bob", "svc"] } },
+    RObject: { read: {}, sees: { ada: ["ada", "bob", "svc"], anon: ["ada", "bob", "svc"] } },
+    RFalse: { read: false, sees: { ada: [], boss: [], anon: [] } },
+    RByEmail: {
+      read: { created_by: "{{user.email}}" },
+      sees: { ada: ["ada"], bob: ["bob"], anon: [] },
+    },
+    RNoCreator: { read: { created_by_id: null }, sees: { ada: ["svc"], anon: [] } },
+    RAnd: {
+      read: { $and: [{ created_by_id: "{{user.id}}" }, { "data.tag": "x" }] },
+      sees: { ada: ["ada"], bob: ["bob"] },
+    },
+    RNor: {
+      read: { $nor: [{ created_by_id: "{{user.id}}" }] },
+      sees: { ada: ["bob", "svc"], anon: [] },
+    },
+    ROperators: {
+      read: { created_by_id: { $in: ["{{user.id}}", "nobody"] }, "data.tag": { $ne: "y" } },
+      sees: { ada: ["ada"], boss: [] },
+    },
+    RUserData: {
+      read: { user_condition: { "data.team": "red" } },
+      sees: { ada: ["ada", "bob", "svc"], bob: [] },
+    },
+  };
+  beforeAll(async () => {
+    const schemas: Record<string, unknown> = { ...SCHEMAS };
+    for (const [name, f] of Object.entries(FORMS)) {
+      schemas[name] = {
+        name,
+        properties: { tag: { type: "string" } },
+        rls: { create: true, read: f.read },
+      };
+    }
+    await e.push(schemas);
+    for (const name of Object.keys(FORMS)) {
+      await e.ok(ada.as, "POST", name, { tag: "x" }, 201);
+      await e.ok(bob.as, "POST", name, { tag: "x" }, 201);
+      await e.ok(service, "POST", name, { tag: "x" }, 201);
+    }
+  });
+
+  it("lists exactly the records each rule lets each caller read", async () => {
+    const creatorOf = (r: Rec) =>
+      r.created_by_id === ada.id ? "ada" : r.created_by_id === bob.id ? "bob" : "svc";
+    const callers = { ada: ada.as, bob: bob.as, boss: boss.as, anon: "anonymous" as const };
+    for (const [name, f] of Object.entries(FORMS)) {
+      for (const [who, expected] of Object.entries(f.sees)) {
+        const rows = await e.ok<Rec[]>(
+          callers[who as keyof typeof callers],
+          "GET",
+          `${name}?sort=created_date`,
+        );
+        expect(rows.map(creatorOf).sort(), `${name} as ${who}`).toEqual(expected);
+        const { count } = await e.ok<{ count: number }>(
+          callers[who as keyof typeof callers],
+          "GET",
+          `${name}/count`,
+        );
+        expect(count, `${name} count as ${who}`).toBe(expected.length);
+      }
+      expect((await e.ok<Rec[]>(service, "GET", name)).length, `${name} as service`).toBe(3);
+    }
+  });
+});
+
 describe("the User entity", () => {
   it("a user reads and updates only their own row; filter, sort and limit are honoured for admins", async () => {
     expect((await e.ok<Rec[]>(ada.as, "GET", "User")).map((u) => u.id)).toEqual([ada.id]);

@@ -152,6 +152,44 @@ describe("entities against a real server", () => {
     expect(count).toBe((data as { listed: string[] }).listed.length);
   });
 
+  it("runs the bulk, paging, aggregate, upsert, updateMany, deleteMany and import routes", async () => {
+    const { tasks } = alice;
+    await tasks.deleteMany({});
+    const made = await tasks.bulkCreate([
+      { title: "b1", n: 1 },
+      { title: "b2", n: 2 },
+      { title: "b3", n: 3 },
+    ]);
+    expect(made.map((r) => r.title)).toEqual(["b1", "b2", "b3"]);
+    const updated = await tasks.bulkUpdate([{ id: made[0]!.id, n: 10 }]);
+    expect(updated[0]).toMatchObject({ title: "b1", n: 10 });
+    const page = await tasks.list({ sort: "title", limit: 2 });
+    expect(page.items.map((r) => r.title)).toEqual(["b1", "b2"]);
+    expect(page.has_more).toBe(true);
+    const next = await tasks.list({ cursor: page.next_cursor, limit: 2 });
+    expect(next).toMatchObject({ has_more: false, next_cursor: null });
+    expect(next.items.map((r) => r.title)).toEqual(["b3"]);
+    const distinct = await tasks.filter({ n: { $lt: 5 } }, { distinct: "n" });
+    expect(distinct.items).toEqual([2, 3]);
+    expect(await tasks.updateMany({ n: { $lt: 5 } }, { $inc: { n: 100 } })).toEqual({
+      success: true,
+      updated: 2,
+      has_more: false,
+    });
+    const agg = await tasks.aggregate({ sum: "n", min: "n", count: true });
+    expect(agg).toEqual({ rows: [{ count: 3, sum_n: 215, min_n: 10 }], truncated: false });
+    const up = await tasks.upsert([{ title: "b1", n: 1 }, { title: "b4" }], { key: "title" });
+    expect([up.created, up.updated]).toEqual([1, 1]);
+    const file = new File(["title,n\nimported,5\n"], "tasks.csv", { type: "text/csv" });
+    const imported = await tasks.importEntities(file);
+    expect(imported).toMatchObject({ status: "success", output: [{ title: "imported", n: 5 }] });
+    expect(await tasks.deleteMany({ title: { $in: ["b2", "b3"] } })).toEqual({
+      success: true,
+      deleted: 2,
+    });
+    expect((await tasks.list("title")).map((r) => r.title)).toEqual(["b1", "b4", "imported"]);
+  });
+
   it("refuses a record without its required title with a 422 that names title", async () => {
     const before = await alice.tasks.count();
     const err = await rejection(alice.tasks.create({ n: 1 }));

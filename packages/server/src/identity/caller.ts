@@ -1,9 +1,10 @@
 import { FnbaseError } from "@fnbase/shared";
 import type { Context } from "hono";
 import { parseBearer } from "../auth/tokens.js";
-import type { Actor, UserDoc } from "../entities/rules/access.js";
+import type { Actor } from "../entities/rules/access.js";
 import type { AppRecord, UserRow } from "../store/index.js";
 import type { IdentityDeps } from "./deps.js";
+import { publicUser } from "./users.js";
 
 /** Who is calling a user route: the service role (admin on its own app) or a user. */
 export type Caller = { kind: "service" } | { kind: "user"; user: UserRow };
@@ -61,18 +62,6 @@ export async function callerOf(
   return await identify(d, appId, bearer(header));
 }
 
-/** A stored user as access rules and templates see them (custom fields flat). */
-export function userDoc(u: UserRow): UserDoc {
-  return {
-    ...u.data,
-    id: u.id,
-    email: u.email,
-    full_name: u.full_name,
-    role: u.role,
-    app_id: u.app_id,
-  };
-}
-
 /**
  * Who acts on an app's records: the caller's bearer token (a user, the service role) or a
  * workspace API key (`api_key` header or Bearer; the service role), else anonymous. A token
@@ -100,11 +89,11 @@ export async function actorOf(
     }
     who = { kind: "service" };
   } else return { kind: "anonymous" };
-  if (who.kind === "user") return { kind: "user", user: userDoc(who.user) };
+  if (who.kind === "user") return { kind: "user", user: publicUser(who.user) };
   const onBehalf = parseBearer(header("on-behalf-of"));
   if (onBehalf) {
     const user = await identify(d, appId, onBehalf).catch(() => undefined);
-    if (user?.kind === "user") return { kind: "service", onBehalfOf: userDoc(user.user) };
+    if (user?.kind === "user") return { kind: "service", onBehalfOf: publicUser(user.user) };
   }
   return { kind: "service" };
 }

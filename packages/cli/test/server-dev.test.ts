@@ -110,6 +110,8 @@ describe("fnbase dev", () => {
       "base44/config.jsonc": "{}\n",
       "base44/functions/hello/entry.ts": fnSource("hello"),
       "base44/functions/orders/process/entry.ts": fnSource("orders/process"),
+      "base44/entities/Note.jsonc":
+        '{ "name": "Note", "properties": { "text": { "type": "string" } } }\n',
     });
     const dev = spawnCli(["dev", project, "--port", "0"], { cwd: root, env: baseEnv() });
     try {
@@ -117,6 +119,12 @@ describe("fnbase dev", () => {
       await dev.waitFor(/Watching/);
       const out = dev.output();
       expect(out).toContain("App: local");
+      expect(out).toContain(`${url}/api/apps/local/entities/Note`);
+      const note = await fetch(`${url}/api/apps/local/entities/Note`, {
+        method: "POST",
+        body: JSON.stringify({ text: "hi" }),
+      });
+      expect(await note.json()).toMatchObject({ text: "hi" });
       expect(out).toContain(`${url}/functions/hello`);
       expect(out).toContain(`${url}/functions/orders/process`);
       const curl = out.match(/curl -X POST (\S+) -H 'Content-Type: application\/json' -d '\{\}'/);

@@ -49,16 +49,22 @@ export function register(parent: Command): void {
           onFunctionOutput: (line) => out.line(formatOutputLine(c, line)),
         });
         const names = dev.server.functionNames(dev.appId).sort();
+        const entities = dev.project.entities.map((e) => e.name);
         out.result({
           url: dev.server.url,
           app_id: dev.appId,
           functions: names.map((name) => ({ name, url: `${dev.server.url}/functions/${name}` })),
+          entities: entities.map((name) => ({
+            name,
+            url: `${dev.server.url}/api/apps/${dev.appId}/entities/${name}`,
+          })),
         });
         for (const l of devBanner(
           c,
           dev.server.url,
           dev.appId,
           names,
+          entities,
           dev.server.adminKeyGenerated ? dev.server.adminKey : undefined,
         ))
           out.line(l);

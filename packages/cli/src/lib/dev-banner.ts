@@ -1,17 +1,19 @@
 import type { Colors } from "../core/output.js";
 
 /**
- * The lines `fnbase dev` prints once it is up: URL, app id, each function's URL and a `curl`
- * for `hello` when there is one (the template's and the quickstart's), else the first function.
+ * The lines `fnbase dev` prints once it is up: URL, app id, each function's URL, each entity's
+ * records route, and a `curl` for `hello` when there is one (the template's and the
+ * quickstart's), else the first function.
  *
  * @example
- * devBanner(c, "http://127.0.0.1:4400", "local", ["hello"]).forEach((l) => console.log(l));
+ * devBanner(c, "http://127.0.0.1:4400", "local", ["hello"], ["Task"]).forEach((l) => console.log(l));
  */
 export function devBanner(
   c: Colors,
   url: string,
   appId: string,
   names: string[],
+  entities: string[],
   adminKey?: string,
 ): string[] {
   const lines = ["", `${c.bold("fnbase dev")} ready at ${c.cyan(url)}`, `App: ${appId}`];
@@ -27,6 +29,12 @@ export function devBanner(
       "Try:",
       `  curl -X POST ${url}/functions/${pick} -H 'Content-Type: application/json' -d '{}'`,
     );
+  }
+  if (entities.length > 0) {
+    lines.push("", "Entities (records, under the access rules of base44/entities/*.jsonc):");
+    for (const e of entities) {
+      lines.push(`  ${e.padEnd(24)} ${c.cyan(`${url}/api/apps/${appId}/entities/${e}`)}`);
+    }
   }
   lines.push("", c.dim("Watching base44/ for changes. Press Ctrl-C to stop."), "");
   return lines;

@@ -39,6 +39,8 @@ export class DiskStorage implements FileStorage {
     const tmp = join(tmpDir, randomBytes(12).toString("hex"));
     let size = 0;
     try {
+      // A body that failed while we awaited (a limit on its first chunk) never ends a pipeline.
+      if (body.errored) throw body.errored;
       await pipeline(
         body,
         async function* count(source: AsyncIterable<Buffer>) {

@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { FnbaseError } from "@fnbase/shared";
 import busboy from "busboy";
@@ -93,13 +93,25 @@ export async function receiveFile<T>(
         stream.resume();
         return;
       }
-      active = stream;
+      // The store reads a pass-through: busboy finishes only once each file stream has ended,
+      // so its own stream is always drained to the end, even when the store stops reading.
+      const out = new PassThrough();
+      const drain = () => {
+        stream.unpipe(out);
+        stream.resume();
+      };
+      stream.pipe(out);
+      active = out;
+      // Errors reach `store` through its own listeners; this one keeps an error raised before
+      // `store` attached them (a limit on the first chunk) from being unhandled.
+      out.on("error", () => {});
       stream.on("limit", () => {
         failure ??= tooLarge();
-        stream.destroy(failure);
+        drain();
+        out.destroy(failure);
       });
-      stored = store({ name: info.filename ?? "", type: info.mimeType, stream });
-      stored.catch(() => {});
+      stored = store({ name: info.filename ?? "", type: info.mimeType, stream: out });
+      stored.catch(drain);
     });
     parser.on("field", (_name, _value, info) => {
       if (info.valueTruncated) fail(badForm("a field over 64 KiB"));

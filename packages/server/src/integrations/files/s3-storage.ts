@@ -50,6 +50,8 @@ export class S3Storage implements FileStorage {
   async put(key: string, body: Readable, meta: { contentType: string }): Promise<{ size: number }> {
     const { client } = await this.#connect();
     const { Upload } = await import("@aws-sdk/lib-storage");
+    // A body that failed while we awaited (a limit on its first chunk) never ends.
+    if (body.errored) throw body.errored;
     let size = 0;
     const counted = Readable.from(
       (async function* count() {

@@ -61,7 +61,9 @@ async function json<T>(res: Response, status = 200): Promise<T> {
 }
 
 /** Peak RSS growth of this process (the server) and of the front while `run` runs, in MiB. */
-async function peakDuring<T>(run: () => Promise<T>): Promise<{ value: T; node: number; front: number }> {
+async function peakDuring<T>(
+  run: () => Promise<T>,
+): Promise<{ value: T; node: number; front: number }> {
   const pid = f.server.frontPid;
   const before = { node: process.memoryUsage().rss, front: rssOf(pid) };
   const peak = { ...before };
@@ -71,7 +73,11 @@ async function peakDuring<T>(run: () => Promise<T>): Promise<{ value: T; node: n
   }, 25);
   try {
     const value = await run();
-    return { value, node: (peak.node - before.node) / MiB, front: (peak.front - before.front) / MiB };
+    return {
+      value,
+      node: (peak.node - before.node) / MiB,
+      front: (peak.front - before.front) / MiB,
+    };
   } finally {
     clearInterval(sampler);
   }
@@ -101,14 +107,17 @@ describe("100 MB through UploadFile and its link", () => {
     const up = await peakDuring(
       () =>
         new Promise<{ status: number; text: string }>((resolve, reject) => {
-          const req = request(`${f.url}/api/apps/${f.appId}/integration-endpoints/Core/UploadFile`, {
-            method: "POST",
-            headers: {
-              authorization: `Bearer ${ada.token}`,
-              "content-type": `multipart/form-data; boundary=${boundary}`,
-              "content-length": head.length + total * MiB + tail.length,
+          const req = request(
+            `${f.url}/api/apps/${f.appId}/integration-endpoints/Core/UploadFile`,
+            {
+              method: "POST",
+              headers: {
+                authorization: `Bearer ${ada.token}`,
+                "content-type": `multipart/form-data; boundary=${boundary}`,
+                "content-length": head.length + total * MiB + tail.length,
+              },
             },
-          });
+          );
           req.on("response", (res) => {
             let text = "";
             res.on("data", (d) => {
@@ -210,7 +219,12 @@ describe("UploadFile through the SDKs", () => {
       ["data.bin", "application/octet-stream", "application/octet-stream", "data.bin", false],
     ];
     for (const [name, type, served, kept, inline] of cases) {
-      const up = await upload(ada, "UploadFile", new Blob(["<script>alert(1)</script>"], { type }), name);
+      const up = await upload(
+        ada,
+        "UploadFile",
+        new Blob(["<script>alert(1)</script>"], { type }),
+        name,
+      );
       const { file_url } = await json<{ file_url: string }>(up);
       expect(file_url.endsWith(`/${encodeURIComponent(kept)}`), file_url).toBe(true);
       const res = await fetch(file_url);
@@ -229,7 +243,11 @@ describe("UploadFile through the SDKs", () => {
   });
 
   it("refuses anonymous callers, bodies that are not multipart, and unknown endpoints", async () => {
-    await expectError(await upload(undefined, "UploadFile", new Blob(["x"]), "x.txt"), 401, "UNAUTHORIZED");
+    await expectError(
+      await upload(undefined, "UploadFile", new Blob(["x"]), "x.txt"),
+      401,
+      "UNAUTHORIZED",
+    );
     const res = await f.core("UploadFile", { file: "not a file" }, ada);
     await expectError(res, 400, "BAD_REQUEST");
     const noPart = new FormData();
@@ -245,7 +263,11 @@ describe("UploadFile through the SDKs", () => {
     );
     await expectError(await f.core("NoSuchThing", {}, ada), 404, "NOT_FOUND");
     await expectError(await f.core("SendSMS", { to: "+1" }, ada), 501, "NOT_AVAILABLE");
-    await expectError(await fetch(`${f.url}/api/apps/${f.appId}/files/public/${"A".repeat(22)}/x`), 404, "NOT_FOUND");
+    await expectError(
+      await fetch(`${f.url}/api/apps/${f.appId}/files/public/${"A".repeat(22)}/x`),
+      404,
+      "NOT_FOUND",
+    );
   });
 });
 
@@ -266,7 +288,9 @@ describe("private files and signed links", () => {
       403,
       "INVALID_SIGNATURE",
     );
-    const { signed_url } = (await f.base44(ada).integrations.Core.CreateFileSignedUrl({ file_uri })) as {
+    const { signed_url } = (await f
+      .base44(ada)
+      .integrations.Core.CreateFileSignedUrl({ file_uri })) as {
       signed_url: string;
     };
     const res = await fetch(signed_url);
@@ -296,7 +320,9 @@ describe("private files and signed links", () => {
     const { signed_url } = await json<{ signed_url: string }>(
       await f.core("CreateFileSignedUrl", { file_uri, expires_in: 60 }, ada),
     );
-    expect((await fetch(signed_url)).headers.get("cache-control")).toBe("private, max-age=60, no-transform");
+    expect((await fetch(signed_url)).headers.get("cache-control")).toBe(
+      "private, max-age=60, no-transform",
+    );
     await expectError(await f.core("CreateFileSignedUrl", { file_uri }, bob), 404, "NOT_FOUND");
     await json(await f.core("CreateFileSignedUrl", { file_uri }, boss));
     await json(await f.core("CreateFileSignedUrl", { file_uri }, "service"));
@@ -308,7 +334,11 @@ describe("private files and signed links", () => {
       );
     }
     for (const uri of ["private/../../x", "public/abc", 42]) {
-      await expectError(await f.core("CreateFileSignedUrl", { file_uri: uri }, ada), 400, "BAD_REQUEST");
+      await expectError(
+        await f.core("CreateFileSignedUrl", { file_uri: uri }, ada),
+        400,
+        "BAD_REQUEST",
+      );
     }
   });
 });
@@ -325,12 +355,20 @@ describe("limits per app", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ email: "cy@example.com", password: "correct horse" }),
     });
-    const cy = { ...((await reg.json()) as { user: { id: string } }).user, email: "cy@example.com", token: "" };
-    cy.token = ((await (await fetch(`${f.url}/api/apps/small/auth/login`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: "cy@example.com", password: "correct horse" }),
-    })).json()) as { access_token: string }).access_token;
+    const cy = {
+      ...((await reg.json()) as { user: { id: string } }).user,
+      email: "cy@example.com",
+      token: "",
+    };
+    cy.token = (
+      (await (
+        await fetch(`${f.url}/api/apps/small/auth/login`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email: "cy@example.com", password: "correct horse" }),
+        })
+      ).json()) as { access_token: string }
+    ).access_token;
 
     const big = await expectError(
       await upload(cy, "UploadFile", new Blob([Buffer.alloc(1025)]), "big.bin", "small"),

@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient as base44Client } from "@base44/sdk";
 import { createClient as fnbaseClient } from "@fnbase/sdk";
+import type { Logger } from "@fnbase/shared";
+import { pino } from "pino";
 import type { ServerOptions } from "../../src/config.js";
 import { type FnbaseServer, startServer } from "../../src/server.js";
 import { ADMIN_KEY } from "../helpers.js";
@@ -47,11 +49,12 @@ export async function fixture(
   options: ServerOptions = {},
   clock: () => number = Date.now,
   name = "integrations",
+  log?: Logger,
 ): Promise<Fixture> {
   const dataDir = await mkdtemp(join(tmpdir(), "fnbase-integrations-"));
   const server = await startServer(
     { port: 0, dataDir, adminKey: ADMIN_KEY, idleTimeoutMs: 60_000, ...options },
-    { clock },
+    { clock, ...(log ? { log } : {}) },
   );
   const url = server.url;
   const admin = (path: string, init: RequestInit = {}) => {
@@ -78,7 +81,10 @@ export async function fixture(
         body: JSON.stringify({ email, password: "correct horse", full_name: email.split("@")[0] }),
       });
       if (res.status !== 201) throw new Error(`Cannot register ${email}: ${await res.text()}`);
-      const { access_token, user } = (await res.json()) as { access_token: string; user: { id: string } };
+      const { access_token, user } = (await res.json()) as {
+        access_token: string;
+        user: { id: string };
+      };
       if (role === "admin") {
         const made = await t.admin(`/api/apps/${appId}/entities/User/${user.id}`, {
           method: "PUT",
@@ -117,4 +123,11 @@ export function rssOf(pid: number | undefined): number {
   } catch {
     return 0;
   }
+}
+
+/** A logger that keeps the server's log lines (parsed JSON) in `lines`. */
+export function memoryLog(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { log, lines };
 }

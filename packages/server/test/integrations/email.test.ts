@@ -4,43 +4,21 @@
  * through `@base44/sdk` 0.8.50 and `@fnbase/sdk`, and from a deployed function through
  * `npm:@base44/sdk`.
  */
-import type { AddressInfo } from "node:net";
-import { type ParsedMail, simpleParser } from "mailparser";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, expectError, oneFile } from "../helpers.js";
-import { type Fixture, fixture, memoryLog, type User } from "./integration-helpers.js";
+import { expectError, oneFile } from "../helpers.js";
+import { type Fixture, fixture, memoryLog, startSmtp, type User } from "./integration-helpers.js";
 
-interface Received {
-  mail: ParsedMail;
-  envelope: { from: string; to: string[] };
-}
-
-let smtp: SMTPServer;
-let received: Promise<Received>[] = [];
+let smtp: Awaited<ReturnType<typeof startSmtp>>;
 let f: Fixture;
 let ada: User;
 let bob: User;
 const logged = memoryLog();
+const take = () => smtp.take();
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS"],
-    logger: false,
-    onData(stream, session, done) {
-      const envelope = {
-        from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
-        to: session.envelope.rcptTo.map((r) => r.address),
-      };
-      received.push(simpleParser(stream).then((mail) => ({ mail, envelope })));
-      stream.on("end", () => done());
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
-  const { port } = smtp.server.address() as AddressInfo;
+  smtp = await startSmtp();
   f = await fixture(
-    { smtpUrl: `smtp://127.0.0.1:${port}`, mailFrom: "noreply@fnbase.test" },
+    { smtpUrl: smtp.url, mailFrom: "noreply@fnbase.test" },
     Date.now,
     "Cozy Care",
     logged.log,
@@ -49,15 +27,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await f?.close();
-  await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+  await smtp?.close();
 });
-
-/** The messages received since the last call. */
-async function take(): Promise<Received[]> {
-  const all = await Promise.all(received);
-  received = [];
-  return all;
-}
 
 const HTML = `<div style="font-family:Arial"><h1>Booking confirmed</h1><p>See you <b>Monday</b>.</p></div>`;
 
@@ -168,6 +139,5 @@ Deno.serve(async (req) => {
       [ada.email, "To myself"],
       ["driver@outside.example", "You are invited"],
     ]);
-    void ADMIN_KEY;
   }, 60_000);
 });

@@ -5,12 +5,15 @@
  */
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient as base44Client } from "@base44/sdk";
 import { createClient as fnbaseClient } from "@fnbase/sdk";
 import type { Logger } from "@fnbase/shared";
+import { type ParsedMail, simpleParser } from "mailparser";
 import { pino } from "pino";
+import { SMTPServer } from "smtp-server";
 import type { ServerOptions } from "../../src/config.js";
 import { type FnbaseServer, startServer } from "../../src/server.js";
 import { ADMIN_KEY } from "../helpers.js";
@@ -130,4 +133,47 @@ export function memoryLog(): { log: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   const log = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
   return { log, lines };
+}
+
+/** A message the test's SMTP server received. */
+export interface Received {
+  mail: ParsedMail;
+  envelope: { from: string; to: string[] };
+}
+
+/**
+ * A real SMTP server on 127.0.0.1 (`smtp-server`, no TLS, no auth), parsing what it receives
+ * with `mailparser`. `take()` answers the messages received since the last call: the relay
+ * has accepted a message before the sender's call returns, so no waiting is needed.
+ */
+export async function startSmtp(): Promise<{
+  url: string;
+  take(): Promise<Received[]>;
+  close(): Promise<void>;
+}> {
+  let received: Promise<Received>[] = [];
+  const smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    logger: false,
+    onData(stream, session, done) {
+      const envelope = {
+        from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+        to: session.envelope.rcptTo.map((r) => r.address),
+      };
+      received.push(simpleParser(stream).then((mail) => ({ mail, envelope })));
+      stream.on("end", () => done());
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
+  const { port } = smtp.server.address() as AddressInfo;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    async take() {
+      const all = await Promise.all(received);
+      received = [];
+      return all;
+    },
+    close: () => new Promise<void>((resolve) => smtp.close(() => resolve())),
+  };
 }

@@ -1,7 +1,25 @@
 import { FnbaseError } from "@fnbase/shared";
 import type { Context, Hono } from "hono";
+import { PAGE_HEADERS, resultPage } from "../identity/account-pages.js";
 import { actorOf, appOf } from "../identity/caller.js";
 import type { IntegrationDeps } from "./deps.js";
+
+/**
+ * True when `url` is on an origin an app allows (its `cors_origins`, not `*`) or on one of its
+ * domains: the only places logout sends a browser back to, so it is no open redirect.
+ */
+function isAppOrigin(d: IntegrationDeps, url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (u.protocol !== "https:" && u.protocol !== "http:") return false;
+  return d.catalog
+    .apps()
+    .some((app) => app.cors_origins.includes(u.origin) || app.domains.includes(u.hostname));
+}
 
 /**
  * The other routes `@base44/sdk` 0.8.50 can call by itself or through a module, each answered
@@ -11,6 +29,8 @@ import type { IntegrationDeps } from "./deps.js";
  *   `{ id, public_settings: "public_with_login" }`: anyone may register and sign in.
  * - `POST /api/app-logs/{appId}/log-user-in-app/{page}` (`appLogs.logUserInApp`, which Base44
  *   frontends call on every page change): kept as the analytics event `page_view`.
+ * - `GET /api/apps/auth/logout?from_url=` (`auth.logout()` in a browser): back to `from_url`
+ *   when it is on an app's origin or domain, else a "signed out" page.
  * - actors' connection tokens: 404 (the SDK stops retrying on 404; a 501 would make it retry
  *   for ever); agents, the AI gateway, connectors, SSO, OAuth logins and app-log reads: 501
  *   NOT_AVAILABLE with a hint.
@@ -80,6 +100,12 @@ export function compatRoutes(api: Hono, d: IntegrationDeps): void {
     "/api/apps/:appId/auth/sso/*",
     refuse("Single sign-on is", "Sign users in with email and password"),
   );
+  // `auth.logout()` in a browser goes to this page; the SDK has already dropped the token.
+  api.get("/api/apps/auth/logout", (c) => {
+    const from = c.req.query("from_url");
+    if (from !== undefined && isAppOrigin(d, from)) return c.redirect(from, 302);
+    return c.html(resultPage("Signed out", "You are signed out."), 200, PAGE_HEADERS);
+  });
   api.all(
     "/api/apps/auth/*",
     refuse(

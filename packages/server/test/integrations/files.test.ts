@@ -343,6 +343,45 @@ describe("private files and signed links", () => {
   });
 });
 
+describe("inside a function", () => {
+  it("uploads a private backup through npm:@base44/sdk and signs a link to it", async () => {
+    const deployed = await f.admin(`/api/apps/${f.appId}/backend-functions/backup`, {
+      method: "PUT",
+      body: JSON.stringify({
+        entry: "entry.ts",
+        files: [
+          {
+            path: "entry.ts",
+            content: `
+import { createClientFromRequest } from "npm:@base44/sdk@0.8.6";
+Deno.serve(async (req) => {
+  const base44 = createClientFromRequest(req);
+  const file = new File([JSON.stringify({ orders: 3 })], "backup.json", { type: "application/json" });
+  const { file_uri } = await base44.asServiceRole.integrations.Core.UploadPrivateFile({ file });
+  const { signed_url } = await base44.asServiceRole.integrations.Core.CreateFileSignedUrl({ file_uri, expires_in: 120 });
+  const { file_url } = await base44.integrations.Core.UploadFile({ file: new File(["hi"], "hi.txt", { type: "text/plain" }) });
+  return Response.json({ file_uri, signed_url, file_url });
+});`,
+          },
+        ],
+      }),
+    });
+    expect(deployed.status).toBe(200);
+    const res = await fetch(`${f.url}/api/apps/${f.appId}/functions/backup`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ada.token}` },
+    });
+    const out = await json<{ file_uri: string; signed_url: string; file_url: string }>(res);
+    expect(out.file_uri).toMatch(/^private\/[A-Za-z0-9_-]{22}\/backup\.json$/);
+    const backup = await fetch(out.signed_url);
+    expect(backup.headers.get("content-type")).toBe("application/json");
+    expect(await backup.json()).toEqual({ orders: 3 });
+    expect(await (await fetch(out.file_url)).text()).toBe("hi");
+    // Uploaded by the service role for ada: hers to sign.
+    await json(await f.core("CreateFileSignedUrl", { file_uri: out.file_uri }, ada));
+  }, 60_000);
+});
+
 describe("limits per app", () => {
   it("refuses a file over the app's limit and past its total, leaving nothing behind", async () => {
     const created = await f.admin("/api/apps", {

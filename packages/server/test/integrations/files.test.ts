@@ -9,7 +9,7 @@ import { readdir } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ADMIN_KEY, expectError } from "../helpers.js";
 import { type Fixture, fixture, rssOf, type User } from "./integration-helpers.js";
 
@@ -343,6 +343,43 @@ describe("private files and signed links", () => {
   });
 });
 
+describe("a caller who leaves mid-upload", () => {
+  it("leaves no file and no temporary bytes behind", async () => {
+    const before = await readdir(join(f.dataDir, "files", f.appId, "public"));
+    const boundary = "cut-off";
+    const req = request(`${f.url}/api/apps/${f.appId}/integration-endpoints/Core/UploadFile`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${ada.token}`,
+        "content-type": `multipart/form-data; boundary=${boundary}`,
+        "content-length": 10 * MiB,
+      },
+    });
+    req.on("error", () => {});
+    req.write(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="gone.bin"\r\n\r\n`,
+    );
+    req.write(randomBytes(MiB));
+    // Once the server has started writing the file, the caller goes away.
+    await vi.waitFor(
+      async () => expect(await readdir(join(f.dataDir, "files", ".tmp"))).toHaveLength(1),
+      {
+        timeout: 10_000,
+        interval: 10,
+      },
+    );
+    req.destroy();
+    await vi.waitFor(
+      async () => expect(await readdir(join(f.dataDir, "files", ".tmp"))).toEqual([]),
+      {
+        timeout: 10_000,
+        interval: 10,
+      },
+    );
+    expect(await readdir(join(f.dataDir, "files", f.appId, "public"))).toEqual(before);
+  });
+});
+
 describe("inside a function", () => {
   it("uploads a private backup through npm:@base44/sdk and signs a link to it", async () => {
     const deployed = await f.admin(`/api/apps/${f.appId}/backend-functions/backup`, {
@@ -423,6 +460,16 @@ describe("limits per app", () => {
       413,
       "PAYLOAD_TOO_LARGE",
     );
+    // A body that ends before its closing boundary: a 400, and nothing kept.
+    const cut = await fetch(`${f.url}/api/apps/small/integration-endpoints/Core/UploadFile`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${cy.token}`,
+        "content-type": "multipart/form-data; boundary=XYZ",
+      },
+      body: '--XYZ\r\nContent-Disposition: form-data; name="file"; filename="cut.bin"\r\n\r\npartial bytes',
+    });
+    await expectError(cut, 400, "BAD_REQUEST");
     expect(await readdir(join(f.dataDir, "files", "small", "public"))).toHaveLength(2);
     expect(await readdir(join(f.dataDir, "files", ".tmp"))).toEqual([]);
   });

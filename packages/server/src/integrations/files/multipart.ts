@@ -105,6 +105,8 @@ export async function receiveFile<T>(
       // Errors reach `store` through its own listeners; this one keeps an error raised before
       // `store` attached them (a limit on the first chunk) from being unhandled.
       out.on("error", () => {});
+      // Busboy fails its file stream when the form breaks off; that failure is the store's.
+      stream.on("error", (err: Error) => out.destroy(badForm(err.message)));
       stream.on("limit", () => {
         failure ??= tooLarge();
         drain();

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { FnbaseError } from "@fnbase/shared";
 import parseRange from "range-parser";
 import { contentDisposition, servedInline } from "./content-type.js";
 import type { FileRow } from "./file-rows.js";
@@ -26,7 +27,7 @@ function securityHeaders(type: string): Record<string, string> {
  * (inline only for types that run nothing, see `servedInline`), `ETag` (files never change, so
  * the id is the tag), `Last-Modified`, `Accept-Ranges: bytes`; a single `Range` answers 206
  * with `Content-Range` (several ranges get the whole file, as RFC 9110 allows), one outside the
- * file 416; `If-None-Match` with the tag answers 304; `If-Range` that does not match gets the
+ * file 416 RANGE_NOT_SATISFIABLE; `If-None-Match` with the tag answers 304; `If-Range` that does not match gets the
  * whole file. `cacheControl` says how long caches may keep it (`no-transform` is added so the
  * API's compression never touches a file or its ranges). The body streams from storage.
  *
@@ -65,9 +66,17 @@ export async function serveFile(
   if (rangeHeader !== null && (ifRange === null || ifRange.trim() === etag)) {
     const parsed = parseRange(row.size, rangeHeader, { combine: true });
     if (parsed === -1) {
-      return new Response(null, {
+      const error = new FnbaseError(
+        "RANGE_NOT_SATISFIABLE",
+        `Range outside the file: ${JSON.stringify(rangeHeader)} of ${row.size} bytes`,
+      );
+      return Response.json(error.toJSON(), {
         status: 416,
-        headers: { ...headers, "Content-Range": `bytes */${row.size}` },
+        headers: {
+          ...securityHeaders("application/json"),
+          "Cache-Control": "no-store",
+          "Content-Range": `bytes */${row.size}`,
+        },
       });
     }
     // -2 (malformed) and several ranges: the whole file.

@@ -126,6 +126,66 @@ export interface AuthModule {
    * ```
    */
   isAuthenticated(): Promise<boolean>;
+  /**
+   * Invites `userEmail` as `role` (`POST /api/apps/{appId}/users/invite-user`), the older
+   * route of `users.inviteUser`; the server emails them a link to choose a password.
+   *
+   * @example
+   * ```ts
+   * await client.auth.inviteUser("bob@example.com", "user");
+   * ```
+   */
+  inviteUser(userEmail: string, role: string): Promise<unknown>;
+  /**
+   * `POST auth/verify-otp`. fnbase signs users in at `register`, so it answers 501.
+   *
+   * @example
+   * ```ts
+   * await client.auth.verifyOtp({ email, otpCode: "123456" });
+   * ```
+   */
+  verifyOtp(params: { email: string; otpCode: string }): Promise<unknown>;
+  /**
+   * `POST auth/resend-otp`. fnbase answers 501 (there are no codes).
+   *
+   * @example
+   * ```ts
+   * await client.auth.resendOtp(email);
+   * ```
+   */
+  resendOtp(email: string): Promise<unknown>;
+  /**
+   * Emails a password reset link when `email` is a user (`POST auth/reset-password-request`);
+   * the answer is the same either way.
+   *
+   * @example
+   * ```ts
+   * await client.auth.resetPasswordRequest("ada@example.com");
+   * ```
+   */
+  resetPasswordRequest(email: string): Promise<unknown>;
+  /**
+   * Sets a new password with the token of a reset link (`POST auth/reset-password`).
+   *
+   * @example
+   * ```ts
+   * await client.auth.resetPassword({ resetToken, newPassword: "a new passphrase" });
+   * ```
+   */
+  resetPassword(params: { resetToken: string; newPassword: string }): Promise<unknown>;
+  /**
+   * Changes the signed-in user's password (`POST auth/change-password`).
+   *
+   * @example
+   * ```ts
+   * await client.auth.changePassword({ userId: me.id, currentPassword, newPassword });
+   * ```
+   */
+  changePassword(params: {
+    userId: string;
+    currentPassword: string;
+    newPassword: string;
+  }): Promise<unknown>;
 }
 
 /** Creates the auth module; `api` resolves with bodies and rejects with `ApiError`. */
@@ -168,6 +228,29 @@ export function createAuthModule(api: AxiosInstance, appId: string, session: Ses
     setToken(token, saveToStorage = true) {
       if (token) session.set(token, saveToStorage);
     },
+    inviteUser: (user_email, role) =>
+      body(api.post(`${base}/users/invite-user`, { user_email, role }, auth())),
+    verifyOtp: ({ email, otpCode }) =>
+      body(api.post(`${base}/auth/verify-otp`, { email, otp_code: otpCode }, auth())),
+    resendOtp: (email) => body(api.post(`${base}/auth/resend-otp`, { email }, auth())),
+    resetPasswordRequest: (email) =>
+      body(api.post(`${base}/auth/reset-password-request`, { email }, auth())),
+    resetPassword: ({ resetToken, newPassword }) =>
+      body(
+        api.post(
+          `${base}/auth/reset-password`,
+          { reset_token: resetToken, new_password: newPassword },
+          auth(),
+        ),
+      ),
+    changePassword: ({ userId, currentPassword, newPassword }) =>
+      body(
+        api.post(
+          `${base}/auth/change-password`,
+          { user_id: userId, current_password: currentPassword, new_password: newPassword },
+          auth(),
+        ),
+      ),
     async isAuthenticated() {
       try {
         await module.me();

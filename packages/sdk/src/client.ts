@@ -2,8 +2,10 @@ import { type AuthModule, createAuthModule } from "./auth.js";
 import { createEntitiesModule, type EntitiesModule } from "./entities/index.js";
 import { createFunctionsModule, type FunctionsModule } from "./functions.js";
 import { createApiAxios, createFunctionsAxios } from "./http.js";
+import { createIntegrationsModule, type IntegrationsModule } from "./integrations.js";
 import { createSession } from "./session.js";
 import { browserStorage, type TokenStorage, takeTokenFromUrl } from "./token-storage.js";
+import { createUsersModule, type UsersModule } from "./users.js";
 
 /**
  * Options of {@link createClient}.
@@ -51,6 +53,8 @@ export interface ServiceRoleClient {
   entities: EntitiesModule;
   /** Functions called with the service token as `Authorization`. */
   functions: FunctionsModule;
+  /** Core integrations as the service role (email to anyone, any private file). */
+  integrations: IntegrationsModule;
 }
 
 /**
@@ -67,8 +71,12 @@ export interface FnbaseClient {
   entities: EntitiesModule;
   /** Functions, called as the client's user (or anonymously). */
   functions: FunctionsModule;
-  /** The client's user: sign in and out, read and update the profile. */
+  /** The client's user: sign in and out, read and update the profile, passwords, invitations. */
   auth: AuthModule;
+  /** Core integrations (files, email, LLM), called as the client's user. */
+  integrations: IntegrationsModule;
+  /** Invitations (`users.inviteUser`). */
+  users: UsersModule;
   /**
    * The same modules acting as the app's service role. Throws when the client was made
    * without a service token.
@@ -111,14 +119,13 @@ export function createClient(config: ClientConfig): FnbaseClient {
 
   const api = createApiAxios(serverUrl, headers);
   const auth = createAuthModule(api, appId, session);
-  const entities = createEntitiesModule({
-    api,
-    appId,
-    auth: (): Record<string, string> => {
-      const token = session.get();
-      return token ? { Authorization: `Bearer ${token}` } : {};
-    },
-  });
+  const userAuth = (): Record<string, string> => {
+    const token = session.get();
+    return token ? { Authorization: `Bearer ${token}` } : {};
+  };
+  const entities = createEntitiesModule({ api, appId, auth: userAuth });
+  const integrations = createIntegrationsModule({ api, appId, auth: userAuth });
+  const users = createUsersModule(api, appId, userAuth);
   const functions = createFunctionsModule({
     http: createFunctionsAxios(serverUrl, functionHeaders),
     appId,
@@ -133,10 +140,13 @@ export function createClient(config: ClientConfig): FnbaseClient {
     ? { "on-behalf-of": `Bearer ${config.token}` }
     : {};
   let serviceRole: ServiceRoleClient | undefined;
+  const serviceAuth = () => ({ Authorization: `Bearer ${serviceToken}`, ...onBehalfOf });
   return {
     entities,
     functions,
     auth,
+    integrations,
+    users,
     setToken: (token) => auth.setToken(token),
     get asServiceRole(): ServiceRoleClient {
       if (!serviceToken) {
@@ -145,11 +155,8 @@ export function createClient(config: ClientConfig): FnbaseClient {
         );
       }
       serviceRole ??= {
-        entities: createEntitiesModule({
-          api,
-          appId,
-          auth: () => ({ Authorization: `Bearer ${serviceToken}`, ...onBehalfOf }),
-        }),
+        entities: createEntitiesModule({ api, appId, auth: serviceAuth }),
+        integrations: createIntegrationsModule({ api, appId, auth: serviceAuth }),
         functions: createFunctionsModule({
           http: createFunctionsAxios(serverUrl, functionHeaders),
           appId,

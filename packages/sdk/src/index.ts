@@ -43,5 +43,14 @@ export type {
 export { ApiError, Base44Error } from "./errors.js";
 export { createClientFromRequest, type RequestLike } from "./from-request.js";
 export type { FunctionsModule } from "./functions.js";
+export type {
+  CoreIntegrations,
+  ExtractDataResult,
+  IntegrationEndpoint,
+  IntegrationsModule,
+  InvokeLLMParams,
+  SendEmailParams,
+} from "./integrations.js";
 export type { FunctionName, FunctionNameOf, FunctionNameRegistry } from "./registry.js";
 export type { TokenStorage } from "./token-storage.js";
+export type { UsersModule } from "./users.js";

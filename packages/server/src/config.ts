@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { FnbaseError, readEnv } from "@fnbase/shared";
+import { resolveIntegrationOptions } from "./integrations/options.js";
 
 /** Options of {@link startServer}; every one has a documented default. */
 export interface ServerOptions {
@@ -62,6 +63,63 @@ export interface ServerOptions {
   logBurstLines?: number;
   /** Called with each line an instance writes (for `fnbase dev`'s terminal). */
   onFunctionOutput?: (line: FunctionOutputLine) => void;
+  /**
+   * Base URL callers reach the server at, used in emailed links and file URLs (never taken from
+   * a request's Host, which a caller chooses). Default `FNBASE_PUBLIC_URL`, else the listening URL.
+   */
+  publicUrl?: string;
+  /**
+   * Base URL of file links, when files are served from a host name of their own (recommended:
+   * uploaded content then never runs on the API's origin). Default `FNBASE_FILES_URL`, else
+   * `publicUrl`.
+   */
+  filesUrl?: string;
+  /** Where uploaded files are kept. Default `FNBASE_FILE_STORAGE`, else `s3` when an S3 bucket is set, else `disk` (`<dataDir>/files`). */
+  fileStorage?: "disk" | "s3";
+  /** The S3 (or S3-compatible) bucket for `fileStorage: "s3"`; default from the `FNBASE_S3_*` variables. */
+  s3?: S3Options;
+  /** Largest uploaded file, in bytes. Default 50 MiB (the Base44 dev server's limit). */
+  maxFileBytes?: number;
+  /** Most bytes of files one app may keep. Default 10 GiB. */
+  maxAppFilesBytes?: number;
+  /** Per-app overrides of `maxFileBytes` and `maxAppFilesBytes`, by app id. */
+  appFileLimits?: Record<string, { maxFileBytes?: number; maxAppFilesBytes?: number }>;
+  /** SMTP relay for emails (`smtp://user:pass@host:587`, `smtps://host:465`). Default `FNBASE_SMTP_URL`; none: email answers 501. */
+  smtpUrl?: string;
+  /** Sender address of every email. Default `FNBASE_MAIL_FROM`, else `noreply@<SMTP host>`. */
+  mailFrom?: string;
+  /** OpenAI-compatible API base URL (up to `/v1`). Default `FNBASE_LLM_URL`; none: the AI integrations answer 501. */
+  llmUrl?: string;
+  /** Bearer key for `llmUrl`. Default `FNBASE_LLM_API_KEY`. */
+  llmApiKey?: string;
+  /** Model for calls that name none, or a name `llmModels` does not map. Default `FNBASE_LLM_MODEL`. */
+  llmModel?: string;
+  /** Model names callers send (Base44's, such as `gpt_5_mini`) mapped to the endpoint's. Default from `FNBASE_LLM_MODELS`. */
+  llmModels?: Record<string, string>;
+  /** Image model for `GenerateImage`. Default `FNBASE_IMAGE_MODEL`; none: GenerateImage answers 501. */
+  imageModel?: string;
+  /** Time limit of one call to the LLM endpoint, in ms. Default 120,000. */
+  llmTimeoutMs?: number;
+  /** Analytics events older than this are pruned, in ms. Default 30 days. */
+  analyticsRetentionMs?: number;
+  /** Per app, the oldest analytics events are pruned past this many. Default 1,000,000. */
+  analyticsMaxEventsPerApp?: number;
+}
+
+/** An S3 or S3-compatible bucket for uploaded files. */
+export interface S3Options {
+  bucket: string;
+  /** Endpoint of an S3-compatible service (MinIO, R2, ...); default AWS for `region`. */
+  endpoint?: string;
+  /** Default `us-east-1`. */
+  region?: string;
+  /** Key prefix inside the bucket, e.g. `fnbase/`. */
+  prefix?: string;
+  /** With `secretAccessKey`; default the AWS SDK's credential chain. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** Path-style URLs (`endpoint/bucket/key`); default true when `endpoint` is set. */
+  forcePathStyle?: boolean;
 }
 
 /** One line of a function's output, tagged with where it came from. */
@@ -78,17 +136,26 @@ export interface FunctionOutputLine {
   source: "function" | "platform";
 }
 
+/** Options that stay optional once resolved (no default: absent means "not configured"). */
+type Unset =
+  | "adminKey"
+  | "masterKey"
+  | "defaultApp"
+  | "denoPath"
+  | "npmRegistry"
+  | "onFunctionOutput"
+  | "publicUrl"
+  | "filesUrl"
+  | "s3"
+  | "smtpUrl"
+  | "mailFrom"
+  | "llmUrl"
+  | "llmApiKey"
+  | "llmModel"
+  | "imageModel";
+
 /** Options with every default filled in. */
-export type ResolvedOptions = Required<
-  Omit<
-    ServerOptions,
-    "adminKey" | "masterKey" | "defaultApp" | "denoPath" | "npmRegistry" | "onFunctionOutput"
-  >
-> &
-  Pick<
-    ServerOptions,
-    "adminKey" | "masterKey" | "defaultApp" | "denoPath" | "npmRegistry" | "onFunctionOutput"
-  >;
+export type ResolvedOptions = Required<Omit<ServerOptions, Unset>> & Pick<ServerOptions, Unset>;
 
 /** `url` when it is an http or https URL; throws `CONFIG_INVALID` otherwise. */
 function registryUrl(url: string | undefined): string | undefined {
@@ -136,5 +203,6 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     logLinesPerSecond: o.logLinesPerSecond ?? 500,
     logBurstLines: o.logBurstLines ?? 2_000,
     onFunctionOutput: o.onFunctionOutput,
+    ...resolveIntegrationOptions(o),
   };
 }

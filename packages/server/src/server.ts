@@ -23,6 +23,7 @@ import {
   SecretService,
   UserService,
 } from "./identity/index.js";
+import { mountIntegrations, openIntegrations } from "./integrations/index.js";
 import { createLogPipeline } from "./logs/pipeline.js";
 import { platformEvents } from "./logs/platform-events.js";
 import { logsRoutes } from "./logs/routes.js";
@@ -50,7 +51,12 @@ import { openSqliteLogStore } from "./store/sqlite/log-store.js";
  */
 export async function startServer(
   input: ServerOptions = {},
-  deps: { store?: Store; log?: Logger } = {},
+  deps: {
+    store?: Store;
+    log?: Logger;
+    /** The time in ms since 1970 (signed file links); tests move it. Default `Date.now`. */
+    clock?: () => number;
+  } = {},
 ): Promise<FnbaseServer> {
   const options = resolveOptions(input);
   const log = deps.log ?? createLogger({ component: "server" });
@@ -167,6 +173,15 @@ export async function startServer(
     events.event,
   );
   const isApiKey = async (key: string) => admin.matches(key) || (await apiKeys.matches(key));
+  const now = deps.clock ?? Date.now;
+  // Core integrations (files, email, LLM), analytics; links use the public URL, never a Host.
+  const publicUrl = () => options.publicUrl ?? apiUrl;
+  const integrations = openIntegrations(options, {
+    masterKey: master.key,
+    baseUrl: publicUrl,
+    now,
+    log,
+  });
 
   let apiUrl = "";
   const prepare = async (app: AppRecord, fn: FunctionRecord) => {
@@ -246,7 +261,20 @@ export async function startServer(
         isApiKey,
         isAdminKey: (key: string) => admin.matches(key),
         log,
+        mailer: integrations.mailer,
+        publicUrl,
       };
+      mountIntegrations(app, {
+        catalog,
+        identity,
+        files: integrations.files,
+        mailer: integrations.mailer,
+        llm: integrations.llm,
+        analytics: integrations.analytics,
+        corsAnyOrigin: options.corsAnyOrigin,
+        now,
+        log,
+      });
       mountIdentity(app, identity);
       recordRoutes(app, {
         identity,
@@ -273,6 +301,7 @@ export async function startServer(
     await runtime.close();
     await logs.close();
     await logStore.close();
+    integrations.close();
     if (!deps.store) await store.close();
     throw err;
   }
@@ -295,6 +324,7 @@ export async function startServer(
       });
       await logs.close();
       await logStore.close();
+      integrations.close();
       await store.close();
     })();
     return closed;

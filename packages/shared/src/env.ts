@@ -17,6 +17,52 @@ export const ENV_VARS = {
   FNBASE_ADMIN_KEY: "Admin API key accepted on the management API",
   /** Master key (64 hex chars or base64 of 32 bytes) for secrets at rest. */
   FNBASE_MASTER_KEY: "Master key for secrets at rest (default: a key file in the data dir)",
+  /**
+   * Base URL callers reach the server at (behind a proxy, say), used in emailed links
+   * (invitations, password resets) and file URLs. Default: the URL the server listens on.
+   */
+  FNBASE_PUBLIC_URL: "Base URL callers reach the server at, for emailed links and file URLs",
+  /**
+   * Base URL of uploaded files' links when they are served from another host name than the API
+   * (recommended: a host of their own keeps uploaded content off the API's origin). Default:
+   * FNBASE_PUBLIC_URL.
+   */
+  FNBASE_FILES_URL: "Base URL of file links (default: FNBASE_PUBLIC_URL)",
+  /** Where uploaded files are kept: `disk` (default, `<data>/files`) or `s3`. */
+  FNBASE_FILE_STORAGE: "Where uploaded files are kept: disk (default) or s3",
+  /** Bucket of the S3 storage (S3 or any S3-compatible service). Setting it selects `s3`. */
+  FNBASE_S3_BUCKET: "Bucket for uploaded files (selects the s3 storage)",
+  /** Endpoint of an S3-compatible service (MinIO, R2...); default: AWS for the region. */
+  FNBASE_S3_ENDPOINT: "Endpoint of an S3-compatible service (default: AWS)",
+  /** Region of the bucket. Default `us-east-1`. */
+  FNBASE_S3_REGION: "Region of the S3 bucket (default: us-east-1)",
+  /** Key prefix inside the bucket. Default none. */
+  FNBASE_S3_PREFIX: "Key prefix inside the S3 bucket",
+  /** Access key id for S3; default: the AWS SDK's own chain (AWS_ACCESS_KEY_ID, profiles...). */
+  FNBASE_S3_ACCESS_KEY_ID: "S3 access key id (default: the AWS SDK's credential chain)",
+  /** Secret access key for S3, with FNBASE_S3_ACCESS_KEY_ID. */
+  FNBASE_S3_SECRET_ACCESS_KEY: "S3 secret access key",
+  /**
+   * SMTP relay `Core.SendEmail`, invitations and password resets go through:
+   * `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://...:465`. No relay: those
+   * answer 501 INTEGRATION_NOT_CONFIGURED.
+   */
+  FNBASE_SMTP_URL: "SMTP relay for emails: smtp://user:pass@host:587 or smtps://host:465",
+  /** Sender address of every email (`From`), e.g. `noreply@example.com`. */
+  FNBASE_MAIL_FROM: "Sender address of emails (default: noreply@ the SMTP host)",
+  /**
+   * OpenAI-compatible endpoint `Core.InvokeLLM` and the other AI integrations call, up to
+   * `/v1`: `http://localhost:11434/v1` (Ollama), `http://localhost:8080/v1` (llama.cpp).
+   */
+  FNBASE_LLM_URL: "OpenAI-compatible API base URL for InvokeLLM (e.g. http://localhost:11434/v1)",
+  /** Bearer key for FNBASE_LLM_URL, when it needs one. */
+  FNBASE_LLM_API_KEY: "API key for FNBASE_LLM_URL",
+  /** Model used when a call names none or one that FNBASE_LLM_MODELS does not map. */
+  FNBASE_LLM_MODEL: "Default model for InvokeLLM",
+  /** Base44 model names mapped to the endpoint's: `gpt_5_mini=llama3.2,claude_sonnet_4_6=qwen3`. */
+  FNBASE_LLM_MODELS: "Model names mapped to the endpoint's: name=model,name=model",
+  /** Image model `Core.GenerateImage` asks the endpoint's `/images/generations` for. */
+  FNBASE_IMAGE_MODEL: "Image model for GenerateImage (default: GenerateImage answers 501)",
   /** Server base URL for the CLI. */
   FNBASE_SERVER: "Server URL the CLI talks to",
   /** API key for the CLI. */

@@ -27,6 +27,8 @@ export const ERROR_STATUS = {
   NOT_LOGGED_IN: 401,
   INVALID_TOKEN: 401,
   FORBIDDEN: 403,
+  /** A file link whose signature is wrong, or that has expired. */
+  INVALID_SIGNATURE: 403,
   FUNCTIONS_DISABLED: 403,
   APP_NOT_FOUND: 404,
   FUNCTION_NOT_FOUND: 404,
@@ -38,13 +40,19 @@ export const ERROR_STATUS = {
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
+  /** A link (invitation, password reset) past its time or already used. */
+  LINK_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
+  /** A byte range outside the file. */
+  RANGE_NOT_SATISFIABLE: 416,
   UNPROCESSABLE: 422,
   /** A record that does not fit its entity's schema (a type, a required field). */
   VALIDATION_FAILED: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   NOT_AVAILABLE: 501,
+  /** An integration the operator has not configured (no SMTP relay, no LLM endpoint...). */
+  INTEGRATION_NOT_CONFIGURED: 501,
   FUNCTION_BOOT_FAILED: 502,
   FUNCTION_CRASHED: 502,
   UPSTREAM_ERROR: 502,

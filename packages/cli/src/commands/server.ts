@@ -11,6 +11,14 @@ interface Options {
   requestTimeout?: number;
   maxBodySize?: number;
   spares?: number;
+  publicUrl?: string;
+  fileStorage?: string;
+  maxFileSize?: number;
+  smtpUrl?: string;
+  mailFrom?: string;
+  llmUrl?: string;
+  llmModel?: string;
+  imageModel?: string;
 }
 
 /** `fnbase server`: runs the fnbase server in the foreground until Ctrl-C. */
@@ -41,6 +49,30 @@ export function register(parent: Command): void {
       "Deno processes kept booted ahead of need, for fast cold starts; about 40 MB each (default: 1)",
       intOption("--spares"),
     )
+    .option(
+      "--public-url <url>",
+      "URL callers reach the server at, for emailed links and file URLs",
+    )
+    .option(
+      "--file-storage <kind>",
+      "where uploaded files are kept: disk (default) or s3 (FNBASE_S3_*)",
+    )
+    .option(
+      "--max-file-size <bytes>",
+      "largest uploaded file (default: 50 MiB)",
+      intOption("--max-file-size"),
+    )
+    .option(
+      "--smtp-url <url>",
+      "SMTP relay for emails, smtp://host:587 (put credentials in FNBASE_SMTP_URL instead)",
+    )
+    .option("--mail-from <address>", "sender address of emails")
+    .option(
+      "--llm-url <url>",
+      "OpenAI-compatible API for InvokeLLM, e.g. http://localhost:11434/v1 (key: FNBASE_LLM_API_KEY)",
+    )
+    .option("--llm-model <name>", "default model for InvokeLLM")
+    .option("--image-model <name>", "image model for GenerateImage")
     .action(
       run<Options>(async ({ out, opts }) => {
         // Loaded on demand: the server (SQLite, runtime) is heavy for every other command.
@@ -56,7 +88,16 @@ export function register(parent: Command): void {
             : {}),
           ...(opts.maxBodySize !== undefined ? { maxBodyBytes: opts.maxBodySize } : {}),
           ...(opts.spares !== undefined ? { spareInstances: opts.spares } : {}),
+          ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+          ...(opts.fileStorage ? { fileStorage: opts.fileStorage as "disk" | "s3" } : {}),
+          ...(opts.maxFileSize !== undefined ? { maxFileBytes: opts.maxFileSize } : {}),
+          ...(opts.smtpUrl ? { smtpUrl: opts.smtpUrl } : {}),
+          ...(opts.mailFrom ? { mailFrom: opts.mailFrom } : {}),
+          ...(opts.llmUrl ? { llmUrl: opts.llmUrl } : {}),
+          ...(opts.llmModel ? { llmModel: opts.llmModel } : {}),
+          ...(opts.imageModel ? { imageModel: opts.imageModel } : {}),
         });
+        const o = server.options;
         const { c } = out;
         out.result({
           url: server.url,
@@ -65,6 +106,11 @@ export function register(parent: Command): void {
         });
         out.line(`${c.bold("fnbase server")} listening on ${c.cyan(server.url)}`);
         out.line(`Data: ${server.options.dataDir}`);
+        out.line(
+          `Files: ${o.fileStorage === "s3" ? `s3://${o.s3?.bucket}` : "disk"} · Email: ${
+            o.smtpUrl ? new URL(o.smtpUrl).host : c.dim("not configured")
+          } · LLM: ${o.llmUrl ?? c.dim("not configured")}`,
+        );
         if (server.adminKeyGenerated) {
           out.line();
           out.line(`Admin API key: ${c.yellow(server.adminKey ?? "")}`);

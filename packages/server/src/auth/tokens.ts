@@ -103,6 +103,55 @@ export class TokenService {
     }
   }
 
+  /**
+   * Signs a one-purpose link token (an invitation, a password reset) carrying `claims`. Its
+   * audience is `<appId>#<purpose>`, so it never passes {@link verify} as an access token, and
+   * a token of one purpose never passes as another's.
+   */
+  async signLink(
+    appId: string,
+    purpose: string,
+    claims: Record<string, string>,
+    ttlSeconds: number,
+  ): Promise<string> {
+    return await new SignJWT({ ...claims, app_id: appId })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuer(ISSUER)
+      .setAudience(`${appId}#${purpose}`)
+      .setIssuedAt()
+      .setExpirationTime(`${ttlSeconds}s`)
+      .sign(await this.#key(appId));
+  }
+
+  /**
+   * Verifies a link token of `purpose` for `appId`; answers its claims. Expired: LINK_EXPIRED
+   * (410); anything else wrong: INVALID_TOKEN (401).
+   */
+  async verifyLink(
+    appId: string,
+    purpose: string,
+    token: string,
+  ): Promise<Record<string, unknown>> {
+    try {
+      const { payload } = await jwtVerify(token, await this.#key(appId), {
+        issuer: ISSUER,
+        audience: `${appId}#${purpose}`,
+        algorithms: ["HS256"],
+      });
+      if (payload.app_id !== appId) throw new Error("bad claims");
+      return payload as Record<string, unknown>;
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) {
+        throw new FnbaseError("LINK_EXPIRED", "This link has expired", {
+          hint: "Ask for a new one",
+        });
+      }
+      throw new FnbaseError("INVALID_TOKEN", `Invalid ${purpose} link`, {
+        hint: "Use the link from the email as it is",
+      });
+    }
+  }
+
   /** Forgets cached keys and tokens of an app. */
   forget(appId: string): void {
     this.#keys.delete(appId);

@@ -1,6 +1,7 @@
 import type { Logger } from "@fnbase/shared";
 import type { TokenService } from "../auth/tokens.js";
 import type { Catalog } from "../catalog.js";
+import type { Mailer } from "../integrations/email/mailer.js";
 import type { ApiKeyService } from "./api-keys.js";
 import type { SecretService } from "./secrets.js";
 import type { UserService } from "./users.js";
@@ -17,4 +18,8 @@ export interface IdentityDeps {
   /** True for the admin key only (it alone manages workspace keys). */
   isAdminKey: (key: string) => boolean;
   log: Logger;
+  /** Sends invitations and password resets; absent or unconfigured: those answer 501. */
+  mailer?: Mailer;
+  /** Base URL of links in emails (`publicUrl`), read when an email is made. */
+  publicUrl?: () => string;
 }

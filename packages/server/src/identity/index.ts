@@ -1,9 +1,11 @@
 import type { Hono } from "hono";
+import { accountRoutes } from "./account-routes.js";
 import { apiKeyRoutes } from "./api-key-routes.js";
 import type { IdentityDeps } from "./deps.js";
 import { secretRoutes } from "./secret-routes.js";
 import { userRoutes } from "./user-routes.js";
 
+export { AccountService } from "./accounts.js";
 export { ApiKeyService } from "./api-keys.js";
 export type { IdentityDeps } from "./deps.js";
 export { loadMasterKey, MASTER_KEY_FILE } from "./master-key.js";
@@ -20,6 +22,7 @@ export { UserService } from "./users.js";
  */
 export function mountIdentity(api: Hono, d: IdentityDeps): void {
   userRoutes(api, d);
+  accountRoutes(api, d);
   secretRoutes(api, d);
   apiKeyRoutes(api, d);
 }

@@ -45,7 +45,8 @@ function asObject(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-function checkPassword(password: unknown): string {
+/** A new password, checked: 8 to 1,024 characters; BAD_REQUEST otherwise. */
+export function checkPassword(password: unknown): string {
   if (typeof password !== "string" || password.length < MIN_PASSWORD) {
     throw new FnbaseError(
       "BAD_REQUEST",
@@ -140,5 +141,60 @@ export class UserService {
   /** The user, or undefined. */
   async get(appId: string, id: string): Promise<UserRow | undefined> {
     return await this.#store.getUser(appId, id);
+  }
+
+  /**
+   * Creates the user an invitation names, with the password they chose, and logs them in.
+   * CONFLICT when the email is already a user.
+   */
+  async createInvited(
+    appId: string,
+    invite: { email: string; role: string },
+    password: unknown,
+    fullName: unknown,
+  ): Promise<{ access_token: string; user: PublicUser }> {
+    const hash = await hashPassword(checkPassword(password));
+    if (fullName !== undefined && fullName !== null && typeof fullName !== "string") {
+      throw new FnbaseError("BAD_REQUEST", '"full_name" must be a string');
+    }
+    const now = new Date().toISOString();
+    const row: UserRow = {
+      id: randomUUID(),
+      app_id: appId,
+      email: invite.email,
+      full_name: typeof fullName === "string" && fullName.trim() !== "" ? fullName.trim() : null,
+      role: invite.role,
+      password_hash: hash,
+      data: {},
+      created_date: now,
+      updated_date: now,
+    };
+    try {
+      await this.#store.insertUser(row);
+    } catch (cause) {
+      throw new FnbaseError("CONFLICT", `A user with this email already exists: ${invite.email}`, {
+        cause,
+      });
+    }
+    return await this.#issue(row);
+  }
+
+  /** Sets a user's password (checked for length). */
+  async setPassword(appId: string, id: string, password: unknown): Promise<void> {
+    const hash = await hashPassword(checkPassword(password));
+    await this.#store.updateUser(appId, id, { password_hash: hash });
+  }
+
+  /** True when `password` is the user's (constant time). */
+  async passwordMatches(user: UserRow, password: unknown): Promise<boolean> {
+    return (
+      typeof password === "string" &&
+      (await verifyPassword(password.slice(0, MAX_PASSWORD), user.password_hash))
+    );
+  }
+
+  /** The user with this email (compared without case), or undefined. */
+  async byEmail(appId: string, email: string): Promise<UserRow | undefined> {
+    return await this.#store.getUserByEmail(appId, email);
   }
 }

@@ -7,6 +7,9 @@ import { createApi } from "./api/app.js";
 import { requireApiKey } from "./api/auth.js";
 import { type AdminKey, setupAdminKey } from "./auth/admin-key.js";
 import { TokenService } from "./auth/tokens.js";
+import type { AutomationDefinition } from "./automations/definition.js";
+import { AutomationEngine } from "./automations/engine.js";
+import { automationRoutes } from "./automations/routes.js";
 import { Catalog } from "./catalog.js";
 import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
 import { Deployer, newId } from "./deploy/deployer.js";
@@ -26,6 +29,7 @@ import {
 import { createLogPipeline } from "./logs/pipeline.js";
 import { platformEvents } from "./logs/platform-events.js";
 import { logsRoutes } from "./logs/routes.js";
+import { AutomationMetrics } from "./metrics/automation-metrics.js";
 import { MetricsRegistry } from "./metrics/registry.js";
 import { metricsRoutes } from "./metrics/routes.js";
 import { resolveDenoPath } from "./runtime/deno-binary.js";
@@ -155,6 +159,29 @@ export async function startServer(
   });
   // A request that ran out of time (the gateway's 504) becomes an error line with its id.
   invocations.on((r) => events.invocation(r));
+  let apiUrl = "";
+  // Automations run through the public URL like any invocation (see automations/invoke.ts).
+  const automationMetrics = new AutomationMetrics();
+  const automations = new AutomationEngine(
+    {
+      now: options.now,
+      minIntervalMs: options.automationMinIntervalMs,
+      maxDepth: options.automationMaxDepth,
+      concurrency: options.automationConcurrency,
+      retryDelaysMs: options.automationRetryDelaysMs,
+      pollMs: options.automationPollMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+    },
+    {
+      store,
+      catalog,
+      tokens,
+      url: () => apiUrl,
+      log,
+      metrics: automationMetrics,
+      emit: (line) => output.emit(line),
+    },
+  );
   const deployer = new Deployer(
     catalog,
     runtime,
@@ -165,10 +192,15 @@ export async function startServer(
       log,
     },
     events.event,
+    {
+      validate: (fn, raw) => automations.service.validate(fn, raw),
+      sync: (appId, fn, defs) =>
+        automations.service.syncDeployed(appId, fn, defs as AutomationDefinition[]),
+      removeFunction: (appId, fn) => automations.service.removeFunction(appId, fn),
+    },
   );
   const isApiKey = async (key: string) => admin.matches(key) || (await apiKeys.matches(key));
 
-  let apiUrl = "";
   const prepare = async (app: AppRecord, fn: FunctionRecord) => {
     const dep = await store.getDeployment(fn.deployment_id);
     if (!dep)
@@ -207,6 +239,7 @@ export async function startServer(
       maxUploadBytes: options.maxUploadBytes,
       keepDeployments: options.keepDeployments,
       corsAnyOrigin: options.corsAnyOrigin,
+      automations: (appId) => automations.service.definitions(appId),
     },
     (app) => {
       const auth = requireApiKey(isApiKey);
@@ -227,6 +260,7 @@ export async function startServer(
           metrics,
           hasApp,
           auth,
+          automations: automationMetrics,
           running: () => {
             const n = new Map<string, number>();
             for (const i of runtime.instances()) {
@@ -247,6 +281,7 @@ export async function startServer(
         isAdminKey: (key: string) => admin.matches(key),
         log,
       };
+      app.route("/", automationRoutes({ service: automations.service, hasApp, auth }));
       mountIdentity(app, identity);
       recordRoutes(app, {
         identity,
@@ -281,14 +316,17 @@ export async function startServer(
     options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
   const url = `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
   apiUrl = url;
+  await automations.start();
   // Debug: the CLI prints its own banner; FNBASE_LOG_LEVEL=debug shows this line.
   log.debug({ url, dataDir: options.dataDir }, "fnbase server listening");
 
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
+      automations.stop();
       await front.close();
       await runtime.close();
+      await automations.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();
@@ -320,6 +358,7 @@ export async function startServer(
     replaceSecrets: (appId, values) => secrets.replaceAll(appId, values),
     onOutput: (cb) => output.on(cb),
     onInvocation: (cb) => invocations.on(cb),
+    automations: { tick: () => automations.tick() },
     sparePids: () =>
       runtime.spares().flatMap((p) => (p.waiting && p.pid !== undefined ? [p.pid] : [])),
     async instanceMemory() {

@@ -1,0 +1,245 @@
+import type Database from "better-sqlite3";
+import type {
+  AutomationRow,
+  AutomationStore,
+  ClaimedRun,
+  EntityEventPolicy,
+  NewRun,
+  RunRow,
+} from "../automation-types.js";
+import type { EntityRef, RecordChange } from "../entity-types.js";
+import { type AutomationDbRow, toAutomation } from "./automation-rows.js";
+
+/** The run half of the SQLite automation store: the queue, the outbox and the history. */
+export type RunMethods = Pick<
+  AutomationStore,
+  | "enqueue"
+  | "claimRuns"
+  | "finishRun"
+  | "releaseLeases"
+  | "nextWakeup"
+  | "listRuns"
+  | "getRun"
+  | "lastRuns"
+  | "pruneRuns"
+  | "setEventPolicy"
+  | "onRecordChanges"
+>;
+
+const INSERT_RUN = `INSERT INTO automation_runs
+  (id, automation_id, app_id, trigger, scheduled_for, record_key, event, depth, status, error, next_attempt_at, created_at)
+  VALUES (@id, @automation_id, @app_id, @trigger, @scheduled_for, @record_key, @event, @depth, @status, @error, @at, @at)`;
+
+/** The parameters of {@link INSERT_RUN} for a run. */
+export const runParams = (
+  r: NewRun,
+  at: number,
+  extra: { record_key?: string; event?: string } = {},
+) => ({
+  id: r.id,
+  automation_id: r.automation_id,
+  app_id: r.app_id,
+  trigger: r.trigger,
+  scheduled_for: r.scheduled_for ?? null,
+  record_key: extra.record_key ?? null,
+  event: extra.event ?? null,
+  depth: r.depth,
+  status: r.status ?? "queued",
+  error: r.error ?? null,
+  at,
+});
+
+/** The default policy: no server has set one (a store used on its own). */
+const defaultPolicy = (): EntityEventPolicy => ({
+  now: () => Date.now(),
+  maxDepth: 5,
+  event: (ref, c) => {
+    const r = (c.after ?? c.before)!;
+    const type = c.before && c.after ? "update" : c.after ? "create" : "delete";
+    return {
+      type,
+      recordId: r.id,
+      json: JSON.stringify({ event: { type, entity_name: ref.entity, entity_id: r.id } }),
+    };
+  },
+  newId: () => crypto.randomUUID().replaceAll("-", "").slice(0, 24),
+  queued: () => {},
+});
+
+/**
+ * Runs on SQLite. Entity events are written by {@link RunMethods.onRecordChanges}, which the
+ * entity store calls inside each write's transaction: one indexed read of the entity's active
+ * automations, then one row per change and automation that listens to its type.
+ */
+export function runMethods(db: Database.Database): RunMethods {
+  let policy = defaultPolicy();
+  const q = {
+    insertRun: db.prepare(INSERT_RUN),
+    getRunBySeq: db.prepare<[number], RunRow>("SELECT * FROM automation_runs WHERE seq = ?"),
+    getRun: db.prepare<[string, string], RunRow>(
+      "SELECT * FROM automation_runs WHERE app_id = ? AND id = ?",
+    ),
+    triggers: db.prepare<[string, string], { id: string; event_types: string }>(
+      `SELECT id, event_types FROM automations
+       WHERE app_id = ? AND entity_name = ? AND kind = 'entity' AND is_active = 1`,
+    ),
+    due: db.prepare<{ now: number; limit: number }, RunRow>(
+      `SELECT r.* FROM automation_runs r
+       WHERE r.status IN ('queued', 'running') AND r.next_attempt_at <= @now
+         AND (r.record_key IS NULL OR NOT EXISTS (
+           SELECT 1 FROM automation_runs p
+           WHERE p.automation_id = r.automation_id AND p.record_key = r.record_key
+             AND p.status IN ('queued', 'running') AND p.seq < r.seq))
+       ORDER BY r.next_attempt_at, r.seq LIMIT @limit`,
+    ),
+    automation: db.prepare<[string], AutomationDbRow>("SELECT * FROM automations WHERE id = ?"),
+    lease: db.prepare(
+      `UPDATE automation_runs SET status = 'running', lease_owner = @owner,
+         next_attempt_at = @until, attempts = attempts + 1, started_at = @now
+       WHERE seq = @seq AND (status = 'queued' OR (status = 'running' AND next_attempt_at <= @now))`,
+    ),
+    finish: db.prepare(
+      `UPDATE automation_runs SET status = @status, lease_owner = NULL,
+         next_attempt_at = @next_attempt_at, finished_at = @finished_at, duration_ms = @duration_ms,
+         http_status = @http_status, request_id = @request_id, error = @error
+       WHERE seq = @seq AND status = 'running' AND lease_owner = @owner`,
+    ),
+    release: db.prepare(
+      "UPDATE automation_runs SET status = 'queued', lease_owner = NULL, next_attempt_at = 0 WHERE status = 'running'",
+    ),
+    nextWakeup: db.prepare<[], { t: number | null }>(
+      "SELECT MIN(next_attempt_at) AS t FROM automation_runs WHERE status IN ('queued', 'running')",
+    ),
+    last: db.prepare<[string], RunRow>(
+      `SELECT r.* FROM automation_runs r
+       JOIN (SELECT automation_id, MAX(seq) AS seq FROM automation_runs
+             WHERE app_id = ? AND status IN ('succeeded', 'failed', 'skipped')
+             GROUP BY automation_id) m ON m.seq = r.seq`,
+    ),
+    counts: db.prepare<[], { automation_id: string; n: number }>(
+      `SELECT automation_id, COUNT(*) AS n FROM automation_runs
+       WHERE status IN ('succeeded', 'failed', 'skipped') GROUP BY automation_id`,
+    ),
+    prune: db.prepare<[string, string, number]>(
+      `DELETE FROM automation_runs WHERE automation_id = ? AND status IN ('succeeded', 'failed', 'skipped')
+       AND seq < (SELECT seq FROM automation_runs WHERE automation_id = ?
+                  AND status IN ('succeeded', 'failed', 'skipped') ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+    ),
+  };
+
+  const claim = db.transaction(
+    (now: number, owner: string, limit: number, leaseMs: (c: ClaimedRun) => number) => {
+      const out: ClaimedRun[] = [];
+      const automations = new Map<string, AutomationRow>();
+      for (const run of q.due.all({ now, limit })) {
+        let automation = automations.get(run.automation_id);
+        if (!automation) {
+          automation = toAutomation(q.automation.get(run.automation_id)!);
+          automations.set(automation.id, automation);
+        }
+        const until = now + leaseMs({ run, automation });
+        if (q.lease.run({ owner, until, now, seq: run.seq }).changes === 0) continue;
+        out.push({ run: q.getRunBySeq.get(run.seq)!, automation });
+      }
+      return out;
+    },
+  );
+
+  const onRecordChanges = (ref: EntityRef, changes: RecordChange[]): void => {
+    if (changes.length === 0) return;
+    const triggers = q.triggers.all(ref.appId, ref.entity);
+    if (triggers.length === 0) return;
+    const listens = triggers.map((t) => ({
+      id: t.id,
+      types: new Set(JSON.parse(t.event_types) as string[]),
+    }));
+    const depth = (ref.origin?.depth ?? 0) + 1;
+    const skipped = depth > policy.maxDepth;
+    const at = policy.now();
+    let queued = false;
+    for (const change of changes) {
+      const e = policy.event(ref, change);
+      for (const t of listens) {
+        if (!t.types.has(e.type)) continue;
+        const run: NewRun = {
+          id: policy.newId(),
+          automation_id: t.id,
+          app_id: ref.appId,
+          trigger: "entity",
+          depth,
+          ...(skipped
+            ? {
+                status: "skipped",
+                error: `Not run: ${depth - 1} automation runs in a row led to this event (the limit is ${policy.maxDepth}); a loop?`,
+              }
+            : {}),
+        };
+        q.insertRun.run(
+          runParams(run, at, { record_key: `${ref.entity}\0${e.recordId}`, event: e.json }),
+        );
+        queued ||= !skipped;
+      }
+    }
+    // After the transaction commits (it is synchronous, so a macrotask runs after it).
+    if (queued) setImmediate(policy.queued);
+  };
+
+  return {
+    onRecordChanges,
+    setEventPolicy(p) {
+      policy = p;
+    },
+    async enqueue(run, now) {
+      const r = q.insertRun.run(runParams(run, now));
+      return q.getRunBySeq.get(Number(r.lastInsertRowid))!;
+    },
+    async claimRuns(now, owner, limit, leaseMs) {
+      return claim(now, owner, limit, leaseMs);
+    },
+    async finishRun(seq, owner, r) {
+      return (
+        q.finish.run({
+          seq,
+          owner,
+          status: r.status,
+          next_attempt_at: r.next_attempt_at ?? r.finished_at,
+          finished_at: r.finished_at,
+          duration_ms: r.duration_ms === null ? null : Math.round(r.duration_ms),
+          http_status: r.http_status,
+          request_id: r.request_id,
+          error: r.error,
+        }).changes === 1
+      );
+    },
+    async releaseLeases() {
+      return q.release.run().changes;
+    },
+    async nextWakeup() {
+      return q.nextWakeup.get()?.t ?? undefined;
+    },
+    async listRuns(appId, rq) {
+      const where = ["app_id = @appId"];
+      if (rq.automationId !== undefined) where.push("automation_id = @automationId");
+      if (rq.status !== undefined) where.push("status = @status");
+      if (rq.beforeSeq !== undefined) where.push("seq < @beforeSeq");
+      return db
+        .prepare<Record<string, unknown>, RunRow>(
+          `SELECT * FROM automation_runs WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT @limit`,
+        )
+        .all({ appId, ...rq });
+    },
+    async getRun(appId, id) {
+      return q.getRun.get(appId, id);
+    },
+    async lastRuns(appId) {
+      return new Map(q.last.all(appId).map((r) => [r.automation_id, r]));
+    },
+    async pruneRuns(keep) {
+      let n = 0;
+      for (const { automation_id, n: count } of q.counts.all()) {
+        if (count > keep) n += q.prune.run(automation_id, automation_id, keep - 1).changes;
+      }
+      return n;
+    },
+  };
+}

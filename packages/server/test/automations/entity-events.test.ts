@@ -220,7 +220,7 @@ describe("entity events", () => {
       payload_too_large: true,
     });
     expect(small?.payload_too_large).toBeUndefined();
-    expect((small?.data?.blob as string).length).toBe(190 * 1024);
+    expect((small!.data!.blob as string).length).toBe(190 * 1024);
   });
 
   it("an automation whose writes trigger itself stops at the depth limit", async () => {

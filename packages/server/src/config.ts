@@ -74,7 +74,7 @@ export interface ServerOptions {
    * event past this is kept as a skipped run. Default 5.
    */
   automationMaxDepth?: number;
-  /** Automation runs delivered at once, at most. Default 8. */
+  /** Automation runs delivered at once, at most (claims and ends are batched: more at once costs less each). Default 32. */
   automationConcurrency?: number;
   /**
    * Delays before each retry of a failed automation run (no answer, 408, 429 or 5xx), in ms;
@@ -164,7 +164,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
       300_000,
     ),
     automationMaxDepth: positive("automationMaxDepth", o.automationMaxDepth, 5),
-    automationConcurrency: positive("automationConcurrency", o.automationConcurrency, 8),
+    automationConcurrency: positive("automationConcurrency", o.automationConcurrency, 32),
     automationRetryDelaysMs: o.automationRetryDelaysMs ?? [30_000, 120_000, 600_000],
     automationPollMs: o.automationPollMs ?? 1_000,
   };

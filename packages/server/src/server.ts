@@ -7,9 +7,11 @@ import { createApi } from "./api/app.js";
 import { requireApiKey } from "./api/auth.js";
 import { type AdminKey, setupAdminKey } from "./auth/admin-key.js";
 import { TokenService } from "./auth/tokens.js";
-import type { AutomationDefinition } from "./automations/definition.js";
-import { AutomationEngine } from "./automations/engine.js";
-import { automationRoutes } from "./automations/routes.js";
+import {
+  type AutomationDefinition,
+  AutomationEngine,
+  automationRoutes,
+} from "./automations/index.js";
 import { Catalog } from "./catalog.js";
 import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
 import { Deployer, newId } from "./deploy/deployer.js";

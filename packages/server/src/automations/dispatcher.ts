@@ -2,6 +2,9 @@ import type { Logger } from "@fnbase/shared";
 import type { AutomationStore, ClaimedRun, RunResult } from "../store/index.js";
 import type { Attempt } from "./invoke.js";
 
+/** How long a busy dispatcher gathers work before it claims more, in ms. */
+const BATCH_MS = 5;
+
 /** What {@link Dispatcher} works with. */
 export interface DispatcherDeps {
   store: AutomationStore;
@@ -37,10 +40,18 @@ export interface DispatcherDeps {
 export class Dispatcher {
   readonly #d: DispatcherDeps;
   #inflight = 0;
+  #scheduled = false;
   #passing = false;
   #again = false;
   #closed = false;
   #idle: (() => void)[] = [];
+  /** Attempts that ended, waiting to be recorded together. */
+  #ends: {
+    c: ClaimedRun;
+    attempt: Attempt | undefined;
+    result: RunResult;
+    resolve: () => void;
+  }[] = [];
 
   constructor(deps: DispatcherDeps) {
     this.#d = deps;
@@ -51,7 +62,11 @@ export class Dispatcher {
     return this.#inflight;
   }
 
-  /** Looks for due runs now (coalesced: a pass already going looks again when it ends). */
+  /**
+   * Looks for due runs at the next turn of the event loop (or, while runs are going, a few ms
+   * later): the wakes in between (writes, ends of runs) make one pass, which claims for all of
+   * them at once; a pass already going looks again when it ends.
+   */
   wake(): void {
     if (this.#closed) {
       this.#settle();
@@ -61,12 +76,21 @@ export class Dispatcher {
       this.#again = true;
       return;
     }
-    this.#passing = true;
-    void this.#pass().finally(() => {
-      this.#passing = false;
-      if (this.#again) this.wake();
-      else this.#settle();
-    });
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    const pass = () => {
+      this.#scheduled = false;
+      this.#passing = true;
+      void this.#pass().finally(() => {
+        this.#passing = false;
+        if (this.#again) this.wake();
+        else this.#settle();
+      });
+    };
+    // While runs are going, wait a moment: more of them end and more events come, and one
+    // claim takes them all (each claim is a transaction).
+    if (this.#inflight > 0) setTimeout(pass, BATCH_MS);
+    else setImmediate(pass);
   }
 
   async #pass(): Promise<void> {
@@ -130,12 +154,31 @@ export class Dispatcher {
         error: attempt.error,
       };
     }
-    const kept = await this.#d.store.finishRun(run.seq, this.#d.owner, result);
-    if (kept) this.#d.onAttempt?.(c, attempt, result);
+    await new Promise<void>((resolve) => {
+      this.#ends.push({ c, attempt, result, resolve });
+      if (this.#ends.length === 1) setImmediate(() => void this.#record());
+    });
+  }
+
+  /** Records the attempts that ended in this turn of the event loop, in one transaction. */
+  async #record(): Promise<void> {
+    const ends = this.#ends.splice(0);
+    let kept: boolean[] = [];
+    try {
+      kept = await this.#d.store.finishRuns(
+        ends.map((e) => ({ seq: e.c.run.seq, owner: this.#d.owner, result: e.result })),
+      );
+    } catch (err) {
+      this.#d.log.error({ err }, "automation dispatcher could not record runs");
+    }
+    ends.forEach((e, i) => {
+      if (kept[i]) this.#d.onAttempt?.(e.c, e.attempt, e.result);
+      e.resolve();
+    });
   }
 
   #settle(): void {
-    if (this.#inflight > 0 || this.#passing) return;
+    if (this.#inflight > 0 || this.#passing || this.#scheduled) return;
     const waiting = this.#idle;
     this.#idle = [];
     for (const resolve of waiting) resolve();
@@ -159,7 +202,7 @@ export class Dispatcher {
   /** Takes no more runs; resolves when the running ones have finished. */
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#inflight > 0 || this.#passing) {
+    if (this.#inflight > 0 || this.#passing || this.#scheduled) {
       await new Promise<void>((resolve) => this.#idle.push(resolve));
     }
   }

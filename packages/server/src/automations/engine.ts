@@ -49,8 +49,10 @@ function trigger(c: ClaimedRun): string {
   const { run } = c;
   if (run.trigger === "schedule") return `schedule ${iso(run.scheduled_for)}`;
   if (run.trigger === "manual") return "run now";
-  const e = run.event ? (JSON.parse(run.event) as { event?: Record<string, string> }).event : {};
-  return `${e?.type ?? "event"} of ${e?.entity_name ?? "?"} ${e?.entity_id ?? "?"}`;
+  // The event's JSON starts with its type (event-payload.ts): no need to parse the records.
+  const type = /^\{"event":\{"type":"(\w+)"/.exec(run.event ?? "")?.[1] ?? "event";
+  const [entity, id] = (run.record_key ?? "").split("\0");
+  return `${type} of ${entity} ${id}`;
 }
 
 /**
@@ -112,7 +114,6 @@ export class AutomationEngine {
       now: settings.now,
       maxDepth: settings.maxDepth,
       event: entityEvent,
-      newId,
       queued: () => this.dispatcher.wake(),
     });
   }

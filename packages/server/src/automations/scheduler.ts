@@ -1,4 +1,3 @@
-import { newId } from "../deploy/deployer.js";
 import type { AutomationRow, AutomationStore, RunRow, TickPlan } from "../store/index.js";
 import type { ScheduledAutomation } from "./definition.js";
 import { compileSchedule } from "./schedule.js";
@@ -42,7 +41,6 @@ export function planTick(a: AutomationRow, now: number): TickPlan {
     ...(due
       ? {
           run: {
-            id: newId(),
             automation_id: a.id,
             app_id: a.app_id,
             trigger: "schedule" as const,

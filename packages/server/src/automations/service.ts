@@ -261,7 +261,7 @@ export class AutomationService {
   async runNow(appId: string, id: string): Promise<RunView> {
     const a = await this.#row(appId, id);
     const run = await this.#d.store.enqueue(
-      { id: newId(), automation_id: a.id, app_id: appId, trigger: "manual", depth: 1 },
+      { automation_id: a.id, app_id: appId, trigger: "manual", depth: 1 },
       this.#d.now(),
     );
     this.#d.changed();

@@ -84,7 +84,7 @@ export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "skipped
 export interface RunRow {
   /** Order of creation (the queue's order). */
   seq: number;
-  /** 24 hex characters. */
+  /** The run's id: its `seq` as a string. */
   id: string;
   automation_id: string;
   app_id: string;
@@ -114,7 +114,6 @@ export interface RunRow {
 
 /** A run to queue. */
 export interface NewRun {
-  id: string;
   automation_id: string;
   app_id: string;
   trigger: RunTrigger;
@@ -159,8 +158,6 @@ export interface EntityEventPolicy {
   maxDepth: number;
   /** The event's JSON for one change. */
   event(ref: EntityRef, change: RecordChange): { type: string; recordId: string; json: string };
-  /** A new run id. */
-  newId(): string;
   /** Told after a write queued runs (once its transaction has committed). */
   queued(): void;
 }
@@ -229,8 +226,11 @@ export interface AutomationStore {
     limit: number,
     leaseMs: (c: ClaimedRun) => number,
   ): Promise<ClaimedRun[]>;
-  /** Records the end of an attempt; false when `owner` no longer holds the run's lease. */
-  finishRun(seq: number, owner: string, result: RunResult): Promise<boolean>;
+  /**
+   * Records the ends of attempts, in one transaction; for each, false when `owner` no longer
+   * holds the run's lease (another dispatcher took it: its result is not kept).
+   */
+  finishRuns(ends: { seq: number; owner: string; result: RunResult }[]): Promise<boolean[]>;
   /** Requeues every running run (their process is gone): for a single-node store at start. */
   releaseLeases(): Promise<number>;
   /** The earliest `next_attempt_at` of any open run, for the dispatcher's timer. */

@@ -75,7 +75,10 @@ it("events written before a SIGKILL are all delivered by the next process, in or
     return JSON.parse(text);
   };
   const { id: appId } = await json(
-    await admin(first.url, "/api/apps", { method: "POST", body: JSON.stringify({ name: "crash" }) }),
+    await admin(first.url, "/api/apps", {
+      method: "POST",
+      body: JSON.stringify({ name: "crash" }),
+    }),
   );
   await json(
     await admin(first.url, `/api/apps/${appId}/entity-schemas`, {
@@ -100,7 +103,8 @@ it("events written before a SIGKILL are all delivered by the next process, in or
     }),
   );
 
-  // Every delivery is held: 8 start (the concurrency), the rest wait in the store.
+  // Every delivery is held: each record's create starts; record 0's updates wait in the store
+  // behind its create.
   col.hold = true;
   const records = (await json(
     await admin(first.url, `/api/apps/${appId}/entities/Task/bulk`, {
@@ -117,7 +121,7 @@ it("events written before a SIGKILL are all delivered by the next process, in or
       }),
     );
   }
-  await col.until(8);
+  await col.until(10);
   const runs = async (url: string) =>
     (
       (await json(await admin(url, `/api/apps/${appId}/automations/runs?limit=100`))) as {
@@ -125,8 +129,8 @@ it("events written before a SIGKILL are all delivered by the next process, in or
       }
     ).runs;
   const held = await runs(first.url);
-  expect(held.filter((r) => r.status === "running")).toHaveLength(8);
-  expect(held.filter((r) => r.status === "queued")).toHaveLength(5);
+  expect(held.filter((r) => r.status === "running")).toHaveLength(10);
+  expect(held.filter((r) => r.status === "queued")).toHaveLength(3);
 
   first.child.kill("SIGKILL");
   await new Promise((resolve) => first.child.once("exit", resolve));
@@ -138,9 +142,9 @@ it("events written before a SIGKILL are all delivered by the next process, in or
   await col.until(before + 13, 30_000);
   const after = col.received.slice(before).map((r) => (r.body as { body: Delivered }).body);
   // Each of the 10 records' create arrived, and record 0's updates after it, in order.
-  expect(new Set(after.filter((d) => d.event.type === "create").map((d) => d.event.entity_id))).toEqual(
-    new Set(records.map((r) => r.id)),
-  );
+  expect(
+    new Set(after.filter((d) => d.event.type === "create").map((d) => d.event.entity_id)),
+  ).toEqual(new Set(records.map((r) => r.id)));
   expect(
     after.filter((d) => d.event.entity_id === r0).map((d) => [d.event.type, d.data.n]),
   ).toEqual([
@@ -156,7 +160,7 @@ it("events written before a SIGKILL are all delivered by the next process, in or
     done = await runs(second.url);
   }
   expect(done.map((r) => r.status)).toEqual(Array(13).fill("succeeded"));
-  expect(done.filter((r) => r.attempts === 2)).toHaveLength(8);
+  expect(done.filter((r) => r.attempts === 2)).toHaveLength(10);
   second.child.kill("SIGKILL");
 }, 90_000);
 

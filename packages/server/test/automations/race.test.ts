@@ -93,7 +93,6 @@ describe("racing on one store", () => {
     const run = await two.automations.claimTick(a!.id, a!.next_run_at!, c.now, () => ({
       next_run_at: a!.next_run_at! + 300_000,
       run: {
-        id: newId(),
         automation_id: a!.id,
         app_id: "app",
         trigger: "schedule",

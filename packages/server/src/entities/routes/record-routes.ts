@@ -2,7 +2,7 @@ import { FnbaseError } from "@fnbase/shared";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { readJson } from "../../api/errors.js";
-import { writeDepth } from "../../automations/depth.js";
+import { writeDepth } from "../../automations/index.js";
 import { actorOf, appOf } from "../../identity/caller.js";
 import type { IdentityDeps } from "../../identity/deps.js";
 import {

@@ -5,6 +5,7 @@ import type {
   ClaimedRun,
   EntityEventPolicy,
   NewRun,
+  RunResult,
   RunRow,
 } from "../automation-types.js";
 import type { EntityRef, RecordChange } from "../entity-types.js";
@@ -15,7 +16,7 @@ export type RunMethods = Pick<
   AutomationStore,
   | "enqueue"
   | "claimRuns"
-  | "finishRun"
+  | "finishRuns"
   | "releaseLeases"
   | "nextWakeup"
   | "listRuns"
@@ -27,8 +28,13 @@ export type RunMethods = Pick<
 >;
 
 const INSERT_RUN = `INSERT INTO automation_runs
-  (id, automation_id, app_id, trigger, scheduled_for, record_key, event, depth, status, error, next_attempt_at, created_at)
-  VALUES (@id, @automation_id, @app_id, @trigger, @scheduled_for, @record_key, @event, @depth, @status, @error, @at, @at)`;
+  (automation_id, app_id, trigger, scheduled_for, record_key, event, depth, status, error, next_attempt_at, created_at)
+  VALUES (@automation_id, @app_id, @trigger, @scheduled_for, @record_key, @event, @depth, @status, @error, @at, @at)`;
+
+/** A run as SQLite returns it (its id is its seq). */
+export type RunDbRow = Omit<RunRow, "id">;
+/** A stored run as the store's callers see it. */
+export const toRun = (r: RunDbRow): RunRow => ({ ...r, id: String(r.seq) });
 
 /** The parameters of {@link INSERT_RUN} for a run. */
 export const runParams = (
@@ -36,7 +42,6 @@ export const runParams = (
   at: number,
   extra: { record_key?: string; event?: string } = {},
 ) => ({
-  id: r.id,
   automation_id: r.automation_id,
   app_id: r.app_id,
   trigger: r.trigger,
@@ -62,7 +67,6 @@ const defaultPolicy = (): EntityEventPolicy => ({
       json: JSON.stringify({ event: { type, entity_name: ref.entity, entity_id: r.id } }),
     };
   },
-  newId: () => crypto.randomUUID().replaceAll("-", "").slice(0, 24),
   queued: () => {},
 });
 
@@ -75,16 +79,16 @@ export function runMethods(db: Database.Database): RunMethods {
   let policy = defaultPolicy();
   const q = {
     insertRun: db.prepare(INSERT_RUN),
-    getRunBySeq: db.prepare<[number], RunRow>("SELECT * FROM automation_runs WHERE seq = ?"),
-    getRun: db.prepare<[string, string], RunRow>(
-      "SELECT * FROM automation_runs WHERE app_id = ? AND id = ?",
+    getRunBySeq: db.prepare<[number], RunDbRow>("SELECT * FROM automation_runs WHERE seq = ?"),
+    getRun: db.prepare<[string, number], RunDbRow>(
+      "SELECT * FROM automation_runs WHERE app_id = ? AND seq = ?",
     ),
     triggers: db.prepare<[string, string], { id: string; event_types: string }>(
       `SELECT id, event_types FROM automations
        WHERE app_id = ? AND entity_name = ? AND kind = 'entity' AND is_active = 1`,
     ),
-    due: db.prepare<{ now: number; limit: number }, RunRow>(
-      `SELECT r.* FROM automation_runs r
+    due: db.prepare<{ now: number; limit: number }, { seq: number; automation_id: string }>(
+      `SELECT r.seq, r.automation_id FROM automation_runs r
        WHERE r.status IN ('queued', 'running') AND r.next_attempt_at <= @now
          AND (r.record_key IS NULL OR NOT EXISTS (
            SELECT 1 FROM automation_runs p
@@ -93,10 +97,11 @@ export function runMethods(db: Database.Database): RunMethods {
        ORDER BY r.next_attempt_at, r.seq LIMIT @limit`,
     ),
     automation: db.prepare<[string], AutomationDbRow>("SELECT * FROM automations WHERE id = ?"),
-    lease: db.prepare(
+    lease: db.prepare<Record<string, unknown>, RunDbRow>(
       `UPDATE automation_runs SET status = 'running', lease_owner = @owner,
          next_attempt_at = @until, attempts = attempts + 1, started_at = @now
-       WHERE seq = @seq AND (status = 'queued' OR (status = 'running' AND next_attempt_at <= @now))`,
+       WHERE seq = @seq AND (status = 'queued' OR (status = 'running' AND next_attempt_at <= @now))
+       RETURNING *`,
     ),
     finish: db.prepare(
       `UPDATE automation_runs SET status = @status, lease_owner = NULL,
@@ -110,7 +115,7 @@ export function runMethods(db: Database.Database): RunMethods {
     nextWakeup: db.prepare<[], { t: number | null }>(
       "SELECT MIN(next_attempt_at) AS t FROM automation_runs WHERE status IN ('queued', 'running')",
     ),
-    last: db.prepare<[string], RunRow>(
+    last: db.prepare<[string], RunDbRow>(
       `SELECT r.* FROM automation_runs r
        JOIN (SELECT automation_id, MAX(seq) AS seq FROM automation_runs
              WHERE app_id = ? AND status IN ('succeeded', 'failed', 'skipped')
@@ -131,18 +136,36 @@ export function runMethods(db: Database.Database): RunMethods {
     (now: number, owner: string, limit: number, leaseMs: (c: ClaimedRun) => number) => {
       const out: ClaimedRun[] = [];
       const automations = new Map<string, AutomationRow>();
-      for (const run of q.due.all({ now, limit })) {
-        let automation = automations.get(run.automation_id);
+      for (const due of q.due.all({ now, limit })) {
+        let automation = automations.get(due.automation_id);
         if (!automation) {
-          automation = toAutomation(q.automation.get(run.automation_id)!);
+          automation = toAutomation(q.automation.get(due.automation_id)!);
           automations.set(automation.id, automation);
         }
-        const until = now + leaseMs({ run, automation });
-        if (q.lease.run({ owner, until, now, seq: run.seq }).changes === 0) continue;
-        out.push({ run: q.getRunBySeq.get(run.seq)!, automation });
+        // The lease is decided on the run as it was found; how long it lasts, on its automation.
+        const until = now + leaseMs({ run: { seq: due.seq } as RunRow, automation });
+        const row = q.lease.get({ owner, until, now, seq: due.seq });
+        if (row) out.push({ run: toRun(row), automation });
       }
       return out;
     },
+  );
+
+  const finish = db.transaction((ends: { seq: number; owner: string; result: RunResult }[]) =>
+    ends.map(
+      ({ seq, owner, result: r }) =>
+        q.finish.run({
+          seq,
+          owner,
+          status: r.status,
+          next_attempt_at: r.next_attempt_at ?? r.finished_at,
+          finished_at: r.finished_at,
+          duration_ms: r.duration_ms === null ? null : Math.round(r.duration_ms),
+          http_status: r.http_status,
+          request_id: r.request_id,
+          error: r.error,
+        }).changes === 1,
+    ),
   );
 
   const onRecordChanges = (ref: EntityRef, changes: RecordChange[]): void => {
@@ -162,7 +185,6 @@ export function runMethods(db: Database.Database): RunMethods {
       for (const t of listens) {
         if (!t.types.has(e.type)) continue;
         const run: NewRun = {
-          id: policy.newId(),
           automation_id: t.id,
           app_id: ref.appId,
           trigger: "entity",
@@ -191,25 +213,13 @@ export function runMethods(db: Database.Database): RunMethods {
     },
     async enqueue(run, now) {
       const r = q.insertRun.run(runParams(run, now));
-      return q.getRunBySeq.get(Number(r.lastInsertRowid))!;
+      return toRun(q.getRunBySeq.get(Number(r.lastInsertRowid))!);
     },
     async claimRuns(now, owner, limit, leaseMs) {
       return claim(now, owner, limit, leaseMs);
     },
-    async finishRun(seq, owner, r) {
-      return (
-        q.finish.run({
-          seq,
-          owner,
-          status: r.status,
-          next_attempt_at: r.next_attempt_at ?? r.finished_at,
-          finished_at: r.finished_at,
-          duration_ms: r.duration_ms === null ? null : Math.round(r.duration_ms),
-          http_status: r.http_status,
-          request_id: r.request_id,
-          error: r.error,
-        }).changes === 1
-      );
+    async finishRuns(ends) {
+      return finish(ends);
     },
     async releaseLeases() {
       return q.release.run().changes;
@@ -218,21 +228,25 @@ export function runMethods(db: Database.Database): RunMethods {
       return q.nextWakeup.get()?.t ?? undefined;
     },
     async listRuns(appId, rq) {
-      const where = ["app_id = @appId"];
+      // Through each automation's history index (runs have no index of their own by app).
+      const where = ["automation_id IN (SELECT id FROM automations WHERE app_id = @appId)"];
       if (rq.automationId !== undefined) where.push("automation_id = @automationId");
       if (rq.status !== undefined) where.push("status = @status");
       if (rq.beforeSeq !== undefined) where.push("seq < @beforeSeq");
       return db
-        .prepare<Record<string, unknown>, RunRow>(
+        .prepare<Record<string, unknown>, RunDbRow>(
           `SELECT * FROM automation_runs WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT @limit`,
         )
-        .all({ appId, ...rq });
+        .all({ appId, ...rq })
+        .map(toRun);
     },
     async getRun(appId, id) {
-      return q.getRun.get(appId, id);
+      if (!/^\d{1,15}$/.test(id)) return undefined;
+      const row = q.getRun.get(appId, Number(id));
+      return row && toRun(row);
     },
     async lastRuns(appId) {
-      return new Map(q.last.all(appId).map((r) => [r.automation_id, r]));
+      return new Map(q.last.all(appId).map((r) => [r.automation_id, toRun(r)]));
     },
     async pruneRuns(keep) {
       let n = 0;

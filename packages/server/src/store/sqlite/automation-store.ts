@@ -7,7 +7,7 @@ import type {
   TickPlan,
 } from "../automation-types.js";
 import { type AutomationDbRow, toAutomation } from "./automation-rows.js";
-import { runMethods, runParams } from "./automation-runs.js";
+import { type RunDbRow, runMethods, runParams, toRun } from "./automation-runs.js";
 
 /**
  * The SQLite implementation of {@link AutomationStore}, over the same database as the core
@@ -65,11 +65,11 @@ export function openAutomationStore(db: Database.Database): AutomationStore {
     ),
     insertTick: db.prepare(
       `INSERT INTO automation_runs
-         (id, automation_id, app_id, trigger, scheduled_for, record_key, event, depth, status, error, next_attempt_at, created_at)
-       VALUES (@id, @automation_id, @app_id, @trigger, @scheduled_for, @record_key, @event, @depth, @status, @error, @at, @at)
-       ON CONFLICT (automation_id, scheduled_for) DO NOTHING`,
+         (automation_id, app_id, trigger, scheduled_for, record_key, event, depth, status, error, next_attempt_at, created_at)
+       VALUES (@automation_id, @app_id, @trigger, @scheduled_for, @record_key, @event, @depth, @status, @error, @at, @at)
+       ON CONFLICT (automation_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING`,
     ),
-    runBySeq: db.prepare<[number], RunRow>("SELECT * FROM automation_runs WHERE seq = ?"),
+    runBySeq: db.prepare<[number], RunDbRow>("SELECT * FROM automation_runs WHERE seq = ?"),
   };
 
   const columns = (item: AutomationWrite) => ({
@@ -191,7 +191,7 @@ export function openAutomationStore(db: Database.Database): AutomationStore {
         return undefined;
       if (!p.run) return undefined;
       const r = q.insertTick.run(runParams(p.run, now));
-      return r.changes === 1 ? q.runBySeq.get(Number(r.lastInsertRowid)) : undefined;
+      return r.changes === 1 ? toRun(q.runBySeq.get(Number(r.lastInsertRowid))!) : undefined;
     },
   );
 

@@ -325,10 +325,10 @@ export async function startServer(
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
-      automations.stop();
+      // Runs in flight get a moment to end while the front still serves them.
+      await automations.close();
       await front.close();
       await runtime.close();
-      await automations.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();

@@ -35,6 +35,19 @@ const MAX_ERROR_CHARS = 2_000;
 const TOKEN_REUSE_MS = 60_000;
 const OWNER_TOKEN_TTL_S = Math.min(300, USER_TOKEN_TTL_S);
 
+/** The first {@link MAX_ERROR_CHARS} characters of a body; the rest is not read. */
+async function start(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
+  let text = "";
+  for await (const chunk of body) {
+    text += chunk.toString();
+    if (text.length >= MAX_ERROR_CHARS) {
+      body.destroy();
+      break;
+    }
+  }
+  return text.slice(0, MAX_ERROR_CHARS);
+}
+
 const failed = (error: string, retryable: boolean, started: number): Attempt => ({
   status: null,
   requestId: null,
@@ -124,10 +137,7 @@ export class AutomationInvoker {
       const ok = status >= 200 && status < 300;
       let error: string | null = null;
       if (ok) await res.body.dump();
-      else {
-        const text = await res.body.text();
-        error = `HTTP ${status}: ${text.slice(0, MAX_ERROR_CHARS)}`;
-      }
+      else error = `HTTP ${status}: ${await start(res.body)}`;
       return {
         status,
         requestId,

@@ -153,6 +153,25 @@ describe("automations in deploys", () => {
   });
 });
 
+describe("the cadence floor", () => {
+  it("is a server option: a server allowing 1 minute takes a cron every minute", async () => {
+    await using fast = await startAutomationServer(c, { automationMinIntervalMs: 60_000 });
+    const appId = await fast.createApp("fast");
+    const every = { ...NIGHTLY, cron_expression: "* * * * *" };
+    await fast.deploy(appId, "job", body([every]));
+    const [a] = await automationsApi(fast, appId).list();
+    expect(a).toMatchObject({
+      cron_expression: "* * * * *",
+      next_run_at: "2026-12-01T00:01:00.000Z",
+    });
+    const slow = await t.admin(`/api/apps/${await t.createApp("slow")}/backend-functions/job`, {
+      method: "PUT",
+      body: JSON.stringify(body([every])),
+    });
+    await expectError(slow, 400, "INVALID_AUTOMATION");
+  });
+});
+
 describe("the automations API", () => {
   it("creates automations for a function without function.jsonc; deploys without the key keep them", async () => {
     const appId = await t.createApp("api");

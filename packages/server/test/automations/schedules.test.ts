@@ -264,13 +264,14 @@ describe("failures, retries and the run history", () => {
 });
 
 describe("downtime", () => {
-  it("ticks missed while the server was down make one catch-up run, for the latest", async () => {
+  it("ticks missed while the server was down make one catch-up run, for the latest; none runs twice", async () => {
     c.set("2026-12-01T12:30:00Z");
-    const { appId, id } = await scheduled("hourly", {
+    const { appId, api, id } = await scheduled("hourly", {
       schedule_mode: "recurring",
       schedule_type: "cron",
       cron_expression: "0 * * * *",
     });
+    expect(await at("2026-12-01T13:00:00Z", api)).toEqual([`2026-12-01T13:00:00.000Z ${OK}`]);
     const dataDir = t.dataDir;
     await t.server.close();
     c.set("2026-12-01T23:10:00Z");
@@ -289,8 +290,10 @@ describe("downtime", () => {
           })
         ).json()) as Record<string, unknown>;
       const { runs } = (await get(`/${id}/runs`)) as { runs: Record<string, unknown>[] };
+      // 13:00 ran before the restart and not again; 14:00 to 23:00 make one run, for 23:00.
       expect(runs.map((r) => [r.scheduled_for, r.status])).toEqual([
         ["2026-12-01T23:00:00.000Z", OK],
+        ["2026-12-01T13:00:00.000Z", OK],
       ]);
       expect(await get(`/${id}`)).toMatchObject({ next_run_at: "2026-12-02T00:00:00.000Z" });
     } finally {

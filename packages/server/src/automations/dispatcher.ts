@@ -166,7 +166,7 @@ export class Dispatcher {
     let kept: boolean[] = [];
     try {
       kept = await this.#d.store.finishRuns(
-        ends.map((e) => ({ seq: e.c.run.seq, owner: this.#d.owner, result: e.result })),
+        ends.map((e) => ({ run: e.c.run, owner: this.#d.owner, result: e.result })),
       );
     } catch (err) {
       this.#d.log.error({ err }, "automation dispatcher could not record runs");

@@ -1,4 +1,10 @@
-import type { AutomationRow, RunRow, RunStatus, RunTrigger } from "../store/index.js";
+import {
+  type AutomationRow,
+  type RunRow,
+  type RunStatus,
+  type RunTrigger,
+  WAITING,
+} from "../store/index.js";
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
@@ -18,7 +24,7 @@ export interface RunView {
   scheduled_for: string | null;
   /** The entity event of an entity run. */
   event: { type: string; entity_name: string; entity_id: string } | null;
-  /** When a queued run may start (a retry's time). */
+  /** When a queued run may start (a retry's time); null while it waits for an earlier run of its record. */
   next_attempt_at: string | null;
   started_at: string | null;
   finished_at: string | null;
@@ -54,7 +60,9 @@ export function runView(r: RunRow, a: AutomationRow | undefined): RunView {
     depth: r.depth,
     scheduled_for: iso(r.scheduled_for),
     event: eventOf(r.event),
-    next_attempt_at: r.status === "queued" ? iso(r.next_attempt_at) : null,
+    // A run waiting for an earlier one of its record has no time of its own yet.
+    next_attempt_at:
+      r.status === "queued" && r.next_attempt_at !== WAITING ? iso(r.next_attempt_at) : null,
     started_at: iso(r.started_at),
     finished_at: iso(r.finished_at),
     duration_ms: r.duration_ms,

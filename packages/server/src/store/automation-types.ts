@@ -75,6 +75,13 @@ export interface AutomationPatch {
   schedule?: { next_run_at: number | null; anchor: number; run_count?: number };
 }
 
+/**
+ * The `next_attempt_at` of an entity run that waits for an earlier run of the same record and
+ * automation: it is set to the time the earlier one ends. So the queue's scan of due runs never
+ * meets a run that cannot start, however many events a busy record has queued.
+ */
+export const WAITING = Number.MAX_SAFE_INTEGER;
+
 /** What started a run. */
 export type RunTrigger = "schedule" | "entity" | "manual";
 /** Where a run is: waiting (or waiting to be retried), held by a dispatcher, or done. */
@@ -100,7 +107,7 @@ export interface RunRow {
   status: RunStatus;
   /** Attempts started so far. */
   attempts: number;
-  /** When a queued run may start; while running, when its lease ends. */
+  /** When a queued run may start ({@link WAITING}: after an earlier one); while running, when its lease ends. */
   next_attempt_at: number;
   lease_owner: string | null;
   started_at: number | null;
@@ -217,8 +224,8 @@ export interface AutomationStore {
   enqueue(run: NewRun, now: number): Promise<RunRow>;
   /**
    * Claims up to `limit` runs that may start (queued and due, or running with a lapsed
-   * lease; never one whose record has an earlier run still open), each leased to `owner`
-   * until `now + leaseMs(run, automation)`, with its attempt counted.
+   * lease; never one whose record has an earlier run still open: see {@link WAITING}), each
+   * leased to `owner` until `now + leaseMs(run, automation)`, with its attempt counted.
    */
   claimRuns(
     now: number,
@@ -228,9 +235,10 @@ export interface AutomationStore {
   ): Promise<ClaimedRun[]>;
   /**
    * Records the ends of attempts, in one transaction; for each, false when `owner` no longer
-   * holds the run's lease (another dispatcher took it: its result is not kept).
+   * holds the run's lease (another dispatcher took it: its result is not kept). A run that
+   * ended for good lets the next run of its record start.
    */
-  finishRuns(ends: { seq: number; owner: string; result: RunResult }[]): Promise<boolean[]>;
+  finishRuns(ends: { run: RunRow; owner: string; result: RunResult }[]): Promise<boolean[]>;
   /** Requeues every running run (their process is gone): for a single-node store at start. */
   releaseLeases(): Promise<number>;
   /** The earliest `next_attempt_at` of any open run, for the dispatcher's timer. */

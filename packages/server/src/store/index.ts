@@ -14,6 +14,7 @@ export type {
   RunTrigger,
   TickPlan,
 } from "./automation-types.js";
+export { WAITING } from "./automation-types.js";
 export type {
   AggregateQuery,
   AggregateRow,

@@ -182,12 +182,17 @@ describe("entity events", () => {
       await e.ok(e.admin, "PUT", `Task/${x!.id}`, { n: 2 });
       await e.ok(e.admin, "PUT", `Task/${x!.id}`, { n: 3 });
       await e.ok(e.admin, "PUT", `Task/${y!.id}`, { n: 1 });
-      // y's run starts while x's first is held; x's later ones wait (the store hands out no
-      // run of a record while an earlier one is open, whenever the dispatcher asks).
+      // y's run starts while x's first is held; x's later ones wait (the store queues a run
+      // behind an open one of its record with no start time, whenever the dispatcher asks).
       await col.until(2);
       expect(col.received).toHaveLength(2);
       const runs = await automationsApi(t, e.appId).runs();
       expect(runs.map((r) => r.status).sort()).toEqual(["queued", "queued", "running", "running"]);
+      // The waiting ones have no start time until the run before them ends.
+      expect(runs.filter((r) => r.status === "queued").map((r) => r.next_attempt_at)).toEqual([
+        null,
+        null,
+      ]);
     } finally {
       col.hold = false;
       col.release();

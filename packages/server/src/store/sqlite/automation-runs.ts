@@ -8,6 +8,7 @@ import type {
   RunResult,
   RunRow,
 } from "../automation-types.js";
+import { WAITING } from "../automation-types.js";
 import type { EntityRef, RecordChange } from "../entity-types.js";
 import { type AutomationDbRow, toAutomation } from "./automation-rows.js";
 
@@ -29,7 +30,7 @@ export type RunMethods = Pick<
 
 const INSERT_RUN = `INSERT INTO automation_runs
   (automation_id, app_id, trigger, scheduled_for, record_key, event, depth, status, error, next_attempt_at, created_at)
-  VALUES (@automation_id, @app_id, @trigger, @scheduled_for, @record_key, @event, @depth, @status, @error, @at, @at)`;
+  VALUES (@automation_id, @app_id, @trigger, @scheduled_for, @record_key, @event, @depth, @status, @error, @next, @at)`;
 
 /** A run as SQLite returns it (its id is its seq). */
 export type RunDbRow = Omit<RunRow, "id">;
@@ -40,8 +41,9 @@ export const toRun = (r: RunDbRow): RunRow => ({ ...r, id: String(r.seq) });
 export const runParams = (
   r: NewRun,
   at: number,
-  extra: { record_key?: string; event?: string } = {},
+  extra: { record_key?: string; event?: string; next?: number } = {},
 ) => ({
+  next: extra.next ?? at,
   automation_id: r.automation_id,
   app_id: r.app_id,
   trigger: r.trigger,
@@ -87,14 +89,18 @@ export function runMethods(db: Database.Database): RunMethods {
       `SELECT id, event_types FROM automations
        WHERE app_id = ? AND entity_name = ? AND kind = 'entity' AND is_active = 1`,
     ),
+    // Runs waiting for an earlier one of their record are never due (WAITING).
     due: db.prepare<{ now: number; limit: number }, { seq: number; automation_id: string }>(
-      `SELECT r.seq, r.automation_id FROM automation_runs r
-       WHERE r.status IN ('queued', 'running') AND r.next_attempt_at <= @now
-         AND (r.record_key IS NULL OR NOT EXISTS (
-           SELECT 1 FROM automation_runs p
-           WHERE p.automation_id = r.automation_id AND p.record_key = r.record_key
-             AND p.status IN ('queued', 'running') AND p.seq < r.seq))
-       ORDER BY r.next_attempt_at, r.seq LIMIT @limit`,
+      `SELECT seq, automation_id FROM automation_runs
+       WHERE status IN ('queued', 'running') AND next_attempt_at <= @now
+       ORDER BY next_attempt_at, seq LIMIT @limit`,
+    ),
+    openOfRecord: db.prepare<[string, string], { seq: number }>(
+      `SELECT seq FROM automation_runs WHERE automation_id = ? AND record_key = ?
+       AND status IN ('queued', 'running') ORDER BY seq LIMIT 1`,
+    ),
+    release: db.prepare(
+      `UPDATE automation_runs SET next_attempt_at = @now WHERE seq = @seq AND next_attempt_at = ${WAITING}`,
     ),
     automation: db.prepare<[string], AutomationDbRow>("SELECT * FROM automations WHERE id = ?"),
     lease: db.prepare<Record<string, unknown>, RunDbRow>(
@@ -109,7 +115,7 @@ export function runMethods(db: Database.Database): RunMethods {
          http_status = @http_status, request_id = @request_id, error = @error
        WHERE seq = @seq AND status = 'running' AND lease_owner = @owner`,
     ),
-    release: db.prepare(
+    releaseAll: db.prepare(
       "UPDATE automation_runs SET status = 'queued', lease_owner = NULL, next_attempt_at = 0 WHERE status = 'running'",
     ),
     nextWakeup: db.prepare<[], { t: number | null }>(
@@ -151,11 +157,11 @@ export function runMethods(db: Database.Database): RunMethods {
     },
   );
 
-  const finish = db.transaction((ends: { seq: number; owner: string; result: RunResult }[]) =>
-    ends.map(
-      ({ seq, owner, result: r }) =>
+  const finish = db.transaction((ends: { run: RunRow; owner: string; result: RunResult }[]) =>
+    ends.map(({ run, owner, result: r }) => {
+      const kept =
         q.finish.run({
-          seq,
+          seq: run.seq,
           owner,
           status: r.status,
           next_attempt_at: r.next_attempt_at ?? r.finished_at,
@@ -164,8 +170,14 @@ export function runMethods(db: Database.Database): RunMethods {
           http_status: r.http_status,
           request_id: r.request_id,
           error: r.error,
-        }).changes === 1,
-    ),
+        }).changes === 1;
+      // Ended for good: the next run of the same record may start.
+      if (kept && r.status !== "queued" && run.record_key !== null) {
+        const next = q.openOfRecord.get(run.automation_id, run.record_key);
+        if (next) q.release.run({ seq: next.seq, now: r.finished_at });
+      }
+      return kept;
+    }),
   );
 
   const onRecordChanges = (ref: EntityRef, changes: RecordChange[]): void => {
@@ -196,8 +208,15 @@ export function runMethods(db: Database.Database): RunMethods {
               }
             : {}),
         };
+        const key = `${ref.entity}\0${e.recordId}`;
+        // After an earlier run of the same record, if one is still open (in order per record).
+        const waits = !skipped && q.openOfRecord.get(t.id, key) !== undefined;
         q.insertRun.run(
-          runParams(run, at, { record_key: `${ref.entity}\0${e.recordId}`, event: e.json }),
+          runParams(run, at, {
+            record_key: key,
+            event: e.json,
+            ...(waits ? { next: WAITING } : {}),
+          }),
         );
         queued ||= !skipped;
       }
@@ -222,7 +241,7 @@ export function runMethods(db: Database.Database): RunMethods {
       return finish(ends);
     },
     async releaseLeases() {
-      return q.release.run().changes;
+      return q.releaseAll.run().changes;
     },
     async nextWakeup() {
       return q.nextWakeup.get()?.t ?? undefined;

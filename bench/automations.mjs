@@ -109,6 +109,11 @@ runMain("bench:automations", async () => {
     });
     apps[side] = `${server.url}/api/apps/${app.id}/entities/Task`;
   }
+  // How the deliveries reached the function: straight from the front, or through Node's gateway.
+  const paths = { direct: 0, node: 0 };
+  server.onInvocation((r) => {
+    if (r.functionName === "onTask") paths[r.direct ? "direct" : "node"]++;
+  });
   const db = new Database(join(root, "data", "fnbase.db"), { readonly: true });
   const open = db.prepare(
     "SELECT COUNT(*) AS n FROM automation_runs WHERE status IN ('queued', 'running')",
@@ -122,6 +127,8 @@ runMain("bench:automations", async () => {
   await postLoad(apps.plain, 1);
   await postLoad(apps.automated, 1);
   while (open.get().n > 0) await sleep(50);
+  paths.direct = 0;
+  paths.node = 0;
 
   const rows = [];
   const allLags = [];
@@ -188,5 +195,11 @@ runMain("bench:automations", async () => {
   );
   console.log(
     `delivery lag (write -> run done): p50 ${percentile(allLags, 50)} ms, p99 ${percentile(allLags, 99)} ms, over ${allLags.length} runs`,
+  );
+  // Invocation records come in batches: give the front's last batch a moment.
+  await sleep(200);
+  const all = paths.direct + paths.node;
+  console.log(
+    `deliveries straight from the front to the instance: ${all ? ((paths.direct / all) * 100).toFixed(0) : "-"}% (the rest went through Node's gateway)`,
   );
 });

@@ -8,6 +8,7 @@
  * are the API, and `engine.ts` puts them together for the server.
  */
 
+export { parseStartTime, parseUtcDate } from "./dates.js";
 export type * from "./definition.js";
 export { writeDepth } from "./depth.js";
 export { Dispatcher, type DispatcherDeps } from "./dispatcher.js";
@@ -15,13 +16,7 @@ export { AutomationEngine, type AutomationEngineDeps, type AutomationSettings } 
 export { entityEvent, MAX_EVENT_BYTES, runBody } from "./event-payload.js";
 export { type Attempt, AutomationInvoker, type InvokerDeps } from "./invoke.js";
 export { type AutomationRoutesDeps, automationRoutes } from "./routes.js";
-export {
-  compileSchedule,
-  parseStartTime,
-  parseUtcDate,
-  type Schedule,
-  ScheduleError,
-} from "./schedule.js";
+export { compileSchedule, type Schedule, ScheduleError } from "./schedule.js";
 export { planTick, Scheduler } from "./scheduler.js";
 export { AutomationService, type AutomationServiceDeps } from "./service.js";
 export { type ValidateOptions, validateAutomation, validateAutomations } from "./validate.js";

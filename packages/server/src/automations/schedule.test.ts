@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { parseUtcDate } from "./dates.js";
 import type { ScheduledAutomation } from "./definition.js";
-import { compileSchedule, parseUtcDate } from "./schedule.js";
+import { compileSchedule } from "./schedule.js";
 
 const T = (iso: string) => Date.parse(iso);
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());

@@ -104,6 +104,27 @@ export interface ServerOptions {
   analyticsRetentionMs?: number;
   /** Per app, the oldest analytics events are pruned past this many. Default 1,000,000. */
   analyticsMaxEventsPerApp?: number;
+  /**
+   * The server's clock, in ms since 1970: automations' schedules, retries and run times, and the
+   * expiry of signed file links follow it. Default `Date.now`; tests pass a clock they move.
+   */
+  now?: () => number;
+  /** Shortest interval a recurring automation may have, in ms. Default 300,000 (5 minutes). */
+  automationMinIntervalMs?: number;
+  /**
+   * Automation runs that may trigger each other in a row (a run's writes start the next); an
+   * event past this is kept as a skipped run. Default 5.
+   */
+  automationMaxDepth?: number;
+  /** Automation runs delivered at once, at most (claims and ends are batched: more at once costs less each). Default 32. */
+  automationConcurrency?: number;
+  /**
+   * Delays before each retry of a failed automation run (no answer, 408, 429 or 5xx), in ms;
+   * the number of retries is its length. Default 30 s, 2 min, 10 min (3 retries).
+   */
+  automationRetryDelaysMs?: number[];
+  /** How often due schedules and retries are looked for, in ms (0: never on a timer). Default 1,000. */
+  automationPollMs?: number;
 }
 
 /** An S3 or S3-compatible bucket for uploaded files. */
@@ -204,5 +225,27 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     logBurstLines: o.logBurstLines ?? 2_000,
     onFunctionOutput: o.onFunctionOutput,
     ...resolveIntegrationOptions(o),
+    now: o.now ?? Date.now,
+    automationMinIntervalMs: positive(
+      "automationMinIntervalMs",
+      o.automationMinIntervalMs,
+      300_000,
+    ),
+    automationMaxDepth: positive("automationMaxDepth", o.automationMaxDepth, 5),
+    automationConcurrency: positive("automationConcurrency", o.automationConcurrency, 32),
+    automationRetryDelaysMs: o.automationRetryDelaysMs ?? [30_000, 120_000, 600_000],
+    automationPollMs: o.automationPollMs ?? 1_000,
   };
+}
+
+/** `value` when it is a positive integer, `fallback` when undefined; else `CONFIG_INVALID`. */
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new FnbaseError(
+      "CONFIG_INVALID",
+      `Invalid ${name}: must be a positive integer: ${value}`,
+    );
+  }
+  return value;
 }

@@ -47,6 +47,14 @@ export interface FnbaseServer extends AsyncDisposable {
   onOutput(cb: (line: FunctionOutputLine) => void): () => void;
   /** Subscribes to finished invocations. */
   onInvocation(cb: (r: InvocationRecord) => void): () => void;
+  /** The automations of every app. */
+  readonly automations: {
+    /**
+     * Queues what is due at the clock's time (`ServerOptions.now`: ticks, retries) and waits
+     * until every run that can start has finished, those its runs trigger included.
+     */
+    tick(): Promise<void>;
+  };
   /**
    * Process ids of the spare Deno processes that have booted and wait for a function
    * (`spareInstances`); for tests and the benchmark.

@@ -7,6 +7,11 @@ import { createApi } from "./api/app.js";
 import { requireApiKey } from "./api/auth.js";
 import { type AdminKey, setupAdminKey } from "./auth/admin-key.js";
 import { TokenService } from "./auth/tokens.js";
+import {
+  type AutomationDefinition,
+  AutomationEngine,
+  automationRoutes,
+} from "./automations/index.js";
 import { Catalog } from "./catalog.js";
 import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
 import { Deployer, newId } from "./deploy/deployer.js";
@@ -27,6 +32,7 @@ import { mountIntegrations, openIntegrations } from "./integrations/index.js";
 import { createLogPipeline } from "./logs/pipeline.js";
 import { platformEvents } from "./logs/platform-events.js";
 import { logsRoutes } from "./logs/routes.js";
+import { AutomationMetrics } from "./metrics/automation-metrics.js";
 import { MetricsRegistry } from "./metrics/registry.js";
 import { metricsRoutes } from "./metrics/routes.js";
 import { resolveDenoPath } from "./runtime/deno-binary.js";
@@ -54,8 +60,6 @@ export async function startServer(
   deps: {
     store?: Store;
     log?: Logger;
-    /** The time in ms since 1970 (signed file links); tests move it. Default `Date.now`. */
-    clock?: () => number;
   } = {},
 ): Promise<FnbaseServer> {
   const options = resolveOptions(input);
@@ -161,6 +165,29 @@ export async function startServer(
   });
   // A request that ran out of time (the gateway's 504) becomes an error line with its id.
   invocations.on((r) => events.invocation(r));
+  let apiUrl = "";
+  // Automations run through the public URL like any invocation (see automations/invoke.ts).
+  const automationMetrics = new AutomationMetrics();
+  const automations = new AutomationEngine(
+    {
+      now: options.now,
+      minIntervalMs: options.automationMinIntervalMs,
+      maxDepth: options.automationMaxDepth,
+      concurrency: options.automationConcurrency,
+      retryDelaysMs: options.automationRetryDelaysMs,
+      pollMs: options.automationPollMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+    },
+    {
+      store,
+      catalog,
+      tokens,
+      url: () => apiUrl,
+      log,
+      metrics: automationMetrics,
+      emit: (line) => output.emit(line),
+    },
+  );
   const deployer = new Deployer(
     catalog,
     runtime,
@@ -171,9 +198,15 @@ export async function startServer(
       log,
     },
     events.event,
+    {
+      validate: (fn, raw) => automations.service.validate(fn, raw),
+      sync: (appId, fn, defs) =>
+        automations.service.syncDeployed(appId, fn, defs as AutomationDefinition[]),
+      removeFunction: (appId, fn) => automations.service.removeFunction(appId, fn),
+    },
   );
   const isApiKey = async (key: string) => admin.matches(key) || (await apiKeys.matches(key));
-  const now = deps.clock ?? Date.now;
+  const now = options.now;
   // Core integrations (files, email, LLM), analytics; links use the public URL, never a Host.
   const publicUrl = () => options.publicUrl ?? apiUrl;
   const integrations = openIntegrations(options, {
@@ -183,7 +216,6 @@ export async function startServer(
     log,
   });
 
-  let apiUrl = "";
   const prepare = async (app: AppRecord, fn: FunctionRecord) => {
     const dep = await store.getDeployment(fn.deployment_id);
     if (!dep)
@@ -222,6 +254,7 @@ export async function startServer(
       maxUploadBytes: options.maxUploadBytes,
       keepDeployments: options.keepDeployments,
       corsAnyOrigin: options.corsAnyOrigin,
+      automations: (appId) => automations.service.definitions(appId),
     },
     (app) => {
       const auth = requireApiKey(isApiKey);
@@ -242,6 +275,7 @@ export async function startServer(
           metrics,
           hasApp,
           auth,
+          automations: automationMetrics,
           running: () => {
             const n = new Map<string, number>();
             for (const i of runtime.instances()) {
@@ -275,6 +309,7 @@ export async function startServer(
         now,
         log,
       });
+      app.route("/", automationRoutes({ service: automations.service, hasApp, auth }));
       mountIdentity(app, identity);
       recordRoutes(app, {
         identity,
@@ -310,12 +345,15 @@ export async function startServer(
     options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
   const url = `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
   apiUrl = url;
+  await automations.start();
   // Debug: the CLI prints its own banner; FNBASE_LOG_LEVEL=debug shows this line.
   log.debug({ url, dataDir: options.dataDir }, "fnbase server listening");
 
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
+      // Runs in flight get a moment to end while the front still serves them.
+      await automations.close();
       await front.close();
       await runtime.close();
       await new Promise<void>((resolve) => {
@@ -350,6 +388,7 @@ export async function startServer(
     replaceSecrets: (appId, values) => secrets.replaceAll(appId, values),
     onOutput: (cb) => output.on(cb),
     onInvocation: (cb) => invocations.on(cb),
+    automations: { tick: () => automations.tick() },
     sparePids: () =>
       runtime.spares().flatMap((p) => (p.waiting && p.pid !== undefined ? [p.pid] : [])),
     async instanceMemory() {

@@ -265,6 +265,74 @@ describe("the Base44 CLI against fnbase", () => {
     expect(missing.stdout + missing.stderr).toContain('Function "hello" not found');
   });
 
+  it("automations in function.jsonc: deployed, listed, pulled back unchanged, --force lists them", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fnbase-b44auto-"));
+    const autoApp = await t.createApp("base44-cli-automations");
+    // What `base44 functions pull` writes: the automations as the server normalised them.
+    const config = {
+      name: "report",
+      entry: "entry.ts",
+      automations: [
+        {
+          name: "nightly",
+          function_args: { scope: "all" },
+          is_active: true,
+          type: "scheduled",
+          schedule_mode: "recurring",
+          schedule_type: "cron",
+          cron_expression: "0 2 * * *",
+          ends_type: "never",
+        },
+        {
+          name: "on-order",
+          is_active: true,
+          type: "entity",
+          entity_name: "Order",
+          event_types: ["create", "update"],
+        },
+      ],
+    };
+    const files: Record<string, string> = {
+      "base44/config.jsonc": FILES["base44/config.jsonc"] ?? "",
+      "base44/.app.jsonc": `{ "id": "${autoApp}" }`,
+      "base44/functions/report/entry.ts": "Deno.serve(() => Response.json({ ok: true }));\n",
+      "base44/functions/report/function.jsonc": `${JSON.stringify(config, null, 2)}\n`,
+    };
+    try {
+      for (const [path, content] of Object.entries(files)) {
+        await mkdir(dirname(join(dir, path)), { recursive: true });
+        await writeFile(join(dir, path), content);
+      }
+      ok(await base44(["deploy", "-y"], dir));
+      const listed = ok(await base44(["functions", "list"], dir));
+      expect(listed.stdout + listed.stderr).toContain("report (2 automations)");
+      const res = await t.admin(`/api/apps/${autoApp}/automations`);
+      const { automations } = (await res.json()) as { automations: Record<string, unknown>[] };
+      expect(automations.map((a) => [a.name, a.source, a.status])).toEqual([
+        ["nightly", "deploy", "active"],
+        ["on-order", "deploy", "active"],
+      ]);
+      // Pulled back: the server's automations equal the file's, so nothing is written.
+      const pulled = ok(await base44(["functions", "pull"], dir));
+      expect(pulled.stdout + pulled.stderr).toMatch(/report\s+unchanged/);
+      expect(
+        JSON.parse(await readFile(join(dir, "base44/functions/report/function.jsonc"), "utf8")),
+      ).toEqual(config);
+      // --force reads the remote list (every automation must pass the CLI's schema).
+      ok(await base44(["functions", "deploy", "--force"], dir));
+      // One the server refuses fails the deploy with its message.
+      config.automations[0]!.cron_expression = "* * * * *";
+      await writeFile(join(dir, "base44/functions/report/function.jsonc"), JSON.stringify(config));
+      const refused = await base44(["deploy", "-y"], dir);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stdout + refused.stderr).toContain(
+        'Invalid automation "nightly" of "report": cron_expression: runs every 1 minute',
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("an unknown workspace key is refused with the CLI's API key hint", async () => {
     const saved = apiKey;
     apiKey = "b44k_not_a_key";

@@ -146,7 +146,9 @@ describe("backend-functions", () => {
         },
         { path: "../../../shared/n.ts", content: "export const n = 7;" },
       ],
-      automations: [{ type: "cron", cron: "0 * * * *" }],
+      automations: [
+        { name: "on-order", type: "entity", entity_name: "Order", event_types: ["create"] },
+      ],
     });
     expect(res.status).toBe(200);
     const answer = (await res.json()) as { status: string; deployment_id: string };
@@ -157,7 +159,16 @@ describe("backend-functions", () => {
       name: "orders/process",
       deployment_id: answer.deployment_id,
       entry: "entry.ts",
-      automations: [{ type: "cron", cron: "0 * * * *" }],
+      // Normalised as the Base44 CLI does (is_active filled in).
+      automations: [
+        {
+          name: "on-order",
+          is_active: true,
+          type: "entity",
+          entity_name: "Order",
+          event_types: ["create"],
+        },
+      ],
     });
     expect(listed?.files).toHaveLength(2);
 

@@ -21,6 +21,8 @@ export const ERROR_STATUS = {
   INVALID_QUERY: 400,
   /** An entity schema the server refuses (the message names entity and field). */
   INVALID_SCHEMA: 400,
+  /** An automation the server refuses (the message names the automation and its field). */
+  INVALID_AUTOMATION: 400,
   PROJECT_INVALID: 400,
   UNAUTHORIZED: 401,
   /** CLI: no server URL or API key configured. */
@@ -37,6 +39,8 @@ export const ERROR_STATUS = {
   ENTITY_NOT_FOUND: 404,
   /** No record with that id, or one the caller's access rules hide. */
   RECORD_NOT_FOUND: 404,
+  /** No automation with that id in the app. */
+  AUTOMATION_NOT_FOUND: 404,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { register as apiKeys } from "./api-keys/index.js";
 import { register as apps } from "./apps/index.js";
+import { register as automations } from "./automations/index.js";
 import { register as deploy } from "./deploy.js";
 import { register as dev } from "./dev.js";
 import { register as entities } from "./entities/index.js";
@@ -31,6 +32,7 @@ export function registerAll(program: Command): void {
     deploy,
     functions,
     entities,
+    automations,
     invoke,
     secrets,
     logs,

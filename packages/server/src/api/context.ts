@@ -20,4 +20,9 @@ export interface ApiDeps {
   keepDeployments: number;
   /** Any origin may call the app-scoped browser routes (`fnbase dev`), as for invocations. */
   corsAnyOrigin: boolean;
+  /**
+   * Each function's automations as `GET backend-functions` echoes them (normalised, in their
+   * order); without it, the current deployment's are echoed.
+   */
+  automations?: (appId: string) => Promise<Map<string, unknown[]>>;
 }

@@ -31,6 +31,7 @@ export function functionsRoutes(d: ApiDeps): Hono {
   r.get("/:appId/backend-functions", async (c) => {
     const app = mustApp(d, c.req.param("appId"));
     const out = [];
+    const automations = await d.automations?.(app.id);
     for (const f of d.catalog.functions(app.id).values()) {
       const dep = await d.catalog.store.getDeployment(f.deployment_id);
       if (!dep) continue;
@@ -39,7 +40,8 @@ export function functionsRoutes(d: ApiDeps): Hono {
         deployment_id: f.deployment_id,
         entry: dep.entry,
         files: dep.files,
-        automations: dep.automations ?? [],
+        // Always an array: the Base44 CLI refuses a list without it.
+        automations: automations ? (automations.get(f.name) ?? []) : (dep.automations ?? []),
         timeout_seconds: f.timeout_ms === null ? null : f.timeout_ms / 1000,
         updated_date: f.updated_date,
       });

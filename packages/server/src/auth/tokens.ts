@@ -9,6 +9,12 @@ export interface TokenClaims {
   /** `service` (with sub `service`) for the service role; else the user's role when signed. */
   role: string;
   email?: string;
+  /**
+   * Set on the tokens an automation run is given (claim `fnb_depth`): how many automation runs
+   * in a row led to this one. Writes made with the token carry it to the events they queue, so
+   * a chain of automations triggering each other stops at a limit.
+   */
+  depth?: number;
 }
 
 /** Lifetime of the service token minted for invocations. */
@@ -44,8 +50,12 @@ export class TokenService {
 
   /** Signs a token for `claims`, valid `ttlSeconds`. */
   async sign(claims: TokenClaims, ttlSeconds: number): Promise<string> {
-    const { sub, app_id, ...rest } = claims;
-    return await new SignJWT({ ...rest, app_id })
+    const { sub, app_id, depth, ...rest } = claims;
+    return await new SignJWT({
+      ...rest,
+      app_id,
+      ...(depth === undefined ? {} : { fnb_depth: depth }),
+    })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(sub)
       .setIssuer(ISSUER)
@@ -58,17 +68,19 @@ export class TokenService {
   /**
    * The app's service token for an invocation. Short-lived (5 minutes); a fresh one is minted
    * when the cached one has under four minutes left, so a function always holds a token with at
-   * least that long to run, without a signature on every request's hot path.
+   * least that long to run, without a signature on every request's hot path. With `depth`,
+   * the token of an automation run's chain (see {@link TokenClaims.depth}).
    */
-  async serviceToken(appId: string): Promise<string> {
-    const cached = this.#serviceTokens.get(appId);
+  async serviceToken(appId: string, depth?: number): Promise<string> {
+    const key = depth === undefined ? appId : `${appId}\0${depth}`;
+    const cached = this.#serviceTokens.get(key);
     const now = Date.now();
     if (cached && cached.refreshAt > now) return cached.token;
     const token = await this.sign(
-      { sub: "service", app_id: appId, role: "service" },
+      { sub: "service", app_id: appId, role: "service", ...(depth === undefined ? {} : { depth }) },
       SERVICE_TOKEN_TTL_S,
     );
-    this.#serviceTokens.set(appId, { token, refreshAt: now + 60_000 });
+    this.#serviceTokens.set(key, { token, refreshAt: now + 60_000 });
     return token;
   }
 
@@ -88,6 +100,8 @@ export class TokenService {
       }
       const claims: TokenClaims = { sub: payload.sub, app_id: appId, role };
       if (typeof payload.email === "string") claims.email = payload.email;
+      const depth = payload.fnb_depth;
+      if (typeof depth === "number" && Number.isInteger(depth) && depth >= 0) claims.depth = depth;
       return claims;
     } catch (err) {
       const expired = err instanceof joseErrors.JWTExpired;
@@ -155,7 +169,9 @@ export class TokenService {
   /** Forgets cached keys and tokens of an app. */
   forget(appId: string): void {
     this.#keys.delete(appId);
-    this.#serviceTokens.delete(appId);
+    for (const k of this.#serviceTokens.keys()) {
+      if (k === appId || k.startsWith(`${appId}\0`)) this.#serviceTokens.delete(k);
+    }
   }
 }
 

@@ -7,6 +7,18 @@ import { contentHash } from "./hash.js";
 import { materialize, removeDeploymentFiles } from "./materialize.js";
 import { validateDeploy } from "./validate.js";
 
+/**
+ * How a deploy checks and applies a function's `automations` (automations/service.ts). Kept
+ * apart from `validate.ts`: a deploy without the key keeps the function's automations.
+ */
+export interface DeployAutomations {
+  /** The normalised automations of a body, or undefined when it has none; throws a coded 400. */
+  validate(fn: string, raw: unknown): unknown[] | undefined;
+  /** Makes the function's automations exactly `defs` (normalised). */
+  sync(appId: string, fn: string, defs: unknown[]): Promise<void>;
+  removeFunction(appId: string, fn: string): Promise<void>;
+}
+
 /** The answer to a deploy, as the contract words it. */
 export interface DeployResult {
   status: "deployed" | "unchanged";
@@ -39,6 +51,7 @@ export class Deployer {
       deploymentId: string,
       message: string,
     ) => void = () => {},
+    private readonly automations?: DeployAutomations,
   ) {}
 
   /** Runs `task` after any other task on the same function has finished. */
@@ -54,15 +67,25 @@ export class Deployer {
     }
   }
 
-  /** `PUT backend-functions/{name}`. */
+  /**
+   * `PUT backend-functions/{name}`. With `automations` (checked before anything changes), the
+   * function's automations become exactly those, even when the code is unchanged; without the
+   * key, they are kept.
+   */
   async deploy(appId: string, rawName: string, body: unknown): Promise<DeployResult> {
-    const v = validateDeploy(rawName, body, this.opts.maxUploadBytes);
+    const valid = validateDeploy(rawName, body, this.opts.maxUploadBytes);
+    const automations = this.automations?.validate(
+      valid.name,
+      (body as { automations?: unknown }).automations,
+    );
+    const v = { ...valid, automations: automations ?? valid.automations };
     return await this.#serial(appId, v.name, async () => {
       const hash = contentHash(v);
       const current = this.catalog.fn(appId, v.name);
       if (current) {
         const dep = await this.catalog.store.getDeployment(current.deployment_id);
         if (dep?.content_hash === hash && current.timeout_ms === v.timeoutMs) {
+          if (automations) await this.automations?.sync(appId, v.name, automations);
           return { status: "unchanged", deployment_id: dep.id };
         }
       }
@@ -78,6 +101,7 @@ export class Deployer {
       };
       await materialize(this.opts.dataDir, d);
       await this.catalog.addDeployment(d, v.timeoutMs);
+      if (automations) await this.automations?.sync(appId, v.name, automations);
       this.runtime.retire(appId, v.name, d.id);
       this.onEvent(appId, v.name, d.id, `Deployed ${v.name} (deployment ${d.id})`);
       await this.#prune(appId, v.name);
@@ -99,10 +123,21 @@ export class Deployer {
     return await this.#serial(appId, name, async () => {
       const deployments = await this.catalog.store.listDeployments(appId, name, 10_000);
       const removed = await this.catalog.deleteFunction(appId, name);
+      await this.automations?.removeFunction(appId, name);
       this.runtime.retire(appId, name);
       for (const d of deployments) await removeDeploymentFiles(this.opts.dataDir, d);
       return removed;
     });
+  }
+
+  /** A kept deployment's automations, checked again (one the server now refuses is left out). */
+  #automationsOf(name: string, raw: unknown[]): unknown[] | undefined {
+    try {
+      return this.automations?.validate(name, raw);
+    } catch (err) {
+      this.opts.log.warn({ err, name }, "rollback kept the current automations");
+      return undefined;
+    }
   }
 
   /** Makes an earlier deployment current again (the newest other one when none is named). */
@@ -134,6 +169,11 @@ export class Deployer {
       }
       await materialize(this.opts.dataDir, target);
       const f = await this.catalog.setCurrentDeployment(appId, name, target.id);
+      // The deployment's automations come back with its code (a deployment without any keeps them).
+      if (target.automations !== null && this.automations) {
+        const defs = this.#automationsOf(name, target.automations);
+        if (defs) await this.automations.sync(appId, name, defs);
+      }
       this.runtime.retire(appId, name, target.id);
       this.onEvent(appId, name, target.id, `Rolled back ${name} to deployment ${target.id}`);
       return f!;

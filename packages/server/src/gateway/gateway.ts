@@ -170,6 +170,8 @@ export class Gateway {
 
       const headers = inboundHeaders(req.headers);
       let ttl = DECISION_TTL_MS;
+      // An automation run's token carries its chain depth; the service token follows it.
+      let depth: number | undefined;
       const auth = req.headers.authorization;
       if (auth !== undefined) {
         const token = parseBearer(auth);
@@ -182,7 +184,7 @@ export class Gateway {
         if (token.startsWith("b44k_") && (await this.#d.isApiKey(token))) {
           headers.authorization = `Bearer ${await this.#d.tokens.serviceToken(app.id)}`;
         } else {
-          await this.#d.tokens.verify(app.id, token);
+          depth = (await this.#d.tokens.verify(app.id, token)).depth;
           headers.authorization = auth;
           const exp = decodeJwt(token).exp;
           if (typeof exp === "number") ttl = Math.min(ttl, exp * 1000 - Date.now());
@@ -191,7 +193,7 @@ export class Gateway {
       headers["base44-app-id"] = app.id;
       headers["base44-api-url"] = this.#d.apiUrl();
       headers["base44-service-authorization"] =
-        `Bearer ${await this.#d.tokens.serviceToken(app.id)}`;
+        `Bearer ${await this.#d.tokens.serviceToken(app.id, depth)}`;
       headers["x-request-id"] = requestId;
       // Behind the front, the caller's address comes from the front (checked by the listener).
       const viaFront = req.headers["x-fnbase-client-addr"];

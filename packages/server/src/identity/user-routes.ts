@@ -1,6 +1,7 @@
 import { FnbaseError } from "@fnbase/shared";
 import type { Hono } from "hono";
 import { readJson } from "../api/errors.js";
+import { writeDepth } from "../automations/index.js";
 import { appOf, callerOf } from "./caller.js";
 import type { IdentityDeps } from "./deps.js";
 import { publicUser } from "./users.js";
@@ -30,8 +31,12 @@ export function userRoutes(api: Hono, d: IdentityDeps): void {
   const me = async (appId: string, header: string | undefined) => {
     const who = await callerOf(d, appId, header);
     if (who.kind === "service") {
+      // An automation without an owner runs as the service role (its token carries a depth).
       throw new FnbaseError("FORBIDDEN", "The service role is not a user: it has no profile", {
-        hint: "Read users with GET /api/apps/{appId}/entities/User/{id}",
+        hint:
+          writeDepth(header) > 0
+            ? "This automation has no owner: set one with PATCH /api/apps/{appId}/automations/{id} {owner_email}"
+            : "Read users with GET /api/apps/{appId}/entities/User/{id}",
       });
     }
     return who.user;

@@ -1,5 +1,6 @@
 import { FnbaseError } from "@fnbase/shared";
 import { Hono, type MiddlewareHandler } from "hono";
+import type { AutomationCounters, AutomationMetrics } from "./automation-metrics.js";
 import { type RunningInstances, renderPrometheus } from "./prometheus.js";
 import type { FunctionMetrics, MetricsRegistry } from "./registry.js";
 
@@ -11,7 +12,18 @@ export interface MetricsRoutesDeps {
   hasApp: (appId: string) => boolean;
   /** The management API's key check. */
   auth: MiddlewareHandler;
+  /** Counters per automation, when the server runs them. */
+  automations?: AutomationMetrics;
 }
+
+const automationJson = (a: AutomationCounters) => ({
+  id: a.automationId,
+  name: a.name,
+  function: a.functionName,
+  attempts: a.attempts,
+  duration_ms: { count: a.duration.count, sum: Math.round(a.duration.sum * 1000) },
+  event_lag_ms: { count: a.lag.count, sum: Math.round(a.lag.sum * 1000) },
+});
 
 const toJson = (m: FunctionMetrics, running: RunningInstances) => ({
   name: m.functionName,
@@ -45,7 +57,9 @@ export function metricsRoutes(d: MetricsRoutesDeps): Hono {
   const r = new Hono();
   r.get("/metrics", d.auth, (c) => {
     c.header("content-type", "text/plain; version=0.0.4; charset=utf-8");
-    return c.body(renderPrometheus(d.metrics.all(), d.running()));
+    return c.body(
+      renderPrometheus(d.metrics.all(), d.running()) + (d.automations?.prometheus() ?? ""),
+    );
   });
   r.get("/api/apps/:appId/metrics", d.auth, (c) => {
     const appId = c.req.param("appId");
@@ -55,7 +69,8 @@ export function metricsRoutes(d: MetricsRoutesDeps): Hono {
       .all(appId)
       .map((m) => toJson(m, running))
       .sort((a, b) => (a.name < b.name ? -1 : 1));
-    return c.json({ app_id: appId, functions });
+    const automations = (d.automations?.all(appId) ?? []).map(automationJson);
+    return c.json({ app_id: appId, functions, automations });
   });
   return r;
 }

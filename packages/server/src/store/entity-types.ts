@@ -57,6 +57,11 @@ export interface EntityRef {
   entity: string;
   /** What the schema says each field holds; see `TableShape.kindOf`. */
   kindOf(path: FieldPath): "scalar" | "array" | "unknown";
+  /**
+   * Where a write comes from: `depth` is how many automation runs in a row led to it (0 for a
+   * write no automation made), carried to the events the write queues.
+   */
+  origin?: { depth: number };
 }
 
 /** A read of records. */
@@ -76,6 +81,13 @@ export interface RecordChange {
   before?: StoredRecord;
   after?: StoredRecord;
 }
+
+/**
+ * Called inside each write's transaction with every record the write changed (creates,
+ * updates and deletes alike), so what it writes commits or rolls back with the records: the
+ * automation store queues entity events through it (see `automation-types.ts`).
+ */
+export type RecordChangeListener = (ref: EntityRef, changes: RecordChange[]) => void;
 
 /** A group-by read; see `@base44/sdk` 0.8.50 `EntityAggregateSpec`. */
 export interface AggregateQuery {

@@ -1,4 +1,21 @@
 export type {
+  AutomationKind,
+  AutomationPatch,
+  AutomationRow,
+  AutomationStore,
+  AutomationWrite,
+  ClaimedRun,
+  EntityEventPolicy,
+  NewRun,
+  RunQuery,
+  RunResult,
+  RunRow,
+  RunStatus,
+  RunTrigger,
+  TickPlan,
+} from "./automation-types.js";
+export { WAITING } from "./automation-types.js";
+export type {
   AggregateQuery,
   AggregateRow,
   EntityRef,
@@ -6,6 +23,7 @@ export type {
   EntityStore,
   FindQuery,
   RecordChange,
+  RecordChangeListener,
   SchemaSyncResult,
   SchemaToSync,
   StoredRecord,

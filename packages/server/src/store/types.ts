@@ -3,6 +3,7 @@
  * implementation can follow without touching callers (every method is async for that reason).
  */
 
+import type { AutomationStore } from "./automation-types.js";
 import type { EntityStore } from "./entity-types.js";
 import type { IdentityStore } from "./identity-types.js";
 
@@ -59,6 +60,8 @@ export interface Store {
   readonly identity: IdentityStore;
   /** Entity schemas and records of every app. */
   readonly entities: EntityStore;
+  /** Automations, their schedules and runs (entity events are queued by `entities`' writes). */
+  readonly automations: AutomationStore;
 
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

@@ -56,8 +56,8 @@ export async function fixture(
 ): Promise<Fixture> {
   const dataDir = await mkdtemp(join(tmpdir(), "fnbase-integrations-"));
   const server = await startServer(
-    { port: 0, dataDir, adminKey: ADMIN_KEY, idleTimeoutMs: 60_000, ...options },
-    { clock, ...(log ? { log } : {}) },
+    { port: 0, dataDir, adminKey: ADMIN_KEY, idleTimeoutMs: 60_000, now: clock, ...options },
+    log ? { log } : {},
   );
   const url = server.url;
   const admin = (path: string, init: RequestInit = {}) => {

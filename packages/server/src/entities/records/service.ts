@@ -15,6 +15,8 @@ export interface EntityCall {
   appId: string;
   entity: string;
   actor: Actor;
+  /** How many automation runs in a row led to this call (see `EntityRef.origin`); 0 when absent. */
+  depth?: number;
 }
 
 /** Limits of {@link EntityService}; see `ServerOptions`. */
@@ -90,7 +92,12 @@ export class EntityService {
       actor: call.actor,
       appId: call.appId,
       isUser: call.entity === USER_ENTITY,
-      ref: { appId: call.appId, entity: call.entity, kindOf: (p) => kindOf(schema, p) },
+      ref: {
+        appId: call.appId,
+        entity: call.entity,
+        kindOf: (p) => kindOf(schema, p),
+        ...(call.depth ? { origin: { depth: call.depth } } : {}),
+      },
     };
   }
 

@@ -2,6 +2,7 @@ import { FnbaseError } from "@fnbase/shared";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { readJson } from "../../api/errors.js";
+import { writeDepth } from "../../automations/index.js";
 import { actorOf, appOf } from "../../identity/caller.js";
 import type { IdentityDeps } from "../../identity/deps.js";
 import {
@@ -47,10 +48,14 @@ export function recordRoutes(api: Hono, d: RecordRouteDeps): void {
   const svc = d.entities;
   const call = async (c: Context): Promise<EntityCall> => {
     const app = appOf(d.identity, c);
+    const actor = await actorOf(d.identity, app.id, (n) => c.req.header(n));
+    // After actorOf: a token present here has been verified.
+    const depth = writeDepth(c.req.header("authorization"));
     return {
       appId: app.id,
       entity: c.req.param("entity") ?? "",
-      actor: await actorOf(d.identity, app.id, (n) => c.req.header(n)),
+      actor,
+      ...(depth > 0 ? { depth } : {}),
     };
   };
   // Bodies are read whole (JSON), so each route caps them; an import takes a larger file.

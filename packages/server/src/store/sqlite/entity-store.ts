@@ -18,6 +18,7 @@ import type {
   EntityStore,
   FindQuery,
   RecordChange,
+  RecordChangeListener,
   SchemaSyncResult,
   SchemaToSync,
   StoredRecord,
@@ -50,13 +51,17 @@ const indexName = (table: string, path: FieldPath) =>
 /**
  * The SQLite implementation of {@link EntityStore}, over the same database as the core store.
  * Filters are compiled by `entities/query`'s SQLite compiler; statements are prepared once per
- * distinct SQL text and kept (at most 500).
+ * distinct SQL text and kept (at most 500). `onChanges` hears every write inside its
+ * transaction (the automations' outbox).
  *
  * @example
  * const entities = openEntityStore(db);
  * await entities.syncSchemas("app1", [{ name: "Task", schema, indexes: [] }]);
  */
-export function openEntityStore(db: Database.Database): EntityStore {
+export function openEntityStore(
+  db: Database.Database,
+  onChanges: RecordChangeListener = () => {},
+): EntityStore {
   registerSqliteFunctions(db);
   const compiler = sqliteCompiler();
   const statements = new Map<string, Database.Statement>();
@@ -234,6 +239,7 @@ export function openEntityStore(db: Database.Database): EntityStore {
         updateRow(layout, ref, after);
         changes.push({ before, after });
       }
+      onChanges(ref, changes);
       return changes;
     },
   );
@@ -253,6 +259,7 @@ export function openEntityStore(db: Database.Database): EntityStore {
         else insertRow(layout, after);
         changes.push(before ? { before, after } : { after });
       });
+      onChanges(ref, changes);
       return changes;
     },
   );
@@ -260,14 +267,23 @@ export function openEntityStore(db: Database.Database): EntityStore {
   const insert = db.transaction((ref: EntityRef, records: StoredRecord[]) => {
     const layout = layoutOf(ref);
     for (const r of records) insertRow(layout, r);
+    onChanges(
+      ref,
+      records.map((after) => ({ after })),
+    );
   });
 
   const deleteWhere = db.transaction((ref: EntityRef, filter: Filter, limit: number) => {
     const layout = layoutOf(ref);
     const app = layout.appColumn ? sql` AND ${sql.ref(layout.appColumn)} = ${ref.appId}` : sql``;
-    return all(
+    const gone = all(
       sql`DELETE FROM ${table(layout)} WHERE id IN (SELECT id FROM ${table(layout)} WHERE ${where(layout, ref, filter)} ORDER BY id LIMIT ${limit})${app} RETURNING *`,
     ).map((r) => toStored(layout, r));
+    onChanges(
+      ref,
+      gone.map((before) => ({ before })),
+    );
+    return gone;
   });
 
   return {

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { AppPatch, AppRecord, DeploymentRecord, FunctionRecord, Store } from "../types.js";
+import { openAutomationStore } from "./automation-store.js";
 import { openEntityStore } from "./entity-store.js";
 import { openIdentityStore } from "./identity-store.js";
 import { MIGRATIONS } from "./migrations/index.js";
@@ -147,9 +148,11 @@ export function openSqliteStore(file: string): Store {
     return removed;
   });
 
+  const automations = openAutomationStore(db);
   return {
     identity: openIdentityStore(db),
-    entities: openEntityStore(db),
+    automations,
+    entities: openEntityStore(db, automations.onRecordChanges),
     async getMeta(key) {
       return q.getMeta.get(key)?.value;
     },

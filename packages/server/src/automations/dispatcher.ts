@@ -1,0 +1,209 @@
+import type { Logger } from "@fnbase/shared";
+import type { AutomationStore, ClaimedRun, RunResult } from "../store/index.js";
+import type { Attempt } from "./invoke.js";
+
+/** How long a busy dispatcher gathers work before it claims more, in ms. */
+const BATCH_MS = 5;
+
+/** What {@link Dispatcher} works with. */
+export interface DispatcherDeps {
+  store: AutomationStore;
+  now: () => number;
+  /** This dispatcher's name on the leases it takes. */
+  owner: string;
+  /** Runs started at once, at most. */
+  concurrency: number;
+  /** Delays before each retry of a failed run, in ms: its length is the number of retries. */
+  retryDelaysMs: readonly number[];
+  /** How long a claimed run is held before another dispatcher may take it again. */
+  leaseMs: (c: ClaimedRun) => number;
+  /** One attempt of a run. */
+  attempt: (c: ClaimedRun) => Promise<Attempt>;
+  /** Told of every attempt's end, with what was stored. */
+  onAttempt?: (c: ClaimedRun, attempt: Attempt | undefined, result: RunResult) => void;
+  log: Logger;
+}
+
+/**
+ * Delivers queued runs: claims what is due (up to `concurrency` at once), runs each, and
+ * records its end; a failure worth retrying goes back to the queue with the next delay of
+ * `retryDelaysMs`, until they are used up. Runs of one record for one automation go one at a
+ * time in order (the store never hands out a later one while an earlier is open). Delivery is
+ * at least once: a dispatcher that dies holding a lease leaves the run to be taken again when
+ * the lease lapses (or, on a single-node store, at the next start).
+ *
+ * @example
+ * const d = new Dispatcher({ store, now, owner: "node-1", concurrency: 8, ... });
+ * d.wake(); // after queueing
+ * await d.idle(); // until nothing is due or running
+ */
+export class Dispatcher {
+  readonly #d: DispatcherDeps;
+  #inflight = 0;
+  #scheduled = false;
+  #passing = false;
+  #again = false;
+  #closed = false;
+  #idle: (() => void)[] = [];
+  /** Attempts that ended, waiting to be recorded together. */
+  #ends: {
+    c: ClaimedRun;
+    attempt: Attempt | undefined;
+    result: RunResult;
+    resolve: () => void;
+  }[] = [];
+
+  constructor(deps: DispatcherDeps) {
+    this.#d = deps;
+  }
+
+  /** Runs started and not finished. */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /**
+   * Looks for due runs at the next turn of the event loop (or, while runs are going, a few ms
+   * later): the wakes in between (writes, ends of runs) make one pass, which claims for all of
+   * them at once; a pass already going looks again when it ends.
+   */
+  wake(): void {
+    if (this.#closed) {
+      this.#settle();
+      return;
+    }
+    if (this.#passing) {
+      this.#again = true;
+      return;
+    }
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    const pass = () => {
+      this.#scheduled = false;
+      this.#passing = true;
+      void this.#pass().finally(() => {
+        this.#passing = false;
+        if (this.#again) this.wake();
+        else this.#settle();
+      });
+    };
+    // While runs are going, wait a moment: more of them end and more events come, and one
+    // claim takes them all (each claim is a transaction).
+    if (this.#inflight > 0) setTimeout(pass, BATCH_MS);
+    else setImmediate(pass);
+  }
+
+  async #pass(): Promise<void> {
+    do {
+      this.#again = false;
+      const room = this.#d.concurrency - this.#inflight;
+      if (room <= 0 || this.#closed) return;
+      let claimed: ClaimedRun[];
+      try {
+        claimed = await this.#d.store.claimRuns(
+          this.#d.now(),
+          this.#d.owner,
+          room,
+          this.#d.leaseMs,
+        );
+      } catch (err) {
+        this.#d.log.error({ err }, "automation dispatcher could not claim runs");
+        return;
+      }
+      for (const c of claimed) this.#start(c);
+      if (claimed.length === room) this.#again = true;
+    } while (this.#again);
+  }
+
+  #start(c: ClaimedRun): void {
+    this.#inflight++;
+    void this.#run(c)
+      .catch((err: unknown) => this.#d.log.error({ err, run: c.run.id }, "automation run failed"))
+      .finally(() => {
+        this.#inflight--;
+        this.wake();
+      });
+  }
+
+  async #run(c: ClaimedRun): Promise<void> {
+    const { run, automation } = c;
+    let attempt: Attempt | undefined;
+    let result: RunResult;
+    if (!automation.is_active && run.trigger !== "manual") {
+      result = {
+        status: "skipped",
+        finished_at: this.#d.now(),
+        duration_ms: null,
+        http_status: null,
+        request_id: null,
+        error: "Not run: the automation is disabled",
+      };
+    } else {
+      attempt = await this.#d.attempt(c);
+      const now = this.#d.now();
+      const ok = attempt.error === null;
+      const delay = this.#d.retryDelaysMs[run.attempts - 1];
+      const retry = !ok && attempt.retryable && delay !== undefined;
+      result = {
+        status: ok ? "succeeded" : retry ? "queued" : "failed",
+        ...(retry ? { next_attempt_at: now + delay } : {}),
+        finished_at: now,
+        duration_ms: attempt.durationMs,
+        http_status: attempt.status,
+        request_id: attempt.requestId,
+        error: attempt.error,
+      };
+    }
+    await new Promise<void>((resolve) => {
+      this.#ends.push({ c, attempt, result, resolve });
+      if (this.#ends.length === 1) setImmediate(() => void this.#record());
+    });
+  }
+
+  /** Records the attempts that ended in this turn of the event loop, in one transaction. */
+  async #record(): Promise<void> {
+    const ends = this.#ends.splice(0);
+    let kept: boolean[] = [];
+    try {
+      kept = await this.#d.store.finishRuns(
+        ends.map((e) => ({ run: e.c.run, owner: this.#d.owner, result: e.result })),
+      );
+    } catch (err) {
+      this.#d.log.error({ err }, "automation dispatcher could not record runs");
+    }
+    ends.forEach((e, i) => {
+      if (kept[i]) this.#d.onAttempt?.(e.c, e.attempt, e.result);
+      e.resolve();
+    });
+  }
+
+  #settle(): void {
+    if (this.#inflight > 0 || this.#passing || this.#scheduled) return;
+    const waiting = this.#idle;
+    this.#idle = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  /**
+   * Resolves once no run is running here and none is due (it looks again first), for tests
+   * and shutdown. Runs due later (retries) do not count.
+   */
+  idle(): Promise<void> {
+    const p = new Promise<void>((resolve) => this.#idle.push(resolve));
+    this.wake();
+    return p;
+  }
+
+  /** Takes no more runs (those running go on). */
+  stop(): void {
+    this.#closed = true;
+  }
+
+  /** Takes no more runs; resolves when the running ones have finished. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#inflight > 0 || this.#passing || this.#scheduled) {
+      await new Promise<void>((resolve) => this.#idle.push(resolve));
+    }
+  }
+}

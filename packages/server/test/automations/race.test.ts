@@ -1,0 +1,138 @@
+/**
+ * Two schedulers, and two dispatchers, racing on one store: two connections to one SQLite
+ * file, as two servers (or later two nodes on PostgreSQL) would hold. Every tick is queued
+ * once, and every run is attempted once.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger } from "@fnbase/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Dispatcher } from "../../src/automations/dispatcher.js";
+import { Scheduler } from "../../src/automations/scheduler.js";
+import { newId } from "../../src/deploy/deployer.js";
+import { openSqliteStore, type Store } from "../../src/store/index.js";
+import { clock } from "./automation-helpers.js";
+
+const c = clock("2026-12-01T00:00:00Z");
+let dir: string;
+let one: Store;
+let two: Store;
+const AUTOMATIONS = 20;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "fnbase-race-"));
+  one = openSqliteStore(join(dir, "fnbase.db"));
+  two = openSqliteStore(join(dir, "fnbase.db"));
+  await one.createApp({ id: "app", name: "race", signing_key: "00" });
+  for (let i = 0; i < AUTOMATIONS; i++) {
+    const definition = {
+      name: `a${i}`,
+      is_active: true,
+      type: "scheduled",
+      schedule_mode: "recurring",
+      schedule_type: "cron",
+      cron_expression: "*/5 * * * *",
+      ends_type: "never",
+    };
+    await one.automations.create(
+      "app",
+      "job",
+      {
+        id: newId(),
+        name: definition.name,
+        source: "api",
+        definition,
+        kind: "scheduled",
+        is_active: true,
+        entity_name: null,
+        event_types: [],
+        schedule: { next_run_at: Date.parse("2026-12-01T00:05:00Z"), anchor: c.now },
+      },
+      new Date().toISOString(),
+    );
+  }
+});
+afterAll(async () => {
+  await one?.close();
+  await two?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("racing on one store", () => {
+  it("two scheduler loops queue each tick exactly once", async () => {
+    const a = new Scheduler(one.automations, () => c.now);
+    const b = new Scheduler(two.automations, () => c.now);
+    let queuedByA = 0;
+    let queuedByB = 0;
+    // Two hours in steps of a minute; at each step both loops pass at once, in either order.
+    for (let step = 1; step <= 120; step++) {
+      c.advance(60_000);
+      const [ra, rb] =
+        step % 2 === 0
+          ? await Promise.all([a.pass(), b.pass()])
+          : (await Promise.all([b.pass(), a.pass()])).reverse();
+      queuedByA += ra!.length;
+      queuedByB += rb!.length;
+    }
+    const runs = await one.automations.listRuns("app", { limit: 10_000 });
+    // 24 ticks of every 5 minutes in 2 hours, for each automation; none twice.
+    expect(runs).toHaveLength(AUTOMATIONS * 24);
+    const ticks = new Set(runs.map((r) => `${r.automation_id} ${r.scheduled_for}`));
+    expect(ticks.size).toBe(runs.length);
+    expect(queuedByA + queuedByB).toBe(runs.length);
+    // Both loops won some ticks: they did race.
+    expect(queuedByA).toBeGreaterThan(0);
+    expect(queuedByB).toBeGreaterThan(0);
+  });
+
+  it("a scheduler with a stale plan cannot queue a tick a second time", async () => {
+    const [a] = await one.automations.list("app");
+    const [taken] = await one.automations.listRuns("app", { automationId: a!.id, limit: 1 });
+    // The tick's run exists: claiming it again (with a current next_run_at) inserts nothing.
+    const run = await two.automations.claimTick(a!.id, a!.next_run_at!, c.now, () => ({
+      next_run_at: a!.next_run_at! + 300_000,
+      run: {
+        automation_id: a!.id,
+        app_id: "app",
+        trigger: "schedule",
+        scheduled_for: taken!.scheduled_for,
+        depth: 1,
+      },
+    }));
+    expect(run).toBeUndefined();
+    expect(await one.automations.listRuns("app", { automationId: a!.id, limit: 100 })).toHaveLength(
+      24,
+    );
+  });
+
+  it("two dispatchers attempt each run exactly once", async () => {
+    const attempted: string[] = [];
+    const dispatcher = (store: Store, owner: string) =>
+      new Dispatcher({
+        store: store.automations,
+        now: () => c.now,
+        owner,
+        concurrency: 4,
+        retryDelaysMs: [],
+        leaseMs: () => 60_000,
+        attempt: async (claimed) => {
+          attempted.push(claimed.run.id);
+          await new Promise((r) => setImmediate(r));
+          return { status: 200, requestId: owner, error: null, retryable: false, durationMs: 1 };
+        },
+        log: createLogger({ component: "test" }),
+      });
+    const d1 = dispatcher(one, "one");
+    const d2 = dispatcher(two, "two");
+    await Promise.all([d1.idle(), d2.idle()]);
+    const runs = await one.automations.listRuns("app", { limit: 10_000 });
+    expect(attempted.length).toBe(runs.length);
+    expect(new Set(attempted).size).toBe(runs.length);
+    expect(runs.every((r) => r.status === "succeeded" && r.attempts === 1)).toBe(true);
+    const byOwner = new Map<string, number>();
+    for (const r of runs) byOwner.set(r.request_id!, (byOwner.get(r.request_id!) ?? 0) + 1);
+    expect(byOwner.get("one")).toBeGreaterThan(0);
+    expect(byOwner.get("two")).toBeGreaterThan(0);
+  });
+});

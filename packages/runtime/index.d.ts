@@ -7,4 +7,5 @@ export declare const runtimeSrcDir: string;
 /** Absolute path of the front (the process that owns the public port). */
 export declare const frontPath: string;
 
+export * from "./src/http_rules.js";
 export * from "./src/protocol.js";

@@ -10,5 +10,7 @@ export const runtimeSrcDir = fileURLToPath(new URL("./src/", import.meta.url));
 /** Absolute path of the front (the process that owns the public port). */
 export const frontPath = fileURLToPath(new URL("./src/front/main.ts", import.meta.url));
 
+// What a request is (methods, limits, the decision context), for the front and Node alike.
+export * from "./src/http_rules.js";
 // What Node and the Deno code must agree on (header lists, record limits, the decision shape).
 export * from "./src/protocol.js";

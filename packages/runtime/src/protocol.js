@@ -77,6 +77,8 @@ export function functionTarget(host, pathAndQuery) {
 
 /** Hosts already checked: a server sees few, and the check runs on every call. */
 const checked = new Map();
+let lastHost = "";
+let lastOk = false;
 
 /**
  * True when `host` is a Host value fnbase takes: a name or IPv4 address, or a bracketed IPv6
@@ -84,11 +86,15 @@ const checked = new Map();
  * malformed IPv6 addresses).
  */
 export function validHost(host) {
+  // The last answer first: a string compare, where a Map lookup hashes the (fresh) string.
+  if (host === lastHost) return lastOk;
   let ok = checked.get(host);
   if (ok === undefined) {
     ok = AUTHORITY.test(host) && URL.canParse(`http://${host}/`);
     if (checked.size >= 1000) checked.clear();
     checked.set(host, ok);
   }
+  lastHost = host;
+  lastOk = ok;
   return ok;
 }

@@ -356,14 +356,16 @@ export function checkHead(method, target, minor, headers) {
  * the server's `maxUploadBytes` and 64 KiB (JSON escaping can double the files' size; the
  * deployer checks the files' own size), {@link ENTITY_BODY_BYTES} for the entity routes,
  * {@link SMALL_BODY_BYTES} for everything else (users, apps, secrets, keys). The path is read as
- * a URL parser reads it (dot segments resolved, as the management API's router sees it).
+ * a URL parser reads it (dot segments resolved, as the management API's router sees it); a
+ * query is no part of it.
  *
  * @param {string} path
  * @param {number} maxUploadBytes
  * @returns {number}
  */
 export function routeBodyLimit(path, maxUploadBytes) {
-  let p = path;
+  const q = path.indexOf("?");
+  let p = q === -1 ? path : path.slice(0, q);
   if (p.includes(".") || p.includes("%")) {
     try {
       p = new URL(p, "http://x").pathname;

@@ -179,6 +179,8 @@ describe("routeBodyLimit", () => {
     ["/api/apps/a/backend-functions/f", upload * 2 + 64 * 1024],
     ["/api/apps/a/entities/Task", ENTITY_BODY_BYTES],
     ["/api/apps/a/entities/Task/import", ENTITY_BODY_BYTES],
+    ["/api/apps/a/entities?x=1", ENTITY_BODY_BYTES],
+    ["/api/apps/a/auth/login?next=/api/apps/a/entities/", SMALL_BODY_BYTES],
     // Read as the API's router reads it: dot segments resolved, a disguise takes no more.
     ["/api/apps/a/backend-functions/../auth/login", SMALL_BODY_BYTES],
     ["/api/apps/a/backend-functions/%2e%2e/auth/login", SMALL_BODY_BYTES],

@@ -13,4 +13,5 @@ export declare const base44SdkBundlePath: string;
 /** Absolute path of `@fnbase/sdk` bundled into one ES module for instances. */
 export declare const fnbaseSdkBundlePath: string;
 
+export * from "./src/http_rules.js";
 export * from "./src/protocol.js";

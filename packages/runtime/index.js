@@ -16,5 +16,7 @@ export const base44SdkBundlePath = fileURLToPath(new URL("./dist/base44-sdk.js",
 /** Absolute path of `@fnbase/sdk` bundled into one ES module for instances. */
 export const fnbaseSdkBundlePath = fileURLToPath(new URL("./dist/fnbase-sdk.js", import.meta.url));
 
+// What a request is (methods, limits, the decision context), for the front and Node alike.
+export * from "./src/http_rules.js";
 // What Node and the Deno code must agree on (header lists, record limits, the decision shape).
 export * from "./src/protocol.js";

@@ -16,6 +16,9 @@ export declare function functionTarget(
   pathAndQuery: string,
 ): string;
 
+/** True when `host` is a Host value fnbase takes (a name or address, an optional port). */
+export declare function validHost(host: string): boolean;
+
 /**
  * What Node's gateway hands the front with an invocation (`x-fnbase-decision`, base64url JSON):
  * how to send that kind of request straight to an instance.
@@ -23,6 +26,11 @@ export declare function functionTarget(
 export interface Decision {
   /** The raw path it is for. */
   p: string;
+  /**
+   * The request's decision context as Node computed it (`checkHead` in http_rules.js): the front
+   * keeps the decision only when its own context for the request is the same.
+   */
+  k: string;
   /** True when it holds for every path under `p` as well. */
   sub: boolean;
   /** Instance id. */

@@ -72,19 +72,29 @@ const AUTHORITY = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
  * `localhost`. Node's gateway and the front's direct path both send this.
  */
 export function functionTarget(host, pathAndQuery) {
-  return `http://${host != null && authorityOk(host) ? host : "localhost"}${pathAndQuery}`;
+  return `http://${host != null && validHost(host) ? host : "localhost"}${pathAndQuery}`;
 }
 
 /** Hosts already checked: a server sees few, and the check runs on every call. */
 const checked = new Map();
+let lastHost = "";
+let lastOk = false;
 
-/** The shape test, then the URL parser's word (ports above 65535, malformed IPv6 addresses). */
-function authorityOk(host) {
+/**
+ * True when `host` is a Host value fnbase takes: a name or IPv4 address, or a bracketed IPv6
+ * address, with an optional port. The shape test, then the URL parser's word (ports above 65535,
+ * malformed IPv6 addresses).
+ */
+export function validHost(host) {
+  // The last answer first: a string compare, where a Map lookup hashes the (fresh) string.
+  if (host === lastHost) return lastOk;
   let ok = checked.get(host);
   if (ok === undefined) {
     ok = AUTHORITY.test(host) && URL.canParse(`http://${host}/`);
     if (checked.size >= 1000) checked.clear();
     checked.set(host, ok);
   }
+  lastHost = host;
+  lastOk = ok;
   return ok;
 }

@@ -1,6 +1,21 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { FnbaseError, readEnv } from "@fnbase/shared";
 import { resolveIntegrationOptions } from "./integrations/options.js";
+
+/**
+ * The process's soft limit on open files (what the front, its child, inherits), from
+ * /proc/self/limits; 1024, the usual default, where that cannot be read.
+ */
+export function openFileLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux
+  }
+  return 1024;
+}
 
 /** Options of {@link startServer}; every one has a documented default. */
 export interface ServerOptions {
@@ -39,6 +54,30 @@ export interface ServerOptions {
   maxImportBytes?: number;
   /** Deployments kept per function for rollback. Default 20. */
   keepDeployments?: number;
+  /**
+   * Callers' connections the public port keeps open at once. Default: half of what the open-file
+   * limit leaves after 512 for the server's own use (each busy connection may hold a second one
+   * to an instance), at least 64, at most 16,384. When reached, a new connection closes the
+   * oldest idle one (of the address holding the most), or is refused with 503 when none is idle.
+   */
+  maxConnections?: number;
+  /**
+   * Connections one client address may keep open at once (behind a reverse proxy on the same
+   * machine every caller shares its address: raise it). Default 256. When reached, a new one
+   * closes that address's oldest idle one, or is refused with 429.
+   */
+  maxConnectionsPerAddress?: number;
+  /**
+   * Requests (WebSocket sessions included) one app may have in progress at once, on each of the
+   * front's direct path and Node's gateway; more get 503 with Retry-After. Default: half of
+   * `maxConnections`.
+   */
+  maxConcurrentPerApp?: number;
+  /**
+   * Let the front answer repeat invocations from the decisions Node hands it (default true).
+   * False sends every request through Node: for tests that compare the two paths.
+   */
+  decisions?: boolean;
   /** Allow any origin on every app (what `fnbase dev` does). Default false. */
   corsAnyOrigin?: boolean;
   /** Path of the Deno binary. Default `FNBASE_DENO` or the `deno` npm package's binary. */
@@ -197,6 +236,8 @@ function registryUrl(url: string | undefined): string | undefined {
 
 /** Fills in defaults; throws `CONFIG_INVALID` for a value that cannot work. */
 export function resolveOptions(o: ServerOptions): ResolvedOptions {
+  const maxConnections =
+    o.maxConnections ?? Math.min(16_384, Math.max(64, Math.floor((openFileLimit() - 512) / 2)));
   return {
     port: o.port ?? 4400,
     host: o.host ?? "127.0.0.1",
@@ -214,6 +255,10 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     maxEntityBodyBytes: o.maxEntityBodyBytes ?? 16 * 1024 ** 2,
     maxImportBytes: o.maxImportBytes ?? 50 * 1024 ** 2,
     keepDeployments: o.keepDeployments ?? 20,
+    maxConnections,
+    maxConnectionsPerAddress: o.maxConnectionsPerAddress ?? 256,
+    maxConcurrentPerApp: o.maxConcurrentPerApp ?? Math.max(8, Math.floor(maxConnections / 2)),
+    decisions: o.decisions ?? true,
     corsAnyOrigin: o.corsAnyOrigin ?? false,
     denoPath: o.denoPath,
     allowAll: o.allowAll ?? false,

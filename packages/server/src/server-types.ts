@@ -10,10 +10,11 @@ export interface FnbaseServer extends AsyncDisposable {
   readonly url: string;
   readonly port: number;
   /**
-   * Node's own port (127.0.0.1) behind the front. It answers only requests that come through
-   * the front; exposed for tests and diagnostics.
+   * Node's own unix socket behind the front (`<dataDir>/internal/node.sock`, mode 0600, in a
+   * folder of mode 0700, out of every instance's permissions). It answers only requests that
+   * carry the front's secret; exposed for tests and diagnostics.
    */
-  readonly internalUrl: string;
+  readonly internalSocket: string;
   /** Process id of the front (the Deno process on the public port), while it runs. */
   readonly frontPid: number | undefined;
   /** The admin key in clear when it was given or generated at this start; else undefined. */

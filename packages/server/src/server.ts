@@ -1,7 +1,7 @@
-import { mkdir, rm } from "node:fs/promises";
+import { chmod, mkdir, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { NODE_MAX_HEADER_BYTES } from "@fnbase/runtime";
 import { createLogger, type Logger, readEnv } from "@fnbase/shared";
 import { createApi } from "./api/app.js";
 import { requireApiKey } from "./api/auth.js";
@@ -98,11 +98,26 @@ export async function startServer(
   await rm(codeLinksDir, { recursive: true, force: true });
   await mkdir(codeLinksDir, { recursive: true });
   await resetStaleDeployments(options.dataDir);
+  // Node's internal socket: in a folder only the server's user may enter, mode 0600, and out of
+  // every instance's Deno permissions (see docs/SECURITY.md); none outlives a server.
+  const internalDir = join(options.dataDir, "internal");
+  await rm(internalDir, { recursive: true, force: true });
+  await mkdir(internalDir, { mode: 0o700 });
+  await chmod(internalDir, 0o700);
+  const internalSocket = join(internalDir, "node.sock");
   const front = new FrontLink({
     denoPath,
     host: options.host,
     port: options.port,
     idleMs: options.idleTimeoutMs,
+    limits: {
+      maxUploadBytes: options.maxUploadBytes,
+      maxConnections: options.maxConnections,
+      maxConnectionsPerAddress: options.maxConnectionsPerAddress,
+      maxConcurrentPerApp: options.maxConcurrentPerApp,
+      maxIdleUpstream: Math.max(16, Math.min(256, Math.floor(options.maxConnections / 4))),
+    },
+    internalDir,
     instancesDir,
     log,
     onInvocation: (r) => invocations.emit(r),
@@ -320,17 +335,20 @@ export async function startServer(
     },
   );
 
+  const listener = createListener(gateway, api, log, front);
   const http: Server = createServer(
-    { keepAliveTimeout: 65_000, requestTimeout: 0 },
-    createListener(gateway, api, log, front),
+    { keepAliveTimeout: 65_000, requestTimeout: 0, maxHeaderSize: NODE_MAX_HEADER_BYTES },
+    listener.request,
   );
-  // Node listens on an internal port; the front (a Deno process) owns the public one.
+  http.on("upgrade", listener.upgrade);
+  // Node listens on an internal unix socket; the front (a Deno process) owns the public port.
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
-    http.listen(0, "127.0.0.1", () => resolve());
+    http.listen(internalSocket, () => resolve());
   });
+  await chmod(internalSocket, 0o600);
   try {
-    await front.start((http.address() as AddressInfo).port);
+    await front.start(internalSocket);
   } catch (err) {
     http.close();
     await runtime.close();
@@ -371,7 +389,7 @@ export async function startServer(
   return {
     url,
     port,
-    internalUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    internalSocket,
     get frontPid() {
       return front.pid;
     },

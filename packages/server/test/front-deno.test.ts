@@ -23,14 +23,14 @@ const suites = [
   [
     "client",
     "http1_test.ts",
-    6,
-    "bodies, 1xx, HEAD/204/304, limits, retries, aborts, malformed heads",
+    8,
+    "bodies, 1xx, HEAD/204/304, limits, retries, aborts, malformed heads, latin1, 101",
   ],
   [
     "server",
     "server_test.ts",
-    8,
-    "keep-alive, pipelining, refusals, chunked, 100-continue, HTTP/1.0, timeouts, 64 KiB heads",
+    11,
+    "keep-alive, pipelining, refusals, chunked, 100-continue, HTTP/1.0, timeouts, 32 KiB heads, latin1, tunnels, connection caps",
   ],
 ] as const;
 

@@ -518,13 +518,28 @@ Deno.serve(async (req) => {
     expect(metrics).toMatch(/logger/);
   }, 30_000);
 
-  it("refuses requests on Node's internal port that did not come through it", async () => {
-    const res = await fetch(`${t.server.internalUrl}/api/apps`, {
-      headers: { api_key: t.server.adminKey!, "x-fnbase-front": "guess" },
-    });
-    await expectError(res, 403, "FORBIDDEN");
-    const inv = await fetch(`${t.server.internalUrl}/api/apps/${appId}/functions/echo`);
-    await expectError(inv, 403, "FORBIDDEN");
+  it("refuses requests on Node's internal socket that did not come through it", async () => {
+    const ask = (path: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ socketPath: t.server.internalSocket, path, headers }, (res) => {
+          let body = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => {
+            body += c;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    for (const [path, headers] of [
+      ["/api/apps", { api_key: t.server.adminKey!, "x-fnbase-front": "guess" }],
+      [`/api/apps/${appId}/functions/echo`, {}],
+    ] as const) {
+      const r = await ask(path, headers);
+      expect(r.status).toBe(403);
+      expect(JSON.parse(r.body)).toMatchObject({ code: "FORBIDDEN" });
+    }
   });
 
   it("lets an idle instance stop on time though the front held it", async () => {

@@ -49,14 +49,20 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   /** A byte range outside the file. */
   RANGE_NOT_SATISFIABLE: 416,
+  /** The request expects something other than `100-continue`. */
+  EXPECTATION_FAILED: 417,
   UNPROCESSABLE: 422,
   /** A record that does not fit its entity's schema (a type, a required field). */
   VALIDATION_FAILED: 422,
   RATE_LIMITED: 429,
+  /** A request head over the size or field-count limit (runtime/src/http_rules.js). */
+  HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,
   NOT_AVAILABLE: 501,
   /** An integration the operator has not configured (no SMTP relay, no LLM endpoint...). */
   INTEGRATION_NOT_CONFIGURED: 501,
+  /** A request method or transfer coding fnbase does not serve. */
+  NOT_IMPLEMENTED: 501,
   FUNCTION_BOOT_FAILED: 502,
   FUNCTION_CRASHED: 502,
   UPSTREAM_ERROR: 502,
@@ -64,6 +70,7 @@ export const ERROR_STATUS = {
   /** CLI: the server could not be reached at all. */
   SERVER_UNREACHABLE: 503,
   FUNCTION_TIMEOUT: 504,
+  HTTP_VERSION_NOT_SUPPORTED: 505,
   CONFIG_INVALID: 500,
   MASTER_KEY_MISMATCH: 500,
 } as const satisfies Record<string, number>;

@@ -1,10 +1,13 @@
 /**
  * Decisions Node handed the front, and the instances they point at.
  *
- * A decision says how to send one kind of invocation (same function path, Host, X-App-Id,
- * Authorization and Origin) straight to an instance: its socket, the headers the host adds, the CORS headers of
- * the answer, the limits and the error bodies. It lives at most `ttl` ms (Node keeps it shorter
- * than any token in it).
+ * A decision says how to send one kind of invocation (same function path and decision context:
+ * Host, X-App-Id, Authorization and Origin, see http_rules.js) straight to an instance: its
+ * socket, the headers the host adds, the CORS headers of the answer, the limits and the error
+ * bodies. It lives at most `ttl` ms (Node keeps it shorter than any token in it). Node says
+ * which context it computed for the request; the front keeps a decision only when its own
+ * context for the request is the same, so a request the two sides read differently is never
+ * answered from one.
  *
  * Each decision Node hands out holds its instance open on Node's side (like an in-flight
  * request); the front gives holds back with `released {i, n, ago}` once it no longer uses the
@@ -86,14 +89,18 @@ export class Decisions {
     return undefined;
   }
 
-  /** Keeps a decision Node sent for context `ctx`, unless a flush or revoke came since `epoch`. */
-  adopt(ctx: string, raw: string, epoch: number): void {
+  /**
+   * Takes a decision Node sent with its answer to a request of context `ctx`: kept when Node
+   * computed the same context and no flush or revoke came since `epoch`, else its hold is given
+   * back at once.
+   */
+  offer(ctx: string | null, raw: string, epoch: number): void {
     const d = decode(raw);
     if (d === undefined) return;
     const key = `${d.p}\n${ctx}`;
     const inst = this.#instance(d);
     inst.holds++;
-    if (epoch !== this.epoch || inst.revoked) {
+    if (ctx === null || d.k !== ctx || epoch !== this.epoch || inst.revoked) {
       this.#maybeRelease(inst);
       return;
     }
@@ -108,15 +115,6 @@ export class Decisions {
     this.#entries.set(key, { decision: d, instance: inst, headLines, expires: Date.now() + d.ttl });
     inst.keys.add(key);
     inst.lastUsed = Date.now();
-  }
-
-  /** A decision the front will not use (it came with a request it does not cache). */
-  refuse(raw: string): void {
-    const d = decode(raw);
-    if (d === undefined) return;
-    const inst = this.#instance(d);
-    inst.holds++;
-    this.#maybeRelease(inst);
   }
 
   /** A request on `inst` finished. */

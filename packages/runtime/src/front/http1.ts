@@ -10,12 +10,21 @@
  * close-delimited bodies, 1xx interim responses skipped.
  */
 
+import { trimOws } from "../http_rules.js";
 import { HOP_BY_HOP } from "../protocol.js";
 import { BufferedConn } from "./buffer.ts";
+import { latin1, latin1Bytes, latin1Into } from "./latin1.ts";
 import { FIELD_VALUE, LENGTH, TOKEN } from "./syntax.ts";
+import type { Pipe } from "./tunnel.ts";
 
 const enc = new TextEncoder();
-const dec = new TextDecoder();
+
+/**
+ * Idle pooled connections over all upstreams, and their cap: each holds a file descriptor, and
+ * the front's are shared with callers' connections (see admission.ts). Past the cap, a
+ * connection whose exchange ends is closed rather than kept.
+ */
+export const idlePool = { count: 0, max: 256 };
 
 /** The upstream closed or broke the connection before the exchange finished. */
 export class UpstreamError extends Error {
@@ -53,7 +62,7 @@ export type Endpoint =
   | { transport: "tcp"; hostname: string; port: number };
 
 /** One connection and its read buffer. */
-class Conn extends BufferedConn {
+class Conn extends BufferedConn implements Pipe {
   readonly #head = new Uint8Array(16 * 1024);
   idleSince = 0;
   reused = false;
@@ -68,9 +77,8 @@ class Conn extends BufferedConn {
    * awaits its write before anything else can call again on this connection.
    */
   encodeHead(text: string): Uint8Array {
-    if (text.length * 3 > this.#head.length) return enc.encode(text);
-    const { written } = enc.encodeInto(text, this.#head);
-    return this.#head.subarray(0, written);
+    if (text.length > this.#head.length) return latin1Bytes(text);
+    return this.#head.subarray(0, latin1Into(text, this.#head));
   }
 
   /** Reads more bytes into the buffer; false at end of stream. */
@@ -99,13 +107,26 @@ class Conn extends BufferedConn {
     for (;;) {
       const e = this.#lineEnd(this.start);
       if (e !== -1) {
-        const line = dec.decode(this.buf.subarray(this.start, e - 2));
+        const line = latin1(this.buf.subarray(this.start, e - 2));
         this.start = e;
         return line;
       }
       if (this.available > limit) throw new UpstreamError("upstream line too long", false);
       if (!(await this.fill())) throw new UpstreamError("upstream closed mid-line", false);
     }
+  }
+
+  /** The next bytes (a view, valid until the next read), or null at the end: as a tunnel's side. */
+  async read(): Promise<Uint8Array | null> {
+    if (this.available === 0 && !(await this.fill())) return null;
+    const view = this.buf.subarray(this.start, this.end);
+    this.start = this.end;
+    return view;
+  }
+
+  /** Writes all of `bytes`; false when the upstream no longer reads. */
+  write(bytes: Uint8Array): Promise<boolean> {
+    return writeAll(this, bytes);
   }
 
   /** Up to `max` bytes (at least one), copied out; null at end of stream. */
@@ -146,6 +167,11 @@ export interface UpstreamResponse {
   body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array<ArrayBuffer>> | null;
   /** Resolves with the number of body bytes once the body has been read (or failed). */
   done: Promise<number>;
+  /**
+   * After a 101 to an upgrade request: the connection, now the function's side of a tunnel (its
+   * `upgrade` header is in `headers`).
+   */
+  pipe?: Pipe;
 }
 
 /** Response headers not passed on: hop-by-hop ones, and Date (the front's server sets its own). */
@@ -157,6 +183,8 @@ interface Head {
   contentLength: number | undefined;
   chunked: boolean;
   keepAlive: boolean;
+  /** The Upgrade header (hop-by-hop: passed on only with a 101 to an upgrade request). */
+  upgrade: string | undefined;
 }
 
 /**
@@ -170,25 +198,27 @@ const RESPONSE_HEAD = new RegExp(
 
 /** Parses the response head in `buf[start, end)` (status line included, empty line last). */
 function readHead(buf: Uint8Array, start: number, end: number): Head {
-  const text = dec.decode(buf.subarray(start, end - 2));
+  const text = latin1(buf.subarray(start, end - 2));
   if (!RESPONSE_HEAD.test(text)) throw new UpstreamError("malformed response head", false);
   const lines = text.split("\r\n");
   const headers: [string, string][] = [];
   let contentLength: number | undefined;
   let chunked = false;
   let keepAlive = lines[0]!.startsWith("HTTP/1.1");
+  let upgrade: string | undefined;
   for (let i = 1; i < lines.length - 1; i++) {
     const line = lines[i]!;
     const colon = line.indexOf(":");
     // Deno.serve (hyper) writes lower-case names; node:http keeps what the code set.
     const name = line.slice(0, colon).toLowerCase();
-    const value = line.slice(colon + 1).trim();
+    const value = trimOws(line.slice(colon + 1));
     if (name === "content-length") {
       if (!LENGTH.test(value)) throw new UpstreamError("malformed content-length", false);
       contentLength = Number(value);
       continue; // added back below when it frames the body
     }
     if (name === "transfer-encoding") chunked = value.toLowerCase().includes("chunked");
+    else if (name === "upgrade") upgrade = value;
     else if (name === "connection") {
       const v = value.toLowerCase();
       if (v.includes("close")) keepAlive = false;
@@ -199,7 +229,7 @@ function readHead(buf: Uint8Array, start: number, end: number): Head {
   if (contentLength !== undefined && !chunked) {
     headers.push(["content-length", String(contentLength)]);
   }
-  return { headers, contentLength, chunked, keepAlive };
+  return { headers, contentLength, chunked, keepAlive, upgrade };
 }
 
 /** Pooled connections to one endpoint. */
@@ -227,6 +257,7 @@ export class Upstream {
     for (;;) {
       const c = this.#idle.pop();
       if (!c) return undefined;
+      idlePool.count--;
       // node:http closes idle keep-alive connections after 65 s; never reuse one that old.
       if (now - c.idleSince < 30_000) {
         c.reused = true;
@@ -237,17 +268,21 @@ export class Upstream {
   }
 
   #release(c: Conn): void {
-    if (this.#closed || this.#idle.length >= 512 || c.available > 0) c.close();
+    if (this.#closed || idlePool.count >= idlePool.max || c.available > 0) c.close();
     else {
       c.idleSince = Date.now();
       this.#idle.push(c);
+      idlePool.count++;
     }
   }
 
   /** Closes every idle connection; busy ones close when their exchange ends. */
   close(): void {
     this.#closed = true;
-    for (const c of this.#idle.splice(0)) c.close();
+    for (const c of this.#idle.splice(0)) {
+      idlePool.count--;
+      c.close();
+    }
   }
 
   /**
@@ -257,6 +292,9 @@ export class Upstream {
    * chunked). Rejects with {@link UpstreamError} when the upstream goes away first, and with
    * {@link BodyTooLarge} when the body passes `maxBodyBytes`. `x` aborts the exchange at any
    * point by closing its connection.
+   *
+   * With `upgrade` (`head` asks to switch protocols), the request goes on a connection of its
+   * own, and a 101 answer comes back with the connection as its `pipe`.
    */
   async request(
     method: string,
@@ -265,11 +303,12 @@ export class Upstream {
     length: number | undefined,
     maxBodyBytes: number,
     x: Exchange | undefined,
+    upgrade = false,
   ): Promise<UpstreamResponse> {
-    let c = this.#take();
+    let c = upgrade ? undefined : this.#take();
     if (c && body === null) {
       try {
-        return await this.#exchange(c, method, head, body, length, maxBodyBytes, x);
+        return await this.#exchange(c, method, head, body, length, maxBodyBytes, x, false);
       } catch (err) {
         // A pooled connection the upstream had just closed: try once on a new one.
         if (!(err instanceof UpstreamError && err.beforeResponse) || x?.aborted) throw err;
@@ -279,7 +318,7 @@ export class Upstream {
     c ??= await this.#connect().catch((err: Error) => {
       throw new UpstreamError(`cannot connect: ${err.message}`, true);
     });
-    return await this.#exchange(c, method, head, body, length, maxBodyBytes, x);
+    return await this.#exchange(c, method, head, body, length, maxBodyBytes, x, upgrade);
   }
 
   async #exchange(
@@ -290,6 +329,7 @@ export class Upstream {
     length: number | undefined,
     maxBodyBytes: number,
     x: Exchange | undefined,
+    upgrade: boolean,
   ): Promise<UpstreamResponse> {
     if (x) {
       if (x.aborted) c.close();
@@ -336,9 +376,20 @@ export class Upstream {
         if (status >= 200 || status === 101) break;
         c.start = end; // an interim 1xx: skip it
       }
-      const { headers, contentLength, chunked, keepAlive } = readHead(c.buf, c.start, end);
+      const h = readHead(c.buf, c.start, end);
+      const { headers, contentLength, chunked, keepAlive } = h;
       c.start = end;
-      const noBody = method === "HEAD" || status === 204 || status === 304 || status === 101;
+      if (status === 101) {
+        if (x) x.conn = undefined;
+        if (!upgrade || h.upgrade === undefined) {
+          // A switch nobody asked for: the connection no longer speaks HTTP.
+          c.close();
+          return { status, headers, body: null, done: Promise.resolve(0) };
+        }
+        headers.push(["upgrade", h.upgrade]);
+        return { status, headers, body: null, done: Promise.resolve(0), pipe: c };
+      }
+      const noBody = method === "HEAD" || status === 204 || status === 304;
       const finish = (reusable: boolean) => {
         if (x) x.conn = undefined;
         // An answer that came before the whole request body did (an early 413, say) ends the

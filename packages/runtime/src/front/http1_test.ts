@@ -271,3 +271,77 @@ Deno.test("refuses a response head that could split the answer or hide its lengt
     }
   }
 });
+
+/** A server that answers every connection's first request with `bytes`, then echoes. */
+function bytesServer(bytes: Uint8Array) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  (async () => {
+    for await (const conn of listener) {
+      conns.push(conn);
+      (async () => {
+        const buf = new Uint8Array(65536);
+        let answered = false;
+        for (;;) {
+          const n = await conn.read(buf).catch(() => null);
+          if (n === null) break;
+          const out = answered ? buf.slice(0, n) : bytes;
+          answered = true;
+          await conn.write(out).catch(() => {});
+        }
+      })();
+    }
+  })();
+  const { port } = listener.addr as Deno.NetAddr;
+  return {
+    upstream: new Upstream({ transport: "tcp", hostname: "127.0.0.1", port }),
+    close() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch {
+          // closed already
+        }
+      }
+    },
+  };
+}
+
+const latin1 = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+
+Deno.test("reads a response head as ISO-8859-1, one character per byte", async () => {
+  const s = bytesServer(latin1("HTTP/1.1 200 OK\r\nx-l: caf\xe9\r\ncontent-length: 0\r\n\r\n"));
+  try {
+    const r = await s.upstream.request("GET", GET, null, undefined, 0, undefined);
+    assertEquals(r.headers[0], ["x-l", "caf\u00e9"]);
+  } finally {
+    s.close();
+  }
+});
+
+Deno.test("hands over the connection after a 101 to an upgrade, and drops one nobody asked for", async () => {
+  const switched = latin1(
+    "HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\nsec-websocket-accept: k\r\n\r\nhello",
+  );
+  const s = bytesServer(switched);
+  try {
+    const head = `${GET}connection: upgrade\r\nupgrade: websocket\r\n`;
+    const r = await s.upstream.request("GET", head, null, undefined, 0, undefined, true);
+    assertEquals(r.status, 101);
+    assertEquals(r.headers, [
+      ["sec-websocket-accept", "k"],
+      ["upgrade", "websocket"],
+    ]);
+    const pipe = r.pipe!;
+    assertEquals(dec.decode((await pipe.read()) ?? undefined), "hello", "bytes after the head");
+    await pipe.write(enc.encode("echo"));
+    assertEquals(dec.decode((await pipe.read()) ?? undefined), "echo", "both ways");
+    pipe.close();
+    // Without an upgrade asked for, a 101 ends the connection and hands nothing over.
+    const plain = await s.upstream.request("GET", GET, null, undefined, 0, undefined);
+    assertEquals([plain.status, plain.pipe], [101, undefined]);
+  } finally {
+    s.close();
+  }
+});

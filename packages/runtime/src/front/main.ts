@@ -2,12 +2,12 @@
  * The front: the process that owns the server's public port.
  * `deno run front/main.ts`, with its settings as the first line of stdin (see {@link Settings}).
  *
- * Every request it cannot answer from memory goes to the Node server's internal port, which
- * does all the work (management API, auth, routing, cold starts) as before. When Node answers an
- * invocation it also hands back its decision for that kind of request (which instance, which
- * headers, which limits), and the front sends the next requests of the same kind straight to the
- * instance: Node is off the hot path. Node takes decisions back (`flush`, `revoke`) whenever
- * what they rest on changes; see decisions.ts.
+ * Every request it cannot answer from memory goes to the Node server's internal socket, which
+ * does all the work (management API, auth, routing, cold starts) as before (to_node.ts). When
+ * Node answers an invocation it also hands back its decision for that kind of request (which
+ * instance, which headers, which limits), and the front sends the next requests of the same kind
+ * straight to the instance (direct.ts): Node is off the hot path. Node takes decisions back
+ * (`flush`, `revoke`) whenever what they rest on changes; see decisions.ts.
  *
  * Protocol with Node: JSON lines. Node → front on stdin: `flush {n}`, `revoke {i}`,
  * `answered {n}`. Front → Node on stdout: `listening {port}`, `flushed {n}`,
@@ -15,28 +15,34 @@
  * answers once it has seen the process exit), `error {m}`.
  */
 
-import {
-  FRONT_CHANNEL,
-  functionTarget,
-  HOP_BY_HOP,
-  RECORD_FIELDS,
-  HOST_OWNED as SHARED_HOST_OWNED,
-} from "../protocol.js";
-import { Decisions, type Entry } from "./decisions.ts";
-import { BodyTooLarge, Exchange, Upstream } from "./http1.ts";
+import { Decisions } from "./decisions.ts";
+import { DirectPath } from "./direct.ts";
+import { idlePool, Upstream } from "./http1.ts";
 import { readLines, send } from "./io.ts";
+import { flushRecords } from "./records.ts";
+import { errorBody, errorResponse } from "./replies.ts";
 import { type Answer, HttpServer, type Incoming } from "./server.ts";
+import { NodePath } from "./to_node.ts";
 
 interface Settings {
-  /** Shared with Node: requests to its internal port carry it. */
+  /** Shared with Node: requests to its internal socket carry it. */
   secret: string;
-  /** Node's internal port on 127.0.0.1. */
-  nodePort: number;
+  /** Node's internal unix socket. */
+  nodeSocket: string;
   /** Public address to listen on. */
   host: string;
   port: number;
   /** The server's idle timeout for instances, in ms. */
   idleMs: number;
+  /** The server's upload limit, in bytes (the deploy route's body limit follows, see http_rules.js routeBodyLimit). */
+  maxUploadBytes: number;
+  /** Callers' connections open at once, in all and per client address. */
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  /** Requests in progress per app on the direct path. */
+  maxConcurrentPerApp: number;
+  /** Idle pooled connections to instances and Node, over all of them. */
+  maxIdleUpstream: number;
 }
 
 const lines = readLines(Deno.stdin.readable);
@@ -44,69 +50,11 @@ const first = await lines.next();
 if (first.done) Deno.exit(2);
 const settings = JSON.parse(first.value) as Settings;
 
-/** Headers the front never passes on: hop-by-hop ones, framing and its own channel to Node. */
-const HOP = new Set([...HOP_BY_HOP, "expect", "content-length", ...FRONT_CHANNEL]);
-/** What the host sets on a function's request (an outside caller's values are dropped). */
-const HOST_OWNED = new Set(SHARED_HOST_OWNED);
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const INVOCATION = /^\/(?:api\/apps\/[^/]+\/functions|api\/functions|functions)\/(?=.)/;
-const JSON_TYPE = "application/json; charset=utf-8";
 
-const node = new Upstream({ transport: "tcp", hostname: "127.0.0.1", port: settings.nodePort });
+idlePool.max = settings.maxIdleUpstream;
 const decisions = new Decisions(settings.idleMs, (m) => send(m));
-
-// Invocation records, sent to Node in batches for its logs and metrics: one flat array of
-// RECORD_FIELDS values per record (see protocol.js), cheaper to build and to serialize than an
-// object each.
-let records: (string | number)[] = [];
-let recordTimer: ReturnType<typeof setTimeout> | undefined;
-function record(
-  d: { a: string; f: string },
-  requestId: string,
-  status: number,
-  durationMs: number,
-  bytesIn: number,
-  bytesOut: number,
-): void {
-  records.push(d.a, d.f, requestId, status, durationMs, bytesIn, bytesOut);
-  if (records.length >= 500 * RECORD_FIELDS) flushRecords();
-  else recordTimer ??= setTimeout(flushRecords, 50);
-}
-function flushRecords(): void {
-  if (recordTimer !== undefined) clearTimeout(recordTimer);
-  recordTimer = undefined;
-  if (records.length === 0) return;
-  send({ t: "inv", r: records });
-  records = [];
-}
-
-/** An exchange in flight: its time limit, and its caller, who may leave before the answer. */
-interface InFlight {
-  deadline: number;
-  started: number;
-  req: Incoming;
-  watched: boolean;
-}
-
-// One sweep over the exchanges in flight rather than a timer or an abort listener per request:
-// past its time limit an exchange is aborted; one still waiting after 100 ms starts to watch
-// its caller's signal, so a caller who leaves stops the work (as closing the socket would).
-const inFlight = new Map<Exchange, InFlight>();
-setInterval(() => {
-  const now = Date.now();
-  for (const [x, f] of inFlight) {
-    if (f.deadline <= now) {
-      inFlight.delete(x);
-      x.abort();
-    } else if (!f.watched && now - f.started > 100) {
-      f.watched = true;
-      f.req.watch(() => {
-        x.callerGone = true;
-        x.abort();
-      });
-    }
-  }
-}, 20);
 
 // Questions to Node that wait for its answer (`answered {n}`), never longer than 2 s.
 let asked = 0;
@@ -126,229 +74,17 @@ function askNode(m: Record<string, unknown>): Promise<void> {
   });
 }
 
-const enc = new TextEncoder();
-
-function errorResponse(
-  status: number,
-  body: string,
-  extra: [string, string][],
-  close = false,
-): Answer {
-  return {
-    status,
-    headers: [["content-type", JSON_TYPE], ...extra],
-    body: enc.encode(body),
-    close,
-  };
-}
-
-/** What the front reads of a caller's headers, in one pass over them. */
-interface Scan {
-  host: string | null;
-  /**
-   * Set for a CORS preflight, and for a request that repeats a header the decision depends on
-   * (servers disagree on which copy counts: node:http takes the first Authorization, say):
-   * Node answers those, and its decision is not kept.
-   */
-  uncached: boolean;
-  /** What Node's decision for this request depends on, besides the path. */
-  ctx: string;
-  /** The headers a function receives from the caller, as header lines. */
-  lines: string;
-}
-
-function scan(req: Incoming): Scan {
-  let host: string | null = null;
-  let appId = "";
-  let auth = "";
-  let origin = "";
-  let requestMethod = false;
-  let repeated = false;
-  let seen = 0; // bits: authorization 1, x-app-id 2, origin 4
-  let lines = "";
-  for (const [k, v] of req.headers) {
-    switch (k) {
-      case "host":
-        host = v;
-        break;
-      case "authorization":
-        if (seen & 1) repeated = true;
-        seen |= 1;
-        auth = v;
-        continue;
-      case "x-app-id":
-        if (seen & 2) repeated = true;
-        seen |= 2;
-        appId = v;
-        break;
-      case "origin":
-        if (seen & 4) repeated = true;
-        seen |= 4;
-        origin = v;
-        break;
-      case "access-control-request-method":
-        requestMethod = true;
-        break;
-      default:
-        if (HOP.has(k) || HOST_OWNED.has(k)) continue;
-    }
-    lines += `${k}: ${v}\r\n`;
-  }
-  return {
-    host,
-    uncached: (req.method === "OPTIONS" && origin !== "" && requestMethod) || repeated,
-    ctx: `${host ?? ""}\n${appId}\n${auth}\n${origin}`,
-    lines,
-  };
-}
-
-/** Sends a request to an instance as a cached decision says, without Node. */
-async function invoke(req: Incoming, target: string, sc: Scan, e: Entry): Promise<Answer> {
-  const started = performance.now();
-  const d = e.decision;
-  const inst = e.instance;
-  const requestId = crypto.randomUUID();
-  const extra = (): [string, string][] => [...d.c, ["x-request-id", requestId]];
-  const length = req.length;
-  if (length !== undefined && length > d.b) {
-    record(d, requestId, 413, performance.now() - started, length, 0);
-    return errorResponse(413, d.e.tooLarge, extra(), true);
-  }
-  let head = `${req.method} ${functionTarget(sc.host, target)} HTTP/1.1\r\n${e.headLines}x-request-id: ${requestId}\r\nx-forwarded-for: ${req.remote}\r\n${sc.lines}`;
-  head += sc.host !== null ? `x-forwarded-host: ${sc.host}\r\n` : "host: localhost\r\n";
-  // What the gateway's client (undici) sends too: the function sees the same on both paths.
-  head += "connection: keep-alive\r\n";
-  const body = req.body;
-
-  inst.inflight++;
-  inst.lastUsed = Date.now();
-  const x = new Exchange();
-  inFlight.set(x, { deadline: inst.lastUsed + d.t, started: inst.lastUsed, req, watched: false });
-  const end = (status: number, bytesOut: number) => {
-    inFlight.delete(x);
-    decisions.done(inst);
-    const bytesIn = length ?? x.sent;
-    record(d, requestId, status, performance.now() - started, bytesIn, bytesOut);
-  };
-  let res: Awaited<ReturnType<Upstream["request"]>>;
-  try {
-    res = await inst.upstream.request(req.method, head, body, length, d.b, x);
-  } catch (err) {
-    const failed = callerFailure(req, x, err, extra);
-    if (failed !== undefined) {
-      end(failed.status, 0);
-      return failed;
-    }
-    if (x.aborted) {
-      end(504, 0);
-      return errorResponse(504, d.e.timeout, extra());
-    }
-    if (err instanceof BodyTooLarge) {
-      end(413, 0);
-      return errorResponse(413, d.e.tooLarge, extra(), true);
-    }
-    // The instance is gone or going: stop using it, and answer once Node has seen it go, so
-    // that the caller's next request starts a new one.
-    decisions.failed(inst);
-    await askNode({ t: "failed", i: inst.id });
-    end(502, 0);
-    return errorResponse(502, d.e.crashed, extra());
-  }
-  // The function's headers, minus what the host sets; the decision's CORS headers unless the
-  // function answered CORS itself (then its own Vary and Access-Control-* stand).
-  const headers: [string, string][] = [];
-  const own: [string, string][] = [];
-  let ownOrigin = false;
-  for (const h of res.headers) {
-    const k = h[0];
-    if (k === "x-request-id" || k === "x-fnbase-decision") continue;
-    if (d.c.length > 0 && (k === "vary" || k.startsWith("access-control-"))) {
-      if (k === "access-control-allow-origin") ownOrigin = true;
-      own.push(h);
-      continue;
-    }
-    headers.push(h);
-  }
-  if (ownOrigin) headers.push(...own);
-  else headers.push(...d.c);
-  headers.push(["x-request-id", requestId]);
-  if (res.body === null || res.body instanceof Uint8Array) end(res.status, res.body?.length ?? 0);
-  else res.done.then((n) => end(res.status, n));
-  return { status: res.status, headers, body: res.body };
-}
-
-/**
- * The answer to an exchange that failed because of its caller: a malformed body (400), or a
- * caller who left (499, recorded as such; nobody reads it). Undefined when the caller is not
- * the reason.
- */
-function callerFailure(
-  req: Incoming,
-  x: Exchange,
-  err: unknown,
-  headers: () => [string, string][],
-): Answer | undefined {
-  if (req.bodyFault === "malformed") {
-    const body = JSON.stringify({ error: (err as Error).message, code: "BAD_REQUEST" });
-    return errorResponse(400, body, headers(), true);
-  }
-  if (x.callerGone || req.bodyFault === "gone") {
-    return { status: 499, headers: [], body: null, close: true };
-  }
-  return undefined;
-}
-
-/** Hands a request to Node, and keeps the decision Node sends back with an invocation. */
-async function pass(
-  req: Incoming,
-  target: string,
-  ctx: string | undefined,
-  mutating: boolean,
-): Promise<Answer> {
-  // A change through the management API (a deploy, an app setting, a key) may void decisions:
-  // drop them before it reaches Node and again once Node has answered.
-  if (mutating) decisions.flushAll();
-  const epoch = decisions.epoch;
-  let head = `${req.method} ${target} HTTP/1.1\r\nx-fnbase-front: ${settings.secret}\r\nx-fnbase-client-addr: ${req.remote}\r\n`;
-  let hasHost = false;
-  for (const [k, v] of req.headers) {
-    if (HOP.has(k)) continue;
-    if (k === "host") hasHost = true;
-    head += `${k}: ${v}\r\n`;
-  }
-  if (!hasHost) head += "host: localhost\r\n";
-  const length = req.length;
-  const body = req.body;
-  let res: Awaited<ReturnType<Upstream["request"]>>;
-  const x = new Exchange();
-  inFlight.set(x, { deadline: Number.POSITIVE_INFINITY, started: Date.now(), req, watched: false });
-  try {
-    res = await node.request(req.method, head, body, length, Number.POSITIVE_INFINITY, x);
-  } catch (err) {
-    inFlight.delete(x);
-    const failed = callerFailure(req, x, err, () => []);
-    if (failed !== undefined) return failed;
-    return errorResponse(
-      502,
-      JSON.stringify({
-        error: `The fnbase server could not be reached: ${(err as Error).message}`,
-        code: "UPSTREAM_ERROR",
-      }),
-      [],
-    );
-  }
-  if (res.body instanceof ReadableStream) res.done.then(() => inFlight.delete(x));
-  else inFlight.delete(x);
-  if (mutating) decisions.flushAll();
-  const headers: [string, string][] = [];
-  for (const h of res.headers) {
-    if (h[0] === "x-fnbase-decision") {
-      if (ctx !== undefined) decisions.adopt(ctx, h[1], epoch);
-      else decisions.refuse(h[1]);
-    } else headers.push(h);
-  }
-  return { status: res.status, headers, body: res.body };
-}
+const direct = new DirectPath({
+  decisions,
+  failed: (i) => askNode({ t: "failed", i }),
+  maxPerApp: settings.maxConcurrentPerApp,
+});
+const toNode = new NodePath({
+  node: new Upstream({ transport: "unix", path: settings.nodeSocket }),
+  decisions,
+  secret: settings.secret,
+  maxUploadBytes: settings.maxUploadBytes,
+});
 
 function handle(req: Incoming): Promise<Answer> | Answer {
   const target = req.target;
@@ -356,22 +92,17 @@ function handle(req: Incoming): Promise<Answer> | Answer {
   const pathname = q === -1 ? target : target.slice(0, q);
   const route = INVOCATION.exec(pathname);
   if (route !== null) {
-    const sc = scan(req);
-    if (sc.uncached) return pass(req, target, undefined, false);
-    const e = decisions.get(pathname, route[0].length - 1, sc.ctx);
-    if (e) return invoke(req, target, sc, e);
-    return pass(req, target, sc.ctx, false);
+    const ctx = req.context;
+    const e = ctx === null ? undefined : decisions.get(pathname, route[0].length - 1, ctx);
+    if (e) return direct.invoke(req, target, e);
+    return toNode.pass(req, target, true, false);
   }
-  return pass(req, target, undefined, !SAFE_METHODS.has(req.method));
+  return toNode.pass(req, target, false, !SAFE_METHODS.has(req.method));
 }
 
 const onError = (err: unknown): Answer => {
   send({ t: "error", m: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-  return errorResponse(
-    500,
-    JSON.stringify({ error: "Internal error in the fnbase front", code: "INTERNAL" }),
-    [],
-  );
+  return errorResponse(500, errorBody("Internal error in the fnbase front", "INTERNAL"), []);
 };
 
 /**
@@ -399,7 +130,10 @@ function unusable(err: unknown): boolean {
   );
 }
 
-const server = new HttpServer(handle, onError);
+const server = new HttpServer(handle, onError, {
+  maxConnections: settings.maxConnections,
+  maxPerAddress: settings.maxConnectionsPerAddress,
+});
 
 /** Listens on the port on every address {@link addresses} names; returns the port. */
 function listen(): number {

@@ -4,6 +4,7 @@ import { compress } from "hono/compress";
 import { schemaRoutes } from "../entities/index.js";
 import { appsRoutes } from "./apps.js";
 import { requireApiKey } from "./auth.js";
+import { limitBodies } from "./body-limit.js";
 import type { ApiDeps } from "./context.js";
 import { appCors } from "./cors.js";
 import { onApiError } from "./errors.js";
@@ -18,6 +19,8 @@ export type { ApiDeps } from "./context.js";
  */
 export function createApi(d: ApiDeps, extend: (api: Hono) => void = () => {}): Hono {
   const api = new Hono();
+  // No route reads an unbounded body (users' login and register included).
+  api.use("*", limitBodies(d.maxUploadBytes));
   // gzip or deflate when the caller accepts it, for answers over 1 KiB (logs, code, lists);
   // never an event stream, whose events must leave as they are written.
   api.use("*", compress());

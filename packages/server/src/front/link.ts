@@ -13,6 +13,16 @@ export interface FrontSettings {
   host: string;
   port: number;
   idleMs: number;
+  /** The front's limits (see its Settings in packages/runtime/src/front/main.ts). */
+  limits: {
+    maxUploadBytes: number;
+    maxConnections: number;
+    maxConnectionsPerAddress: number;
+    maxConcurrentPerApp: number;
+    maxIdleUpstream: number;
+  };
+  /** The folder of Node's internal socket (the front connects to it; no instance may). */
+  internalDir: string;
   /** Where instance sockets live (the front connects to them). */
   instancesDir: string;
   log: Logger;
@@ -41,7 +51,7 @@ export class FrontLink {
   readonly #secret = Buffer.from(this.secret);
   readonly #s: FrontSettings;
   #child: ChildProcess | undefined;
-  #nodePort = 0;
+  #nodeSocket = "";
   #closing = false;
   /** Restarts in a row that did not get the front serving for long (see the exit handler). */
   #failedRestarts = 0;
@@ -55,19 +65,19 @@ export class FrontLink {
   }
 
   /**
-   * Starts the front in front of Node's internal port and resolves once it listens on the
-   * public one.
+   * Starts the front in front of Node's internal socket and resolves once it listens on the
+   * public port.
    */
-  start(nodePort: number): Promise<void> {
-    this.#nodePort = nodePort;
+  start(nodeSocket: string): Promise<void> {
+    this.#nodeSocket = nodeSocket;
     const s = this.#s;
     const child = spawn(
       s.denoPath,
       [
         ...DENO_RUN,
         "--allow-net",
-        `--allow-read=${runtimeSrcDir},${s.instancesDir}`,
-        `--allow-write=${s.instancesDir}`,
+        `--allow-read=${runtimeSrcDir},${s.instancesDir},${s.internalDir}`,
+        `--allow-write=${s.instancesDir},${s.internalDir}`,
         frontPath,
       ],
       {
@@ -78,7 +88,14 @@ export class FrontLink {
     this.#child = child;
     child.stdin?.on("error", () => {});
     child.stdin?.write(
-      `${JSON.stringify({ secret: this.secret, nodePort, host: s.host, port: s.port, idleMs: s.idleMs })}\n`,
+      `${JSON.stringify({
+        secret: this.secret,
+        nodeSocket,
+        host: s.host,
+        port: s.port,
+        idleMs: s.idleMs,
+        ...s.limits,
+      })}\n`,
     );
     let stderr = "";
     let listenedAt: number | undefined;
@@ -140,7 +157,7 @@ export class FrontLink {
           s.port = this.port;
           setTimeout(() => {
             if (!this.#closing) {
-              this.start(this.#nodePort).catch((err) =>
+              this.start(this.#nodeSocket).catch((err) =>
                 s.log.error({ err }, "the front did not restart"),
               );
             }

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from "node:http";
 import type { AppRecord } from "../store/index.js";
 
 const ALLOW_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
@@ -13,34 +12,32 @@ export function originAllowed(
   return app.cors_origins.includes("*") || app.cors_origins.includes(origin);
 }
 
-/** The CORS headers a response to `origin` carries (none when the origin is not allowed). */
-export function corsHeaders(origin: string | undefined, allowed: boolean): Record<string, string> {
-  if (!origin || !allowed) return {};
-  return {
-    "access-control-allow-origin": origin,
-    "access-control-expose-headers": "X-Request-Id, Content-Type, Content-Length",
-    vary: "Origin",
-  };
+/**
+ * The CORS headers the app's settings give an answer to `origin` (none when the origin is absent
+ * or not allowed); how they combine with a function's own is http_rules.js's `withCors`.
+ */
+export function corsHeaders(origin: string | undefined, allowed: boolean): [string, string][] {
+  if (!origin || !allowed) return [];
+  return [
+    ["access-control-allow-origin", origin],
+    ["access-control-expose-headers", "X-Request-Id, Content-Type, Content-Length"],
+    ["vary", "Origin"],
+  ];
 }
 
-/** True for a CORS preflight (the gateway answers it; the function never sees it). */
-export function isPreflight(req: IncomingMessage): boolean {
-  return (
-    req.method === "OPTIONS" &&
-    !!req.headers.origin &&
-    !!req.headers["access-control-request-method"]
-  );
-}
-
-/** The headers of a successful preflight answer. */
-export function preflightHeaders(req: IncomingMessage): Record<string, string> {
-  const origin = req.headers.origin ?? "*";
-  const requested = req.headers["access-control-request-headers"];
-  return {
-    "access-control-allow-origin": origin,
-    "access-control-allow-methods": ALLOW_METHODS,
-    "access-control-allow-headers": requested ?? "Authorization, Content-Type, X-App-Id",
-    "access-control-max-age": "86400",
-    vary: "Origin, Access-Control-Request-Headers",
-  };
+/**
+ * The headers of the gateway's own answer to a preflight from an allowed origin (given when the
+ * function does not answer the preflight itself with Access-Control-Allow-Origin).
+ */
+export function preflightHeaders(
+  origin: string,
+  requestedHeaders: string | undefined,
+): [string, string][] {
+  return [
+    ["access-control-allow-origin", origin],
+    ["access-control-allow-methods", ALLOW_METHODS],
+    ["access-control-allow-headers", requestedHeaders ?? "Authorization, Content-Type, X-App-Id"],
+    ["access-control-max-age", "86400"],
+    ["vary", "Origin, Access-Control-Request-Headers"],
+  ];
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { Instance } from "../runtime/instance.js";
-import { outboundHeaders } from "./headers.js";
+import { flat, outboundPairs } from "./headers.js";
 
 /** The request body went over the limit. */
 export class BodyTooLarge extends Error {}
@@ -19,9 +19,20 @@ export interface ForwardOptions {
   timeoutMs: number;
   /** Counts body bytes of a chunked request. */
   bytesIn: { n: number };
-  /** Adds the gateway's own headers (CORS, request id) to the function's response headers. */
-  decorate: (out: Record<string, string | string[]>) => void;
-  onStatus: (status: number) => void;
+  /**
+   * The answer the caller gets for the function's status and headers (hop-by-hop ones and
+   * `x-request-id` already removed): its own headers with the gateway's (CORS, request id), or a
+   * replacement with a body of its own, for which the function's body is dropped.
+   */
+  respond: (status: number, headers: [string, string][]) => Reply;
+}
+
+/** What the caller gets for a function's answer head; see {@link ForwardOptions.respond}. */
+export interface Reply {
+  status: number;
+  headers: [string, string][];
+  /** A body of the gateway's own in place of the function's. */
+  body?: string;
 }
 
 async function* limited(
@@ -64,6 +75,7 @@ export function forward(
   let ctl: { abort(reason: Error): void } | undefined;
   let abortReason: Error | undefined;
   let bytesOut = 0;
+  let replaced: string | undefined;
   const abort = (why: Error) => {
     abortReason ??= why;
     ctl?.abort(why);
@@ -93,12 +105,15 @@ export function forward(
           if (abortReason !== undefined) c.abort(abortReason);
         },
         onResponseStart(_c, statusCode, upHeaders) {
-          o.onStatus(statusCode);
-          const out = outboundHeaders(upHeaders);
-          o.decorate(out);
-          res.writeHead(statusCode, out);
+          const r = o.respond(statusCode, outboundPairs(upHeaders));
+          replaced = r.body;
+          if (replaced) {
+            r.headers.push(["content-length", String(Buffer.byteLength(replaced))]);
+          }
+          res.writeHead(r.status, flat(r.headers));
         },
         onResponseData(c, chunk: Buffer) {
+          if (replaced !== undefined) return;
           bytesOut += chunk.length;
           if (!res.write(chunk)) {
             c.pause();
@@ -106,7 +121,7 @@ export function forward(
           }
         },
         onResponseEnd() {
-          res.end();
+          res.end(replaced);
           resolve({ bytesOut });
         },
         onResponseError(_c, err) {

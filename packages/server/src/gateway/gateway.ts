@@ -1,25 +1,35 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type Decision, functionTarget } from "@fnbase/runtime";
+import type { Duplex } from "node:stream";
+import {
+  bodyTooLargeMessage,
+  type Decision,
+  functionTarget,
+  type Head,
+  withCors,
+} from "@fnbase/runtime";
 import { FnbaseError, type Logger, toErrorResponse } from "@fnbase/shared";
 import { decodeJwt } from "jose";
 import { parseBearer, type TokenService } from "../auth/tokens.js";
 import type { Catalog } from "../catalog.js";
 import type { ResolvedOptions } from "../config.js";
 import type { FrontLink } from "../front/link.js";
-import type { InstanceSpec } from "../runtime/instance.js";
+import type { Instance, InstanceSpec } from "../runtime/instance.js";
 import type { RuntimeManager } from "../runtime/manager.js";
 import type { AppRecord, FunctionRecord } from "../store/index.js";
-import { corsHeaders, isPreflight, originAllowed, preflightHeaders } from "./cors.js";
-import { BodyTooLarge, forward, TimedOut, untilExited } from "./forward.js";
-import { inboundHeaders } from "./headers.js";
+import { AppSlots } from "./app-slots.js";
+import { corsHeaders, originAllowed, preflightHeaders } from "./cors.js";
+import { BodyTooLarge, forward, type Reply, TimedOut, untilExited } from "./forward.js";
+import { flat, inboundHeaders } from "./headers.js";
 import { type InvocationRoute, rawPrefix, resolveFunctionName } from "./route.js";
+import { forwardUpgrade, writeRawAnswer } from "./upgrade.js";
 
 /** What the gateway reports about each finished invocation (for logs and metrics). */
 export interface InvocationRecord {
   appId: string;
   functionName: string;
   requestId: string;
+  /** The answer's status (101 for a WebSocket session, recorded when it ends). */
   status: number;
   durationMs: number;
   bytesIn: number;
@@ -56,13 +66,13 @@ const crashedError = (fn: string) =>
     hint: "Its logs show why (an uncaught error, Deno.exit, or running out of memory)",
   });
 const tooLargeError = (max: number) =>
-  new FnbaseError("PAYLOAD_TOO_LARGE", `Request body is over the limit of ${max} bytes`);
+  new FnbaseError("PAYLOAD_TOO_LARGE", bodyTooLargeMessage(max));
 const errorBody = (e: FnbaseError) => JSON.stringify(toErrorResponse(e).body);
 
 function sendError(
   res: ServerResponse,
   err: unknown,
-  extra: Record<string, string>,
+  extra: [string, string][],
   log: Logger,
 ): void {
   if (res.headersSent) {
@@ -72,24 +82,54 @@ function sendError(
   const { status, body } = toErrorResponse(err);
   if (status >= 500 && !(err instanceof FnbaseError)) log.error({ err }, "invocation failed");
   const text = JSON.stringify(body);
-  res.writeHead(status, {
+  const headers: [string, string][] = [
     ...extra,
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-  });
+    ["content-type", "application/json; charset=utf-8"],
+    ["content-length", String(Buffer.byteLength(text))],
+  ];
+  if (status === 503) headers.push(["retry-after", "1"]);
+  res.writeHead(status, flat(headers));
   res.end(text);
+}
+
+/** The app and function an invocation names. */
+interface Resolved {
+  app: AppRecord;
+  fnName: string;
+  fn: FunctionRecord;
+  /** The app's functions by name. */
+  fns: Map<string, FunctionRecord>;
+}
+
+/** An invocation resolved to its function and instance, ready to forward. */
+interface Prepared {
+  app: AppRecord;
+  fnName: string;
+  headers: Record<string, string | string[]>;
+  timeoutMs: number;
+  instance: Instance;
+  cold: boolean;
+  /** The decision to hand the front with the answer, if it may have one. */
+  decide: (() => string | undefined) | undefined;
+  /** Gives back the instance lease and the app's slot. */
+  release(): void;
 }
 
 /**
  * Routes invocations to function instances: resolves the app and function, checks the caller's
  * token, sets the contract's headers (after removing any a caller sent), and streams bodies
- * both ways without buffering. Errors are `{ error, code }` JSON with CORS headers.
+ * both ways without buffering. Errors are `{ error, code }` JSON with CORS headers. A CORS
+ * preflight goes to the function like any request; when the function does not answer it with
+ * Access-Control-Allow-Origin (or cannot be reached), the gateway answers it from the app's
+ * CORS settings. WebSocket upgrades (upgrade.ts) take the same path.
  */
 export class Gateway {
   readonly #d: GatewayDeps;
+  readonly #slots: AppSlots;
 
   constructor(deps: GatewayDeps) {
     this.#d = deps;
+    this.#slots = new AppSlots(deps.options.maxConcurrentPerApp);
   }
 
   #findApp(route: InvocationRoute, req: IncomingMessage): AppRecord | undefined {
@@ -105,34 +145,203 @@ export class Gateway {
     return apps.length === 1 ? apps[0] : undefined;
   }
 
+  /** The function of `app` that `route` names; throws the coded error a caller gets. */
+  #resolve(app: AppRecord | undefined, route: InvocationRoute, req: IncomingMessage): Resolved {
+    if (!app) {
+      const which = route.appId ?? (req.headers["x-app-id"] as string | undefined);
+      throw which
+        ? new FnbaseError("APP_NOT_FOUND", `App not found: ${which}`)
+        : new FnbaseError(
+            "APP_NOT_FOUND",
+            "No app for this request: send X-App-Id or use /api/apps/{appId}/functions/{name}",
+            { hint: "Start the server with --default-app to serve one app on /functions/*" },
+          );
+    }
+    if (!app.functions_enabled) {
+      throw new FnbaseError("FUNCTIONS_DISABLED", "Backend functions are disabled for this app");
+    }
+    const fns = this.#d.catalog.functions(app.id);
+    const fnName = resolveFunctionName(route.segments, (n) => fns.has(n));
+    const fn = fnName === undefined ? undefined : fns.get(fnName);
+    if (!fn || fnName === undefined) {
+      throw new FnbaseError(
+        "FUNCTION_NOT_FOUND",
+        `Function not found: "${route.segments.join("/")}"`,
+        { hint: "Deploy it with `fnbase deploy`" },
+      );
+    }
+    return { app, fnName, fn, fns };
+  }
+
+  /**
+   * Everything before forwarding: the caller's identity, the host's headers, the app's slot and
+   * an instance. Throws the coded error a caller gets.
+   */
+  async #prepare(
+    resolved: Resolved,
+    route: InvocationRoute,
+    req: IncomingMessage,
+    url: string,
+    head: Head,
+    requestId: string,
+    cors: [string, string][],
+  ): Promise<Prepared> {
+    const { options } = this.#d;
+    const { fnName, fn, fns, app: found } = resolved;
+    const headers = inboundHeaders(req.headers);
+    let ttl = DECISION_TTL_MS;
+    // An automation run's token carries its chain depth; the service token follows it.
+    let depth: number | undefined;
+    const auth = req.headers.authorization;
+    if (auth !== undefined) {
+      const token = parseBearer(auth);
+      if (!token) {
+        throw new FnbaseError(
+          "INVALID_TOKEN",
+          "Malformed Authorization header: expected `Bearer <token>`",
+        );
+      }
+      if (token.startsWith("b44k_") && (await this.#d.isApiKey(token))) {
+        headers.authorization = `Bearer ${await this.#d.tokens.serviceToken(found.id)}`;
+      } else {
+        depth = (await this.#d.tokens.verify(found.id, token)).depth;
+        headers.authorization = auth;
+        const exp = decodeJwt(token).exp;
+        if (typeof exp === "number") ttl = Math.min(ttl, exp * 1000 - Date.now());
+      }
+    }
+    headers["base44-app-id"] = found.id;
+    headers["base44-api-url"] = this.#d.apiUrl();
+    headers["base44-service-authorization"] =
+      `Bearer ${await this.#d.tokens.serviceToken(found.id, depth)}`;
+    headers["x-request-id"] = requestId;
+    // Behind the front, the caller's address comes from the front (checked by the listener).
+    const viaFront = req.headers["x-fnbase-client-addr"];
+    headers["x-forwarded-for"] =
+      typeof viaFront === "string" ? viaFront : (req.socket.remoteAddress ?? "");
+    headers["x-forwarded-proto"] = "http";
+    if (req.headers.host) headers["x-forwarded-host"] = req.headers.host;
+
+    const declared = req.headers["content-length"];
+    if (declared !== undefined && Number(declared) > options.maxBodyBytes) {
+      throw new BodyTooLarge();
+    }
+
+    this.#slots.take(found.id);
+    let lease: Awaited<ReturnType<RuntimeManager["acquire"]>>;
+    try {
+      lease = await this.#d.runtime.acquire({
+        appId: found.id,
+        functionName: fnName,
+        deploymentId: fn.deployment_id,
+        prepare: () => this.#d.prepare(found, fn),
+      });
+    } catch (err) {
+      this.#slots.give(found.id);
+      throw err;
+    }
+    const { instance } = lease;
+    headers[instance.authHeader[0]] = instance.authHeader[1];
+    const timeoutMs = fn.timeout_ms ?? options.requestTimeoutMs;
+    const front = this.#d.front;
+    const context = head.context;
+    const decide =
+      options.decisions &&
+      context !== null &&
+      front?.isFront(req.headers["x-fnbase-front"]) &&
+      ttl > 1_000
+        ? (): string | undefined => {
+            const inject: [string, string][] = [];
+            for (const k of [
+              "authorization",
+              "base44-app-id",
+              "base44-api-url",
+              "base44-service-authorization",
+              "x-forwarded-proto",
+              instance.authHeader[0],
+            ]) {
+              const v = headers[k];
+              if (typeof v === "string") inject.push([k, v]);
+            }
+            // A decision covers the paths under the function's name too, unless another
+            // function is nested under it (then the longest prefix could differ).
+            const nested = [...fns.keys()].some((n) => n.startsWith(`${fnName}/`));
+            const prefix = nested ? undefined : rawPrefix(route, fnName);
+            const d: Decision = {
+              p: prefix ?? url.split("?")[0]!,
+              k: context,
+              sub: prefix !== undefined,
+              i: instance.id,
+              s: instance.socketPath,
+              h: inject,
+              c: cors,
+              t: timeoutMs,
+              b: options.maxBodyBytes,
+              ttl,
+              a: found.id,
+              f: fnName,
+              e: {
+                timeout: errorBody(timeoutError(fnName, timeoutMs)),
+                crashed: errorBody(crashedError(fnName)),
+                tooLarge: errorBody(tooLargeError(options.maxBodyBytes)),
+              },
+            };
+            return front.decide(d, () => this.#d.runtime.hold(instance));
+          }
+        : undefined;
+    let released = false;
+    return {
+      app: found,
+      fnName,
+      headers,
+      timeoutMs,
+      instance,
+      cold: lease.cold,
+      decide,
+      release: () => {
+        if (released) return;
+        released = true;
+        lease.release();
+        this.#slots.give(found.id);
+      },
+    };
+  }
+
+  /** Answers one HTTP invocation (`head`: the request as http_rules.js's checkHead read it). */
   async handle(
     req: IncomingMessage,
     res: ServerResponse,
     route: InvocationRoute,
     url: string,
+    head: Head,
   ): Promise<void> {
     const started = performance.now();
-    const { catalog, options, log } = this.#d;
+    const { options, log } = this.#d;
     const requestId = randomUUID();
     const app = this.#findApp(route, req);
     const origin = req.headers.origin;
     const allowed = origin ? originAllowed(app, origin, options.corsAnyOrigin) : false;
-    const extra = { ...corsHeaders(origin, allowed), "x-request-id": requestId };
-
-    if (isPreflight(req)) {
-      if (!allowed) {
-        sendError(
-          res,
-          new FnbaseError("FORBIDDEN", `Origin not allowed: ${origin}`),
-          { "x-request-id": requestId },
-          log,
-        );
-        return;
-      }
-      res.writeHead(204, { ...preflightHeaders(req), "x-request-id": requestId });
-      res.end();
-      return;
-    }
+    const cors = corsHeaders(origin, allowed);
+    const extra: [string, string][] = [...cors, ["x-request-id", requestId]];
+    // The gateway's own answer to a preflight the function does not answer itself.
+    const preflight = (): Reply =>
+      allowed && origin
+        ? {
+            status: 204,
+            headers: [
+              ...preflightHeaders(origin, req.headers["access-control-request-headers"]),
+              ["x-request-id", requestId],
+            ],
+            body: "",
+          }
+        : {
+            status: 403,
+            headers: [
+              ["x-request-id", requestId],
+              ["content-type", "application/json; charset=utf-8"],
+            ],
+            body: errorBody(new FnbaseError("FORBIDDEN", `Origin not allowed: ${origin}`)),
+          };
 
     let fnName: string | undefined;
     let status = 0;
@@ -140,163 +349,61 @@ export class Gateway {
     const bytesIn = { n: 0 };
     let bytesOut = 0;
     try {
-      if (!app) {
-        const which = route.appId ?? (req.headers["x-app-id"] as string | undefined);
-        throw which
-          ? new FnbaseError("APP_NOT_FOUND", `App not found: ${which}`)
-          : new FnbaseError(
-              "APP_NOT_FOUND",
-              "No app for this request: send X-App-Id or use /api/apps/{appId}/functions/{name}",
-              {
-                hint: "Start the server with --default-app to serve one app on /functions/*",
-              },
-            );
-      }
-      if (!app.functions_enabled) {
-        throw new FnbaseError("FUNCTIONS_DISABLED", "Backend functions are disabled for this app");
-      }
-      const fns = catalog.functions(app.id);
-      fnName = resolveFunctionName(route.segments, (n) => fns.has(n));
-      const fn = fnName === undefined ? undefined : fns.get(fnName);
-      if (!fn || fnName === undefined) {
-        throw new FnbaseError(
-          "FUNCTION_NOT_FOUND",
-          `Function not found: "${route.segments.join("/")}"`,
-          {
-            hint: "Deploy it with `fnbase deploy`",
-          },
-        );
-      }
-
-      const headers = inboundHeaders(req.headers);
-      let ttl = DECISION_TTL_MS;
-      // An automation run's token carries its chain depth; the service token follows it.
-      let depth: number | undefined;
-      const auth = req.headers.authorization;
-      if (auth !== undefined) {
-        const token = parseBearer(auth);
-        if (!token) {
-          throw new FnbaseError(
-            "INVALID_TOKEN",
-            "Malformed Authorization header: expected `Bearer <token>`",
-          );
-        }
-        if (token.startsWith("b44k_") && (await this.#d.isApiKey(token))) {
-          headers.authorization = `Bearer ${await this.#d.tokens.serviceToken(app.id)}`;
-        } else {
-          depth = (await this.#d.tokens.verify(app.id, token)).depth;
-          headers.authorization = auth;
-          const exp = decodeJwt(token).exp;
-          if (typeof exp === "number") ttl = Math.min(ttl, exp * 1000 - Date.now());
-        }
-      }
-      headers["base44-app-id"] = app.id;
-      headers["base44-api-url"] = this.#d.apiUrl();
-      headers["base44-service-authorization"] =
-        `Bearer ${await this.#d.tokens.serviceToken(app.id, depth)}`;
-      headers["x-request-id"] = requestId;
-      // Behind the front, the caller's address comes from the front (checked by the listener).
-      const viaFront = req.headers["x-fnbase-client-addr"];
-      headers["x-forwarded-for"] =
-        typeof viaFront === "string" ? viaFront : (req.socket.remoteAddress ?? "");
-      headers["x-forwarded-proto"] = "http";
-      if (req.headers.host) headers["x-forwarded-host"] = req.headers.host;
-
+      const resolved = this.#resolve(app, route, req);
+      fnName = resolved.fnName;
+      const p = await this.#prepare(resolved, route, req, url, head, requestId, cors);
+      cold = p.cold;
       const declared = req.headers["content-length"];
-      if (declared !== undefined && Number(declared) > options.maxBodyBytes)
-        throw new BodyTooLarge();
       const hasBody =
         declared !== undefined ? declared !== "0" : req.headers["transfer-encoding"] !== undefined;
-
-      const lease = await this.#d.runtime.acquire({
-        appId: app.id,
-        functionName: fnName,
-        deploymentId: fn.deployment_id,
-        prepare: () => this.#d.prepare(app, fn),
-      });
-      cold = lease.cold;
-      const { instance } = lease;
-      headers[instance.authHeader[0]] = instance.authHeader[1];
-
-      const timeoutMs = fn.timeout_ms ?? options.requestTimeoutMs;
-      const front = this.#d.front;
-      const decide =
-        front?.isFront(req.headers["x-fnbase-front"]) && ttl > 1_000
-          ? (): string | undefined => {
-              const inject: [string, string][] = [];
-              for (const k of [
-                "authorization",
-                "base44-app-id",
-                "base44-api-url",
-                "base44-service-authorization",
-                "x-forwarded-proto",
-                instance.authHeader[0],
-              ]) {
-                const v = headers[k];
-                if (typeof v === "string") inject.push([k, v]);
-              }
-              // A decision covers the paths under the function's name too, unless another
-              // function is nested under it (then the longest prefix could differ).
-              const nested = [...fns.keys()].some((n) => n.startsWith(`${fnName}/`));
-              const prefix = nested ? undefined : rawPrefix(route, fnName!);
-              const d: Decision = {
-                p: prefix ?? url.split("?")[0]!,
-                sub: prefix !== undefined,
-                i: instance.id,
-                s: instance.socketPath,
-                h: inject,
-                c: Object.entries(corsHeaders(origin, allowed)),
-                t: timeoutMs,
-                b: options.maxBodyBytes,
-                ttl,
-                a: app.id,
-                f: fnName!,
-                e: {
-                  timeout: errorBody(timeoutError(fnName!, timeoutMs)),
-                  crashed: errorBody(crashedError(fnName!)),
-                  tooLarge: errorBody(tooLargeError(options.maxBodyBytes)),
-                },
-              };
-              return front.decide(d, () => this.#d.runtime.hold(instance));
-            }
-          : undefined;
       try {
-        const r = await forward(instance, req, res, {
+        const r = await forward(p.instance, req, res, {
           url: functionTarget(req.headers.host, url),
-          headers,
+          headers: p.headers,
           hasBody,
           chunked: declared === undefined,
           maxBodyBytes: options.maxBodyBytes,
-          timeoutMs,
+          timeoutMs: p.timeoutMs,
           bytesIn,
-          decorate: (out) => {
-            if (origin && allowed && out["access-control-allow-origin"] === undefined)
-              Object.assign(out, corsHeaders(origin, allowed));
-            out["x-request-id"] = requestId;
-            // Only the gateway speaks to the front: a function's own value never passes.
-            delete out["x-fnbase-decision"];
-            const d = decide?.();
-            if (d !== undefined) out["x-fnbase-decision"] = d;
-          },
-          onStatus: (s) => {
+          respond: (s, fnHeaders) => {
+            if (head.preflight && !fnHeaders.some(([k]) => k === "access-control-allow-origin")) {
+              const own = preflight();
+              status = own.status;
+              return own;
+            }
             status = s;
+            const out = withCors(fnHeaders, cors);
+            out.push(["x-request-id", requestId]);
+            const d = p.decide?.();
+            if (d !== undefined) out.push(["x-fnbase-decision", d]);
+            return { status: s, headers: out };
           },
         });
         bytesOut = r.bytesOut;
       } catch (err) {
-        if (err instanceof TimedOut) throw timeoutError(fnName, timeoutMs);
+        if (err instanceof TimedOut) throw timeoutError(p.fnName, p.timeoutMs);
         if (err instanceof BodyTooLarge) throw err;
-        if (!instance.alive || (err as { code?: string }).code === "UND_ERR_SOCKET") {
+        if (!p.instance.alive || (err as { code?: string }).code === "UND_ERR_SOCKET") {
           // The socket closes before the process's exit is seen: wait for the exit (briefly),
           // so the caller's next request starts a new instance instead of hitting this one.
-          await untilExited(instance, 1_000);
-          throw crashedError(fnName);
+          await untilExited(p.instance, 1_000);
+          throw crashedError(p.fnName);
         }
         throw err;
       } finally {
-        lease.release();
+        p.release();
       }
     } catch (err) {
+      if (head.preflight && !res.headersSent) {
+        // The function could not answer the preflight: the app's settings do.
+        const own = preflight();
+        status = own.status;
+        const headers = own.headers;
+        if (own.body) headers.push(["content-length", String(Buffer.byteLength(own.body))]);
+        res.writeHead(own.status, flat(headers));
+        res.end(own.body);
+        return;
+      }
       const e = err instanceof BodyTooLarge ? tooLargeError(options.maxBodyBytes) : err;
       if (e instanceof FnbaseError) status = e.status;
       else if (!res.headersSent) status = 502;
@@ -327,5 +434,74 @@ export class Gateway {
         });
       }
     }
+  }
+
+  /**
+   * Answers a WebSocket upgrade to a function: the same app, function, identity, headers, slot
+   * and records as {@link handle}; the session lasts at most the function's time limit, and what
+   * the caller sends counts against the body limit.
+   */
+  async upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    early: Buffer,
+    route: InvocationRoute,
+    url: string,
+    head: Head,
+  ): Promise<void> {
+    const started = performance.now();
+    const { options, log } = this.#d;
+    const requestId = randomUUID();
+    const app = this.#findApp(route, req);
+    const origin = req.headers.origin;
+    const allowed = origin ? originAllowed(app, origin, options.corsAnyOrigin) : false;
+    const cors = corsHeaders(origin, allowed);
+    let p: Prepared;
+    try {
+      p = await this.#prepare(
+        this.#resolve(app, route, req),
+        route,
+        req,
+        url,
+        head,
+        requestId,
+        cors,
+      );
+    } catch (err) {
+      const e = err instanceof BodyTooLarge ? tooLargeError(options.maxBodyBytes) : err;
+      const { status, body } = toErrorResponse(e);
+      if (status >= 500 && !(e instanceof FnbaseError)) log.error({ err }, "upgrade failed");
+      writeRawAnswer(socket, status, [...cors, ["x-request-id", requestId]], JSON.stringify(body));
+      return;
+    }
+    const r = await forwardUpgrade(p.instance, req, socket, early, {
+      url: functionTarget(req.headers.host, url),
+      headers: p.headers,
+      timeoutMs: p.timeoutMs,
+      maxBodyBytes: options.maxBodyBytes,
+      respond: (s, fnHeaders) => {
+        const out = withCors(fnHeaders, cors);
+        out.push(["x-request-id", requestId]);
+        const d = p.decide?.();
+        if (d !== undefined) out.push(["x-fnbase-decision", d]);
+        return { status: s, headers: out };
+      },
+      errorBody: (why) =>
+        why === "timeout"
+          ? errorBody(timeoutError(p.fnName, p.timeoutMs))
+          : errorBody(crashedError(p.fnName)),
+    });
+    p.release();
+    this.#d.onInvocation?.({
+      appId: p.app.id,
+      functionName: p.fnName,
+      requestId,
+      status: r.status,
+      durationMs: performance.now() - started,
+      bytesIn: r.bytesIn,
+      bytesOut: r.bytesOut,
+      cold: p.cold,
+      direct: false,
+    });
   }
 }

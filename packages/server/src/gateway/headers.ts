@@ -26,15 +26,27 @@ export function inboundHeaders(h: IncomingHttpHeaders): Record<string, string | 
   return out;
 }
 
-/** A function's response headers minus hop-by-hop ones. */
-export function outboundHeaders(
+/**
+ * A function's response headers as pairs, minus hop-by-hop ones and those only the host sets on
+ * an answer (`x-request-id`, the front's channel).
+ */
+export function outboundPairs(
   h: Record<string, string | string[] | undefined>,
-): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+): [string, string][] {
+  const out: [string, string][] = [];
   for (const name in h) {
-    if (HOP_BY_HOP.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || name === "x-request-id" || name === "x-fnbase-decision") continue;
     const v = h[name];
-    if (v !== undefined) out[name] = v;
+    if (v === undefined) continue;
+    if (typeof v === "string") out.push([name, v]);
+    else for (const one of v) out.push([name, one]);
   }
+  return out;
+}
+
+/** Pairs as node:http's `writeHead` takes an array: names and values in one flat list. */
+export function flat(pairs: readonly (readonly [string, string])[]): string[] {
+  const out: string[] = [];
+  for (const [k, v] of pairs) out.push(k, v);
   return out;
 }

@@ -133,6 +133,8 @@ export class DenoProcess {
   readonly #lane: number;
   readonly #codePath: string;
   #child: ChildProcess | undefined;
+  /** A kill that came before the process was spawned. */
+  #killedEarly: NodeJS.Signals | undefined;
   #listener: ProcessListener;
   #assigned = false;
   #gone = false;
@@ -188,6 +190,12 @@ export class DenoProcess {
       await rm(this.#codePath, { recursive: true, force: true });
     } catch (e) {
       this.#finish(`cannot prepare its folder: ${(e as Error).message}`);
+      return;
+    }
+    // Killed while its folder was being made (a server closing as a spare starts, say): it
+    // never runs, and whoever waits for its exit hears of it.
+    if (this.#killedEarly !== undefined) {
+      this.#finish(`killed by ${this.#killedEarly} before it started`);
       return;
     }
     const child = spawn(s.denoPath, this.#args(), {
@@ -279,6 +287,7 @@ export class DenoProcess {
 
   kill(signal: NodeJS.Signals): void {
     if (this.alive) this.#child?.kill(signal);
+    else if (this.#child === undefined && !this.#gone) this.#killedEarly = signal;
   }
 
   get pid(): number | undefined {

@@ -68,7 +68,11 @@ export declare function checkHead(
 /** Trims SP and HTAB around a field value (only those: U+00A0 is a value's byte). */
 export declare function trimOws(s: string): string;
 /** The largest body a request to `path` may have when it is not a function invocation. */
-export declare function routeBodyLimit(path: string, maxUploadBytes: number): number;
+export declare function routeBodyLimit(
+  path: string,
+  maxUploadBytes: number,
+  maxFileBytes?: number,
+): number;
 /** The message of a 413 for a body over `limit` bytes. */
 export declare function bodyTooLargeMessage(limit: number): string;
 /** The message of a 503 for an app with `limit` requests in progress. */

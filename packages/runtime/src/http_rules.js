@@ -355,15 +355,18 @@ export function checkHead(method, target, minor, headers) {
  * have the server's `maxBodyBytes`): for deploys (`/api/apps/{id}/backend-functions/...`) twice
  * the server's `maxUploadBytes` and 64 KiB (JSON escaping can double the files' size; the
  * deployer checks the files' own size), {@link ENTITY_BODY_BYTES} for the entity routes,
+ * the largest file an app may upload plus 1 MiB (the multipart's other parts) for the
+ * integration endpoints (`UploadFile`; any `integrations.*` call may carry files), and
  * {@link SMALL_BODY_BYTES} for everything else (users, apps, secrets, keys). The path is read as
  * a URL parser reads it (dot segments resolved, as the management API's router sees it); a
  * query is no part of it.
  *
  * @param {string} path
  * @param {number} maxUploadBytes
+ * @param {number} [maxFileBytes]
  * @returns {number}
  */
-export function routeBodyLimit(path, maxUploadBytes) {
+export function routeBodyLimit(path, maxUploadBytes, maxFileBytes = 0) {
   const q = path.indexOf("?");
   let p = q === -1 ? path : path.slice(0, q);
   if (p.includes(".") || p.includes("%")) {
@@ -373,8 +376,11 @@ export function routeBodyLimit(path, maxUploadBytes) {
       return SMALL_BODY_BYTES;
     }
   }
-  const m = /^\/api\/apps\/[^/]+\/(backend-functions|entities)(?:\/|$)/.exec(p);
+  const m = /^\/api\/apps\/[^/]+\/(backend-functions|entities|integration-endpoints)(?:\/|$)/.exec(
+    p,
+  );
   if (m === null) return SMALL_BODY_BYTES;
+  if (m[1] === "integration-endpoints") return Math.max(maxFileBytes, 0) + 1024 * 1024;
   return m[1] === "entities" ? ENTITY_BODY_BYTES : maxUploadBytes * 2 + 64 * 1024;
 }
 

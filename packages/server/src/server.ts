@@ -105,6 +105,11 @@ export async function startServer(
   await mkdir(internalDir, { mode: 0o700 });
   await chmod(internalDir, 0o700);
   const internalSocket = join(internalDir, "node.sock");
+  // The largest file any app may upload: the server's limit or an app's own, if larger.
+  const maxFileBytes = Math.max(
+    options.maxFileBytes,
+    ...Object.values(options.appFileLimits).map((l) => l.maxFileBytes ?? 0),
+  );
   const front = new FrontLink({
     denoPath,
     host: options.host,
@@ -112,6 +117,7 @@ export async function startServer(
     idleMs: options.idleTimeoutMs,
     limits: {
       maxUploadBytes: options.maxUploadBytes,
+      maxFileBytes,
       maxConnections: options.maxConnections,
       maxConnectionsPerAddress: options.maxConnectionsPerAddress,
       maxConcurrentPerApp: options.maxConcurrentPerApp,
@@ -267,6 +273,7 @@ export async function startServer(
       log,
       isApiKey,
       maxUploadBytes: options.maxUploadBytes,
+      maxFileBytes,
       keepDeployments: options.keepDeployments,
       corsAnyOrigin: options.corsAnyOrigin,
       automations: (appId) => automations.service.definitions(appId),

@@ -186,9 +186,15 @@ describe("routeBodyLimit", () => {
     ["/api/apps/a/backend-functions/%2e%2e/auth/login", SMALL_BODY_BYTES],
     ["/api/apps/a/auth/../backend-functions/f", upload * 2 + 64 * 1024],
     ["*", SMALL_BODY_BYTES],
+    ["/api/apps/a/integration-endpoints/Core/UploadFile", files + 1024 * 1024],
+    [
+      "/api/apps/a/integration-endpoints/installable/P/integration-endpoints/E",
+      files + 1024 * 1024,
+    ],
   ];
+  const files = 50 * 1024 * 1024;
   it.each(cases)("gives %s its limit", (path, limit) => {
-    expect(routeBodyLimit(path, upload)).toBe(limit);
+    expect(routeBodyLimit(path, upload, files)).toBe(limit);
   });
 });
 

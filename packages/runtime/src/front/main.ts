@@ -36,6 +36,8 @@ interface Settings {
   idleMs: number;
   /** The server's upload limit, in bytes (the deploy route's body limit follows, see http_rules.js routeBodyLimit). */
   maxUploadBytes: number;
+  /** The largest file any app may upload, in bytes (the integration endpoints' body limit follows). */
+  maxFileBytes: number;
   /** Callers' connections open at once, in all and per client address. */
   maxConnections: number;
   maxConnectionsPerAddress: number;
@@ -84,6 +86,7 @@ const toNode = new NodePath({
   decisions,
   secret: settings.secret,
   maxUploadBytes: settings.maxUploadBytes,
+  maxFileBytes: settings.maxFileBytes,
 });
 
 function handle(req: Incoming): Promise<Answer> | Answer {

@@ -23,6 +23,8 @@ export interface NodePathDeps {
   secret: string;
   /** The server's upload limit (see routeBodyLimit). */
   maxUploadBytes: number;
+  /** The largest file any app may upload (see routeBodyLimit). */
+  maxFileBytes: number;
 }
 
 /** Sends requests to Node. */
@@ -48,7 +50,7 @@ export class NodePath {
     const { decisions, node } = this.#d;
     const limit = invocation
       ? Number.POSITIVE_INFINITY
-      : routeBodyLimit(target, this.#d.maxUploadBytes);
+      : routeBodyLimit(target, this.#d.maxUploadBytes, this.#d.maxFileBytes);
     const length = req.length;
     if (length !== undefined && length > limit) return tooLarge(limit);
     if (mutating) decisions.flushAll();

@@ -20,7 +20,7 @@ export type { ApiDeps } from "./context.js";
 export function createApi(d: ApiDeps, extend: (api: Hono) => void = () => {}): Hono {
   const api = new Hono();
   // No route reads an unbounded body (users' login and register included).
-  api.use("*", limitBodies(d.maxUploadBytes));
+  api.use("*", limitBodies(d.maxUploadBytes, d.maxFileBytes));
   // gzip or deflate when the caller accepts it, for answers over 1 KiB (logs, code, lists);
   // never an event stream, whose events must leave as they are written.
   api.use("*", compress());

@@ -11,12 +11,12 @@ import { bodyLimit } from "hono/body-limit";
  * holds them for requests that reach the API in process too.
  *
  * @example
- * api.use("*", limitBodies(20 * 1024 ** 2));
+ * api.use("*", limitBodies(20 * 1024 ** 2, 50 * 1024 ** 2));
  */
-export function limitBodies(maxUploadBytes: number): MiddlewareHandler {
+export function limitBodies(maxUploadBytes: number, maxFileBytes: number): MiddlewareHandler {
   const byLimit = new Map<number, MiddlewareHandler>();
   return (c, next) => {
-    const max = routeBodyLimit(c.req.path, maxUploadBytes);
+    const max = routeBodyLimit(c.req.path, maxUploadBytes, maxFileBytes);
     let mw = byLimit.get(max);
     if (mw === undefined) {
       mw = bodyLimit({

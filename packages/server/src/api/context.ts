@@ -17,6 +17,8 @@ export interface ApiDeps {
   /** True when `key` is the admin key or a live workspace API key. */
   isApiKey: (key: string) => Promise<boolean>;
   maxUploadBytes: number;
+  /** The largest file any app may upload (the integration endpoints' body limit). */
+  maxFileBytes: number;
   keepDeployments: number;
   /** Any origin may call the app-scoped browser routes (`fnbase dev`), as for invocations. */
   corsAnyOrigin: boolean;

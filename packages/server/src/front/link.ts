@@ -16,6 +16,7 @@ export interface FrontSettings {
   /** The front's limits (see its Settings in packages/runtime/src/front/main.ts). */
   limits: {
     maxUploadBytes: number;
+    maxFileBytes: number;
     maxConnections: number;
     maxConnectionsPerAddress: number;
     maxConcurrentPerApp: number;

@@ -136,7 +136,7 @@ export class DenoInstance implements Instance {
   async stop(reason: StopReason, graceful = true): Promise<void> {
     if (!this.#stopping) this.#stopping = reason;
     const proc = this.#proc;
-    if (!proc.alive) return;
+    // Also a process still starting: it then never runs (see DenoProcess.kill).
     proc.kill(graceful ? "SIGTERM" : "SIGKILL");
     if (graceful) {
       const kill = setTimeout(() => proc.kill("SIGKILL"), 10_000);

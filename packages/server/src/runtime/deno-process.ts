@@ -126,6 +126,7 @@ export class DenoProcess {
   /** True once the bootstrap has loaded and waits for its assignment. */
   waiting = false;
   alive = false;
+  /** Resolves with why, once the process has exited and its folders are removed. */
   readonly exited: Promise<string>;
 
   readonly #settings: DenoProcessSettings;
@@ -138,6 +139,8 @@ export class DenoProcess {
   #gone = false;
   #linking: Promise<void> | undefined;
   #spawned: Promise<void> | undefined;
+  /** A kill asked for before the process ran: it then never starts (see {@link kill}). */
+  #killedEarly = false;
   #exit!: (why: string) => void;
 
   constructor(settings: DenoProcessSettings, lanes: Lanes, listener: ProcessListener) {
@@ -188,6 +191,10 @@ export class DenoProcess {
       await rm(this.#codePath, { recursive: true, force: true });
     } catch (e) {
       this.#finish(`cannot prepare its folder: ${(e as Error).message}`);
+      return;
+    }
+    if (this.#killedEarly) {
+      this.#finish("stopped before it started");
       return;
     }
     const child = spawn(s.denoPath, this.#args(), {
@@ -246,8 +253,11 @@ export class DenoProcess {
           rm(this.dir, { recursive: true, force: true }),
         ]),
       )
-      .then(() => this.#lanes.give(this.#lane));
-    this.#exit(why);
+      .then(() => {
+        this.#lanes.give(this.#lane);
+        // After the clean-up, so that whoever waits (a closing server) leaves no folder behind.
+        this.#exit(why);
+      });
   }
 
   /**
@@ -277,8 +287,20 @@ export class DenoProcess {
     this.#child?.stdin?.write(`${JSON.stringify(assignment)}\n`);
   }
 
+  /**
+   * Sends `signal` to the process. One asked to stop before it runs (its folder still being
+   * prepared, or never spawned) never starts, and {@link exited} resolves: otherwise it would
+   * start after its owner stopped waiting for it and wait for an assignment for ever (a server
+   * closed while a spare was being replaced hung in `close()`).
+   */
   kill(signal: NodeJS.Signals): void {
-    if (this.alive) this.#child?.kill(signal);
+    if (this.#gone) return;
+    if (this.#child) {
+      this.#child.kill(signal);
+      return;
+    }
+    this.#killedEarly = true;
+    if (!this.#spawned) this.#finish("stopped before it started");
   }
 
   get pid(): number | undefined {

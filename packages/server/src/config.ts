@@ -38,6 +38,13 @@ export interface ServerOptions {
   maxImportBytes?: number;
   /** Deployments kept per function for rollback. Default 20. */
   keepDeployments?: number;
+  /**
+   * Send every caller the details of a function's failure: its boot error, its uncaught
+   * exception's message (what `fnbase dev` does). Default false: only callers with an API key
+   * get them; others get a short message, the code and the request id, and the details go to
+   * the function's logs.
+   */
+  exposeErrors?: boolean;
   /** Allow any origin on every app (what `fnbase dev` does). Default false. */
   corsAnyOrigin?: boolean;
   /** Path of the Deno binary. Default `FNBASE_DENO` or the `deno` npm package's binary. */
@@ -126,6 +133,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     maxEntityBodyBytes: o.maxEntityBodyBytes ?? 16 * 1024 ** 2,
     maxImportBytes: o.maxImportBytes ?? 50 * 1024 ** 2,
     keepDeployments: o.keepDeployments ?? 20,
+    exposeErrors: o.exposeErrors ?? false,
     corsAnyOrigin: o.corsAnyOrigin ?? false,
     denoPath: o.denoPath,
     allowAll: o.allowAll ?? false,

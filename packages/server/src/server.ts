@@ -1,7 +1,8 @@
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { runtimeSrcDir } from "@fnbase/runtime";
 import { createLogger, type Logger, readEnv } from "@fnbase/shared";
 import { createApi } from "./api/app.js";
 import { requireApiKey } from "./api/auth.js";
@@ -9,6 +10,7 @@ import { type AdminKey, setupAdminKey } from "./auth/admin-key.js";
 import { TokenService } from "./auth/tokens.js";
 import { Catalog } from "./catalog.js";
 import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
+import { CodeChecker } from "./deploy/check.js";
 import { Deployer, newId } from "./deploy/deployer.js";
 import { entryPath, materialize, resetStaleDeployments } from "./deploy/materialize.js";
 import { EntitySchemas, EntityService, recordRoutes } from "./entities/index.js";
@@ -109,6 +111,16 @@ export async function startServer(
     await front.flush();
   });
   const importMap = await writeImportMap(join(options.dataDir, "runtime"));
+  const checker = new CodeChecker({
+    denoPath,
+    cacheDir: join(options.dataDir, "check-cache"),
+    imports: (
+      JSON.parse(await readFile(importMap.path, "utf8")) as { imports: Record<string, string> }
+    ).imports,
+    readable: [runtimeSrcDir, ...importMap.readable],
+    timeoutMs: 15_000,
+    log,
+  });
   const output = hub<FunctionOutputLine>();
   if (options.onFunctionOutput) output.on(options.onFunctionOutput);
   const metrics = new MetricsRegistry();
@@ -163,6 +175,7 @@ export async function startServer(
       maxUploadBytes: options.maxUploadBytes,
       keepDeployments: options.keepDeployments,
       log,
+      check: (root, name, entry) => checker.check(root, name, entry),
     },
     events.event,
   );

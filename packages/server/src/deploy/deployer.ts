@@ -32,6 +32,8 @@ export class Deployer {
       maxUploadBytes: number;
       keepDeployments: number;
       log: Logger;
+      /** Refuses code that cannot start (see `CodeChecker`); none: no check. */
+      check?: (root: string, name: string, entry: string) => Promise<void>;
     },
     private readonly onEvent: (
       appId: string,
@@ -76,7 +78,12 @@ export class Deployer {
         automations: v.automations,
         created_date: new Date().toISOString(),
       };
-      await materialize(this.opts.dataDir, d);
+      const check = this.opts.check;
+      await materialize(
+        this.opts.dataDir,
+        d,
+        check ? (root) => check(root, v.name, v.entry) : undefined,
+      );
       await this.catalog.addDeployment(d, v.timeoutMs);
       this.runtime.retire(appId, v.name, d.id);
       this.onEvent(appId, v.name, d.id, `Deployed ${v.name} (deployment ${d.id})`);

@@ -1,5 +1,5 @@
 import { join, relative } from "node:path";
-import { deployBody, loadProject, type Project } from "@fnbase/project";
+import { deployBody, loadProject, localMessage, type Project } from "@fnbase/project";
 import { isFnbaseError } from "@fnbase/shared";
 import { watch } from "chokidar";
 import type { FunctionOutputLine } from "../config.js";
@@ -60,6 +60,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     dataDir: o.dataDir ?? join(project.root, ".fnbase"),
     defaultApp: appId,
     corsAnyOrigin: true,
+    exposeErrors: true,
     allowAll: o.allowAll ?? false,
     idleTimeoutMs: o.idleTimeoutMs ?? 300_000,
     ...(o.onFunctionOutput ? { onFunctionOutput: o.onFunctionOutput } : {}),
@@ -91,9 +92,15 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
               : `Reloaded ${f.name}: the next request runs the new code`,
           );
       } catch (err) {
+        const why = isFnbaseError(err)
+          ? localMessage(project.root, f, err)
+          : `Cannot deploy "${f.name}": ${String(err)}`;
+        // After a change, the last good version keeps serving: say so.
         print(
           "problem",
-          isFnbaseError(err) ? err.message : `Cannot deploy "${f.name}": ${String(err)}`,
+          initial
+            ? why
+            : `Reload failed for ${f.name}: ${why.replace(`Cannot deploy "${f.name}": `, "")}; the last version that deployed keeps serving`,
         );
       }
     }

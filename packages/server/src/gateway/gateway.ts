@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type Decision, functionTarget } from "@fnbase/runtime";
+import { type Decision, ERROR_DETAIL_HEADER, functionTarget } from "@fnbase/runtime";
 import { FnbaseError, type Logger, toErrorResponse } from "@fnbase/shared";
 import { decodeJwt } from "jose";
 import { parseBearer, type TokenService } from "../auth/tokens.js";
@@ -71,13 +71,25 @@ function sendError(
   }
   const { status, body } = toErrorResponse(err);
   if (status >= 500 && !(err instanceof FnbaseError)) log.error({ err }, "invocation failed");
-  const text = JSON.stringify(body);
+  const requestId = extra["x-request-id"];
+  const text = JSON.stringify(requestId === undefined ? body : { ...body, request_id: requestId });
   res.writeHead(status, {
     ...extra,
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(text),
   });
   res.end(text);
+}
+
+/**
+ * The error a caller without the right to details sees: a boot failure without its boot error
+ * (which shows code and may show paths), pointing at the logs. Other errors carry no internals.
+ */
+function withoutDetails(err: unknown, fnName: string | undefined): unknown {
+  if (!(err instanceof FnbaseError) || err.code !== "FUNCTION_BOOT_FAILED") return err;
+  return new FnbaseError("FUNCTION_BOOT_FAILED", `Function "${fnName}" failed to start`, {
+    hint: `Its boot error is in the function's logs: fnbase logs --function ${fnName}`,
+  });
 }
 
 /**
@@ -135,6 +147,8 @@ export class Gateway {
     }
 
     let fnName: string | undefined;
+    // Whether this caller may see a failure's details (see ServerOptions.exposeErrors).
+    let detailed = options.exposeErrors;
     let status = 0;
     let cold = false;
     const bytesIn = { n: 0 };
@@ -181,6 +195,7 @@ export class Gateway {
         }
         if (token.startsWith("b44k_") && (await this.#d.isApiKey(token))) {
           headers.authorization = `Bearer ${await this.#d.tokens.serviceToken(app.id)}`;
+          detailed = true;
         } else {
           await this.#d.tokens.verify(app.id, token);
           headers.authorization = auth;
@@ -193,6 +208,7 @@ export class Gateway {
       headers["base44-service-authorization"] =
         `Bearer ${await this.#d.tokens.serviceToken(app.id)}`;
       headers["x-request-id"] = requestId;
+      if (detailed) headers[ERROR_DETAIL_HEADER] = "1";
       // Behind the front, the caller's address comes from the front (checked by the listener).
       const viaFront = req.headers["x-fnbase-client-addr"];
       headers["x-forwarded-for"] =
@@ -228,6 +244,7 @@ export class Gateway {
                 "base44-api-url",
                 "base44-service-authorization",
                 "x-forwarded-proto",
+                ERROR_DETAIL_HEADER,
                 instance.authHeader[0],
               ]) {
                 const v = headers[k];
@@ -295,7 +312,12 @@ export class Gateway {
         lease.release();
       }
     } catch (err) {
-      const e = err instanceof BodyTooLarge ? tooLargeError(options.maxBodyBytes) : err;
+      const e =
+        err instanceof BodyTooLarge
+          ? tooLargeError(options.maxBodyBytes)
+          : detailed
+            ? err
+            : withoutDetails(err, fnName);
       if (e instanceof FnbaseError) status = e.status;
       else if (!res.headersSent) status = 502;
       if (err instanceof BodyTooLarge) res.setHeader("connection", "close");
@@ -305,7 +327,9 @@ export class Gateway {
           ? e
           : new FnbaseError(
               "UPSTREAM_ERROR",
-              `Function "${fnName}" could not be reached: ${(e as Error).message}`,
+              detailed
+                ? `Function "${fnName}" could not be reached: ${(e as Error).message}`
+                : `Function "${fnName}" could not be reached`,
             ),
         extra,
         log,

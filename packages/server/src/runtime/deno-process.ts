@@ -132,7 +132,8 @@ export class DenoProcess {
   readonly #settings: DenoProcessSettings;
   readonly #lanes: Lanes;
   readonly #lane: number;
-  readonly #codePath: string;
+  /** The path this process reads its function's code through (its lane). */
+  readonly codePath: string;
   #child: ChildProcess | undefined;
   #listener: ProcessListener;
   #assigned = false;
@@ -147,7 +148,7 @@ export class DenoProcess {
     this.#settings = settings;
     this.#lanes = lanes;
     this.#lane = lanes.take();
-    this.#codePath = join(settings.codeLinksDir, String(this.#lane));
+    this.codePath = join(settings.codeLinksDir, String(this.#lane));
     this.#listener = listener;
     this.dir = join(settings.instancesDir, this.id);
     this.socketPath = join(this.dir, "http.sock");
@@ -167,7 +168,7 @@ export class DenoProcess {
       ? ["--allow-all"]
       : [
           "--allow-net",
-          `--allow-read=${[this.#codePath, runtimeSrcDir, s.denoDir, this.dir, ...s.readableDirs].join(",")}`,
+          `--allow-read=${[this.codePath, runtimeSrcDir, s.denoDir, this.dir, ...s.readableDirs].join(",")}`,
           `--allow-write=${this.dir}`,
           // All of the env: the process's env is the host's few settings plus, once assigned, the
           // app's secrets, never the server's. npm packages list it (`debug`, which many pull
@@ -188,7 +189,7 @@ export class DenoProcess {
     try {
       await mkdir(this.dir, { recursive: true });
       // The lane's previous process has exited; whatever its links pointed at is not ours.
-      await rm(this.#codePath, { recursive: true, force: true });
+      await rm(this.codePath, { recursive: true, force: true });
     } catch (e) {
       this.#finish(`cannot prepare its folder: ${(e as Error).message}`);
       return;
@@ -249,7 +250,7 @@ export class DenoProcess {
       .catch(() => {})
       .then(() =>
         Promise.allSettled([
-          rm(this.#codePath, { recursive: true, force: true }),
+          rm(this.codePath, { recursive: true, force: true }),
           rm(this.dir, { recursive: true, force: true }),
         ]),
       )
@@ -269,7 +270,7 @@ export class DenoProcess {
     this.#assigned = true;
     await this.spawn();
     if (this.#gone) return;
-    this.#linking = linkCode(spec.root, this.#codePath);
+    this.#linking = linkCode(spec.root, this.codePath);
     await this.#linking;
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(spec.env)) {
@@ -277,9 +278,9 @@ export class DenoProcess {
     }
     const assignment = {
       key,
-      entry: join(this.#codePath, relative(spec.root, spec.entry)),
+      entry: join(this.codePath, relative(spec.root, spec.entry)),
       socket: this.socketPath,
-      cwd: this.#codePath,
+      cwd: this.codePath,
       env,
     };
     // stdin stays open for the process's life: it ends when this server's process does, however

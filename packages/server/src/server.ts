@@ -10,6 +10,7 @@ import { type AdminKey, setupAdminKey } from "./auth/admin-key.js";
 import { TokenService } from "./auth/tokens.js";
 import { Catalog } from "./catalog.js";
 import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
+import { defaultAppNotice } from "./default-app.js";
 import { CodeChecker } from "./deploy/check.js";
 import { Deployer, newId } from "./deploy/deployer.js";
 import { entryPath, materialize, resetStaleDeployments } from "./deploy/materialize.js";
@@ -220,6 +221,7 @@ export async function startServer(
       maxUploadBytes: options.maxUploadBytes,
       keepDeployments: options.keepDeployments,
       corsAnyOrigin: options.corsAnyOrigin,
+      defaultApp: options.defaultApp,
     },
     (app) => {
       const auth = requireApiKey(isApiKey);
@@ -296,6 +298,7 @@ export async function startServer(
   apiUrl = url;
   // Debug: the CLI prints its own banner; FNBASE_LOG_LEVEL=debug shows this line.
   log.debug({ url, dataDir: options.dataDir }, "fnbase server listening");
+  log.debug(defaultAppNotice(catalog, options.defaultApp));
 
   let closed: Promise<void> | undefined;
   const close = () => {
@@ -326,6 +329,7 @@ export async function startServer(
     api,
     createApp: (name, id) => catalog.createApp({ id: id ?? newId(), name }),
     hasApp: (appId) => catalog.app(appId) !== undefined,
+    defaultAppNotice: () => defaultAppNotice(catalog, options.defaultApp),
     deploy: (appId, name, body) => deployer.deploy(appId, name, body),
     syncEntities: (appId, schemas) => entitySchemas.sync(appId, schemas),
     removeFunction: (appId, name) => deployer.remove(appId, name),

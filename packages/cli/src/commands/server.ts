@@ -61,10 +61,12 @@ export function register(parent: Command): void {
         out.result({
           url: server.url,
           data_dir: server.options.dataDir,
+          default_app: server.defaultAppNotice(),
           ...(server.adminKeyGenerated ? { admin_key: server.adminKey } : {}),
         });
         out.line(`${c.bold("fnbase server")} listening on ${c.cyan(server.url)}`);
         out.line(`Data: ${server.options.dataDir}`);
+        out.line(server.defaultAppNotice());
         if (server.adminKeyGenerated) {
           out.line();
           out.line(`Admin API key: ${c.yellow(server.adminKey ?? "")}`);

@@ -1,7 +1,8 @@
 import { FnbaseError } from "@fnbase/shared";
 import { Hono } from "hono";
+import { defaultAppNotice } from "../default-app.js";
 import { newId } from "../deploy/deployer.js";
-import type { AppPatch } from "../store/index.js";
+import type { AppPatch, AppRecord } from "../store/index.js";
 import type { ApiDeps } from "./context.js";
 import { readJson } from "./errors.js";
 
@@ -65,18 +66,27 @@ export function appsRoutes(d: ApiDeps): Hono {
     delete rest.name;
     delete rest.id;
     if (Object.keys(rest).length > 0) app = (await d.catalog.updateApp(id, parsePatch(rest)))!;
-    return c.json(app, 201);
+    d.log.info({ app: id }, defaultAppNotice(d.catalog, d.defaultApp, app));
+    return c.json(appJson(d, app), 201);
   });
-  r.get("/", (c) => c.json(d.catalog.apps()));
-  r.get("/:appId", (c) => c.json(mustApp(d, c.req.param("appId"))));
+  r.get("/", (c) => c.json(d.catalog.apps().map((a) => appJson(d, a))));
+  r.get("/:appId", (c) => c.json(appJson(d, mustApp(d, c.req.param("appId")))));
   r.patch("/:appId", async (c) => {
     const id = mustApp(d, c.req.param("appId")).id;
     const patch = parsePatch(await readJson(c));
     const app = await d.catalog.updateApp(id, patch);
     if (patch.functions_enabled === false) d.runtime.retire(id);
-    return c.json(app);
+    return c.json(appJson(d, app!));
   });
   return r;
+}
+
+/**
+ * An app as the API answers it: its record and `default`, true for the app `/functions/*`
+ * serves when nothing else picks one (see `Catalog.defaultApp`).
+ */
+function appJson(d: ApiDeps, app: AppRecord): AppRecord & { default: boolean } {
+  return { ...app, default: d.catalog.defaultApp(d.defaultApp)?.id === app.id };
 }
 
 /** The app, or a 404. */

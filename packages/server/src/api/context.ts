@@ -18,6 +18,8 @@ export interface ApiDeps {
   isApiKey: (key: string) => Promise<boolean>;
   maxUploadBytes: number;
   keepDeployments: number;
+  /** The server's `defaultApp` option (see `Catalog.defaultApp`). */
+  defaultApp: string | undefined;
   /** Any origin may call the app-scoped browser routes (`fnbase dev`), as for invocations. */
   corsAnyOrigin: boolean;
 }

@@ -112,9 +112,7 @@ export class Gateway {
     const host = req.headers.host?.replace(/:\d+$/, "");
     const byHost = host ? catalog.appByDomain(host) : undefined;
     if (byHost) return byHost;
-    if (options.defaultApp) return catalog.app(options.defaultApp);
-    const apps = catalog.apps();
-    return apps.length === 1 ? apps[0] : undefined;
+    return catalog.defaultApp(options.defaultApp);
   }
 
   async handle(
@@ -160,9 +158,13 @@ export class Gateway {
           ? new FnbaseError("APP_NOT_FOUND", `App not found: ${which}`)
           : new FnbaseError(
               "APP_NOT_FOUND",
-              "No app for this request: send X-App-Id or use /api/apps/{appId}/functions/{name}",
+              options.defaultApp
+                ? `No app for this request: the default app ${options.defaultApp} does not exist`
+                : "No app for this request: send X-App-Id or use /api/apps/{appId}/functions/{name}",
               {
-                hint: "Start the server with --default-app to serve one app on /functions/*",
+                hint: options.defaultApp
+                  ? `Create it (fnbase apps create <name> --id ${options.defaultApp}) or restart the server with another --default-app`
+                  : "Create an app: /functions/* serves the first one created, or the server's --default-app",
               },
             );
       }

@@ -84,7 +84,9 @@ export async function startServer(
   // The front owns the public port and keeps routing decisions; a change voids them.
   const invocations = hub<InvocationRecord>();
   const denoPath = resolveDenoPath(options.denoPath);
+  // Each process's own folder (socket, temp files); what a server that died left goes.
   const instancesDir = join(options.dataDir, "instances");
+  await rm(instancesDir, { recursive: true, force: true });
   await mkdir(instancesDir, { recursive: true });
   // Links from lanes to deployments (see runtime/deno-process.ts); none outlives a server.
   const codeLinksDir = join(options.dataDir, "code-links");

@@ -272,7 +272,8 @@ export class DenoProcess {
     if (this.#gone) return;
     this.#linking = linkCode(spec.root, this.codePath);
     await this.#linking;
-    const env: Record<string, string> = {};
+    // No prototype: a secret named __proto__ is a name like any other.
+    const env: Record<string, string> = Object.create(null);
     for (const [name, value] of Object.entries(spec.env)) {
       if (!HOST_ENV.has(name)) env[name] = value;
     }

@@ -112,7 +112,7 @@ describe("fnbase dev refuses code that cannot start (issue 16, item 2)", () => {
       "base44/config.jsonc": "{}\n",
       "base44/functions/hello/entry.ts": fnSource("hello", 1),
     });
-    const dev = spawnCli(["dev", root, "--port", "0"], { cwd: dir, env: t.env() });
+    const dev = spawnCli(["dev", root, "--port", "0", "--no-check"], { cwd: dir, env: t.env() });
     try {
       const [, url] = await dev.waitFor(/ready at (http:\/\/\S+)/);
       await dev.waitFor(/Watching/);
@@ -132,4 +132,32 @@ describe("fnbase dev refuses code that cannot start (issue 16, item 2)", () => {
       await dev.stop();
     }
   });
+
+  it("warns of type errors after a reload (the function runs anyway), and says when they are gone", async () => {
+    const root = join(dir, "dev-types");
+    await writeFiles(root, {
+      "base44/config.jsonc": "{}\n",
+      "base44/functions/hello/entry.ts": fnSource("hello", 1),
+    });
+    const dev = spawnCli(["dev", root, "--port", "0"], { cwd: dir, env: t.env() });
+    try {
+      const [, url] = await dev.waitFor(/ready at (http:\/\/\S+)/);
+      await dev.waitFor(/Watching/);
+      await writeFile(
+        join(root, "base44/functions/hello/entry.ts"),
+        `const n: number = "three";\n${fnSource("hello", 2)}`,
+      );
+      await dev.waitFor(/reload Reloaded hello/);
+      await dev.waitFor(
+        /warning Type errors in hello \(it runs anyway: Deno does not check types when it runs code\): base44\/functions\/hello\/entry\.ts:1:7: TS2322 Type 'string' is not assignable to type 'number'\./,
+        60_000,
+      );
+      const res = await fetch(`${url}/functions/hello`, { method: "POST", body: "{}" });
+      expect(await res.json()).toMatchObject({ v: 2 });
+      await writeFile(join(root, "base44/functions/hello/entry.ts"), fnSource("hello", 3));
+      await dev.waitFor(/warning No type errors left in hello/, 60_000);
+    } finally {
+      await dev.stop();
+    }
+  }, 120_000);
 });

@@ -143,7 +143,10 @@ describe("fnbase dev: details for everyone, paths of the project (issue 16, item
       "base44/functions/throws/entry.ts": THROWS,
       "base44/functions/boot/entry.ts": BOOT,
     });
-    const dev = spawnCli(["dev", project, "--port", "0"], { cwd: root, env: baseEnv() });
+    const dev = spawnCli(["dev", project, "--port", "0", "--no-check"], {
+      cwd: root,
+      env: baseEnv(),
+    });
     try {
       const [, url] = await dev.waitFor(/ready at (http:\/\/\S+)/);
       const thrown = await call(`${url}/functions/throws`);

@@ -111,7 +111,10 @@ describe("fnbase dev", () => {
       "base44/functions/hello/entry.ts": fnSource("hello"),
       "base44/functions/orders/process/entry.ts": fnSource("orders/process"),
     });
-    const dev = spawnCli(["dev", project, "--port", "0"], { cwd: root, env: baseEnv() });
+    const dev = spawnCli(["dev", project, "--port", "0", "--no-check"], {
+      cwd: root,
+      env: baseEnv(),
+    });
     try {
       const [, url] = await dev.waitFor(/ready at (http:\/\/\S+)/);
       await dev.waitFor(/Watching/);
@@ -148,7 +151,10 @@ describe("fnbase dev", () => {
       "base44/config.jsonc": "{}\n",
       "base44/functions/hello/entry.ts": fnSource("hello"),
     });
-    const dev = spawnCli(["dev", project, "--port", "0"], { cwd: root, env: baseEnv() });
+    const dev = spawnCli(["dev", project, "--port", "0", "--no-check"], {
+      cwd: root,
+      env: baseEnv(),
+    });
     const pid = dev.child.pid!;
     let children: number[] = [];
     try {

@@ -214,7 +214,7 @@ describe("no silent skips in fnbase dev (issue 16, item 7)", () => {
       "base44/config.jsonc": '{ "name": "dev-skips" }',
       "base44/functions/hello/index.ts": fnSource("hello"),
     });
-    const dev = spawnCli(["dev", root, "--port", "0"], { cwd: dir, env: baseEnv() });
+    const dev = spawnCli(["dev", root, "--port", "0", "--no-check"], { cwd: dir, env: baseEnv() });
     try {
       await dev.waitFor(/ready at/);
       expect(dev.output()).toContain(

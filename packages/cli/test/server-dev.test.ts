@@ -113,7 +113,10 @@ describe("fnbase dev", () => {
       "base44/entities/Note.jsonc":
         '{ "name": "Note", "properties": { "text": { "type": "string" } } }\n',
     });
-    const dev = spawnCli(["dev", project, "--port", "0"], { cwd: root, env: baseEnv() });
+    const dev = spawnCli(["dev", project, "--port", "0", "--no-check"], {
+      cwd: root,
+      env: baseEnv(),
+    });
     try {
       const [, url] = await dev.waitFor(/ready at (http:\/\/\S+)/);
       await dev.waitFor(/Watching/);
@@ -156,7 +159,10 @@ describe("fnbase dev", () => {
       "base44/config.jsonc": "{}\n",
       "base44/functions/hello/entry.ts": fnSource("hello"),
     });
-    const dev = spawnCli(["dev", project, "--port", "0"], { cwd: root, env: baseEnv() });
+    const dev = spawnCli(["dev", project, "--port", "0", "--no-check"], {
+      cwd: root,
+      env: baseEnv(),
+    });
     const pid = dev.child.pid!;
     let children: number[] = [];
     try {

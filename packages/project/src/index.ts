@@ -7,7 +7,7 @@
 export { readAppLink, writeAppLink } from "./app-link.js";
 export { findProjectRoot } from "./config.js";
 export type { DeployBody } from "./deploy-body.js";
-export { deployBody } from "./deploy-body.js";
+export { deployBody, localMessage, projectPath } from "./deploy-body.js";
 export type { Dotenv, DotenvProblem } from "./dotenv.js";
 export { parseDotenv } from "./dotenv.js";
 export { loadProject } from "./load.js";

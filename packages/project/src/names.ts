@@ -2,6 +2,8 @@
 import { FnbaseError } from "@fnbase/shared";
 
 const ALLOWED = /^[A-Za-z0-9_\-/]+$/;
+/** Longest function name: it is a folder path on disk and part of every URL that calls it. */
+export const MAX_FUNCTION_NAME = 200;
 
 /**
  * Checks a function name and returns it trimmed. A name is one or more `/`-separated
@@ -15,11 +17,14 @@ const ALLOWED = /^[A-Za-z0-9_\-/]+$/;
 export function validateFunctionName(name: string): string {
   const trimmed = name.trim();
   const fail = (detail: string): never => {
-    throw new FnbaseError("INVALID_NAME", `Invalid function name "${name}": ${detail}`, {
+    const shown = name.length > 80 ? `${name.slice(0, 80)}…` : name;
+    throw new FnbaseError("INVALID_NAME", `Invalid function name "${shown}": ${detail}`, {
       hint: 'Use letters, digits, "_", "-" and "/" between segments, e.g. "orders/process"',
     });
   };
   if (trimmed === "") fail("name is empty");
+  if (trimmed.length > MAX_FUNCTION_NAME)
+    fail(`name is longer than ${MAX_FUNCTION_NAME} characters`);
   if (trimmed.includes("\\")) fail('backslashes are not allowed, use "/"');
   if (trimmed.startsWith("/") || trimmed.endsWith("/")) fail('name starts or ends with "/"');
   if (trimmed.split("/").some((segment) => segment === "")) fail("name has an empty segment");

@@ -13,6 +13,7 @@
 import { installConsole } from "./_console.ts";
 import { pendingWork, requestContext } from "./_context.ts";
 import { send } from "./_records.ts";
+import { ERROR_DETAIL_HEADER } from "./protocol.js";
 
 type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
 type ErrorHandler = (error: unknown) => Response | Promise<Response>;
@@ -87,9 +88,10 @@ function captureServe(...args: unknown[]): unknown {
 
 function describe(err: unknown): { m: string; s?: string } {
   if (err instanceof Error) {
-    return err.stack
-      ? { m: `${err.name}: ${err.message}`, s: err.stack }
-      : { m: `${err.name}: ${err.message}` };
+    // Deno wraps a module's load error in a TypeError whose message names the real one
+    // ("TypeError: SyntaxError: ..."): one name is enough.
+    const m = /^[A-Z]\w*Error: /.test(err.message) ? err.message : `${err.name}: ${err.message}`;
+    return err.stack ? { m, s: err.stack } : { m };
   }
   return { m: String(err) };
 }
@@ -208,9 +210,26 @@ async function serveOne(req: Request, info: Deno.ServeHandlerInfo): Promise<Resp
           // fall through to the default answer
         }
       }
-      return Response.json({ error: d.m, code: "FUNCTION_ERROR" }, { status: 500 });
+      // The message may hold what the caller must not see (paths, data): only for callers the
+      // host says may see it (fnbase dev, API keys); the logs have it under the request id.
+      return Response.json(
+        req.headers.get(ERROR_DETAIL_HEADER) === "1"
+          ? { error: relativePaths(d.m), code: "FUNCTION_ERROR", request_id: requestId }
+          : {
+              error: "The function failed with an uncaught error",
+              code: "FUNCTION_ERROR",
+              request_id: requestId,
+              hint: "The function's logs have the error under this request id",
+            },
+        { status: 500 },
+      );
     }
   });
+}
+
+/** `text` with this instance's paths (its lane, `cwd`) shown as the project's: `base44/...`. */
+function relativePaths(text: string): string {
+  return text.replaceAll(`file://${cwd}/`, "base44/").replaceAll(`${cwd}/`, "base44/");
 }
 
 let server: Deno.HttpServer;

@@ -2,6 +2,8 @@
 
 /** Headers that describe one hop, never forwarded either way. */
 export declare const HOP_BY_HOP: readonly string[];
+/** Set to "1" by the host when the caller may see a failure's details. */
+export declare const ERROR_DETAIL_HEADER: string;
 /** Headers only the host may set on a function's request. */
 export declare const HOST_OWNED: readonly string[];
 /** The front's channel to Node, never passed to a function or back to a caller. */

@@ -22,6 +22,13 @@ export const HOP_BY_HOP = Object.freeze([
 ]);
 
 /**
+ * Set to "1" by the host on a function's request when the caller may see a failure's details
+ * (under `fnbase dev`, or a caller with an API key): the instance then answers an uncaught
+ * exception with its message; otherwise with a short message, the code and the request id.
+ */
+export const ERROR_DETAIL_HEADER = "x-fnbase-error-detail";
+
+/**
  * Headers only the host may set on a function's request: a caller's values are dropped first
  * (by Node's gateway and by the front's direct path alike).
  */
@@ -31,6 +38,7 @@ export const HOST_OWNED = Object.freeze([
   "base44-service-authorization",
   "x-request-id",
   "x-fnbase-instance-key",
+  ERROR_DETAIL_HEADER,
   "x-forwarded-for",
   "x-forwarded-proto",
   "x-forwarded-host",

@@ -62,6 +62,16 @@ export class Catalog {
     return [...this.#apps.values()];
   }
 
+  /**
+   * The app `/functions/*` and `/api/functions/*` serve when no app id, `X-App-Id` or domain
+   * picks one: `explicit` (the server's `defaultApp`) when given, else the first app created,
+   * which creating more apps does not change.
+   */
+  defaultApp(explicit: string | undefined): AppRecord | undefined {
+    if (explicit !== undefined) return this.#apps.get(explicit);
+    return this.#apps.values().next().value;
+  }
+
   appByDomain(host: string): AppRecord | undefined {
     const id = this.#byDomain.get(host.toLowerCase());
     return id === undefined ? undefined : this.#apps.get(id);

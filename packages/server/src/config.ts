@@ -78,6 +78,13 @@ export interface ServerOptions {
    * False sends every request through Node: for tests that compare the two paths.
    */
   decisions?: boolean;
+  /**
+   * Send every caller the details of a function's failure: its boot error, its uncaught
+   * exception's message (what `fnbase dev` does). Default false: only callers with an API key
+   * get them; others get a short message, the code and the request id, and the details go to
+   * the function's logs.
+   */
+  exposeErrors?: boolean;
   /** Allow any origin on every app (what `fnbase dev` does). Default false. */
   corsAnyOrigin?: boolean;
   /** Path of the Deno binary. Default `FNBASE_DENO` or the `deno` npm package's binary. */
@@ -259,6 +266,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     maxConnectionsPerAddress: o.maxConnectionsPerAddress ?? 256,
     maxConcurrentPerApp: o.maxConcurrentPerApp ?? Math.max(8, Math.floor(maxConnections / 2)),
     decisions: o.decisions ?? true,
+    exposeErrors: o.exposeErrors ?? false,
     corsAnyOrigin: o.corsAnyOrigin ?? false,
     denoPath: o.denoPath,
     allowAll: o.allowAll ?? false,

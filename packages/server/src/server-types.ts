@@ -28,6 +28,11 @@ export interface FnbaseServer extends AsyncDisposable {
   createApp(name: string, id?: string): Promise<AppRecord>;
   /** True when the app exists. */
   hasApp(appId: string): boolean;
+  /**
+   * Which app `/functions/*` serves when no app id or domain picks one, and how to choose
+   * another: what the CLI prints at start (the server logs it when an app is created).
+   */
+  defaultAppNotice(): string;
   /** Deploys a function (what `PUT backend-functions/{name}` does). */
   deploy(appId: string, name: string, body: unknown): Promise<DeployResult>;
   /**

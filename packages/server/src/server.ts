@@ -1,7 +1,7 @@
-import { chmod, mkdir, rm } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
-import { NODE_MAX_HEADER_BYTES } from "@fnbase/runtime";
+import { NODE_MAX_HEADER_BYTES, runtimeSrcDir } from "@fnbase/runtime";
 import { createLogger, type Logger, readEnv } from "@fnbase/shared";
 import { createApi } from "./api/app.js";
 import { requireApiKey } from "./api/auth.js";
@@ -14,6 +14,8 @@ import {
 } from "./automations/index.js";
 import { Catalog } from "./catalog.js";
 import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
+import { defaultAppNotice } from "./default-app.js";
+import { CodeChecker } from "./deploy/check.js";
 import { Deployer, newId } from "./deploy/deployer.js";
 import { entryPath, materialize, resetStaleDeployments } from "./deploy/materialize.js";
 import { EntitySchemas, EntityService, recordRoutes } from "./entities/index.js";
@@ -91,7 +93,9 @@ export async function startServer(
   // The front owns the public port and keeps routing decisions; a change voids them.
   const invocations = hub<InvocationRecord>();
   const denoPath = resolveDenoPath(options.denoPath);
+  // Each process's own folder (socket, temp files); what a server that died left goes.
   const instancesDir = join(options.dataDir, "instances");
+  await rm(instancesDir, { recursive: true, force: true });
   await mkdir(instancesDir, { recursive: true });
   // Links from lanes to deployments (see runtime/deno-process.ts); none outlives a server.
   const codeLinksDir = join(options.dataDir, "code-links");
@@ -140,6 +144,16 @@ export async function startServer(
     await front.flush();
   });
   const importMap = await writeImportMap(join(options.dataDir, "runtime"));
+  const checker = new CodeChecker({
+    denoPath,
+    cacheDir: join(options.dataDir, "check-cache"),
+    imports: (
+      JSON.parse(await readFile(importMap.path, "utf8")) as { imports: Record<string, string> }
+    ).imports,
+    readable: [runtimeSrcDir, ...importMap.readable],
+    timeoutMs: 15_000,
+    log,
+  });
   const output = hub<FunctionOutputLine>();
   if (options.onFunctionOutput) output.on(options.onFunctionOutput);
   const metrics = new MetricsRegistry();
@@ -217,6 +231,7 @@ export async function startServer(
       maxUploadBytes: options.maxUploadBytes,
       keepDeployments: options.keepDeployments,
       log,
+      check: (root, name, entry) => checker.check(root, name, entry),
     },
     events.event,
     {
@@ -277,6 +292,7 @@ export async function startServer(
       keepDeployments: options.keepDeployments,
       corsAnyOrigin: options.corsAnyOrigin,
       automations: (appId) => automations.service.definitions(appId),
+      defaultApp: options.defaultApp,
     },
     (app) => {
       const auth = requireApiKey(isApiKey);
@@ -373,6 +389,7 @@ export async function startServer(
   await automations.start();
   // Debug: the CLI prints its own banner; FNBASE_LOG_LEVEL=debug shows this line.
   log.debug({ url, dataDir: options.dataDir }, "fnbase server listening");
+  log.debug(defaultAppNotice(catalog, options.defaultApp));
 
   let closed: Promise<void> | undefined;
   const close = () => {
@@ -406,6 +423,7 @@ export async function startServer(
     api,
     createApp: (name, id) => catalog.createApp({ id: id ?? newId(), name }),
     hasApp: (appId) => catalog.app(appId) !== undefined,
+    defaultAppNotice: () => defaultAppNotice(catalog, options.defaultApp),
     deploy: (appId, name, body) => deployer.deploy(appId, name, body),
     syncEntities: (appId, schemas) => entitySchemas.sync(appId, schemas),
     removeFunction: (appId, name) => deployer.remove(appId, name),

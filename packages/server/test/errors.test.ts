@@ -1,6 +1,7 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ADMIN_KEY,
   CRASHY,
   ECHO,
   expectError,
@@ -39,7 +40,6 @@ beforeAll(async () => {
   await t.deploy(appId, "crashy", CRASHY);
   await t.deploy(appId, "own-errors", OWN_ERRORS);
   await t.deploy(appId, "swallow", SWALLOW);
-  await t.deploy(appId, "syntax-error", "Deno.serve((req) => { return new Response('x' ;");
   await t.deploy(
     appId,
     "throws-at-import",
@@ -93,25 +93,28 @@ describe("error responses", () => {
     expect(body.error).toContain("missing/thing");
   });
 
-  it("a boot failure answers 502 with the boot error in the message", async () => {
-    const syntax = await expectError(
-      await t.invoke(appId, "syntax-error"),
-      502,
-      "FUNCTION_BOOT_FAILED",
-    );
-    expect(syntax.error).toMatch(/syntax-error.*failed to start: .*(Expected|Unexpected|Syntax)/s);
+  it("a boot failure answers 502, with the boot error for a caller with an API key", async () => {
+    const asAdmin = { headers: { authorization: `Bearer ${ADMIN_KEY}` } };
     const thrown = await expectError(
-      await t.invoke(appId, "throws-at-import"),
+      await t.invoke(appId, "throws-at-import", asAdmin),
       502,
       "FUNCTION_BOOT_FAILED",
     );
     expect(thrown.error).toContain("Boom at import");
     const never = await expectError(
-      await t.invoke(appId, "never-serves"),
+      await t.invoke(appId, "never-serves", asAdmin),
       502,
       "FUNCTION_BOOT_FAILED",
     );
     expect(never.error).toContain("never serves");
+    // Anonymous callers get the code and the request id, not the boot error.
+    const anonymous = await t.invoke(appId, "throws-at-import");
+    const id = anonymous.headers.get("x-request-id");
+    const body = await expectError(anonymous, 502, "FUNCTION_BOOT_FAILED");
+    expect(body).toMatchObject({
+      error: 'Function "throws-at-import" failed to start',
+      request_id: id,
+    });
   }, 60_000);
 
   it("an instance that dies mid-request answers 502, and the next request works", async () => {
@@ -220,7 +223,7 @@ describe("CORS", () => {
     const notFound = await t.invoke(appId, "nope", { headers: { origin: ORIGIN } });
     expect(notFound.headers.get("access-control-allow-origin")).toBe(ORIGIN);
     await expectError(notFound, 404, "FUNCTION_NOT_FOUND");
-    const boot = await t.invoke(appId, "syntax-error", { headers: { origin: ORIGIN } });
+    const boot = await t.invoke(appId, "throws-at-import", { headers: { origin: ORIGIN } });
     expect(boot.headers.get("access-control-allow-origin")).toBe(ORIGIN);
     await expectError(boot, 502, "FUNCTION_BOOT_FAILED");
     const timeout = await t.invoke(appId, "sleepy-short?ms=1000", { headers: { origin: ORIGIN } });

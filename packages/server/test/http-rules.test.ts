@@ -172,6 +172,7 @@ describe("checkHead", () => {
 
 describe("routeBodyLimit", () => {
   const upload = 20 * 1024 * 1024;
+  const files = 50 * 1024 * 1024;
   const cases: [string, number][] = [
     ["/api/apps/a/auth/login", SMALL_BODY_BYTES],
     ["/api/apps", SMALL_BODY_BYTES],
@@ -192,7 +193,6 @@ describe("routeBodyLimit", () => {
       files + 1024 * 1024,
     ],
   ];
-  const files = 50 * 1024 * 1024;
   it.each(cases)("gives %s its limit", (path, limit) => {
     expect(routeBodyLimit(path, upload, files)).toBe(limit);
   });

@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectError, startTestServer, type TestServer } from "./helpers.js";
+import { ADMIN_KEY, expectError, startTestServer, type TestServer } from "./helpers.js";
 
 /** A local port nothing listens on: listened on once, then closed. */
 async function closedPort(): Promise<number> {
@@ -61,7 +61,13 @@ describe("the SDK inside a function, with the npm registry unreachable", () => {
       "zod",
       'import { z } from "npm:zod@3.23.8";\nDeno.serve(() => Response.json(z.string().parse("x")));',
     );
-    const body = await expectError(await t.invoke(appId, "zod"), 502, "FUNCTION_BOOT_FAILED");
+    // With an API key, the caller sees the boot error (anonymous callers do not).
+    const asAdmin = { headers: { authorization: `Bearer ${ADMIN_KEY}` } };
+    const body = await expectError(
+      await t.invoke(appId, "zod", asAdmin),
+      502,
+      "FUNCTION_BOOT_FAILED",
+    );
     expect(body.error).toContain(registry.slice(0, -1));
   }, 60_000);
 

@@ -24,6 +24,11 @@ export const ERROR_STATUS = {
   /** An automation the server refuses (the message names the automation and its field). */
   INVALID_AUTOMATION: 400,
   PROJECT_INVALID: 400,
+  /**
+   * A function's code that cannot start: a syntax error, an import of a file that is not in the
+   * upload, a malformed `npm:`/`jsr:` specifier (the body's `location` says where).
+   */
+  INVALID_CODE: 400,
   UNAUTHORIZED: 401,
   /** CLI: no server URL or API key configured. */
   NOT_LOGGED_IN: 401,
@@ -89,6 +94,17 @@ export interface ErrorBody {
   message: string;
   hint?: string;
   field?: string;
+  location?: SourceLocation;
+}
+
+/**
+ * A place in a function's code: `file` relative to the project (`base44/functions/hello/entry.ts`
+ * as the server sees a deployment), `line` and `column` from 1.
+ */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
 }
 
 /**
@@ -106,17 +122,20 @@ export class FnbaseError extends Error {
   readonly hint: string | undefined;
   /** The field of a record or schema the error is about, when there is one. */
   readonly field: string | undefined;
+  /** Where in a function's code the error is, when it is about code. */
+  readonly location: SourceLocation | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { hint?: string; field?: string; cause?: unknown } = {},
+    options: { hint?: string; field?: string; location?: SourceLocation; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = ERROR_STATUS[code];
     this.hint = options.hint;
     this.field = options.field;
+    this.location = options.location;
   }
 
   /** The JSON body sent to HTTP callers. */
@@ -124,6 +143,7 @@ export class FnbaseError extends Error {
     const body: ErrorBody = { error: this.message, code: this.code, message: this.message };
     if (this.hint !== undefined) body.hint = this.hint;
     if (this.field !== undefined) body.field = this.field;
+    if (this.location !== undefined) body.location = this.location;
     return body;
   }
 }

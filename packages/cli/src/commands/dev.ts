@@ -8,6 +8,8 @@ import { devBanner } from "../lib/dev-banner.js";
 interface Options {
   port: number;
   allowAll?: boolean;
+  /** False with --no-check. */
+  check: boolean;
 }
 
 /** Formats one line of function output: `[name] message`, coloured by level. */
@@ -32,6 +34,7 @@ export function register(parent: Command): void {
     .description("Serve a local project with live reload")
     .option("-p, --port <port>", "port to listen on; 0 picks a free one", portOption, 4400)
     .option("--allow-all", "give functions every Deno permission (default: sandboxed)")
+    .option("--no-check", "do not check the functions' types after each reload")
     .action(
       run<Options, [string]>(async ({ out, opts }, dir) => {
         const { c } = out;
@@ -40,8 +43,10 @@ export function register(parent: Command): void {
           dir,
           port: opts.port,
           allowAll: Boolean(opts.allowAll),
+          checkTypes: opts.check,
           print: (kind, message) => {
             if (kind === "problem") out.line(`${c.red("problem")} ${message}`);
+            else if (kind === "warning") out.line(`${c.yellow("warning")} ${message}`);
             else if (kind === "reload") out.line(`${c.green("reload")} ${message}`);
             else if (kind === "note") out.line(`${c.yellow("note")} ${message}`);
             // "info" repeats the platform's own "Deployed <name>" line; skip it.

@@ -102,6 +102,7 @@ export function register(parent: Command): void {
         out.result({
           url: server.url,
           data_dir: server.options.dataDir,
+          default_app: server.defaultAppNotice(),
           ...(server.adminKeyGenerated ? { admin_key: server.adminKey } : {}),
         });
         out.line(`${c.bold("fnbase server")} listening on ${c.cyan(server.url)}`);
@@ -111,6 +112,7 @@ export function register(parent: Command): void {
             o.smtpUrl ? new URL(o.smtpUrl).host : c.dim("not configured")
           } · LLM: ${o.llmUrl ?? c.dim("not configured")}`,
         );
+        out.line(server.defaultAppNotice());
         if (server.adminKeyGenerated) {
           out.line();
           out.line(`Admin API key: ${c.yellow(server.adminKey ?? "")}`);

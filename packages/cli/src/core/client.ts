@@ -1,4 +1,4 @@
-import { ERROR_STATUS, type ErrorCode, FnbaseError } from "@fnbase/shared";
+import { ERROR_STATUS, type ErrorCode, FnbaseError, type SourceLocation } from "@fnbase/shared";
 import type { Credentials } from "./credentials.js";
 
 /** Options of one management request. */
@@ -64,7 +64,7 @@ export class ApiClient {
 /** Turns a non-2xx answer into an {@link FnbaseError}. */
 export async function errorFromResponse(res: Response, feature?: string): Promise<FnbaseError> {
   const text = await res.text().catch(() => "");
-  let body: { error?: unknown; code?: unknown; hint?: unknown } = {};
+  let body: { error?: unknown; code?: unknown; hint?: unknown; location?: unknown } = {};
   try {
     body = JSON.parse(text) as typeof body;
   } catch {}
@@ -91,7 +91,20 @@ export async function errorFromResponse(res: Response, feature?: string): Promis
   } else if (res.status === 401) {
     hint = `${hint}; run \`fnbase login\` with a valid key`;
   }
-  return new FnbaseError(code ?? statusCode(res.status), message, hint ? { hint } : {});
+  const location = sourceLocation(body.location);
+  return new FnbaseError(code ?? statusCode(res.status), message, {
+    ...(hint ? { hint } : {}),
+    ...(location ? { location } : {}),
+  });
+}
+
+/** An error body's `location`, when it has the shape the server sends. */
+function sourceLocation(v: unknown): SourceLocation | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  const { file, line, column } = v as Record<string, unknown>;
+  return typeof file === "string" && typeof line === "number" && typeof column === "number"
+    ? { file, line, column }
+    : undefined;
 }
 
 function statusCode(status: number): ErrorCode {

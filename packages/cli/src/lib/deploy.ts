@@ -1,4 +1,4 @@
-import { deployBody, type LocalFunction, type Project } from "@fnbase/project";
+import { deployBody, type LocalFunction, localMessage, type Project } from "@fnbase/project";
 import { FnbaseError, isFnbaseError } from "@fnbase/shared";
 import { appPath, functionPath } from "../core/app.js";
 import type { ApiClient } from "../core/client.js";
@@ -107,7 +107,7 @@ export async function deployProject(
       push({
         name: f.name,
         status: "error",
-        error: errMessage(err),
+        error: isFnbaseError(err) ? localMessage(project.root, f, err) : errMessage(err),
         code: isFnbaseError(err) ? err.code : "INTERNAL",
       });
     }

@@ -1,11 +1,40 @@
 import { FnbaseError } from "@fnbase/shared";
 import { Hono } from "hono";
+import { defaultAppNotice } from "../default-app.js";
 import { newId } from "../deploy/deployer.js";
-import type { AppPatch } from "../store/index.js";
+import type { AppPatch, AppRecord } from "../store/index.js";
 import type { ApiDeps } from "./context.js";
 import { readJson } from "./errors.js";
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Longest app name, in characters. */
+const MAX_NAME = 200;
+/** Most domains and most CORS origins an app may have. */
+const MAX_LIST = 100;
+/** A host name (or IPv4 address) with an optional port, as a Host header names it. */
+const DOMAIN =
+  /^(?=.{1,253}(:\d{1,5})?$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:\d{1,5})?$/;
+/** An origin (`*`, or scheme://host[:port]) without control characters or spaces. */
+const ORIGIN = /^(\*|[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s\p{Cc}/]+)$/u;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** An app name: trimmed, non-empty, at most {@link MAX_NAME} characters, no control characters. */
+function appName(raw: unknown): string {
+  const name = typeof raw === "string" ? raw.trim() : "";
+  if (name === "") {
+    throw new FnbaseError("BAD_REQUEST", '"name" must be a non-empty string', {
+      hint: 'Send { "name": "my-app" }',
+    });
+  }
+  if (name.length > MAX_NAME || CONTROL.test(name)) {
+    throw new FnbaseError(
+      "BAD_REQUEST",
+      `"name" must be at most ${MAX_NAME} characters without control characters: ${JSON.stringify(name.slice(0, 40))}${name.length > 40 ? "…" : ""}`,
+    );
+  }
+  return name;
+}
 
 function parsePatch(body: unknown): AppPatch {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -13,24 +42,34 @@ function parsePatch(body: unknown): AppPatch {
   }
   const b = body as Record<string, unknown>;
   const patch: AppPatch = {};
-  if (b.name !== undefined) {
-    if (typeof b.name !== "string" || b.name.trim() === "")
-      throw new FnbaseError("BAD_REQUEST", '"name" must be a non-empty string');
-    patch.name = b.name.trim();
-  }
+  if (b.name !== undefined) patch.name = appName(b.name);
   if (b.functions_enabled !== undefined) {
     if (typeof b.functions_enabled !== "boolean")
       throw new FnbaseError("BAD_REQUEST", '"functions_enabled" must be true or false');
     patch.functions_enabled = b.functions_enabled;
   }
-  for (const field of ["cors_origins", "domains"] as const) {
+  for (const [field, shape, example] of [
+    ["cors_origins", ORIGIN, "https://app.example.com"],
+    ["domains", DOMAIN, "shop.example.com"],
+  ] as const) {
     const v = b[field];
     if (v === undefined) continue;
-    if (
-      !Array.isArray(v) ||
-      !v.every((s) => typeof s === "string" && s.length > 0 && s.length < 256)
-    ) {
+    if (!Array.isArray(v) || !v.every((s) => typeof s === "string")) {
       throw new FnbaseError("BAD_REQUEST", `"${field}" must be an array of strings`);
+    }
+    if (v.length > MAX_LIST) {
+      throw new FnbaseError(
+        "BAD_REQUEST",
+        `"${field}" may hold at most ${MAX_LIST} entries: got ${v.length}`,
+      );
+    }
+    const bad = (v as string[]).find((s) => s.length > 255 || !shape.test(s));
+    if (bad !== undefined) {
+      throw new FnbaseError(
+        "BAD_REQUEST",
+        `Invalid entry in "${field}": ${JSON.stringify(bad.slice(0, 80))}`,
+        { hint: `For example "${example}"` },
+      );
     }
     patch[field] = v as string[];
   }
@@ -42,12 +81,7 @@ export function appsRoutes(d: ApiDeps): Hono {
   const r = new Hono();
   r.post("/", async (c) => {
     const body = (await readJson(c)) as Record<string, unknown> | null;
-    const name = body?.name;
-    if (typeof name !== "string" || name.trim() === "") {
-      throw new FnbaseError("BAD_REQUEST", '"name" must be a non-empty string', {
-        hint: 'Send { "name": "my-app" }',
-      });
-    }
+    const name = appName(body?.name);
     let id = newId();
     if (body?.id !== undefined) {
       if (typeof body.id !== "string" || !ID.test(body.id)) {
@@ -60,23 +94,32 @@ export function appsRoutes(d: ApiDeps): Hono {
         throw new FnbaseError("CONFLICT", `App already exists: ${body.id}`);
       id = body.id;
     }
-    let app = await d.catalog.createApp({ id, name: name.trim() });
+    let app = await d.catalog.createApp({ id, name });
     const rest = { ...body };
     delete rest.name;
     delete rest.id;
     if (Object.keys(rest).length > 0) app = (await d.catalog.updateApp(id, parsePatch(rest)))!;
-    return c.json(app, 201);
+    d.log.info({ app: id }, defaultAppNotice(d.catalog, d.defaultApp, app));
+    return c.json(appJson(d, app), 201);
   });
-  r.get("/", (c) => c.json(d.catalog.apps()));
-  r.get("/:appId", (c) => c.json(mustApp(d, c.req.param("appId"))));
+  r.get("/", (c) => c.json(d.catalog.apps().map((a) => appJson(d, a))));
+  r.get("/:appId", (c) => c.json(appJson(d, mustApp(d, c.req.param("appId")))));
   r.patch("/:appId", async (c) => {
     const id = mustApp(d, c.req.param("appId")).id;
     const patch = parsePatch(await readJson(c));
     const app = await d.catalog.updateApp(id, patch);
     if (patch.functions_enabled === false) d.runtime.retire(id);
-    return c.json(app);
+    return c.json(appJson(d, app!));
   });
   return r;
+}
+
+/**
+ * An app as the API answers it: its record and `default`, true for the app `/functions/*`
+ * serves when nothing else picks one (see `Catalog.defaultApp`).
+ */
+function appJson(d: ApiDeps, app: AppRecord): AppRecord & { default: boolean } {
+  return { ...app, default: d.catalog.defaultApp(d.defaultApp)?.id === app.id };
 }
 
 /** The app, or a 404. */

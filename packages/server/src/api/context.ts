@@ -20,6 +20,8 @@ export interface ApiDeps {
   /** The largest file any app may upload (the integration endpoints' body limit). */
   maxFileBytes: number;
   keepDeployments: number;
+  /** The server's `defaultApp` option (see `Catalog.defaultApp`). */
+  defaultApp: string | undefined;
   /** Any origin may call the app-scoped browser routes (`fnbase dev`), as for invocations. */
   corsAnyOrigin: boolean;
   /**

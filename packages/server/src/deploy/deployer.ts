@@ -44,6 +44,8 @@ export class Deployer {
       maxUploadBytes: number;
       keepDeployments: number;
       log: Logger;
+      /** Refuses code that cannot start (see `CodeChecker`); none: no check. */
+      check?: (root: string, name: string, entry: string) => Promise<void>;
     },
     private readonly onEvent: (
       appId: string,
@@ -99,7 +101,12 @@ export class Deployer {
         automations: v.automations,
         created_date: new Date().toISOString(),
       };
-      await materialize(this.opts.dataDir, d);
+      const check = this.opts.check;
+      await materialize(
+        this.opts.dataDir,
+        d,
+        check ? (root) => check(root, v.name, v.entry) : undefined,
+      );
       await this.catalog.addDeployment(d, v.timeoutMs);
       if (automations) await this.automations?.sync(appId, v.name, automations);
       this.runtime.retire(appId, v.name, d.id);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { DeploymentRecord } from "../store/index.js";
 import { rewriteSdkImports } from "./sdk-imports.js";
@@ -25,40 +25,63 @@ export function entryPath(dataDir: string, d: DeploymentRecord): string {
 /**
  * Removes every deployment's folder when an older version of fnbase wrote them (see
  * {@link FORMAT}); the store holds the deployments, and each one is written again when it is
- * next needed. Call at start, before anything is materialized.
+ * next needed. Also removes the temp folders a server that died mid-write left. Call at start,
+ * before anything is materialized.
  */
 export async function resetStaleDeployments(dataDir: string): Promise<void> {
   const root = join(dataDir, "deployments");
   const marker = join(root, ".format");
   const format = await readFile(marker, "utf8").catch(() => undefined);
-  if (format === FORMAT) return;
+  if (format === FORMAT) {
+    for (const app of await readdir(root, { withFileTypes: true })) {
+      if (!app.isDirectory()) continue;
+      for (const entry of await readdir(join(root, app.name))) {
+        if (TEMP.test(entry))
+          await rm(join(root, app.name, entry), { recursive: true, force: true });
+      }
+    }
+    return;
+  }
   await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
   await writeFile(marker, FORMAT);
 }
 
+/** A deployment folder being written (see {@link materialize}). */
+const TEMP = /\.tmp-[0-9a-f]{8}$/;
+
 /**
  * Writes a deployment's files to disk, once: into a temp folder renamed into place, so a
  * half-written deployment is never visible. Safe to call again; it returns at once when done.
  * Imports of `npm:@base44/sdk` (any version) are rewritten on the way, lines and columns kept
- * ({@link rewriteSdkImports}); the store keeps the files as they were deployed.
+ * ({@link rewriteSdkImports}); the store keeps the files as they were deployed. `check` runs on
+ * the written temp folder before it goes into place; when it (or any write) throws, the temp
+ * folder is removed and the error goes on.
  */
-export async function materialize(dataDir: string, d: DeploymentRecord): Promise<string> {
+export async function materialize(
+  dataDir: string,
+  d: DeploymentRecord,
+  check?: (root: string) => Promise<void>,
+): Promise<string> {
   const dir = deploymentDir(dataDir, d);
   if (existsSync(dir)) return dir;
   const tmp = `${dir}.tmp-${randomBytes(4).toString("hex")}`;
   const fnDir = join(tmp, "functions", d.function_name);
-  for (const f of d.files) {
-    const target = join(fnDir, f.path);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, await rewriteSdkImports(f.path, f.content));
-  }
-  await mkdir(dirname(dir), { recursive: true });
+  let placing = false;
   try {
+    for (const f of d.files) {
+      const target = join(fnDir, f.path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, await rewriteSdkImports(f.path, f.content));
+    }
+    await check?.(tmp);
+    await mkdir(dirname(dir), { recursive: true });
+    placing = true;
     await rename(tmp, dir);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
-    if (!existsSync(dir)) throw err;
+    // Another call wrote the same deployment first: that one is as good.
+    if (!placing || !existsSync(dir)) throw err;
   }
   return dir;
 }

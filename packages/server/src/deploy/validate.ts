@@ -21,10 +21,11 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  * never out of it.
  */
 export function normalizeFilePath(name: string, path: string): string {
+  const shown = path.length > 80 ? `${path.slice(0, 80)}…` : path;
   const fail = (why: string) =>
     new FnbaseError(
       "INVALID_PATH",
-      `Cannot deploy "${name}": file path ${JSON.stringify(path)} ${why}`,
+      `Cannot deploy "${name}": file path ${JSON.stringify(shown)} ${why}`,
       {
         hint: "File paths are relative to the function folder and stay inside base44/",
       },
@@ -33,11 +34,45 @@ export function normalizeFilePath(name: string, path: string): string {
   if (path.includes("\0")) throw fail("contains a NUL byte");
   if (path.includes("\\")) throw fail("uses backslashes");
   if (path.startsWith("/") || /^[A-Za-z]:/.test(path)) throw fail("is absolute");
+  if (Buffer.byteLength(path) > MAX_PATH_BYTES)
+    throw fail(`is longer than ${MAX_PATH_BYTES} bytes`);
   const fromRoot = posix.normalize(posix.join("functions", name, path));
   if (fromRoot === ".." || fromRoot.startsWith("../") || fromRoot === ".")
     throw fail("climbs out of the project");
   if (fromRoot.endsWith("/")) throw fail("names a folder");
-  return posix.relative(posix.join("functions", name), fromRoot);
+  if (fromRoot.split("/").some((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES))
+    throw fail(`has a file or folder name longer than ${MAX_SEGMENT_BYTES} bytes`);
+  const rel = posix.relative(posix.join("functions", name), fromRoot);
+  if (rel === "") throw fail("names the function's own folder");
+  return rel;
+}
+
+/** Longest file path of a deploy, in bytes (a path of thousands of levels cannot be written). */
+const MAX_PATH_BYTES = 1024;
+/** Longest file or folder name, in bytes (what file systems take). */
+const MAX_SEGMENT_BYTES = 255;
+
+/**
+ * Refuses a file whose path is also a folder of another file (`a` beside `a/b`) or of the
+ * function itself (`../<name>` for a function `<name>`): both cannot exist on disk.
+ */
+function checkFileFolderClash(name: string, paths: string[]): void {
+  const folders = new Map<string, string>();
+  const fnDir = posix.join("functions", name);
+  for (const p of [...paths.map((p) => posix.join(fnDir, p)), posix.join(fnDir, "x")]) {
+    for (let d = posix.dirname(p); d !== "."; d = posix.dirname(d)) folders.set(d, p);
+  }
+  for (const p of paths) {
+    const holder = folders.get(posix.join(fnDir, p));
+    if (holder !== undefined) {
+      const inside = posix.relative(fnDir, holder);
+      throw new FnbaseError(
+        "INVALID_PATH",
+        `Cannot deploy "${name}": file path ${JSON.stringify(p)} is also the folder of ${inside === "x" ? "the function" : JSON.stringify(inside)}`,
+        { hint: "A path cannot be both a file and a folder" },
+      );
+    }
+  }
 }
 
 /**
@@ -78,10 +113,10 @@ export function validateDeploy(
   let timeoutMs: number | null = null;
   if (body.timeout_seconds !== undefined && body.timeout_seconds !== null) {
     const t = body.timeout_seconds;
-    if (typeof t !== "number" || !Number.isFinite(t) || t <= 0 || t > 3600) {
+    if (typeof t !== "number" || !Number.isFinite(t) || t < 0.1 || t > 3600) {
       throw new FnbaseError(
         "BAD_REQUEST",
-        `Cannot deploy "${name}": "timeout_seconds" must be a number in (0, 3600]: ${JSON.stringify(t)}`,
+        `Cannot deploy "${name}": "timeout_seconds" must be a number of seconds from 0.1 to 3600: ${JSON.stringify(t)}`,
       );
     }
     timeoutMs = Math.round(t * 1000);
@@ -117,6 +152,7 @@ export function validateDeploy(
     }
     out.push({ path, content: f.content });
   }
+  checkFileFolderClash(name, [...seen]);
   const entryPath = normalizeFilePath(name, entry);
   if (!seen.has(entryPath)) {
     throw new FnbaseError(

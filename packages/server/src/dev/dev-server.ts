@@ -1,11 +1,14 @@
 import { join, relative } from "node:path";
-import { deployBody, loadProject, type Project } from "@fnbase/project";
+import { deployBody, loadProject, localMessage, type Project } from "@fnbase/project";
 import { isFnbaseError } from "@fnbase/shared";
 import { watch } from "chokidar";
 import type { FunctionOutputLine } from "../config.js";
+import { deploymentDir } from "../deploy/materialize.js";
+import { resolveDenoPath } from "../runtime/deno-binary.js";
 import { startServer } from "../server.js";
 import type { FnbaseServer } from "../server-types.js";
 import { DEV_ENV_FILES, syncDevSecrets } from "./dev-env.js";
+import { DevTypeChecker, type TypeCheckTarget } from "./type-check.js";
 
 /** Options of {@link startDevServer}. */
 export interface DevServerOptions {
@@ -21,10 +24,16 @@ export interface DevServerOptions {
   allowAll?: boolean;
   idleTimeoutMs?: number;
   /**
-   * Receives the dev server's own messages: reloads, problems, and notes (code that is not
-   * part of any function, so never served).
+   * Check the functions' types with `deno check` after each reload, in the background, and
+   * print type errors as warnings (see `DevTypeChecker`). Default false; `fnbase dev` turns it
+   * on.
    */
-  print?: (kind: "info" | "problem" | "reload" | "note", message: string) => void;
+  checkTypes?: boolean;
+  /**
+   * Receives the dev server's own messages: reloads, problems, notes (code that is not part of
+   * any function, so never served) and warnings (type errors).
+   */
+  print?: (kind: "info" | "problem" | "reload" | "note" | "warning", message: string) => void;
   /** Receives every line functions write. */
   onFunctionOutput?: (line: FunctionOutputLine) => void;
 }
@@ -60,6 +69,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     dataDir: o.dataDir ?? join(project.root, ".fnbase"),
     defaultApp: appId,
     corsAnyOrigin: true,
+    exposeErrors: true,
     allowAll: o.allowAll ?? false,
     idleTimeoutMs: o.idleTimeoutMs ?? 300_000,
     ...(o.onFunctionOutput ? { onFunctionOutput: o.onFunctionOutput } : {}),
@@ -67,6 +77,16 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   if (!server.hasApp(appId)) {
     await server.createApp(project.root.split(/[\\/]/).pop() ?? "local", appId);
   }
+  const dataDir = server.options.dataDir;
+  const types = o.checkTypes
+    ? new DevTypeChecker({
+        denoPath: resolveDenoPath(server.options.denoPath),
+        denoDir: join(dataDir, "deno-cache"),
+        importMapPath: join(dataDir, "runtime", "import_map.json"),
+        projectRoot: project.root,
+        print: (message) => print("warning", message),
+      })
+    : undefined;
 
   const sync = async (initial: boolean): Promise<void> => {
     try {
@@ -79,10 +99,15 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     for (const n of project.notes) print("note", n.message);
     await syncEntities(initial);
     const present = new Set<string>();
+    const changed: TypeCheckTarget[] = [];
     for (const f of project.functions) {
       present.add(f.name);
       try {
         const r = await server.deploy(appId, f.name, deployBody(f));
+        if (initial || r.status === "deployed") {
+          const root = deploymentDir(dataDir, { app_id: appId, id: r.deployment_id });
+          changed.push({ fn: f, root, entry: join(root, "functions", f.name, f.entry) });
+        }
         if (r.status === "deployed")
           print(
             initial ? "info" : "reload",
@@ -91,12 +116,19 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
               : `Reloaded ${f.name}: the next request runs the new code`,
           );
       } catch (err) {
+        const why = isFnbaseError(err)
+          ? localMessage(project.root, f, err)
+          : `Cannot deploy "${f.name}": ${String(err)}`;
+        // After a change, the last good version keeps serving: say so.
         print(
           "problem",
-          isFnbaseError(err) ? err.message : `Cannot deploy "${f.name}": ${String(err)}`,
+          initial
+            ? why
+            : `Reload failed for ${f.name}: ${why.replace(`Cannot deploy "${f.name}": `, "")}; the last version that deployed keeps serving`,
         );
       }
     }
+    types?.check(changed);
     // A function whose folder has a problem keeps its last good deployment; one whose folder is
     // gone is removed.
     const troubled = project.problems.some((p) => p.resource === "function");
@@ -196,6 +228,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     await watcher.close();
     await envWatcher.close();
     await running;
+    types?.close();
     await server.close();
   };
   return {

@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import {
   bodyTooLargeMessage,
   type Decision,
+  ERROR_DETAIL_HEADER,
   functionTarget,
   type Head,
   withCors,
@@ -81,7 +82,8 @@ function sendError(
   }
   const { status, body } = toErrorResponse(err);
   if (status >= 500 && !(err instanceof FnbaseError)) log.error({ err }, "invocation failed");
-  const text = JSON.stringify(body);
+  const requestId = extra.find(([k]) => k === "x-request-id")?.[1];
+  const text = JSON.stringify(requestId === undefined ? body : { ...body, request_id: requestId });
   const headers: [string, string][] = [
     ...extra,
     ["content-type", "application/json; charset=utf-8"],
@@ -90,6 +92,22 @@ function sendError(
   if (status === 503) headers.push(["retry-after", "1"]);
   res.writeHead(status, flat(headers));
   res.end(text);
+}
+
+/**
+ * The error a caller without the right to details sees: a boot failure without its boot error
+ * (which shows code and may show paths), pointing at the logs. Other errors carry no internals.
+ */
+function withoutDetails(err: unknown, fnName: string | undefined): unknown {
+  if (!(err instanceof FnbaseError) || err.code !== "FUNCTION_BOOT_FAILED") return err;
+  return new FnbaseError("FUNCTION_BOOT_FAILED", `Function "${fnName}" failed to start`, {
+    hint: `Its boot error is in the function's logs: fnbase logs --function ${fnName}`,
+  });
+}
+
+/** Whether a caller may see a failure's details: set by `#prepare` once it knows who calls. */
+interface Detail {
+  detailed: boolean;
 }
 
 /** The app and function an invocation names. */
@@ -140,21 +158,26 @@ export class Gateway {
     const host = req.headers.host?.replace(/:\d+$/, "");
     const byHost = host ? catalog.appByDomain(host) : undefined;
     if (byHost) return byHost;
-    if (options.defaultApp) return catalog.app(options.defaultApp);
-    const apps = catalog.apps();
-    return apps.length === 1 ? apps[0] : undefined;
+    return catalog.defaultApp(options.defaultApp);
   }
 
   /** The function of `app` that `route` names; throws the coded error a caller gets. */
   #resolve(app: AppRecord | undefined, route: InvocationRoute, req: IncomingMessage): Resolved {
     if (!app) {
       const which = route.appId ?? (req.headers["x-app-id"] as string | undefined);
+      const { defaultApp } = this.#d.options;
       throw which
         ? new FnbaseError("APP_NOT_FOUND", `App not found: ${which}`)
         : new FnbaseError(
             "APP_NOT_FOUND",
-            "No app for this request: send X-App-Id or use /api/apps/{appId}/functions/{name}",
-            { hint: "Start the server with --default-app to serve one app on /functions/*" },
+            defaultApp
+              ? `No app for this request: the default app ${defaultApp} does not exist`
+              : "No app for this request: send X-App-Id or use /api/apps/{appId}/functions/{name}",
+            {
+              hint: defaultApp
+                ? `Create it (fnbase apps create <name> --id ${defaultApp}) or restart the server with another --default-app`
+                : "Create an app: /functions/* serves the first one created, or the server's --default-app",
+            },
           );
     }
     if (!app.functions_enabled) {
@@ -185,6 +208,7 @@ export class Gateway {
     head: Head,
     requestId: string,
     cors: [string, string][],
+    detail: Detail,
   ): Promise<Prepared> {
     const { options } = this.#d;
     const { fnName, fn, fns, app: found } = resolved;
@@ -203,6 +227,7 @@ export class Gateway {
       }
       if (token.startsWith("b44k_") && (await this.#d.isApiKey(token))) {
         headers.authorization = `Bearer ${await this.#d.tokens.serviceToken(found.id)}`;
+        detail.detailed = true;
       } else {
         depth = (await this.#d.tokens.verify(found.id, token)).depth;
         headers.authorization = auth;
@@ -215,6 +240,7 @@ export class Gateway {
     headers["base44-service-authorization"] =
       `Bearer ${await this.#d.tokens.serviceToken(found.id, depth)}`;
     headers["x-request-id"] = requestId;
+    if (detail.detailed) headers[ERROR_DETAIL_HEADER] = "1";
     // Behind the front, the caller's address comes from the front (checked by the listener).
     const viaFront = req.headers["x-fnbase-client-addr"];
     headers["x-forwarded-for"] =
@@ -258,6 +284,7 @@ export class Gateway {
               "base44-api-url",
               "base44-service-authorization",
               "x-forwarded-proto",
+              ERROR_DETAIL_HEADER,
               instance.authHeader[0],
             ]) {
               const v = headers[k];
@@ -344,6 +371,8 @@ export class Gateway {
           };
 
     let fnName: string | undefined;
+    // Whether this caller may see a failure's details (see ServerOptions.exposeErrors).
+    const detail: Detail = { detailed: options.exposeErrors };
     let status = 0;
     let cold = false;
     const bytesIn = { n: 0 };
@@ -351,7 +380,7 @@ export class Gateway {
     try {
       const resolved = this.#resolve(app, route, req);
       fnName = resolved.fnName;
-      const p = await this.#prepare(resolved, route, req, url, head, requestId, cors);
+      const p = await this.#prepare(resolved, route, req, url, head, requestId, cors, detail);
       cold = p.cold;
       const declared = req.headers["content-length"];
       const hasBody =
@@ -404,7 +433,12 @@ export class Gateway {
         res.end(own.body);
         return;
       }
-      const e = err instanceof BodyTooLarge ? tooLargeError(options.maxBodyBytes) : err;
+      const e =
+        err instanceof BodyTooLarge
+          ? tooLargeError(options.maxBodyBytes)
+          : detail.detailed
+            ? err
+            : withoutDetails(err, fnName);
       if (e instanceof FnbaseError) status = e.status;
       else if (!res.headersSent) status = 502;
       if (err instanceof BodyTooLarge) res.setHeader("connection", "close");
@@ -414,7 +448,9 @@ export class Gateway {
           ? e
           : new FnbaseError(
               "UPSTREAM_ERROR",
-              `Function "${fnName}" could not be reached: ${(e as Error).message}`,
+              detail.detailed
+                ? `Function "${fnName}" could not be reached: ${(e as Error).message}`
+                : `Function "${fnName}" could not be reached`,
             ),
         extra,
         log,
@@ -457,18 +493,19 @@ export class Gateway {
     const allowed = origin ? originAllowed(app, origin, options.corsAnyOrigin) : false;
     const cors = corsHeaders(origin, allowed);
     let p: Prepared;
+    const detail: Detail = { detailed: options.exposeErrors };
+    let fnName: string | undefined;
     try {
-      p = await this.#prepare(
-        this.#resolve(app, route, req),
-        route,
-        req,
-        url,
-        head,
-        requestId,
-        cors,
-      );
+      const resolved = this.#resolve(app, route, req);
+      fnName = resolved.fnName;
+      p = await this.#prepare(resolved, route, req, url, head, requestId, cors, detail);
     } catch (err) {
-      const e = err instanceof BodyTooLarge ? tooLargeError(options.maxBodyBytes) : err;
+      const e =
+        err instanceof BodyTooLarge
+          ? tooLargeError(options.maxBodyBytes)
+          : detail.detailed
+            ? err
+            : withoutDetails(err, fnName);
       const { status, body } = toErrorResponse(e);
       if (status >= 500 && !(e instanceof FnbaseError)) log.error({ err }, "upgrade failed");
       writeRawAnswer(socket, status, [...cors, ["x-request-id", requestId]], JSON.stringify(body));

@@ -21,7 +21,8 @@ export function secretRoutes(api: Hono, d: IdentityDeps): void {
 
   api.get(path, auth, async (c) => {
     const app = appOf(d, c);
-    const out: Record<string, string> = {};
+    // No prototype: a secret named __proto__ is a name like any other.
+    const out: Record<string, string> = Object.create(null);
     for (const name of await d.secrets.names(app.id)) out[name] = MASKED;
     return c.json(out);
   });

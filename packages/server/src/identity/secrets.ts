@@ -110,7 +110,8 @@ export class SecretService {
 
   /** The app's secrets in clear, as an instance's environment. */
   async env(appId: string): Promise<Record<string, string>> {
-    const env: Record<string, string> = {};
+    // No prototype: a secret named __proto__ is a name like any other.
+    const env: Record<string, string> = Object.create(null);
     for (const s of await this.#store.listSecrets(appId)) {
       env[s.name] = open(this.#key, context(appId, s.name), s.value);
     }

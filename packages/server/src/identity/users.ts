@@ -15,7 +15,12 @@ export interface PublicUser extends Record<string, unknown> {
   updated_date: string;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
+/** An email: something, an @, something; no spaces or control characters. */
+const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+$/u;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
+const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Longest `full_name`, in characters. */
+const MAX_FULL_NAME = 256;
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 1024;
 
@@ -99,6 +104,15 @@ export class UserService {
     const password = checkPassword(b.password);
     if (b.full_name !== undefined && b.full_name !== null && typeof b.full_name !== "string") {
       throw new FnbaseError("BAD_REQUEST", '"full_name" must be a string');
+    }
+    if (
+      typeof b.full_name === "string" &&
+      (b.full_name.length > MAX_FULL_NAME || CONTROL.test(b.full_name))
+    ) {
+      throw new FnbaseError(
+        "BAD_REQUEST",
+        `"full_name" must be at most ${MAX_FULL_NAME} characters without control characters`,
+      );
     }
     if (await this.#store.getUserByEmail(appId, email)) {
       throw new FnbaseError("CONFLICT", `A user with this email already exists: ${email}`);

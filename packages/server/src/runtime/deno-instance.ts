@@ -47,21 +47,26 @@ export class DenoInstance implements Instance {
     this.spec = spec;
     this.#host = host;
     this.authHeader = ["x-fnbase-instance-key", this.#key];
+    // Paths in what the process says are shown as the project's (see relativePaths).
+    const rel = (text: string) => relativePaths(text, this.#proc.codePath);
     const proc = host.pool.take({
       record: (rec) => {
         switch (rec.t) {
           case "ready":
-          case "boot_error":
-            if (rec.t === "boot_error") this.#emit("error", rec.s ?? rec.m);
             return this.#booted?.(rec);
+          case "boot_error": {
+            const m = rel(rec.m);
+            this.#emit("error", rec.s === undefined ? m : rel(rec.s));
+            return this.#booted?.({ t: "boot_error", m });
+          }
           case "log":
-            return this.#emit(rec.l, rec.m, rec.r || undefined);
+            return this.#emit(rec.l, rel(rec.m), rec.r || undefined);
           case "error":
-            return this.#emit("error", rec.s ?? rec.m, rec.r || undefined);
+            return this.#emit("error", rel(rec.s ?? rec.m), rec.r || undefined);
         }
       },
       line: (stream, raw, truncated) => {
-        const line = truncated ? cutNote(raw) : raw;
+        const line = rel(truncated ? cutNote(raw) : raw);
         if (stream === "stdout") return this.#emit("info", line);
         this.#stderrTail.push(line);
         if (this.#stderrTail.length > 20) this.#stderrTail.shift();
@@ -136,7 +141,7 @@ export class DenoInstance implements Instance {
   async stop(reason: StopReason, graceful = true): Promise<void> {
     if (!this.#stopping) this.#stopping = reason;
     const proc = this.#proc;
-    if (!proc.alive) return;
+    // Also a process still starting: it then never runs (see DenoProcess.kill).
     proc.kill(graceful ? "SIGTERM" : "SIGKILL");
     if (graceful) {
       const kill = setTimeout(() => proc.kill("SIGKILL"), 10_000);
@@ -158,6 +163,20 @@ export class DenoInstance implements Instance {
   get pid(): number | undefined {
     return this.#proc.pid;
   }
+}
+
+/**
+ * `text` with the paths of a process's lane (`<data>/code-links/<n>/…`, which mirrors the
+ * deployment's `base44/` tree) written as the project's: `base44/functions/hello/entry.ts`. Logs
+ * and error answers never show the server's own folders.
+ *
+ * @example
+ * relativePaths("at file:///data/code-links/3/functions/a/entry.ts:1:7", "/data/code-links/3");
+ * // "at base44/functions/a/entry.ts:1:7"
+ */
+export function relativePaths(text: string, lane: string): string {
+  if (!text.includes(lane)) return text;
+  return text.replaceAll(`file://${lane}/`, "base44/").replaceAll(`${lane}/`, "base44/");
 }
 
 /** Resident memory of a process in bytes, on Linux. */

@@ -126,27 +126,29 @@ export class DenoProcess {
   /** True once the bootstrap has loaded and waits for its assignment. */
   waiting = false;
   alive = false;
+  /** Resolves with why, once the process has exited and its folders are removed. */
   readonly exited: Promise<string>;
 
   readonly #settings: DenoProcessSettings;
   readonly #lanes: Lanes;
   readonly #lane: number;
-  readonly #codePath: string;
+  /** The path this process reads its function's code through (its lane). */
+  readonly codePath: string;
   #child: ChildProcess | undefined;
-  /** A kill that came before the process was spawned. */
-  #killedEarly: NodeJS.Signals | undefined;
   #listener: ProcessListener;
   #assigned = false;
   #gone = false;
   #linking: Promise<void> | undefined;
   #spawned: Promise<void> | undefined;
+  /** A kill asked for before the process ran: it then never starts (see {@link kill}). */
+  #killedEarly = false;
   #exit!: (why: string) => void;
 
   constructor(settings: DenoProcessSettings, lanes: Lanes, listener: ProcessListener) {
     this.#settings = settings;
     this.#lanes = lanes;
     this.#lane = lanes.take();
-    this.#codePath = join(settings.codeLinksDir, String(this.#lane));
+    this.codePath = join(settings.codeLinksDir, String(this.#lane));
     this.#listener = listener;
     this.dir = join(settings.instancesDir, this.id);
     this.socketPath = join(this.dir, "http.sock");
@@ -166,7 +168,7 @@ export class DenoProcess {
       ? ["--allow-all"]
       : [
           "--allow-net",
-          `--allow-read=${[this.#codePath, runtimeSrcDir, s.denoDir, this.dir, ...s.readableDirs].join(",")}`,
+          `--allow-read=${[this.codePath, runtimeSrcDir, s.denoDir, this.dir, ...s.readableDirs].join(",")}`,
           `--allow-write=${this.dir}`,
           // All of the env: the process's env is the host's few settings plus, once assigned, the
           // app's secrets, never the server's. npm packages list it (`debug`, which many pull
@@ -187,15 +189,13 @@ export class DenoProcess {
     try {
       await mkdir(this.dir, { recursive: true });
       // The lane's previous process has exited; whatever its links pointed at is not ours.
-      await rm(this.#codePath, { recursive: true, force: true });
+      await rm(this.codePath, { recursive: true, force: true });
     } catch (e) {
       this.#finish(`cannot prepare its folder: ${(e as Error).message}`);
       return;
     }
-    // Killed while its folder was being made (a server closing as a spare starts, say): it
-    // never runs, and whoever waits for its exit hears of it.
-    if (this.#killedEarly !== undefined) {
-      this.#finish(`killed by ${this.#killedEarly} before it started`);
+    if (this.#killedEarly) {
+      this.#finish("stopped before it started");
       return;
     }
     const child = spawn(s.denoPath, this.#args(), {
@@ -250,12 +250,15 @@ export class DenoProcess {
       .catch(() => {})
       .then(() =>
         Promise.allSettled([
-          rm(this.#codePath, { recursive: true, force: true }),
+          rm(this.codePath, { recursive: true, force: true }),
           rm(this.dir, { recursive: true, force: true }),
         ]),
       )
-      .then(() => this.#lanes.give(this.#lane));
-    this.#exit(why);
+      .then(() => {
+        this.#lanes.give(this.#lane);
+        // After the clean-up, so that whoever waits (a closing server) leaves no folder behind.
+        this.#exit(why);
+      });
   }
 
   /**
@@ -267,17 +270,18 @@ export class DenoProcess {
     this.#assigned = true;
     await this.spawn();
     if (this.#gone) return;
-    this.#linking = linkCode(spec.root, this.#codePath);
+    this.#linking = linkCode(spec.root, this.codePath);
     await this.#linking;
-    const env: Record<string, string> = {};
+    // No prototype: a secret named __proto__ is a name like any other.
+    const env: Record<string, string> = Object.create(null);
     for (const [name, value] of Object.entries(spec.env)) {
       if (!HOST_ENV.has(name)) env[name] = value;
     }
     const assignment = {
       key,
-      entry: join(this.#codePath, relative(spec.root, spec.entry)),
+      entry: join(this.codePath, relative(spec.root, spec.entry)),
       socket: this.socketPath,
-      cwd: this.#codePath,
+      cwd: this.codePath,
       env,
     };
     // stdin stays open for the process's life: it ends when this server's process does, however
@@ -285,9 +289,20 @@ export class DenoProcess {
     this.#child?.stdin?.write(`${JSON.stringify(assignment)}\n`);
   }
 
+  /**
+   * Sends `signal` to the process. One asked to stop before it runs (its folder still being
+   * prepared, or never spawned) never starts, and {@link exited} resolves: otherwise it would
+   * start after its owner stopped waiting for it and wait for an assignment for ever (a server
+   * closed while a spare was being replaced hung in `close()`).
+   */
   kill(signal: NodeJS.Signals): void {
-    if (this.alive) this.#child?.kill(signal);
-    else if (this.#child === undefined && !this.#gone) this.#killedEarly = signal;
+    if (this.#gone) return;
+    if (this.#child) {
+      this.#child.kill(signal);
+      return;
+    }
+    this.#killedEarly = true;
+    if (!this.#spawned) this.#finish("stopped before it started");
   }
 
   get pid(): number | undefined {

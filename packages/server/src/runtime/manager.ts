@@ -1,4 +1,4 @@
-import type { Logger } from "@fnbase/shared";
+import { FnbaseError, type Logger } from "@fnbase/shared";
 import type { FunctionOutputLine } from "../config.js";
 import { DenoInstance } from "./deno-instance.js";
 import type { DenoProcessSettings } from "./deno-process.js";
@@ -56,6 +56,8 @@ export class RuntimeManager {
   readonly #slots = new Map<string, Slot>();
   /** Replaced instances waiting to stop (see #stopSlot). */
   readonly #retiring = new Set<Instance>();
+  /** Every instance from its creation to its exit, those still starting included. */
+  readonly #live = new Set<Instance>();
   readonly #settings: ManagerSettings;
   readonly #pool: SparePool;
   readonly #sweeper: NodeJS.Timeout;
@@ -145,8 +147,10 @@ export class RuntimeManager {
   }
 
   async #start(s: Slot, req: InstanceRequest): Promise<Instance> {
-    if (this.#closed) throw new Error("The server is shutting down");
+    const closing = () => new FnbaseError("SERVICE_UNAVAILABLE", "The server is shutting down");
+    if (this.#closed) throw closing();
     const spec = await req.prepare();
+    if (this.#closed) throw closing();
     const inst = new DenoInstance(spec, {
       pool: this.#pool,
       bootTimeoutMs: this.#settings.bootTimeoutMs,
@@ -159,7 +163,9 @@ export class RuntimeManager {
           instance_id: i.id,
         }),
     });
+    this.#live.add(inst);
     inst.onExit((unexpected) => {
+      this.#live.delete(inst);
       if (s.instance === inst) s.instance = undefined;
       this.#settings.onRevoke?.(inst);
       if (unexpected) {
@@ -261,12 +267,13 @@ export class RuntimeManager {
     clearInterval(this.#sweeper);
     const all = [...this.#slots.values()];
     this.#slots.clear();
-    const retiring = [...this.#retiring];
     this.#retiring.clear();
+    // Every instance, those still starting too (close() used to miss them: they started after
+    // it and ran on).
+    const live = new Set([...this.#live, ...all.flatMap((s) => (s.instance ? [s.instance] : []))]);
     await Promise.allSettled([
       this.#pool.close(),
-      ...all.map((s) => s.instance?.stop("shutdown", false)),
-      ...retiring.map((i) => i.stop("shutdown", false)),
+      ...[...live].map((i) => i.stop("shutdown", false)),
     ]);
   }
 }

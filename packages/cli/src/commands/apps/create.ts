@@ -16,6 +16,11 @@ export function register(parent: Command): void {
         });
         out.result(app);
         out.line(`Created app ${out.c.bold(app.name)} ${out.c.cyan(app.id)}`);
+        out.line(
+          app.default === true
+            ? "/functions/* serves this app (the server's default app)"
+            : `/functions/* serves another app (the server's default): call this one at /api/apps/${app.id}/functions/<name>, with X-App-Id: ${app.id}, or start the server with --default-app ${app.id}`,
+        );
         out.line(out.c.dim(`Link a project to it with: fnbase link ${app.id}`));
         return 0;
       }),

@@ -11,7 +11,11 @@ export function register(parent: Command): void {
         const apps = await (await api()).request<RemoteApp[]>("/api/apps");
         out.result(apps);
         if (apps.length === 0) out.line("No apps yet: run `fnbase apps create <name>`");
-        for (const a of apps) out.line(`${a.id.padEnd(28)} ${a.name}`);
+        for (const a of apps) {
+          out.line(
+            `${a.id.padEnd(28)} ${a.name}${a.default === true ? out.c.dim("  (default: serves /functions/*)") : ""}`,
+          );
+        }
         return 0;
       }),
     );

@@ -80,7 +80,7 @@ export function openSqliteStore(file: string): Store {
       "INSERT INTO apps (id, name, signing_key, created_date, updated_date) VALUES (@id, @name, @signing_key, @now, @now)",
     ),
     getApp: db.prepare<[string], AppRow>("SELECT * FROM apps WHERE id = ?"),
-    listApps: db.prepare<[], AppRow>("SELECT * FROM apps ORDER BY created_date, id"),
+    listApps: db.prepare<[], AppRow>("SELECT * FROM apps ORDER BY created_date, rowid"),
     signingKey: db.prepare<[string], { signing_key: string }>(
       "SELECT signing_key FROM apps WHERE id = ?",
     ),

@@ -133,10 +133,11 @@ describe("apps, users, secrets and queries", () => {
     t.admin(`/api/apps/${appId}`, { method: "PATCH", body: JSON.stringify(body) });
   const appCount = async () => ((await (await t.admin("/api/apps")).json()) as unknown[]).length;
 
-  it("a 1 MB app name is refused", async () => {
+  it("a 1 MB app name is refused (by the body limit), a 300 KB one by the name's", async () => {
     const n = await appCount();
+    await coded(await createApp({ name: "a".repeat(1024 * 1024) }), 413, "PAYLOAD_TOO_LARGE");
     const error = await coded(
-      await createApp({ name: "a".repeat(1024 * 1024) }),
+      await createApp({ name: "a".repeat(300 * 1024) }),
       400,
       "BAD_REQUEST",
     );

@@ -30,7 +30,7 @@ describe("DenoProcess", () => {
     const spawned = proc.spawn();
     proc.kill("SIGKILL");
     await spawned;
-    expect(await proc.exited).toBe("killed by SIGKILL before it started");
+    expect(await proc.exited).toBe("stopped before it started");
     expect([proc.pid, proc.alive]).toEqual([undefined, false]);
     // Its folder is removed as for any process that ended.
     for (let i = 0; i < 50 && (await readdir(join(root, "instances"))).length > 0; i++) {

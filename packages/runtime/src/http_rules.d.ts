@@ -82,3 +82,10 @@ export declare function withCors(
   fn: [string, string][],
   cors: readonly (readonly [string, string])[],
 ): [string, string][];
+
+/** The path `@base44/sdk` opens its realtime socket on (socket.io, websocket transport). */
+export declare const REALTIME_PATH: string;
+/** True for a target on the realtime socket's path (the one non-invocation route that takes upgrades). */
+export declare function isRealtimeTarget(target: string): boolean;
+/** True for a request that changes an app's data but never what the front's decisions rest on. */
+export declare function isDataRoute(target: string): boolean;

@@ -350,6 +350,32 @@ export function checkHead(method, target, minor, headers) {
   );
 }
 
+/** The path `@base44/sdk` opens its realtime socket on (socket.io, websocket transport). */
+export const REALTIME_PATH = "/ws-user-apps/socket.io/";
+
+/**
+ * True for a target on the realtime socket's path: besides function invocations, the one route
+ * that takes a WebSocket upgrade (Node's realtime server answers it).
+ *
+ * @param {string} target
+ */
+export function isRealtimeTarget(target) {
+  return target.startsWith(REALTIME_PATH);
+}
+
+/**
+ * True for a request to `target` that changes an app's data but never what the front's decisions
+ * rest on (apps, functions, secrets, keys: those Node flushes explicitly): records, files,
+ * emails, analytics, sign-ins. The front keeps its decisions across these.
+ *
+ * @param {string} target
+ */
+export function isDataRoute(target) {
+  return DATA_ROUTE.test(target);
+}
+const DATA_ROUTE =
+  /^\/api\/apps\/[^/?#]+\/(?:entities|integration-endpoints|integrations|analytics|auth|users|runtime|files|app-logs)(?:[/?]|$)/;
+
 /**
  * The largest body a request to `path` may have when `path` is not a function invocation (those
  * have the server's `maxBodyBytes`): for deploys (`/api/apps/{id}/backend-functions/...`) twice

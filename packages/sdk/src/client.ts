@@ -3,6 +3,7 @@ import { createEntitiesModule, type EntitiesModule } from "./entities/index.js";
 import { createFunctionsModule, type FunctionsModule } from "./functions.js";
 import { createApiAxios, createFunctionsAxios } from "./http.js";
 import { createIntegrationsModule, type IntegrationsModule } from "./integrations.js";
+import { createRealtime } from "./realtime.js";
 import { createSession } from "./session.js";
 import { browserStorage, type TokenStorage, takeTokenFromUrl } from "./token-storage.js";
 import { createUsersModule, type UsersModule } from "./users.js";
@@ -84,6 +85,8 @@ export interface FnbaseClient {
   readonly asServiceRole: ServiceRoleClient;
   /** Same as `auth.setToken(token)`. */
   setToken(token: string): void;
+  /** Closes the client's realtime sockets (every `subscribe` stops), as `@base44/sdk`'s `cleanup`. */
+  cleanup(): void;
 }
 
 /**
@@ -123,7 +126,9 @@ export function createClient(config: ClientConfig): FnbaseClient {
     const token = session.get();
     return token ? { Authorization: `Bearer ${token}` } : {};
   };
-  const entities = createEntitiesModule({ api, appId, auth: userAuth });
+  const realtime = createRealtime({ serverUrl, appId, token: session.get });
+  session.onChange(() => realtime.reconnect());
+  const entities = createEntitiesModule({ api, appId, auth: userAuth, realtime });
   const integrations = createIntegrationsModule({ api, appId, auth: userAuth });
   const users = createUsersModule(api, appId, userAuth);
   const functions = createFunctionsModule({
@@ -140,6 +145,7 @@ export function createClient(config: ClientConfig): FnbaseClient {
     ? { "on-behalf-of": `Bearer ${config.token}` }
     : {};
   let serviceRole: ServiceRoleClient | undefined;
+  let serviceRealtime: ReturnType<typeof createRealtime> | undefined;
   const serviceAuth = () => ({ Authorization: `Bearer ${serviceToken}`, ...onBehalfOf });
   return {
     entities,
@@ -148,14 +154,24 @@ export function createClient(config: ClientConfig): FnbaseClient {
     integrations,
     users,
     setToken: (token) => auth.setToken(token),
+    cleanup: () => {
+      realtime.close();
+      serviceRealtime?.close();
+    },
     get asServiceRole(): ServiceRoleClient {
       if (!serviceToken) {
         throw new Error(
           "Cannot use asServiceRole: this client has no service token (pass serviceToken to createClient, or use createClientFromRequest inside a function)",
         );
       }
+      serviceRealtime ??= createRealtime({ serverUrl, appId, token: () => serviceToken });
       serviceRole ??= {
-        entities: createEntitiesModule({ api, appId, auth: serviceAuth }),
+        entities: createEntitiesModule({
+          api,
+          appId,
+          auth: serviceAuth,
+          realtime: serviceRealtime,
+        }),
         integrations: createIntegrationsModule({ api, appId, auth: serviceAuth }),
         functions: createFunctionsModule({
           http: createFunctionsAxios(serverUrl, functionHeaders),

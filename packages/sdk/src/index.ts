@@ -51,6 +51,7 @@ export type {
   InvokeLLMParams,
   SendEmailParams,
 } from "./integrations.js";
+export type { RealtimeCallback, RealtimeEvent, RealtimeEventType } from "./realtime.js";
 export type { FunctionName, FunctionNameOf, FunctionNameRegistry } from "./registry.js";
 export type { TokenStorage } from "./token-storage.js";
 export type { UsersModule } from "./users.js";

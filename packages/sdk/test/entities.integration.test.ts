@@ -1,6 +1,6 @@
 // client.entities against a real fnbase server (port 0, real store, real Deno for the service
 // role): a schema pushed through the management API, two users kept apart by its access rules.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   ApiError,
   createClient,
@@ -31,6 +31,7 @@ type Task = { title: string; done?: boolean; n?: number } & ServerEntityFields;
 
 interface Signed {
   tasks: EntityHandler<Task>;
+  cleanup: () => void;
   invoke: (name: string, data: Record<string, unknown>) => Promise<{ data: unknown }>;
   user: User;
 }
@@ -46,6 +47,7 @@ async function signUp(): Promise<Signed> {
   const { user } = await client.auth.loginViaEmailPassword(email, PASSWORD);
   return {
     tasks: client.entities.Task as EntityHandler<Task>,
+    cleanup: () => client.cleanup(),
     invoke: client.functions.invoke,
     user,
   };
@@ -188,6 +190,27 @@ describe("entities against a real server", () => {
       deleted: 2,
     });
     expect((await tasks.list("title")).map((r) => r.title)).toEqual(["b1", "b4", "imported"]);
+  });
+
+  it("subscribe delivers the changes the user may read, over the realtime socket", async () => {
+    const seen: { type: string; data: Task }[] = [];
+    const stop = alice.tasks.subscribe((e) => seen.push(e));
+    // Alice writes until her own create arrives: then the socket has joined the room.
+    let mine: Task | undefined;
+    for (let i = 0; i < 100 && seen.length === 0; i++) {
+      mine = await alice.tasks.create({ title: `alice live ${i}` });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(mine).toBeDefined();
+    const hidden = await bob.tasks.create({ title: "bob live" });
+    const updated = await alice.tasks.update(mine!.id, { done: true });
+    await vi.waitFor(() => expect(seen.some((e) => e.type === "update")).toBe(true), {
+      timeout: 10_000,
+    });
+    expect(seen.at(-1)).toMatchObject({ type: "update", data: { id: updated.id, done: true } });
+    expect(seen.some((e) => e.data.id === hidden.id)).toBe(false);
+    stop();
+    alice.cleanup();
   });
 
   it("refuses a record without its required title with a 422 that names title", async () => {

@@ -18,7 +18,13 @@ import { defaultAppNotice } from "./default-app.js";
 import { CodeChecker } from "./deploy/check.js";
 import { Deployer, newId } from "./deploy/deployer.js";
 import { entryPath, materialize, resetStaleDeployments } from "./deploy/materialize.js";
-import { EntitySchemas, EntityService, recordRoutes } from "./entities/index.js";
+import {
+  ChangeFeed,
+  EntitySchemas,
+  EntityService,
+  recordRoutes,
+  withChangeFeed,
+} from "./entities/index.js";
 import { FrontLink } from "./front/link.js";
 import { Gateway, type InvocationRecord } from "./gateway/gateway.js";
 import { createListener } from "./http/listener.js";
@@ -37,6 +43,7 @@ import { logsRoutes } from "./logs/routes.js";
 import { AutomationMetrics } from "./metrics/automation-metrics.js";
 import { MetricsRegistry } from "./metrics/registry.js";
 import { metricsRoutes } from "./metrics/routes.js";
+import { Realtime } from "./realtime/realtime.js";
 import { resolveDenoPath } from "./runtime/deno-binary.js";
 import { MAX_LINE_CHARS } from "./runtime/deno-process.js";
 import { writeImportMap } from "./runtime/import-map.js";
@@ -87,7 +94,10 @@ export async function startServer(
     store.entities,
     catalog.apps().map((a) => a.id),
   );
-  const entities = new EntityService(store.entities, entitySchemas, {
+  // Every write of every route passes through the store's four writes: the feed hears each
+  // committed change there (realtime subscribers; automations queue theirs inside the write).
+  const changes = new ChangeFeed((err) => log.error({ err }, "entity change listener failed"));
+  const entities = new EntityService(withChangeFeed(store.entities, changes), entitySchemas, {
     maxRecordBytes: options.maxRecordBytes,
   });
   // The front owns the public port and keeps routing decisions; a change voids them.
@@ -278,6 +288,21 @@ export async function startServer(
     onInvocation: (r) => invocations.emit(r),
     front,
   });
+  const identity = {
+    catalog,
+    tokens,
+    users,
+    secrets,
+    apiKeys,
+    isApiKey,
+    isAdminKey: (key: string) => admin.matches(key),
+    log,
+    mailer: integrations.mailer,
+    publicUrl,
+  };
+  // Realtime: every committed record change, filtered per socket by its reader's access rules.
+  const realtime = new Realtime({ identity, entities, log, now });
+  changes.on((c) => realtime.publish(c));
   const api = createApi(
     {
       catalog,
@@ -324,18 +349,6 @@ export async function startServer(
           },
         }),
       );
-      const identity = {
-        catalog,
-        tokens,
-        users,
-        secrets,
-        apiKeys,
-        isApiKey,
-        isAdminKey: (key: string) => admin.matches(key),
-        log,
-        mailer: integrations.mailer,
-        publicUrl,
-      };
       mountIntegrations(app, {
         catalog,
         identity,
@@ -358,7 +371,7 @@ export async function startServer(
     },
   );
 
-  const listener = createListener(gateway, api, log, front);
+  const listener = createListener(gateway, api, log, front, realtime);
   const http: Server = createServer(
     { keepAliveTimeout: 65_000, requestTimeout: 0, maxHeaderSize: NODE_MAX_HEADER_BYTES },
     listener.request,
@@ -396,6 +409,7 @@ export async function startServer(
     closed ??= (async () => {
       // Runs in flight get a moment to end while the front still serves them.
       await automations.close();
+      await realtime.close();
       await front.close();
       await runtime.close();
       await new Promise<void>((resolve) => {

@@ -138,6 +138,32 @@ async function direct(path: string, init: RequestInit = {}): Promise<Response> {
 }
 
 describe("the front", () => {
+  it("keeps its decisions across writes of app data, drops them on management changes", async () => {
+    await direct("echo/data");
+    // A record, a sign-up: app data, which no decision rests on.
+    await t.admin(`/api/apps/${appId}/entity-schemas`, {
+      method: "PUT",
+      body: JSON.stringify({ entityNameToSchema: { Note: { name: "Note", properties: {} } } }),
+    });
+    await direct("echo/data");
+    const note = await fetch(`${t.url}/api/apps/${appId}/entities/Note`, {
+      method: "POST",
+      body: "{}",
+    });
+    expect(note.status).toBe(201);
+    const after = await t.invoke(appId, "echo/data");
+    expect((await recordOf(after.headers.get("x-request-id")!)).direct).toBe(true);
+    await after.arrayBuffer();
+    // An app setting: the next call goes through Node again.
+    await t.admin(`/api/apps/${appId}`, {
+      method: "PATCH",
+      body: JSON.stringify({ name: "renamed" }),
+    });
+    const changed = await t.invoke(appId, "echo/data");
+    expect((await recordOf(changed.headers.get("x-request-id")!)).direct).toBe(false);
+    await changed.arrayBuffer();
+  });
+
   it("sends repeat invocations straight to the instance, with the gateway's headers", async () => {
     const init = {
       method: "POST",

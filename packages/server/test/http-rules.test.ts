@@ -7,6 +7,8 @@ import {
   checkHead,
   ENTITY_BODY_BYTES,
   Head,
+  isDataRoute,
+  isRealtimeTarget,
   METHODS,
   Refusal,
   routeBodyLimit,
@@ -195,6 +197,28 @@ describe("routeBodyLimit", () => {
   ];
   it.each(cases)("gives %s its limit", (path, limit) => {
     expect(routeBodyLimit(path, upload, files)).toBe(limit);
+  });
+});
+
+describe("isDataRoute and isRealtimeTarget", () => {
+  it.each([
+    ["/api/apps/a/entities/Task", true],
+    ["/api/apps/a/entities/Task/bulk?x=1", true],
+    ["/api/apps/a/auth/login", true],
+    ["/api/apps/a/integration-endpoints/Core/UploadFile", true],
+    ["/api/apps/a/analytics/track/batch", true],
+    ["/api/apps/a", false],
+    ["/api/apps/a/secrets", false],
+    ["/api/apps/a/backend-functions/f", false],
+    ["/api/apps/a/entity-schemas", false],
+    ["/api/workspace/api-keys", false],
+    ["/api/apps/a/entitiesx", false],
+  ])("isDataRoute(%s) is %s", (target, data) => {
+    expect(isDataRoute(target)).toBe(data);
+  });
+  it("knows the realtime socket's path", () => {
+    expect(isRealtimeTarget("/ws-user-apps/socket.io/?EIO=4&transport=websocket")).toBe(true);
+    expect(isRealtimeTarget("/ws-user-apps/other")).toBe(false);
   });
 });
 

@@ -15,6 +15,7 @@
  * answers once it has seen the process exit), `error {m}`.
  */
 
+import { isDataRoute } from "../http_rules.js";
 import { Decisions } from "./decisions.ts";
 import { DirectPath } from "./direct.ts";
 import { idlePool, Upstream } from "./http1.ts";
@@ -100,7 +101,10 @@ function handle(req: Incoming): Promise<Answer> | Answer {
     if (e) return direct.invoke(req, target, e);
     return toNode.pass(req, target, true, false);
   }
-  return toNode.pass(req, target, false, !SAFE_METHODS.has(req.method));
+  // A change through the management API may void decisions; a write of an app's data (records,
+  // files, sign-ins) never does, and flushing on each would send every next invocation through
+  // Node (automations write records at the rate functions are called).
+  return toNode.pass(req, target, false, !SAFE_METHODS.has(req.method) && !isDataRoute(target));
 }
 
 const onError = (err: unknown): Answer => {

@@ -4,7 +4,7 @@
  * with an invocation, Node hands back its decision for that kind of request.
  */
 
-import { bodyTooLargeMessage, routeBodyLimit } from "../http_rules.js";
+import { bodyTooLargeMessage, isRealtimeTarget, routeBodyLimit } from "../http_rules.js";
 import { FRONT_CHANNEL, HOP_BY_HOP } from "../protocol.js";
 import type { Decisions } from "./decisions.ts";
 import { BodyTooLarge, Exchange, type Upstream } from "./http1.ts";
@@ -37,7 +37,8 @@ export class NodePath {
 
   /**
    * Hands `req` to Node. `invocation`: the target is a function invocation, whose body limit and
-   * upgrades are Node's (the gateway's); any other route has the body limit of routeBodyLimit.
+   * upgrades are Node's (the gateway's); any other route has the body limit of routeBodyLimit, and
+   * only the realtime socket's path takes an upgrade.
    * `mutating`: a change through the management API, which may void decisions (dropped before
    * it reaches Node and again once Node has answered).
    */
@@ -55,7 +56,8 @@ export class NodePath {
     if (length !== undefined && length > limit) return tooLarge(limit);
     if (mutating) decisions.flushAll();
     const epoch = decisions.epoch;
-    const upgrade = invocation && req.upgrade;
+    // Invocations and the realtime socket take upgrades; elsewhere the Upgrade header is ignored.
+    const upgrade = (invocation || isRealtimeTarget(target)) && req.upgrade;
     let head = `${req.method} ${target} HTTP/1.1\r\nx-fnbase-front: ${this.#d.secret}\r\nx-fnbase-client-addr: ${req.remote}\r\n`;
     for (const [k, v] of req.headers) if (!HOP.has(k)) head += `${k}: ${v}\r\n`;
     if (upgrade) head += "connection: upgrade\r\nupgrade: websocket\r\n";

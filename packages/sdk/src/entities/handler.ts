@@ -1,3 +1,4 @@
+import type { RealtimeCallback } from "../realtime.js";
 import type {
   EntityAggregateSpec,
   EntityDistinctOptions,
@@ -19,7 +20,7 @@ import type {
 /**
  * The records of one entity, at `/api/apps/{appId}/entities/{Name}`. Every call resolves with
  * the server's JSON and rejects with an `ApiError` (`status`, `code`, `message`, `data`). Same
- * methods, requests and types as `@base44/sdk` 0.8.50's entity handler, without `subscribe`.
+ * methods, requests and types as `@base44/sdk` 0.8.50's entity handler.
  *
  * @example
  * ```ts
@@ -226,6 +227,18 @@ export interface EntityHandler<T = any> {
    * ```
    */
   importEntities(file: File): Promise<ImportResult<T>>;
+  /**
+   * Calls `callback` with each change to this entity's records that the client's user may read
+   * (the server filters events by the entity's access rules), over one realtime socket per
+   * client; answers the function that stops it.
+   *
+   * @example
+   * ```ts
+   * const stop = client.entities.Task.subscribe((e) => console.log(e.type, e.data.title));
+   * stop();
+   * ```
+   */
+  subscribe(callback: RealtimeCallback<T>): () => void;
 }
 
 /**

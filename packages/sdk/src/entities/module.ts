@@ -1,4 +1,5 @@
 import type { AxiosInstance } from "axios";
+import type { Realtime, RealtimeCallback } from "../realtime.js";
 import type { EntitiesModule, EntityHandler } from "./handler.js";
 
 /** What an entities module needs from its client. */
@@ -8,6 +9,8 @@ export interface EntitiesModuleOptions {
   appId: string;
   /** The auth headers to send now: `Authorization`, and `on-behalf-of` for the service role. */
   auth: () => Record<string, string>;
+  /** The client's realtime connection, for `subscribe`. */
+  realtime: Realtime;
 }
 
 /** The page size `list(options)` and `filter(query, options)` ask for when given none. */
@@ -135,6 +138,12 @@ function createEntityHandler(options: EntitiesModuleOptions, name: string): Enti
     },
     async upsert(records: unknown, upsertOptions: { key: unknown }) {
       return api.post(`${base}/upsert`, { records, key: upsertOptions.key }, config());
+    },
+    subscribe(callback: RealtimeCallback) {
+      if (typeof callback !== "function") {
+        throw new TypeError(`Cannot subscribe to ${name}: the callback must be a function`);
+      }
+      return options.realtime.subscribe(name, callback);
     },
     async importEntities(file: File) {
       const form = new FormData();

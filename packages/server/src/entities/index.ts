@@ -5,6 +5,7 @@
  * `routes/` maps HTTP onto it.
  */
 
+export { ChangeFeed, type EntityChange, withChangeFeed } from "./records/change-feed.js";
 export { type EntityCall, EntityService } from "./records/service.js";
 export { type RecordRouteDeps, recordRoutes } from "./routes/record-routes.js";
 export { schemaRoutes } from "./routes/schema-routes.js";

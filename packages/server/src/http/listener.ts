@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { checkHead, type Head, Refusal } from "@fnbase/runtime";
+import { checkHead, type Head, isRealtimeTarget, Refusal } from "@fnbase/runtime";
 import type { Logger } from "@fnbase/shared";
 import { getRequestListener } from "@hono/node-server";
 import type { Hono } from "hono";
@@ -8,6 +8,7 @@ import type { FrontLink } from "../front/link.js";
 import type { Gateway } from "../gateway/gateway.js";
 import { matchInvocation } from "../gateway/route.js";
 import { writeRawAnswer } from "../gateway/upgrade.js";
+import type { Realtime } from "../realtime/realtime.js";
 
 const NOT_FRONT = new Refusal(
   403,
@@ -40,10 +41,16 @@ function pathOf(target: string): string {
 /**
  * The server's request listeners, on its internal socket behind the front: invocation routes go
  * to the gateway's streaming proxy (raw Node HTTP, no Request/Response conversion on the hot
- * path); everything else to the management API (Hono). `upgrade` takes WebSocket upgrades,
- * which only function invocations accept.
+ * path); the realtime socket's path to socket.io; everything else to the management API (Hono).
+ * `upgrade` takes WebSocket upgrades, which function invocations and the realtime socket accept.
  */
-export function createListener(gateway: Gateway, api: Hono, log: Logger, front: FrontLink) {
+export function createListener(
+  gateway: Gateway,
+  api: Hono,
+  log: Logger,
+  front: FrontLink,
+  realtime: Realtime,
+) {
   const apiListener = getRequestListener(api.fetch);
   const request = (req: IncomingMessage, res: ServerResponse): void => {
     const head = admit(front, req);
@@ -69,6 +76,10 @@ export function createListener(gateway: Gateway, api: Hono, log: Logger, front: 
       });
       return;
     }
+    if (isRealtimeTarget(url)) {
+      realtime.handleRequest(req, res);
+      return;
+    }
     void apiListener(req, res);
   };
   const upgrade = (req: IncomingMessage, socket: Duplex, early: Buffer): void => {
@@ -79,12 +90,16 @@ export function createListener(gateway: Gateway, api: Hono, log: Logger, front: 
       return;
     }
     const url = head.target;
+    if (head.upgrade && isRealtimeTarget(url)) {
+      realtime.handleUpgrade(req, socket, early);
+      return;
+    }
     const route = head.upgrade ? matchInvocation(pathOf(url)) : undefined;
     if (!route) {
       const no = new Refusal(
         400,
         "BAD_REQUEST",
-        "Only function invocations take WebSocket upgrades",
+        "Only function invocations and the realtime socket take WebSocket upgrades",
       );
       writeRawAnswer(socket, no.status, [], no.body());
       return;

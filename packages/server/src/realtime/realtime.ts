@@ -1,0 +1,175 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { REALTIME_PATH } from "@fnbase/runtime";
+import { FnbaseError, isFnbaseError, type Logger } from "@fnbase/shared";
+import { Server as EngineServer } from "engine.io";
+import { decodeJwt } from "jose";
+import { type Socket, Server as SocketServer } from "socket.io";
+import { matches } from "../entities/query/index.js";
+import type { Filter } from "../entities/query/types.js";
+import type { EntityChange } from "../entities/records/change-feed.js";
+import { flat } from "../entities/records/record-shape.js";
+import type { EntityService, Scope } from "../entities/records/service.js";
+import type { Actor } from "../entities/rules/access.js";
+import { actorOf } from "../identity/caller.js";
+import type { IdentityDeps } from "../identity/deps.js";
+import { entityRoom, parseRoom, updateModel } from "./event-view.js";
+
+/** What a connected socket is: its app, who it acts as, and until when its token holds. */
+interface SocketState {
+  appId: string;
+  actor: Actor;
+  /** Epoch ms after which the socket's token no longer holds (the socket is then closed). */
+  expiresAt: number;
+  /** The read filter per entity, for the schema object it was made from. */
+  filters: Map<string, { scope: Scope; read: Filter | undefined }>;
+}
+
+/** Rooms one socket may be in at once. */
+const MAX_ROOMS_PER_SOCKET = 200;
+
+/**
+ * Realtime subscriptions as `@base44/sdk`'s `entities.X.subscribe` expects them: socket.io v4 at
+ * `/ws-user-apps/socket.io/`, websocket transport only, a handshake with `app_id` and `token`
+ * (or none: anonymous), `join`/`leave` of `entities:{appId}:{Entity}` rooms (idempotent: the SDK
+ * joins again on every reconnect), and an `update_model` event per changed record.
+ *
+ * Each event is filtered per socket by the reader's access rules, as a `get` would be: a socket
+ * never receives a record its actor could not read, field rules hide fields, and the service
+ * role sees all. The actor is the one the handshake's token named; when that token expires the
+ * socket is closed (the SDK reconnects with the token it holds then).
+ *
+ * @example
+ * const realtime = new Realtime({ identity, entities, log });
+ * feed.on((c) => realtime.publish(c));
+ * http.on("upgrade", (req, socket, head) => realtime.handleUpgrade(req, socket, head));
+ */
+export class Realtime {
+  readonly #engine: EngineServer;
+  readonly #io: SocketServer;
+  readonly #state = new WeakMap<Socket, SocketState>();
+  readonly #d: { identity: IdentityDeps; entities: EntityService; log: Logger; now: () => number };
+
+  constructor(d: {
+    identity: IdentityDeps;
+    entities: EntityService;
+    log: Logger;
+    now: () => number;
+  }) {
+    this.#d = d;
+    this.#engine = new EngineServer({
+      transports: ["websocket"],
+      maxHttpBufferSize: 64 * 1024,
+      allowUpgrades: false,
+    });
+    this.#io = new SocketServer({ path: REALTIME_PATH, serveClient: false });
+    this.#io.bind(this.#engine);
+    this.#io.use((socket, next) => {
+      this.#handshake(socket).then(
+        () => next(),
+        (err: unknown) => next(new Error(isFnbaseError(err) ? err.message : "Connection refused")),
+      );
+    });
+    this.#io.on("connection", (socket) => {
+      socket.on("join", (room: unknown) => this.#join(socket, room));
+      socket.on("leave", (room: unknown) => {
+        if (typeof room === "string") void socket.leave(room);
+      });
+    });
+  }
+
+  async #handshake(socket: Socket): Promise<void> {
+    const q = socket.handshake.query;
+    const appId = typeof q.app_id === "string" ? q.app_id : "";
+    const app = this.#d.identity.catalog.app(appId);
+    if (!app) throw new FnbaseError("APP_NOT_FOUND", `App not found: ${appId}`);
+    // The SDK sends `token=null` when it has none (Node: no stored token): anonymous.
+    const raw = typeof q.token === "string" ? q.token : "";
+    const token = raw === "" || raw === "null" || raw === "undefined" ? undefined : raw;
+    const actor = await actorOf(this.#d.identity, app.id, (name) =>
+      name === "authorization" && token !== undefined ? `Bearer ${token}` : undefined,
+    );
+    let expiresAt = Number.POSITIVE_INFINITY;
+    if (token !== undefined && !token.startsWith("b44k_")) {
+      const exp = decodeJwt(token).exp;
+      if (typeof exp === "number") expiresAt = exp * 1000;
+    }
+    this.#state.set(socket, { appId: app.id, actor, expiresAt, filters: new Map() });
+  }
+
+  /** Joins a room of the socket's own app; anything else is ignored. */
+  #join(socket: Socket, room: unknown): void {
+    const s = this.#state.get(socket);
+    const r = parseRoom(room);
+    if (!s || !r || r.appId !== s.appId) return;
+    if (!socket.rooms.has(room as string) && socket.rooms.size > MAX_ROOMS_PER_SOCKET) return;
+    void socket.join(room as string);
+  }
+
+  /** The read filter of `entity` for a socket, made once per schema version. */
+  #readFilter(s: SocketState, entity: string): { scope: Scope; read: Filter | undefined } {
+    const schema = this.#d.entities.schemas.get(s.appId, entity);
+    const cached = s.filters.get(entity);
+    if (cached && cached.scope.schema === schema) return cached;
+    const scope = this.#d.entities.scope({ appId: s.appId, entity, actor: s.actor });
+    let read: Filter | undefined;
+    try {
+      read = this.#d.entities.access(scope, "read");
+    } catch {
+      read = undefined; // the User entity refuses anonymous readers
+    }
+    const entry = { scope, read };
+    s.filters.set(entity, entry);
+    return entry;
+  }
+
+  /**
+   * Sends a committed change to every socket in its entity's room that may read the record,
+   * as that socket's actor sees it.
+   */
+  publish(change: EntityChange): void {
+    const room = entityRoom(change.appId, change.entity);
+    const ids = this.#io.sockets.adapter.rooms.get(room);
+    if (!ids || ids.size === 0) return;
+    const now = this.#d.now();
+    const timestamp = new Date(now).toISOString();
+    for (const id of ids) {
+      const socket = this.#io.sockets.sockets.get(id);
+      const s = socket && this.#state.get(socket);
+      if (!socket || !s) continue;
+      if (now >= s.expiresAt) {
+        socket.disconnect(true);
+        continue;
+      }
+      try {
+        const { scope, read } = this.#readFilter(s, change.entity);
+        if (!read) continue;
+        if (read.kind === "const" ? !read.value : !matches(read, flat(change.record))) continue;
+        const seen = this.#d.entities.out(scope, change.record);
+        socket.emit("update_model", updateModel(room, change.type, seen, timestamp));
+      } catch (err) {
+        // An entity removed from the schema meanwhile, say: this socket gets nothing.
+        if (!isFnbaseError(err)) this.#d.log.error({ err }, "realtime event failed");
+      }
+    }
+  }
+
+  /** Takes a WebSocket upgrade to {@link REALTIME_PATH}. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#engine.handleUpgrade(req, socket, head);
+  }
+
+  /** Answers a plain HTTP request to {@link REALTIME_PATH} (only the websocket transport is served). */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.#engine.handleRequest(req, res);
+  }
+
+  /** Closes every socket. */
+  async close(): Promise<void> {
+    this.#io.disconnectSockets(true);
+    await new Promise<void>((resolve) => {
+      this.#io.close(() => resolve());
+    });
+    this.#engine.close();
+  }
+}

@@ -12,7 +12,12 @@
 
 import { installConsole } from "./_console.ts";
 import { pendingWork, requestContext } from "./_context.ts";
+import { startEgressRelay } from "./_egress_relay.ts";
 import { send } from "./_records.ts";
+
+// Taken before the function's code runs: a function that replaces Deno.exit cannot keep this
+// instance alive once the host tells it to go.
+const exit: (code?: number) => never = Deno.exit.bind(Deno);
 
 type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
 type ErrorHandler = (error: unknown) => Response | Promise<Response>;
@@ -39,13 +44,13 @@ async function readAssignment(): Promise<Assignment> {
   let text = "";
   while (!text.includes("\n")) {
     const n = await Deno.stdin.read(buf);
-    if (n === null) Deno.exit(0);
+    if (n === null) exit(0);
     text += decoder.decode(buf.subarray(0, n), { stream: true });
   }
   const a = JSON.parse(text.slice(0, text.indexOf("\n"))) as Partial<Assignment>;
   if (!a.key || !a.entry || !a.socket || !a.cwd || typeof a.env !== "object" || !a.env) {
     send({ t: "boot_error", m: "The host sent an incomplete assignment" });
-    Deno.exit(2);
+    exit(2);
   }
   return a as Assignment;
 }
@@ -131,6 +136,11 @@ async function warmUp(): Promise<void> {
 }
 await warmUp().catch(() => {});
 
+// In the sandbox, the way out of the instance's network namespace (see _egress_relay.ts).
+const egressSocket = Deno.env.get("FNBASE_EGRESS_SOCKET");
+const egressPort = Number(Deno.env.get("FNBASE_EGRESS_PORT"));
+if (egressSocket && egressPort > 0) startEgressRelay(egressPort, egressSocket);
+
 // Everything above is the same for every function: a spare has done it before it is needed.
 send({ t: "waiting" });
 const { key: instanceKey, entry, socket: socketPath, cwd, env } = await readAssignment();
@@ -148,7 +158,7 @@ try {
   }
 } catch (err) {
   send({ t: "boot_error", ...describe(err) });
-  Deno.exit(1);
+  exit(1);
 }
 
 if (!captured) {
@@ -156,7 +166,7 @@ if (!captured) {
     t: "boot_error",
     m: "The function never serves: call Deno.serve(handler) or export a default handler",
   });
-  Deno.exit(1);
+  exit(1);
 }
 
 const { handler, onError } = captured;
@@ -226,7 +236,7 @@ try {
   );
 } catch (err) {
   send({ t: "boot_error", ...describe(err) });
-  Deno.exit(1);
+  exit(1);
 }
 
 let stopping = false;
@@ -237,21 +247,27 @@ async function stop(): Promise<void> {
   await server.shutdown();
   await Promise.allSettled([...pendingWork]);
   resolveFinished();
-  Deno.exit(0);
+  exit(0);
 }
 
 Deno.addSignalListener("SIGTERM", () => void stop());
 
 // The host keeps stdin open for this process's life: its end means the host is gone (even one
 // killed without a chance to stop its instances), and nobody can reach this instance any more.
+// Until then it sends a "p" now and then while the process keeps the CPU busy: the answer
+// (a pong record) says the event loop still turns (see the host's runtime/watchdog.ts).
 (async () => {
   const buf = new Uint8Array(256);
   try {
-    while ((await Deno.stdin.read(buf)) !== null);
+    for (;;) {
+      const n = await Deno.stdin.read(buf);
+      if (n === null) break;
+      if (buf.subarray(0, n).includes(0x70)) send({ t: "pong" });
+    }
   } catch {
     // a broken pipe ends it as well
   }
   // Nobody will send a SIGKILL after this: work that never ends must not keep it alive.
-  setTimeout(() => Deno.exit(0), 5_000);
+  setTimeout(() => exit(0), 5_000);
   await stop();
 })();

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { FnbaseError, readEnv } from "@fnbase/shared";
+import type { SandboxSetting } from "./runtime/sandbox.js";
 
 /** Options of {@link startServer}; every one has a documented default. */
 export interface ServerOptions {
@@ -44,6 +45,27 @@ export interface ServerOptions {
   denoPath?: string;
   /** Give instances all permissions (`fnbase dev --allow-all`). Default false. */
   allowAll?: boolean;
+  /**
+   * How instances are confined beyond Deno's permissions (network and mount namespaces; see
+   * docs/SECURITY.md): `"auto"` where the kernel allows, `"require"` or refuse to start, `"off"`.
+   * Default `FNBASE_SANDBOX`, else `"auto"`.
+   */
+  sandbox?: SandboxSetting;
+  /**
+   * The cgroup folder instances' kernel limits (memory, one core) are made in, `"auto"` (as
+   * root, the cgroup tree's own) or `"off"`. Default `FNBASE_CGROUP`, else `"auto"`.
+   */
+  cgroup?: string;
+  /** Memory limit per instance in MB, unless its function sets `memory_mb`. Default 256. */
+  memoryLimitMb?: number;
+  /**
+   * CPU time an instance may spend on one request without yielding (its event loop not
+   * turning), in ms; past it the instance is killed. Capped by the function's time limit.
+   * Default 10,000.
+   */
+  cpuTimeLimitMs?: number;
+  /** Size of an instance's writable folder (TMPDIR, HOME), in bytes. Default 64 MiB. */
+  instanceDiskBytes?: number;
   /**
    * npm registry instances download `npm:` imports from (http or https URL), passed to them as
    * `NPM_CONFIG_REGISTRY`. Default `FNBASE_NPM_REGISTRY`, else the server's own
@@ -107,6 +129,22 @@ function registryUrl(url: string | undefined): string | undefined {
   return url;
 }
 
+function sandboxSetting(v: string): SandboxSetting {
+  if (v === "auto" || v === "require" || v === "off") return v;
+  throw new FnbaseError("CONFIG_INVALID", `Invalid sandbox setting: ${JSON.stringify(v)}`, {
+    hint: "Use auto, require or off (FNBASE_SANDBOX)",
+  });
+}
+
+function positive(name: string, v: number, min: number): number {
+  if (!Number.isFinite(v) || v < min) {
+    throw new FnbaseError("CONFIG_INVALID", `Invalid ${name}: ${v}`, {
+      hint: `It must be a number of at least ${min}`,
+    });
+  }
+  return Math.floor(v);
+}
+
 /** Fills in defaults; throws `CONFIG_INVALID` for a value that cannot work. */
 export function resolveOptions(o: ServerOptions): ResolvedOptions {
   return {
@@ -129,6 +167,11 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     corsAnyOrigin: o.corsAnyOrigin ?? false,
     denoPath: o.denoPath,
     allowAll: o.allowAll ?? false,
+    sandbox: sandboxSetting(o.sandbox ?? readEnv("FNBASE_SANDBOX") ?? "auto"),
+    cgroup: o.cgroup ?? readEnv("FNBASE_CGROUP") ?? "auto",
+    memoryLimitMb: positive("memoryLimitMb", o.memoryLimitMb ?? 256, 64),
+    cpuTimeLimitMs: positive("cpuTimeLimitMs", o.cpuTimeLimitMs ?? 10_000, 10),
+    instanceDiskBytes: positive("instanceDiskBytes", o.instanceDiskBytes ?? 64 * 1024 ** 2, 4096),
     npmRegistry: registryUrl(o.npmRegistry ?? readEnv("FNBASE_NPM_REGISTRY")),
     logRetentionMs: o.logRetentionMs ?? 7 * 24 * 3_600_000,
     logMaxBytesPerApp: o.logMaxBytesPerApp ?? 100 * 1024 ** 2,

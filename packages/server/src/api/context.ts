@@ -16,6 +16,8 @@ export interface ApiDeps {
   log: Logger;
   /** True when `key` is the admin key or a live workspace API key. */
   isApiKey: (key: string) => Promise<boolean>;
+  /** True when `key` is the admin key (operator-only settings such as `egress_allow`). */
+  isAdminKey: (key: string) => boolean;
   maxUploadBytes: number;
   keepDeployments: number;
   /** Any origin may call the app-scoped browser routes (`fnbase dev`), as for invocations. */

@@ -41,6 +41,7 @@ export function functionsRoutes(d: ApiDeps): Hono {
         files: dep.files,
         automations: dep.automations ?? [],
         timeout_seconds: f.timeout_ms === null ? null : f.timeout_ms / 1000,
+        memory_mb: f.memory_mb,
         updated_date: f.updated_date,
       });
     }

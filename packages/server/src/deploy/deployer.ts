@@ -62,7 +62,11 @@ export class Deployer {
       const current = this.catalog.fn(appId, v.name);
       if (current) {
         const dep = await this.catalog.store.getDeployment(current.deployment_id);
-        if (dep?.content_hash === hash && current.timeout_ms === v.timeoutMs) {
+        if (
+          dep?.content_hash === hash &&
+          current.timeout_ms === v.timeoutMs &&
+          current.memory_mb === v.memoryMb
+        ) {
           return { status: "unchanged", deployment_id: dep.id };
         }
       }
@@ -77,7 +81,7 @@ export class Deployer {
         created_date: new Date().toISOString(),
       };
       await materialize(this.opts.dataDir, d);
-      await this.catalog.addDeployment(d, v.timeoutMs);
+      await this.catalog.addDeployment(d, v.timeoutMs, v.memoryMb);
       this.runtime.retire(appId, v.name, d.id);
       this.onEvent(appId, v.name, d.id, `Deployed ${v.name} (deployment ${d.id})`);
       await this.#prune(appId, v.name);

@@ -3,9 +3,11 @@ import { readFile } from "node:fs/promises";
 import { FnbaseError } from "@fnbase/shared";
 import { Pool } from "undici";
 import type { FunctionOutputLine } from "../config.js";
-import { type DenoProcess, MAX_LINE_CHARS } from "./deno-process.js";
+import { type DenoProcess, type LimitReason, MAX_LINE_CHARS } from "./deno-process.js";
+import type { EgressRefusal } from "./egress/proxy.js";
 import type { Instance, InstanceSpec, StopReason } from "./instance.js";
 import type { SparePool } from "./spare-pool.js";
+import type { Watchdog } from "./watchdog.js";
 
 /** A plain line the splitter cut: say so (within the line limit, so the note is kept). */
 const CUT_NOTE = `… [line longer than ${MAX_LINE_CHARS} chars, rest dropped]`;
@@ -16,6 +18,10 @@ export interface DenoHostSettings {
   /** Where its process comes from: a spare, or one started for it. */
   pool: SparePool;
   bootTimeoutMs: number;
+  /** Watches the process's CPU and memory once it serves. */
+  watchdog: Watchdog;
+  /** A connection the instance tried and the egress proxy refused. */
+  onEgressRefused: (refusal: EgressRefusal, instance: DenoInstance) => void;
   onOutput: (
     line: Omit<FunctionOutputLine, "app_id" | "function" | "deployment_id" | "instance_id">,
     instance: DenoInstance,
@@ -47,27 +53,33 @@ export class DenoInstance implements Instance {
     this.spec = spec;
     this.#host = host;
     this.authHeader = ["x-fnbase-instance-key", this.#key];
-    const proc = host.pool.take({
-      record: (rec) => {
-        switch (rec.t) {
-          case "ready":
-          case "boot_error":
-            if (rec.t === "boot_error") this.#emit("error", rec.s ?? rec.m);
-            return this.#booted?.(rec);
-          case "log":
-            return this.#emit(rec.l, rec.m, rec.r || undefined);
-          case "error":
-            return this.#emit("error", rec.s ?? rec.m, rec.r || undefined);
-        }
+    const proc = host.pool.take(
+      {
+        record: (rec) => {
+          switch (rec.t) {
+            case "pong":
+              return host.watchdog.pong(this.#proc);
+            case "ready":
+            case "boot_error":
+              if (rec.t === "boot_error") this.#emit("error", rec.s ?? rec.m);
+              return this.#booted?.(rec);
+            case "log":
+              return this.#emit(rec.l, rec.m, rec.r || undefined);
+            case "error":
+              return this.#emit("error", rec.s ?? rec.m, rec.r || undefined);
+          }
+        },
+        line: (stream, raw, truncated) => {
+          const line = truncated ? cutNote(raw) : raw;
+          if (stream === "stdout") return this.#emit("info", line);
+          this.#stderrTail.push(line);
+          if (this.#stderrTail.length > 20) this.#stderrTail.shift();
+          this.#emit("error", line);
+        },
+        egress: (refusal) => host.onEgressRefused(refusal, this),
       },
-      line: (stream, raw, truncated) => {
-        const line = truncated ? cutNote(raw) : raw;
-        if (stream === "stdout") return this.#emit("info", line);
-        this.#stderrTail.push(line);
-        if (this.#stderrTail.length > 20) this.#stderrTail.shift();
-        this.#emit("error", line);
-      },
-    });
+      spec.memoryMb,
+    );
     this.#proc = proc;
     this.id = proc.id;
     this.socketPath = proc.socketPath;
@@ -75,6 +87,10 @@ export class DenoInstance implements Instance {
 
   get alive(): boolean {
     return this.#proc.alive;
+  }
+
+  get overLimit(): LimitReason | undefined {
+    return this.#proc.overLimit;
   }
 
   #emit(level: FunctionOutputLine["level"], message: string, requestId?: string): void {
@@ -120,9 +136,11 @@ export class DenoInstance implements Instance {
         settled = true;
         clearTimeout(timer);
         this.coldStartMs = Math.round(performance.now() - started);
+        this.#host.watchdog.watch(proc, this.spec.timeLimitMs);
         resolve();
       };
       proc.exited.then((why) => {
+        this.#host.watchdog.unwatch(proc);
         // Before the exit callbacks: a process that never booted did not crash.
         fail(this.#stderrTail.length ? `${why}: ${this.#stderrTail.slice(-5).join("\n")}` : why);
         this.dispatcher.destroy().catch(() => {});
@@ -136,7 +154,14 @@ export class DenoInstance implements Instance {
   async stop(reason: StopReason, graceful = true): Promise<void> {
     if (!this.#stopping) this.#stopping = reason;
     const proc = this.#proc;
-    if (!proc.alive) return;
+    if (!proc.alive) {
+      // Still being prepared: it must never start.
+      if (proc.pid === undefined) {
+        proc.kill("SIGKILL");
+        await proc.exited;
+      }
+      return;
+    }
     proc.kill(graceful ? "SIGTERM" : "SIGKILL");
     if (graceful) {
       const kill = setTimeout(() => proc.kill("SIGKILL"), 10_000);

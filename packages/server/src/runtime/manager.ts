@@ -1,9 +1,10 @@
 import type { Logger } from "@fnbase/shared";
 import type { FunctionOutputLine } from "../config.js";
 import { DenoInstance } from "./deno-instance.js";
-import type { DenoProcessSettings } from "./deno-process.js";
+import type { DenoProcessSettings, LimitReason } from "./deno-process.js";
 import type { Instance, InstanceSpec, StopReason } from "./instance.js";
 import { SparePool } from "./spare-pool.js";
+import { Watchdog } from "./watchdog.js";
 
 /** What the manager needs to know to start an instance. */
 export interface InstanceRequest {
@@ -32,8 +33,14 @@ export interface ManagerSettings extends DenoProcessSettings {
   spares: number;
   log: Logger;
   onOutput: (line: FunctionOutputLine) => void;
+  /** CPU time an instance may spend without its event loop turning, in ms (`Watchdog`). */
+  cpuTimeLimitMs: number;
   /** Called after each cold start with its duration. */
   onColdStart?: (appId: string, fn: string, ms: number) => void;
+  /** Called when an instance is stopped over one of its limits. */
+  onLimit?: (appId: string, fn: string, reason: LimitReason) => void;
+  /** Called when the egress proxy refused an instance's connection. */
+  onEgressRefused?: (appId: string, fn: string) => void;
   /**
    * Called when an instance must no longer get new requests (it drains, or it exited), so that
    * whoever holds it (the front) gives it back.
@@ -45,6 +52,13 @@ export interface ManagerSettings extends DenoProcessSettings {
 const RETIRE_DELAY_MS = 300;
 
 const keyOf = (appId: string, fn: string, dep: string) => `${appId}\0${fn}\0${dep}`;
+
+/** What a platform line says of each limit. */
+const LIMITS: Record<LimitReason, string> = {
+  memory: "its memory limit",
+  cpu: "its CPU time limit",
+  time: "its time limit",
+};
 
 /**
  * Owns every running instance. One instance per (app, function, deployment) serves all of its
@@ -58,6 +72,9 @@ export class RuntimeManager {
   readonly #retiring = new Set<Instance>();
   readonly #settings: ManagerSettings;
   readonly #pool: SparePool;
+  readonly #watchdog: Watchdog;
+  /** Instances whose stop over a limit was already reported (by the watchdog). */
+  readonly #reported = new WeakSet<Instance>();
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
 
@@ -65,6 +82,17 @@ export class RuntimeManager {
     this.#settings = settings;
     this.#pool = new SparePool(settings, settings.spares, settings.log);
     this.#pool.start();
+    this.#watchdog = new Watchdog({
+      cpuTimeLimitMs: settings.cpuTimeLimitMs,
+      checkMemory: settings.cgroups === undefined,
+      tickMs: Math.max(20, Math.min(250, Math.floor(settings.cpuTimeLimitMs / 4))),
+      onKill: (p, reason, detail) => {
+        const inst = this.instances().find((i) => (i as DenoInstance).pid === p.pid);
+        if (!inst) return;
+        this.#reported.add(inst);
+        this.#overLimit(inst, reason, detail);
+      },
+    });
     const every = Math.min(5_000, Math.max(25, Math.floor(settings.idleTimeoutMs / 4)));
     this.#sweeper = setInterval(() => this.#sweep(), every);
     this.#sweeper.unref();
@@ -150,6 +178,15 @@ export class RuntimeManager {
     const inst = new DenoInstance(spec, {
       pool: this.#pool,
       bootTimeoutMs: this.#settings.bootTimeoutMs,
+      watchdog: this.#watchdog,
+      onEgressRefused: (r, i) => {
+        this.#platform(
+          i,
+          "warning",
+          `Outbound connection to ${r.host}:${r.port} refused: ${r.why} (an operator can allow it with the app's egress_allow)`,
+        );
+        this.#settings.onEgressRefused?.(spec.appId, spec.functionName);
+      },
       onOutput: (line, i) =>
         this.#settings.onOutput({
           ...line,
@@ -163,7 +200,12 @@ export class RuntimeManager {
       if (s.instance === inst) s.instance = undefined;
       this.#settings.onRevoke?.(inst);
       if (unexpected) {
-        this.#platform(inst, "error", `Instance ${inst.id} crashed: ${unexpected}`);
+        const over = inst.overLimit;
+        if (over === undefined) {
+          this.#platform(inst, "error", `Instance ${inst.id} crashed: ${unexpected}`);
+        } else if (!this.#reported.has(inst)) {
+          this.#overLimit(inst, over, unexpected);
+        }
         if (s.inflight === 0 && !s.starting) this.#drop(s);
       }
     });
@@ -178,6 +220,21 @@ export class RuntimeManager {
     this.#settings.onColdStart?.(spec.appId, spec.functionName, inst.coldStartMs);
     if (s.draining && s.inflight === 0) this.#stopSlot(s, "drained");
     return inst;
+  }
+
+  /** Reports an instance stopped over a limit: a platform line and the metrics. */
+  #overLimit(inst: Instance, reason: LimitReason, detail: string): void {
+    const { memoryMb, timeLimitMs, appId, functionName } = inst.spec;
+    const limit =
+      reason === "memory"
+        ? `${memoryMb} MB`
+        : `${Math.min(this.#settings.cpuTimeLimitMs, timeLimitMs)} ms`;
+    this.#platform(
+      inst,
+      "error",
+      `Instance ${inst.id} stopped: over ${LIMITS[reason]} of ${limit} (${detail})`,
+    );
+    this.#settings.onLimit?.(appId, functionName, reason);
   }
 
   #platform(inst: Instance, level: FunctionOutputLine["level"], message: string): void {
@@ -259,6 +316,7 @@ export class RuntimeManager {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweeper);
+    this.#watchdog.close();
     const all = [...this.#slots.values()];
     this.#slots.clear();
     const retiring = [...this.#retiring];

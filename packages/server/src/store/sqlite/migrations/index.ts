@@ -1,9 +1,10 @@
 import { m001Core } from "./001_core.js";
 import { m002Identity } from "./002_identity.js";
 import { m003Entities } from "./003_entities.js";
+import { m004Limits } from "./004_limits.js";
 
 /**
  * Versioned schema migrations for the SQLite store, in order. Append only: a released
  * migration never changes. `PRAGMA user_version` records how many have run.
  */
-export const MIGRATIONS: readonly string[] = [m001Core, m002Identity, m003Entities];
+export const MIGRATIONS: readonly string[] = [m001Core, m002Identity, m003Entities, m004Limits];

@@ -228,7 +228,7 @@ export class RuntimeManager {
     const limit =
       reason === "memory"
         ? `${memoryMb} MB`
-        : `${Math.min(this.#settings.cpuTimeLimitMs, timeLimitMs)} ms`;
+        : `${reason === "time" ? timeLimitMs : this.#settings.cpuTimeLimitMs} ms`;
     this.#platform(
       inst,
       "error",

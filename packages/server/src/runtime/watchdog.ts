@@ -27,6 +27,8 @@ export interface WatchdogSettings {
 interface Entry {
   /** CPU limit of this process in ms (its function's time limit may be shorter). */
   cpuLimitMs: number;
+  /** Which limit that is: the CPU limit, or the function's time limit when shorter. */
+  reason: "cpu" | "time";
   /** CPU time at the last sample, in ms. */
   cpu: number;
   /** CPU time when the outstanding ping was sent; undefined when none is outstanding. */
@@ -36,6 +38,8 @@ interface Entry {
 /** Linux's clock ticks per second (USER_HZ), the unit of /proc/<pid>/stat's CPU times. */
 const TICK_MS = 10;
 const PAGE = 4096;
+/** Share of its memory limit past which a process stuck on the CPU is taken to be out of memory. */
+const NEAR_FULL = 0.85;
 
 /** CPU time (user + system, every thread) in ms and resident memory in bytes of `pid`. */
 export async function sample(pid: number): Promise<{ cpuMs: number; rss: number } | undefined> {
@@ -77,8 +81,13 @@ export class Watchdog {
 
   /** Watches `p` from now on; `timeLimitMs` is its function's time limit. */
   watch(p: Watched, timeLimitMs: number): void {
-    const cpuLimitMs = Math.min(this.#settings.cpuTimeLimitMs, timeLimitMs);
-    this.#entries.set(p, { cpuLimitMs, cpu: Number.NaN, pingedAtCpu: undefined });
+    const { cpuTimeLimitMs } = this.#settings;
+    this.#entries.set(p, {
+      cpuLimitMs: Math.min(cpuTimeLimitMs, timeLimitMs),
+      reason: timeLimitMs < cpuTimeLimitMs ? "time" : "cpu",
+      cpu: Number.NaN,
+      pingedAtCpu: undefined,
+    });
     this.#timer ??= setInterval(() => void this.#tick(), this.#settings.tickMs);
     this.#timer.unref();
   }
@@ -126,8 +135,19 @@ export class Watchdog {
       const stuck = s.cpuMs - e.pingedAtCpu;
       if (stuck >= e.cpuLimitMs) {
         this.unwatch(p);
-        p.kill("SIGKILL", "cpu");
-        onKill(p, "cpu", `${stuck} ms of CPU without its event loop turning`);
+        // Near its memory limit, V8 spends its time in full garbage collections that do not
+        // let the loop turn: then memory is what the process ran out of.
+        const rssMb = Math.round(s.rss / 1024 / 1024);
+        const full = rssMb >= p.memoryMb * NEAR_FULL;
+        const reason = full ? "memory" : e.reason;
+        p.kill("SIGKILL", reason);
+        onKill(
+          p,
+          reason,
+          full
+            ? `${stuck} ms of CPU collecting garbage at ${rssMb} MB`
+            : `${stuck} ms of CPU without its event loop turning`,
+        );
       }
       return;
     }

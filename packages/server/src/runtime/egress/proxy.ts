@@ -21,6 +21,12 @@ export interface EgressRefusal {
 /** How a proxy learns its instance's rules (undefined: refuse everything, e.g. a spare). */
 export type RulesSource = () => EgressRules | undefined;
 
+/** Resolves a host name to its addresses (default: the system's resolver, `dns.lookup`). */
+export type Resolve = (host: string) => Promise<string[]>;
+
+const systemResolve: Resolve = async (host) =>
+  (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+
 const HOP = new Set([
   "proxy-connection",
   "proxy-authorization",
@@ -46,10 +52,13 @@ function splitAuthority(authority: string, defaultPort: number): [string, number
  * that exact address, so a name that resolves differently a moment later (DNS rebinding)
  * cannot move it. Throws with the reason when no address is allowed.
  */
-async function pick(host: string, port: number, rules: EgressRules): Promise<string> {
-  const addresses = isIP(host)
-    ? [host]
-    : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+async function pick(
+  host: string,
+  port: number,
+  rules: EgressRules,
+  resolve: Resolve,
+): Promise<string> {
+  const addresses = isIP(host) ? [host] : await resolve(host);
   let why = `${host} has no address`;
   for (const address of addresses) {
     const v = decide(host, address, port, rules);
@@ -79,11 +88,17 @@ export class EgressProxy {
   readonly #server: Server;
   readonly #rules: RulesSource;
   readonly #onRefused: (r: EgressRefusal) => void;
+  readonly #resolve: Resolve;
   readonly #sockets = new Set<Duplex>();
 
-  constructor(rules: RulesSource, onRefused: (r: EgressRefusal) => void) {
+  constructor(
+    rules: RulesSource,
+    onRefused: (r: EgressRefusal) => void,
+    resolve: Resolve = systemResolve,
+  ) {
     this.#rules = rules;
     this.#onRefused = onRefused;
+    this.#resolve = resolve;
     this.#server = createServer((req, res) => void this.#forward(req, res));
     this.#server.on("connect", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#tunnel(req.url ?? "", socket, head, undefined),
@@ -119,7 +134,7 @@ export class EgressProxy {
     const rules = this.#rules();
     if (rules === undefined) throw new Refused("the instance runs no function yet");
     try {
-      return await pick(host, port, rules);
+      return await pick(host, port, rules, this.#resolve);
     } catch (err) {
       const why = err instanceof Refused ? err.message : `${host} cannot be resolved`;
       this.#onRefused({ host, port, why });

@@ -86,7 +86,7 @@ async function expectStopped(
   fn: string,
   path: string,
   limit: RegExp,
-  [status, code] = [502, "FUNCTION_CRASHED"] as const,
+  [status, code]: [number, string] = [502, "FUNCTION_CRASHED"],
 ): Promise<void> {
   const before = ((await (await t.invoke(app, fn)).json()) as { pid: number }).pid;
   const started = performance.now();

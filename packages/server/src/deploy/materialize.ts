@@ -1,16 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, posix } from "node:path";
 import type { DeploymentRecord } from "../store/index.js";
+import { functionImportMap, rewriteWithImportMap } from "./import-maps.js";
 import { rewriteSdkImports } from "./sdk-imports.js";
 
 /**
  * What {@link materialize} writes, in `<data>/deployments/.format`. Bumped whenever that
  * changes, so that a server started on folders an older version wrote writes them again.
  * 2: imports of `npm:@base44/sdk` are rewritten to the server's copy (sdk-imports.ts).
+ * 3: the function's own import map (deno.json, import_map.json) is applied (import-maps.ts).
  */
-const FORMAT = "2";
+const FORMAT = "3";
 
 /** Where a deployment's files live on disk: a small `base44/` tree of its own. */
 export function deploymentDir(dataDir: string, d: Pick<DeploymentRecord, "app_id" | "id">): string {
@@ -40,18 +42,30 @@ export async function resetStaleDeployments(dataDir: string): Promise<void> {
 /**
  * Writes a deployment's files to disk, once: into a temp folder renamed into place, so a
  * half-written deployment is never visible. Safe to call again; it returns at once when done.
- * Imports of `npm:@base44/sdk` (any version) are rewritten on the way, lines and columns kept
- * ({@link rewriteSdkImports}); the store keeps the files as they were deployed.
+ * On the way, the function's own import map is applied to its imports
+ * ({@link rewriteWithImportMap}), then imports of `npm:@base44/sdk` (any version) are rewritten
+ * to the server's copy, lines and columns kept ({@link rewriteSdkImports}); the store keeps the
+ * files as they were deployed.
+ *
+ * @throws FnbaseError `BAD_REQUEST` when the function's deno.json or import_map.json is invalid.
  */
 export async function materialize(dataDir: string, d: DeploymentRecord): Promise<string> {
   const dir = deploymentDir(dataDir, d);
   if (existsSync(dir)) return dir;
   const tmp = `${dir}.tmp-${randomBytes(4).toString("hex")}`;
   const fnDir = join(tmp, "functions", d.function_name);
-  for (const f of d.files) {
-    const target = join(fnDir, f.path);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, await rewriteSdkImports(f.path, f.content));
+  try {
+    const map = functionImportMap(d.function_name, d.files);
+    for (const f of d.files) {
+      const target = join(fnDir, f.path);
+      await mkdir(dirname(target), { recursive: true });
+      const path = posix.normalize(posix.join("functions", d.function_name, f.path));
+      const mapped = map ? await rewriteWithImportMap(path, f.content, map) : f.content;
+      await writeFile(target, await rewriteSdkImports(f.path, mapped));
+    }
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
   }
   await mkdir(dirname(dir), { recursive: true });
   try {

@@ -20,7 +20,7 @@ Deno.serve(() => Response.json({
 }));
 `;
 const LIB = {
-  "lib/greet.ts": "export const greet = (n: string): string => `Hello, ${n}!`;",
+  "lib/greet.ts": 'export const greet = (n: string): string => "Hello, " + n + "!";',
   "lib/util/math.ts": "export const twice = (n: number): number => n * 2;",
   "evil.ts": "(globalThis as { evil?: boolean }).evil = true; export const createClient = 1;",
 };

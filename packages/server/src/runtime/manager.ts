@@ -3,6 +3,7 @@ import type { FunctionOutputLine } from "../config.js";
 import { DenoInstance } from "./deno-instance.js";
 import type { DenoProcessSettings, LimitReason } from "./deno-process.js";
 import type { Instance, InstanceSpec, StopReason } from "./instance.js";
+import { InstanceEvents } from "./instance-events.js";
 import { SparePool } from "./spare-pool.js";
 import { Watchdog } from "./watchdog.js";
 
@@ -53,13 +54,6 @@ const RETIRE_DELAY_MS = 300;
 
 const keyOf = (appId: string, fn: string, dep: string) => `${appId}\0${fn}\0${dep}`;
 
-/** What a platform line says of each limit. */
-const LIMITS: Record<LimitReason, string> = {
-  memory: "its memory limit",
-  cpu: "its CPU time limit",
-  time: "its time limit",
-};
-
 /**
  * Owns every running instance. One instance per (app, function, deployment) serves all of its
  * concurrent requests; concurrent requests to a cold function share one start; idle instances
@@ -73,8 +67,7 @@ export class RuntimeManager {
   readonly #settings: ManagerSettings;
   readonly #pool: SparePool;
   readonly #watchdog: Watchdog;
-  /** Instances whose stop over a limit was already reported (by the watchdog). */
-  readonly #reported = new WeakSet<Instance>();
+  readonly #events: InstanceEvents;
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
 
@@ -82,15 +75,14 @@ export class RuntimeManager {
     this.#settings = settings;
     this.#pool = new SparePool(settings, settings.spares, settings.log);
     this.#pool.start();
+    this.#events = new InstanceEvents(settings);
     this.#watchdog = new Watchdog({
       cpuTimeLimitMs: settings.cpuTimeLimitMs,
       checkMemory: settings.cgroups === undefined,
       tickMs: Math.max(20, Math.min(250, Math.floor(settings.cpuTimeLimitMs / 4))),
       onKill: (p, reason, detail) => {
         const inst = this.instances().find((i) => (i as DenoInstance).pid === p.pid);
-        if (!inst) return;
-        this.#reported.add(inst);
-        this.#overLimit(inst, reason, detail);
+        if (inst) this.#events.overLimit(inst, reason, detail);
       },
     });
     const every = Math.min(5_000, Math.max(25, Math.floor(settings.idleTimeoutMs / 4)));
@@ -179,14 +171,7 @@ export class RuntimeManager {
       pool: this.#pool,
       bootTimeoutMs: this.#settings.bootTimeoutMs,
       watchdog: this.#watchdog,
-      onEgressRefused: (r, i) => {
-        this.#platform(
-          i,
-          "warning",
-          `Outbound connection to ${r.host}:${r.port} refused: ${r.why} (an operator can allow it with the app's egress_allow)`,
-        );
-        this.#settings.onEgressRefused?.(spec.appId, spec.functionName);
-      },
+      onEgressRefused: (r, i) => this.#events.egressRefused(i, r),
       onOutput: (line, i) =>
         this.#settings.onOutput({
           ...line,
@@ -200,54 +185,25 @@ export class RuntimeManager {
       if (s.instance === inst) s.instance = undefined;
       this.#settings.onRevoke?.(inst);
       if (unexpected) {
-        const over = inst.overLimit;
-        if (over === undefined) {
-          this.#platform(inst, "error", `Instance ${inst.id} crashed: ${unexpected}`);
-        } else if (!this.#reported.has(inst)) {
-          this.#overLimit(inst, over, unexpected);
-        }
+        this.#events.exited(inst, unexpected);
         if (s.inflight === 0 && !s.starting) this.#drop(s);
       }
     });
     try {
       await inst.start();
     } catch (err) {
-      this.#platform(inst, "error", (err as Error).message);
+      this.#events.line(inst, "error", (err as Error).message);
       throw err;
     }
     s.instance = inst;
-    this.#platform(inst, "info", `Instance ${inst.id} started (cold start ${inst.coldStartMs} ms)`);
+    this.#events.line(
+      inst,
+      "info",
+      `Instance ${inst.id} started (cold start ${inst.coldStartMs} ms)`,
+    );
     this.#settings.onColdStart?.(spec.appId, spec.functionName, inst.coldStartMs);
     if (s.draining && s.inflight === 0) this.#stopSlot(s, "drained");
     return inst;
-  }
-
-  /** Reports an instance stopped over a limit: a platform line and the metrics. */
-  #overLimit(inst: Instance, reason: LimitReason, detail: string): void {
-    const { memoryMb, timeLimitMs, appId, functionName } = inst.spec;
-    const limit =
-      reason === "memory"
-        ? `${memoryMb} MB`
-        : `${reason === "time" ? timeLimitMs : this.#settings.cpuTimeLimitMs} ms`;
-    this.#platform(
-      inst,
-      "error",
-      `Instance ${inst.id} stopped: over ${LIMITS[reason]} of ${limit} (${detail})`,
-    );
-    this.#settings.onLimit?.(appId, functionName, reason);
-  }
-
-  #platform(inst: Instance, level: FunctionOutputLine["level"], message: string): void {
-    this.#settings.onOutput({
-      time: new Date().toISOString(),
-      level,
-      message,
-      app_id: inst.spec.appId,
-      function: inst.spec.functionName,
-      deployment_id: inst.spec.deploymentId,
-      instance_id: inst.id,
-      source: "platform",
-    });
   }
 
   #stopSlot(s: Slot, reason: StopReason): void {
@@ -256,7 +212,7 @@ export class RuntimeManager {
     s.instance = undefined;
     if (!inst) return;
     if (reason === "idle")
-      this.#platform(inst, "info", `Instance ${inst.id} stopped after being idle`);
+      this.#events.line(inst, "info", `Instance ${inst.id} stopped after being idle`);
     const stop = () => {
       this.#retiring.delete(inst);
       inst.stop(reason).catch((err) => this.#settings.log.warn({ err }, "instance stop failed"));

@@ -10,6 +10,7 @@ export type Level = "debug" | "info" | "warning" | "error";
 export type InstanceRecord =
   | { t: "waiting" }
   | { t: "pong" }
+  | { t: "sandboxed" }
   | { t: "ready"; ms: number }
   | { t: "log"; l: Level; m: string; r?: string }
   | { t: "boot_error"; m: string; s?: string }

@@ -114,9 +114,9 @@ globalThis.addEventListener("unhandledrejection", (event) => {
  * caller does not pay for the first pass through Deno's HTTP server (a few ms).
  */
 async function warmUp(): Promise<void> {
-  const dir = Deno.env.get("TMPDIR");
-  if (!dir) return;
-  const path = `${dir}/warm-up.sock`;
+  // Not in TMPDIR: in the sandbox, that folder is mounted while the process boots.
+  const path = Deno.env.get("FNBASE_WARMUP_SOCKET");
+  if (!path) return;
   const server = realServe({ path, onListen() {} }, (req) =>
     requestContext.run({ requestId: req.headers.get("x-request-id") ?? "" }, () =>
       Response.json({ ok: true }),
@@ -136,15 +136,23 @@ async function warmUp(): Promise<void> {
 }
 await warmUp().catch(() => {});
 
-// In the sandbox, the way out of the instance's network namespace (see _egress_relay.ts).
-const egressSocket = Deno.env.get("FNBASE_EGRESS_SOCKET");
-const egressPort = Number(Deno.env.get("FNBASE_EGRESS_PORT"));
-if (egressSocket && egressPort > 0) startEgressRelay(egressPort, egressSocket);
-
 // Everything above is the same for every function: a spare has done it before it is needed.
 send({ t: "waiting" });
 const { key: instanceKey, entry, socket: socketPath, cwd, env } = await readAssignment();
 const started = performance.now();
+
+// In the sandbox, the way out of the instance's network namespace (see _egress_relay.ts); the
+// host sends the assignment once the namespace's loopback is up.
+const egressSocket = Deno.env.get("FNBASE_EGRESS_SOCKET");
+const egressPort = Number(Deno.env.get("FNBASE_EGRESS_PORT"));
+if (egressSocket && egressPort > 0) {
+  try {
+    startEgressRelay(egressPort, egressSocket);
+  } catch (err) {
+    send({ t: "boot_error", ...describe(err) });
+    exit(1);
+  }
+}
 
 try {
   for (const [name, value] of Object.entries(env)) Deno.env.set(name, value);

@@ -52,7 +52,7 @@ export class DenoProcess {
   readonly socketPath: string;
   /** Memory limit, in MB, fixed when the process starts (V8's heap limit follows it). */
   readonly memoryMb: number;
-  /** True once the bootstrap has loaded and waits for its assignment. */
+  /** True once the bootstrap has loaded and waits for its assignment (its sandbox set up). */
   waiting = false;
   alive = false;
   /** The limit it went over, when that is why it stopped (set before it is gone). */
@@ -64,6 +64,7 @@ export class DenoProcess {
   readonly #lane: number;
   readonly #codePath: string;
   readonly #tmpDir: string;
+  readonly #warmUpSocket: string;
   #child: ChildProcess | undefined;
   #listener: ProcessListener;
   #assigned = false;
@@ -75,6 +76,12 @@ export class DenoProcess {
   #cgroup: InstanceCgroup | undefined;
   /** A signal asked for before the process existed: it is then never started. */
   #killedEarly: NodeJS.Signals | undefined;
+  /** True once the bootstrap said `waiting`. */
+  #booted = false;
+  /** True once the sandbox is set up (at once without one). */
+  #setUp = false;
+  readonly #setUpDone: Promise<void>;
+  #markSetUp!: () => void;
   #exit!: (why: string) => void;
 
   constructor(
@@ -91,19 +98,28 @@ export class DenoProcess {
     this.memoryMb = memoryMb;
     this.dir = join(settings.instancesDir, this.id);
     this.#tmpDir = join(this.dir, "tmp");
+    this.#warmUpSocket = join(this.dir, "warm-up.sock");
     this.socketPath = join(this.dir, "http.sock");
     this.exited = new Promise((resolve) => {
       this.#exit = resolve;
     });
+    this.#setUpDone = new Promise((resolve) => {
+      this.#markSetUp = () => {
+        this.#setUp = true;
+        resolve();
+      };
+    });
+    if (!this.#inSandbox) this.#markSetUp();
+  }
+
+  /** True when the process runs in namespaces (its setup then reports itself). */
+  get #inSandbox(): boolean {
+    return this.#settings.sandbox.kind === "namespaces";
   }
 
   /** Who hears the process's records and lines from now on. */
   listen(listener: ProcessListener): void {
     this.#listener = listener;
-  }
-
-  get #sandboxed(): boolean {
-    return this.#settings.sandbox.kind === "namespaces";
   }
 
   #args(): string[] {
@@ -114,7 +130,7 @@ export class DenoProcess {
       : [
           "--allow-net",
           `--allow-read=${[this.#codePath, runtimeSrcDir, join(s.denoDir, "npm"), this.dir, ...s.readableDirs].join(",")}`,
-          `--allow-write=${[this.#tmpDir, this.socketPath, ...(this.#sandboxed ? [egress] : [])].join(",")}`,
+          `--allow-write=${[this.#tmpDir, this.socketPath, this.#warmUpSocket, ...(this.#inSandbox ? [egress] : [])].join(",")}`,
           // All of the env: the process's env is the host's few settings plus, once assigned, the
           // app's secrets, never the server's. npm packages list it (`debug`, which many pull
           // in, runs Object.keys(process.env) at import and fails under a name list).
@@ -132,7 +148,7 @@ export class DenoProcess {
 
   async #spawn(): Promise<void> {
     const s = this.#settings;
-    const egressSocket = this.#sandboxed ? join(this.dir, "egress.sock") : undefined;
+    const egressSocket = this.#inSandbox ? join(this.dir, "egress.sock") : undefined;
     try {
       await mkdir(this.#tmpDir, { recursive: true });
       // The lane's previous process has exited; whatever its links pointed at is not ours.
@@ -162,6 +178,7 @@ export class DenoProcess {
       env: processEnv({
         denoDir: s.denoDir,
         tmpDir: this.#tmpDir,
+        warmUpSocket: this.#warmUpSocket,
         npmRegistry: s.npmRegistry,
         egressSocket,
       }),
@@ -177,7 +194,15 @@ export class DenoProcess {
       } catch {
         return this.#listener.line("stdout", line.slice(1), false);
       }
-      if (rec.t === "waiting") this.waiting = true;
+      if (rec.t === "sandboxed") {
+        this.#markSetUp();
+        this.waiting = this.#booted;
+        return;
+      }
+      if (rec.t === "waiting") {
+        this.#booted = true;
+        this.waiting = this.#setUp;
+      }
       this.#listener.record(rec);
     });
     const err = new LineSplitter(MAX_LINE_CHARS, (line, truncated) => {
@@ -237,6 +262,9 @@ export class DenoProcess {
     if (this.#gone) return;
     this.#linking = linkCode(spec.root, this.#codePath);
     await this.#linking;
+    // Its loopback (the egress relay) and tmpfs must be there before its code runs.
+    await Promise.race([this.#setUpDone, this.exited]);
+    if (this.#gone) return;
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(spec.env)) {
       if (!HOST_ENV.has(name)) env[name] = value;

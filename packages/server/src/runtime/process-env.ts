@@ -27,6 +27,7 @@ export const HOST_ENV = new Set([
   "DENO_NO_UPDATE_CHECK",
   "FNBASE_EGRESS_SOCKET",
   "FNBASE_EGRESS_PORT",
+  "FNBASE_WARMUP_SOCKET",
   "NODE_USE_ENV_PROXY",
   ...NETWORK_ENV,
 ]);
@@ -36,6 +37,8 @@ export interface ProcessEnvInput {
   denoDir: string;
   /** The process's writable folder (TMPDIR and HOME). */
   tmpDir: string;
+  /** Where the bootstrap serves itself one request while it boots. */
+  warmUpSocket: string;
   /** npm registry the operator chose for instances; wins over the inherited one. */
   npmRegistry: string | undefined;
   /** The egress proxy's socket when the process runs in a network namespace of its own. */
@@ -70,6 +73,7 @@ export function processEnv(i: ProcessEnvInput): Record<string, string> {
     DENO_DIR: i.denoDir,
     TMPDIR: i.tmpDir,
     HOME: i.tmpDir,
+    FNBASE_WARMUP_SOCKET: i.warmUpSocket,
     NO_COLOR: "1",
     DENO_NO_UPDATE_CHECK: "1",
   };

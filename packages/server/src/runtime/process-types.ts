@@ -39,6 +39,8 @@ export interface DenoProcessSettings {
 export type ProcessRecord =
   | { t: "waiting" }
   | { t: "pong" }
+  /** Written by the sandbox's setup (`sandbox.ts`), not the bootstrap: loopback and tmpfs ready. */
+  | { t: "sandboxed" }
   | { t: "ready"; ms: number }
   | { t: "log"; l: FunctionOutputLine["level"]; m: string; r?: string }
   | { t: "boot_error"; m: string; s?: string }

@@ -29,7 +29,11 @@ export interface Sandbox {
   readonly reason?: string;
   /** True when every instance gets SIGKILL as soon as the server's process ends. */
   readonly diesWithServer: boolean;
-  /** The command and arguments that run `deno args` in the sandbox. */
+  /**
+   * The command and arguments that run `deno args` in the sandbox. With namespaces, the
+   * process writes a `sandboxed` record once its loopback is up and its tmpfs mounted (or is
+   * killed if that fails); nothing may use them before.
+   */
   command(deno: string, args: readonly string[], writable: Writable): [string, string[]];
 }
 
@@ -73,12 +77,17 @@ interface Tools {
  */
 function namespaces(t: Tools): Sandbox {
   const user = process.getuid?.() === 0 ? [] : ["--user", "--map-root-user"];
-  const script = [
+  // The namespaces' loopback and the tmpfs are set up beside Deno's boot rather than before it
+  // (each step is a process start, about 1-3 ms), by a job that is orphaned at once (no zombie
+  // under Deno) and says it is done with a record on the process's stdout; the host sends the
+  // assignment only after it. If the setup fails, the process is killed ($$ is Deno's pid).
+  const setup = [
     `${quote(t.ip)} link set lo up`,
     `${quote(t.mount)} -t tmpfs -o "size=$2,mode=0700,nosuid,nodev" fnbase "$1"`,
-    "shift 2",
-    `exec ${quote(t.setpriv)} --pdeathsig KILL -- "$@"`,
+    // printf's own escapes: \036 is the record separator (0x1e), \n the line's end.
+    String.raw`printf '\036{"t":"sandboxed"}\n'`,
   ].join(" && ");
+  const script = `main=$$; ( ( ${setup} || kill -KILL "$main" ) & ); shift 2; exec ${quote(t.setpriv)} --pdeathsig KILL -- "$@"`;
   return {
     kind: "namespaces",
     diesWithServer: true,
@@ -116,16 +125,35 @@ function none(reason: string): Sandbox {
   };
 }
 
-/** Runs `cmd args`; resolves with its stderr when it fails, undefined when it succeeds. */
+/**
+ * Runs the sandbox around a `sleep`: resolves undefined once the setup reports it is done, or
+ * with what went wrong (its stderr, or the exit) when it does not within 5 s.
+ */
 function attempt(cmd: string, args: string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
     let err = "";
+    const done = (why: string | undefined) => {
+      clearTimeout(timer);
+      child.kill("SIGKILL");
+      resolve(why);
+    };
+    const timer = setTimeout(
+      () => done(err.trim() || "the setup did not finish within 5 s"),
+      5_000,
+    );
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('"sandboxed"')) done(undefined);
+    });
     child.stderr.on("data", (c: Buffer) => {
       err += c.toString();
     });
-    child.on("error", (e) => resolve(e.message));
-    child.on("exit", (code) => resolve(code === 0 ? undefined : err.trim() || `exit ${code}`));
+    child.on("error", (e) => done(e.message));
+    child.on("exit", (code, signal) => {
+      if (!out.includes('"sandboxed"')) done(err.trim() || `exit ${code ?? signal}`);
+    });
   });
 }
 
@@ -160,7 +188,8 @@ export async function detectSandbox(setting: SandboxSetting): Promise<Sandbox> {
   const sandbox = namespaces(tools as Tools);
   const dir = await mkdtemp(join(tmpdir(), "fnbase-sandbox-"));
   try {
-    const [cmd, args] = sandbox.command(which("true") ?? "/bin/true", [], { dir, bytes: 1 << 20 });
+    const sleep = which("sleep") ?? "/bin/sleep";
+    const [cmd, args] = sandbox.command(sleep, ["10"], { dir, bytes: 1 << 20 });
     const error = await attempt(cmd, args);
     return error === undefined ? sandbox : fail(error);
   } finally {

@@ -96,6 +96,17 @@ describe("another app's code", () => {
     for (const path of [...files, ...throughLanes]) await expectSealed(path);
   });
 
+  it("cannot be imported statically either: the function does not even start", async () => {
+    const [file] = await holders(join(t.dataDir, "deployments", owner));
+    expect(file).toBeDefined();
+    await t.deploy(attacker, "static", `import * as m from "file://${file}";\nDeno.serve(() => Response.json(m));`);
+    const res = await t.invoke(attacker, "static");
+    const text = await res.text();
+    expect(res.status).toBe(502);
+    expect(text).not.toContain(SECRET);
+    expect(text).toContain("Requires read access");
+  });
+
   it("stays out of reach once its instance is gone", async () => {
     const before = await holders(join(t.dataDir, "deno-cache"));
     // A new version retires the old instance; its lane's transpiled copies stay in the cache.

@@ -2,22 +2,18 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { bootstrapPath, MAX_RECORD_CHARS, runtimeSrcDir } from "@fnbase/runtime";
+import { bootstrapPath, runtimeSrcDir } from "@fnbase/runtime";
 import type { InstanceCgroup } from "./cgroups.js";
 import { denoRun } from "./deno-binary.js";
 import { EgressProxy } from "./egress/proxy.js";
 import type { InstanceSpec } from "./instance.js";
 import { type Lanes, linkCode } from "./lanes.js";
-import { LineSplitter } from "./line-splitter.js";
-import { HOST_ENV, processEnv } from "./process-env.js";
-import type {
-  DenoProcessSettings,
-  LimitReason,
-  ProcessListener,
-  ProcessRecord,
-} from "./process-types.js";
+import { HOST_ENV, heapLimitMb, processEnv } from "./process-env.js";
+import { readOutput } from "./process-output.js";
+import type { DenoProcessSettings, LimitReason, ProcessListener } from "./process-types.js";
 
 export { Lanes } from "./lanes.js";
+export { MAX_LINE_CHARS } from "./process-output.js";
 export type {
   DenoProcessSettings,
   LimitReason,
@@ -25,18 +21,8 @@ export type {
   ProcessRecord,
 } from "./process-types.js";
 
-/** Longest output line kept; the rest of a longer line is dropped (and counted). */
-export const MAX_LINE_CHARS = 16 * 1024;
-const RS = "\x1e";
-const lineCap = (start: string) => (start.startsWith(RS) ? MAX_RECORD_CHARS : MAX_LINE_CHARS);
-
 /** What V8 prints when a process runs out of heap (it then aborts). */
 const V8_OUT_OF_MEMORY = /Fatal (?:JavaScript|process) out of memory|JavaScript heap out of memory/;
-
-/** The V8 heap limit for a process limited to `memoryMb` in all, leaving room for the rest. */
-export function heapLimitMb(memoryMb: number): number {
-  return Math.max(16, memoryMb - Math.min(64, Math.floor(memoryMb / 4)));
-}
 
 /**
  * One Deno process running the bootstrap, with only the permissions an instance needs: read of
@@ -72,6 +58,9 @@ export class DenoProcess {
   #gone = false;
   #linking: Promise<void> | undefined;
   #spawned: Promise<void> | undefined;
+  /** Settles once what its assignment needs is ready (see #prepare). */
+  #prepared: Promise<void> = Promise.resolve();
+  #prepareError: string | undefined;
   #egress: EgressProxy | undefined;
   #cgroup: InstanceCgroup | undefined;
   /** A signal asked for before the process existed: it is then never started. */
@@ -151,16 +140,6 @@ export class DenoProcess {
     const egressSocket = this.#inSandbox ? join(this.dir, "egress.sock") : undefined;
     try {
       await mkdir(this.#tmpDir, { recursive: true });
-      // The lane's previous process has exited; whatever its links pointed at is not ours.
-      await rm(this.#codePath, { recursive: true, force: true });
-      if (egressSocket !== undefined) {
-        this.#egress = new EgressProxy(
-          () => (this.#appId === undefined ? undefined : s.egressRules?.(this.#appId)),
-          (r) => this.#listener.egress?.(r),
-        );
-        await this.#egress.listen(egressSocket);
-      }
-      this.#cgroup = await s.cgroups?.create(this.id, this.memoryMb);
     } catch (e) {
       this.#finish(`cannot prepare its folder: ${(e as Error).message}`);
       return;
@@ -186,48 +165,66 @@ export class DenoProcess {
     });
     this.#child = child;
     this.alive = true;
-    const out = new LineSplitter(lineCap, (line, truncated) => {
-      if (!line.startsWith(RS)) return this.#listener.line("stdout", line, truncated);
-      let rec: ProcessRecord;
-      try {
-        rec = JSON.parse(line.slice(1)) as ProcessRecord;
-      } catch {
-        return this.#listener.line("stdout", line.slice(1), false);
-      }
-      if (rec.t === "sandboxed") {
-        this.#markSetUp();
-        this.waiting = this.#booted;
-        return;
-      }
-      if (rec.t === "waiting") {
-        this.#booted = true;
-        this.waiting = this.#setUp;
-      }
-      this.#listener.record(rec);
+    const endOutput = readOutput(child, {
+      record: (rec) => {
+        if (rec.t === "sandboxed") {
+          this.#markSetUp();
+          this.waiting = this.#booted;
+          return;
+        }
+        if (rec.t === "waiting") {
+          this.#booted = true;
+          this.waiting = this.#setUp;
+        }
+        this.#listener.record(rec);
+      },
+      line: (stream, line, truncated) => {
+        if (stream === "stderr" && V8_OUT_OF_MEMORY.test(line)) this.overLimit ??= "memory";
+        this.#listener.line(stream, line, truncated);
+      },
     });
-    const err = new LineSplitter(MAX_LINE_CHARS, (line, truncated) => {
-      if (V8_OUT_OF_MEMORY.test(line)) this.overLimit ??= "memory";
-      this.#listener.line("stderr", line, truncated);
-    });
-    child.stdout?.on("data", (c: Buffer) => out.push(c));
-    child.stderr?.on("data", (c: Buffer) => err.push(c));
     child.stdin?.on("error", () => {});
     const done = async (why: string) => {
-      out.end();
-      err.end();
+      endOutput();
       if (this.overLimit === undefined && (await this.#cgroup?.oomKilled())) {
         this.overLimit = "memory";
       }
-      this.#finish(why);
+      this.#finish(this.#prepareError ?? why);
     };
     child.on(
       "exit",
       (code, signal) => void done(signal ? `killed by ${signal}` : `exited with code ${code}`),
     );
     child.on("error", (e) => void done(`cannot run deno: ${e.message}`));
-    // After the handlers are on: an exit while this waits must not go unheard. The process
-    // is at most a few exec calls into its start when it moves in.
-    if (child.pid !== undefined) await this.#cgroup?.join(child.pid).catch(() => {});
+    // Beside its boot, after the handlers are on (an exit meanwhile must not go unheard).
+    this.#prepared = this.#prepare(child.pid, egressSocket).catch((e: Error) => {
+      this.#prepareError = `cannot prepare it: ${e.message}`;
+      this.kill("SIGKILL");
+    });
+  }
+
+  /**
+   * What only its assignment needs, done while it boots: its lane cleared (the lane's previous
+   * process has exited; whatever its links pointed at is not ours), its egress proxy, its
+   * cgroup (it moves in a few exec calls into its start; what it used before is charged to the
+   * server's cgroup).
+   */
+  async #prepare(pid: number | undefined, egressSocket: string | undefined): Promise<void> {
+    const s = this.#settings;
+    await rm(this.#codePath, { recursive: true, force: true });
+    if (egressSocket !== undefined) {
+      this.#egress = new EgressProxy(
+        () => (this.#appId === undefined ? undefined : s.egressRules?.(this.#appId)),
+        (r) => this.#listener.egress?.(r),
+      );
+      await this.#egress.listen(egressSocket);
+      if (this.#gone) this.#egress.close();
+    }
+    if (s.cgroups !== undefined && pid !== undefined) {
+      this.#cgroup = await s.cgroups.create(this.id, this.memoryMb);
+      if (this.#gone) await this.#cgroup.remove();
+      else await this.#cgroup.join(pid);
+    }
   }
 
   #finish(why: string): void {
@@ -259,6 +256,7 @@ export class DenoProcess {
     this.#assigned = true;
     this.#appId = spec.appId;
     await this.spawn();
+    await this.#prepared;
     if (this.#gone) return;
     this.#linking = linkCode(spec.root, this.#codePath);
     await this.#linking;

@@ -78,3 +78,8 @@ export function processEnv(i: ProcessEnvInput): Record<string, string> {
     DENO_NO_UPDATE_CHECK: "1",
   };
 }
+
+/** The V8 heap limit for a process limited to `memoryMb` in all, leaving room for the rest. */
+export function heapLimitMb(memoryMb: number): number {
+  return Math.max(16, memoryMb - Math.min(64, Math.floor(memoryMb / 4)));
+}

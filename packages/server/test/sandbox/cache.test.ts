@@ -99,7 +99,11 @@ describe("another app's code", () => {
   it("cannot be imported statically either: the function does not even start", async () => {
     const [file] = await holders(join(t.dataDir, "deployments", owner));
     expect(file).toBeDefined();
-    await t.deploy(attacker, "static", `import * as m from "file://${file}";\nDeno.serve(() => Response.json(m));`);
+    await t.deploy(
+      attacker,
+      "static",
+      `import * as m from "file://${file}";\nDeno.serve(() => Response.json(m));`,
+    );
     const res = await t.invoke(attacker, "static");
     const text = await res.text();
     expect(res.status).toBe(502);

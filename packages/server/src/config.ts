@@ -52,7 +52,7 @@ export interface ServerOptions {
    */
   sandbox?: SandboxSetting;
   /**
-   * The cgroup folder instances' kernel limits (memory, one core) are made in, `"auto"` (as
+   * The cgroup folder instances' kernel limits (memory; on v2 a CPU share) are made in, `"auto"` (as
    * root, the cgroup tree's own) or `"off"`. Default `FNBASE_CGROUP`, else `"auto"`.
    */
   cgroup?: string;

@@ -19,7 +19,7 @@ export const ENV_VARS = {
    */
   FNBASE_SANDBOX: "Instance sandbox: auto (default), require or off",
   /**
-   * cgroup folder for instances' kernel limits (memory, one core): a cgroup v2 folder this user
+   * cgroup folder for instances' kernel limits (memory; on v2 a CPU share): a cgroup v2 folder this user
    * may write, `auto` (default; as root, the cgroup tree's own) or `off`.
    */
   FNBASE_CGROUP: "cgroup folder for instance limits: a path, auto (default) or off",

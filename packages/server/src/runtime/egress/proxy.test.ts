@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllowEntry } from "./policy.js";
-import { EgressProxy, type EgressRefusal } from "./proxy.js";
+import { EgressProxy, type EgressRefusal, MAX_EGRESS_CONNECTIONS } from "./proxy.js";
 
 let dir: string;
 let socket: string;
@@ -100,6 +100,28 @@ describe("EgressProxy", () => {
       why: "loop.test resolves to an address that is a loopback address",
     });
     expect(hits["127.0.0.1"]).toBe(0);
+  });
+
+  it("holds at most MAX_EGRESS_CONNECTIONS connections of one instance at once", async () => {
+    const open = await Promise.all(
+      Array.from({ length: MAX_EGRESS_CONNECTIONS }, () => {
+        const s = connect(socket);
+        return new Promise<typeof s>((r) => s.once("connect", () => r(s)));
+      }),
+    );
+    // Node's server drops a connection past its cap as soon as it accepts it.
+    const extra = connect(socket);
+    const closed = await new Promise<boolean>((resolve) => {
+      extra.once("close", () => resolve(true));
+      extra.write("GET / HTTP/1.1\r\nhost: x\r\n\r\n");
+    });
+    expect(closed).toBe(true);
+    for (const s of open) s.destroy();
+    // And serves again once some closed.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(
+      await exchange("GET /relative HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"),
+    ).toMatch(/^HTTP\/1\.1 400/);
   });
 
   it("refuses what is not a proxy request", async () => {

@@ -1,5 +1,6 @@
 import { lookup } from "node:dns/promises";
 import {
+  Agent,
   createServer,
   request as httpRequest,
   type IncomingMessage,
@@ -74,6 +75,12 @@ async function pick(
 class Refused extends Error {}
 
 /**
+ * Connections one instance may hold through its proxy at once (each is two of the server's file
+ * descriptors); past it, new ones are refused until some close.
+ */
+export const MAX_EGRESS_CONNECTIONS = 256;
+
+/**
  * The only way out of an instance's network namespace: an HTTP proxy on a unix socket in the
  * instance's folder. It tunnels `CONNECT host:port` (HTTPS, WebSockets over TLS, anything on
  * TCP) and forwards absolute-form HTTP requests and upgrades, each to an address the instance's
@@ -90,6 +97,8 @@ export class EgressProxy {
   readonly #onRefused: (r: EgressRefusal) => void;
   readonly #resolve: Resolve;
   readonly #sockets = new Set<Duplex>();
+  /** Its own keep-alive pool: no connection is ever shared with another instance's requests. */
+  readonly #agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
   constructor(
     rules: RulesSource,
@@ -100,6 +109,7 @@ export class EgressProxy {
     this.#onRefused = onRefused;
     this.#resolve = resolve;
     this.#server = createServer((req, res) => void this.#forward(req, res));
+    this.#server.maxConnections = MAX_EGRESS_CONNECTIONS;
     this.#server.on("connect", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#tunnel(req.url ?? "", socket, head, undefined),
     );
@@ -126,6 +136,7 @@ export class EgressProxy {
   /** Stops listening and cuts every connection, tunnels included. */
   close(): void {
     this.#server.close();
+    this.#agent.destroy();
     for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
   }
@@ -214,6 +225,7 @@ export class EgressProxy {
         path: `${url.pathname}${url.search}`,
         headers,
         setHost: false,
+        agent: this.#agent,
       },
       (upRes) => {
         const out: OutgoingHttpHeaders = {};

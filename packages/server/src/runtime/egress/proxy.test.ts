@@ -106,11 +106,13 @@ describe("EgressProxy", () => {
     const open = await Promise.all(
       Array.from({ length: MAX_EGRESS_CONNECTIONS }, () => {
         const s = connect(socket);
+        s.on("error", () => {});
         return new Promise<typeof s>((r) => s.once("connect", () => r(s)));
       }),
     );
     // Node's server drops a connection past its cap as soon as it accepts it.
     const extra = connect(socket);
+    extra.on("error", () => {}); // a reset, as the server drops it
     const closed = await new Promise<boolean>((resolve) => {
       extra.once("close", () => resolve(true));
       extra.write("GET / HTTP/1.1\r\nhost: x\r\n\r\n");

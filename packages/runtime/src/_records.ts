@@ -11,6 +11,7 @@ export type InstanceRecord =
   | { t: "waiting" }
   | { t: "pong" }
   | { t: "sandboxed" }
+  | { t: "overdue"; ms: number; r: string }
   | { t: "ready"; ms: number }
   | { t: "log"; l: Level; m: string; r?: string }
   | { t: "boot_error"; m: string; s?: string }

@@ -13,6 +13,7 @@
 import { installConsole } from "./_console.ts";
 import { pendingWork, requestContext } from "./_context.ts";
 import { startEgressRelay } from "./_egress_relay.ts";
+import { handlerDone, handlerStarted, watchOverdue } from "./_overdue.ts";
 import { send } from "./_records.ts";
 
 // Taken before the function's code runs: a function that replaces Deno.exit cannot keep this
@@ -35,6 +36,8 @@ interface Assignment {
   cwd: string;
   /** The app's secrets, set as environment variables before the function's code loads. */
   env: Record<string, string>;
+  /** The function's time limit per request, in ms (see _overdue.ts). */
+  timeLimitMs?: number;
 }
 
 /** Reads the assignment line from stdin; exits when the host goes away before sending one. */
@@ -138,8 +141,16 @@ await warmUp().catch(() => {});
 
 // Everything above is the same for every function: a spare has done it before it is needed.
 send({ t: "waiting" });
-const { key: instanceKey, entry, socket: socketPath, cwd, env } = await readAssignment();
+const {
+  key: instanceKey,
+  entry,
+  socket: socketPath,
+  cwd,
+  env,
+  timeLimitMs,
+} = await readAssignment();
 const started = performance.now();
+if (timeLimitMs !== undefined && timeLimitMs > 0) watchOverdue(timeLimitMs);
 
 // In the sandbox, the way out of the instance's network namespace (see _egress_relay.ts); the
 // host sends the assignment once the namespace's loopback is up.
@@ -213,6 +224,7 @@ async function serveOne(req: Request, info: Deno.ServeHandlerInfo): Promise<Resp
     return Response.json({ error: "Not the host", code: "FORBIDDEN" }, { status: 403 });
   }
   const requestId = req.headers.get("x-request-id") ?? "";
+  const running = handlerStarted(requestId);
   return await requestContext.run({ requestId }, async () => {
     try {
       return await handler(req, new CallerInfo(req, info));
@@ -227,6 +239,8 @@ async function serveOne(req: Request, info: Deno.ServeHandlerInfo): Promise<Resp
         }
       }
       return Response.json({ error: d.m, code: "FUNCTION_ERROR" }, { status: 500 });
+    } finally {
+      handlerDone(running);
     }
   });
 }

@@ -22,6 +22,8 @@ export interface DenoHostSettings {
   watchdog: Watchdog;
   /** A connection the instance tried and the egress proxy refused. */
   onEgressRefused: (refusal: EgressRefusal, instance: DenoInstance) => void;
+  /** A request's handler still runs `ms` after it started, past the function's time limit. */
+  onOverdue: (instance: DenoInstance, ms: number, requestId: string) => void;
   onOutput: (
     line: Omit<FunctionOutputLine, "app_id" | "function" | "deployment_id" | "instance_id">,
     instance: DenoInstance,
@@ -59,6 +61,8 @@ export class DenoInstance implements Instance {
           switch (rec.t) {
             case "pong":
               return host.watchdog.pong(this.#proc);
+            case "overdue":
+              return host.onOverdue(this, rec.ms, rec.r);
             case "ready":
             case "boot_error":
               if (rec.t === "boot_error") this.#emit("error", rec.s ?? rec.m);
@@ -91,6 +95,11 @@ export class DenoInstance implements Instance {
 
   get overLimit(): LimitReason | undefined {
     return this.#proc.overLimit;
+  }
+
+  /** Stops the instance at once over `reason` (the watchdog and the overdue report). */
+  killOverLimit(reason: LimitReason): void {
+    this.#proc.kill("SIGKILL", reason);
   }
 
   #emit(level: FunctionOutputLine["level"], message: string, requestId?: string): void {

@@ -273,6 +273,7 @@ export class DenoProcess {
       socket: this.socketPath,
       cwd: this.#codePath,
       env,
+      timeLimitMs: spec.timeLimitMs,
     };
     // stdin stays open for the process's life: it ends when this server's process does, however
     // that happens (a crash or SIGKILL included), and the instance then stops by itself.

@@ -172,6 +172,11 @@ export class RuntimeManager {
       bootTimeoutMs: this.#settings.bootTimeoutMs,
       watchdog: this.#watchdog,
       onEgressRefused: (r, i) => this.#events.egressRefused(i, r),
+      onOverdue: (i, ms, requestId) => {
+        if (!i.alive || i.overLimit !== undefined) return;
+        this.#events.overLimit(i, "time", `request ${requestId} still running after ${ms} ms`);
+        i.killOverLimit("time");
+      },
       onOutput: (line, i) =>
         this.#settings.onOutput({
           ...line,

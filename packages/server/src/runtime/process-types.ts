@@ -41,6 +41,8 @@ export type ProcessRecord =
   | { t: "pong" }
   /** Written by the sandbox's setup (`sandbox.ts`), not the bootstrap: loopback and tmpfs ready. */
   | { t: "sandboxed" }
+  /** A request's handler still runs past the function's time limit (`_overdue.ts`). */
+  | { t: "overdue"; ms: number; r: string }
   | { t: "ready"; ms: number }
   | { t: "log"; l: FunctionOutputLine["level"]; m: string; r?: string }
   | { t: "boot_error"; m: string; s?: string }

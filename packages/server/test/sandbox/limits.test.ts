@@ -28,6 +28,9 @@ Deno.serve(async (req) => {
       return Response.json({ held: mb });
     case "spin":
       while (true) {}
+    case "hang":
+      // Never answers, and never hears the abort either: no CPU, no end.
+      return new Promise(() => {});
     case "busy": {
       // Work that yields: as much CPU as a spin, but its event loop keeps turning.
       return new Promise((resolve) => {
@@ -112,6 +115,7 @@ beforeAll(async () => {
   await t.deploy(app, "greedy", GREEDY);
   await t.deploy(app, "roomy", oneFile(GREEDY, { memory_mb: 512 }));
   await t.deploy(app, "hasty", oneFile(GREEDY, { timeout_seconds: 0.2 }));
+  await t.deploy(app, "stuck", oneFile(GREEDY, { timeout_seconds: 0.5 }));
   await t.deploy(app, "hostile", HOSTILE);
 }, 120_000);
 
@@ -166,6 +170,16 @@ describe("CPU", () => {
       "FUNCTION_TIMEOUT",
     ]);
     expect((await limitStops("hasty")).time).toBe(1);
+  });
+
+  it("one that waits past its time limit without answering the abort is stopped too", async () => {
+    await expectStopped(
+      "stuck",
+      "hang",
+      /over its time limit of 500 ms \(request \S+ still running after \d+ ms\)/,
+      [504, "FUNCTION_TIMEOUT"],
+    );
+    expect((await limitStops("stuck")).time).toBe(1);
   });
 });
 

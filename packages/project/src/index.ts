@@ -10,6 +10,7 @@ export type { DeployBody } from "./deploy-body.js";
 export { deployBody, localMessage, projectPath } from "./deploy-body.js";
 export type { Dotenv, DotenvProblem } from "./dotenv.js";
 export { parseDotenv } from "./dotenv.js";
+export { isObject, type JsoncResult, parseJsonc } from "./jsonc.js";
 export { loadProject } from "./load.js";
 export { ENTITY_NAME_PATTERN, isEntityName, validateFunctionName } from "./names.js";
 export type {

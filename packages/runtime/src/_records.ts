@@ -9,6 +9,9 @@ export type Level = "debug" | "info" | "warning" | "error";
 /** A record an instance sends to the host. */
 export type InstanceRecord =
   | { t: "waiting" }
+  | { t: "pong" }
+  | { t: "sandboxed" }
+  | { t: "overdue"; ms: number; r: string }
   | { t: "ready"; ms: number }
   | { t: "log"; l: Level; m: string; r?: string }
   | { t: "boot_error"; m: string; s?: string }

@@ -12,8 +12,14 @@
 
 import { installConsole } from "./_console.ts";
 import { pendingWork, requestContext } from "./_context.ts";
+import { startEgressRelay } from "./_egress_relay.ts";
+import { handlerDone, handlerStarted, watchOverdue } from "./_overdue.ts";
 import { send } from "./_records.ts";
 import { ERROR_DETAIL_HEADER } from "./protocol.js";
+
+// Taken before the function's code runs: a function that replaces Deno.exit cannot keep this
+// instance alive once the host tells it to go.
+const exit: (code?: number) => never = Deno.exit.bind(Deno);
 
 type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
 type ErrorHandler = (error: unknown) => Response | Promise<Response>;
@@ -31,6 +37,8 @@ interface Assignment {
   cwd: string;
   /** The app's secrets, set as environment variables before the function's code loads. */
   env: Record<string, string>;
+  /** The function's time limit per request, in ms (see _overdue.ts). */
+  timeLimitMs?: number;
 }
 
 /** Reads the assignment line from stdin; exits when the host goes away before sending one. */
@@ -40,13 +48,13 @@ async function readAssignment(): Promise<Assignment> {
   let text = "";
   while (!text.includes("\n")) {
     const n = await Deno.stdin.read(buf);
-    if (n === null) Deno.exit(0);
+    if (n === null) exit(0);
     text += decoder.decode(buf.subarray(0, n), { stream: true });
   }
   const a = JSON.parse(text.slice(0, text.indexOf("\n"))) as Partial<Assignment>;
   if (!a.key || !a.entry || !a.socket || !a.cwd || typeof a.env !== "object" || !a.env) {
     send({ t: "boot_error", m: "The host sent an incomplete assignment" });
-    Deno.exit(2);
+    exit(2);
   }
   return a as Assignment;
 }
@@ -111,9 +119,9 @@ globalThis.addEventListener("unhandledrejection", (event) => {
  * caller does not pay for the first pass through Deno's HTTP server (a few ms).
  */
 async function warmUp(): Promise<void> {
-  const dir = Deno.env.get("TMPDIR");
-  if (!dir) return;
-  const path = `${dir}/warm-up.sock`;
+  // Not in TMPDIR: in the sandbox, that folder is mounted while the process boots.
+  const path = Deno.env.get("FNBASE_WARMUP_SOCKET");
+  if (!path) return;
   const server = realServe({ path, onListen() {} }, (req) =>
     requestContext.run({ requestId: req.headers.get("x-request-id") ?? "" }, () =>
       Response.json({ ok: true }),
@@ -135,8 +143,29 @@ await warmUp().catch(() => {});
 
 // Everything above is the same for every function: a spare has done it before it is needed.
 send({ t: "waiting" });
-const { key: instanceKey, entry, socket: socketPath, cwd, env } = await readAssignment();
+const {
+  key: instanceKey,
+  entry,
+  socket: socketPath,
+  cwd,
+  env,
+  timeLimitMs,
+} = await readAssignment();
 const started = performance.now();
+if (timeLimitMs !== undefined && timeLimitMs > 0) watchOverdue(timeLimitMs);
+
+// In the sandbox, the way out of the instance's network namespace (see _egress_relay.ts); the
+// host sends the assignment once the namespace's loopback is up.
+const egressSocket = Deno.env.get("FNBASE_EGRESS_SOCKET");
+const egressPort = Number(Deno.env.get("FNBASE_EGRESS_PORT"));
+if (egressSocket && egressPort > 0) {
+  try {
+    startEgressRelay(egressPort, egressSocket);
+  } catch (err) {
+    send({ t: "boot_error", ...describe(err) });
+    exit(1);
+  }
+}
 
 try {
   for (const [name, value] of Object.entries(env)) Deno.env.set(name, value);
@@ -150,7 +179,7 @@ try {
   }
 } catch (err) {
   send({ t: "boot_error", ...describe(err) });
-  Deno.exit(1);
+  exit(1);
 }
 
 if (!captured) {
@@ -158,7 +187,7 @@ if (!captured) {
     t: "boot_error",
     m: "The function never serves: call Deno.serve(handler) or export a default handler",
   });
-  Deno.exit(1);
+  exit(1);
 }
 
 const { handler, onError } = captured;
@@ -197,6 +226,7 @@ async function serveOne(req: Request, info: Deno.ServeHandlerInfo): Promise<Resp
     return Response.json({ error: "Not the host", code: "FORBIDDEN" }, { status: 403 });
   }
   const requestId = req.headers.get("x-request-id") ?? "";
+  const running = handlerStarted(requestId);
   return await requestContext.run({ requestId }, async () => {
     try {
       return await handler(req, new CallerInfo(req, info));
@@ -223,6 +253,8 @@ async function serveOne(req: Request, info: Deno.ServeHandlerInfo): Promise<Resp
             },
         { status: 500 },
       );
+    } finally {
+      handlerDone(running);
     }
   });
 }
@@ -245,7 +277,7 @@ try {
   );
 } catch (err) {
   send({ t: "boot_error", ...describe(err) });
-  Deno.exit(1);
+  exit(1);
 }
 
 let stopping = false;
@@ -256,21 +288,27 @@ async function stop(): Promise<void> {
   await server.shutdown();
   await Promise.allSettled([...pendingWork]);
   resolveFinished();
-  Deno.exit(0);
+  exit(0);
 }
 
 Deno.addSignalListener("SIGTERM", () => void stop());
 
 // The host keeps stdin open for this process's life: its end means the host is gone (even one
 // killed without a chance to stop its instances), and nobody can reach this instance any more.
+// Until then it sends a "p" now and then while the process keeps the CPU busy: the answer
+// (a pong record) says the event loop still turns (see the host's runtime/watchdog.ts).
 (async () => {
   const buf = new Uint8Array(256);
   try {
-    while ((await Deno.stdin.read(buf)) !== null);
+    for (;;) {
+      const n = await Deno.stdin.read(buf);
+      if (n === null) break;
+      if (buf.subarray(0, n).includes(0x70)) send({ t: "pong" });
+    }
   } catch {
     // a broken pipe ends it as well
   }
   // Nobody will send a SIGKILL after this: work that never ends must not keep it alive.
-  setTimeout(() => Deno.exit(0), 5_000);
+  setTimeout(() => exit(0), 5_000);
   await stop();
 })();

@@ -104,8 +104,12 @@ export class Catalog {
     return rec;
   }
 
-  async addDeployment(d: DeploymentRecord, timeoutMs: number | null): Promise<FunctionRecord> {
-    const f = await this.#store.addDeployment(d, timeoutMs);
+  async addDeployment(
+    d: DeploymentRecord,
+    timeoutMs: number | null,
+    memoryMb: number | null = null,
+  ): Promise<FunctionRecord> {
+    const f = await this.#store.addDeployment(d, timeoutMs, memoryMb);
     this.#fnMap(d.app_id).set(f.name, f);
     await this.#changed();
     return f;

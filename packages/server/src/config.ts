@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { FnbaseError, readEnv } from "@fnbase/shared";
 import { resolveIntegrationOptions } from "./integrations/options.js";
+import type { SandboxSetting } from "./runtime/sandbox.js";
 
 /**
  * The process's soft limit on open files (what the front, its child, inherits), from
@@ -91,6 +92,27 @@ export interface ServerOptions {
   denoPath?: string;
   /** Give instances all permissions (`fnbase dev --allow-all`). Default false. */
   allowAll?: boolean;
+  /**
+   * How instances are confined beyond Deno's permissions (network and mount namespaces; see
+   * docs/SECURITY.md): `"auto"` where the kernel allows, `"require"` or refuse to start, `"off"`.
+   * Default `FNBASE_SANDBOX`, else `"auto"`.
+   */
+  sandbox?: SandboxSetting;
+  /**
+   * The cgroup folder instances' kernel limits (memory; on v2 a CPU share) are made in, `"auto"` (as
+   * root, the cgroup tree's own) or `"off"`. Default `FNBASE_CGROUP`, else `"auto"`.
+   */
+  cgroup?: string;
+  /** Memory limit per instance in MB, unless its function sets `memory_mb`. Default 256. */
+  memoryLimitMb?: number;
+  /**
+   * CPU time an instance may spend on one request without yielding (its event loop not
+   * turning), in ms; past it the instance is killed. Capped by the function's time limit.
+   * Default 10,000.
+   */
+  cpuTimeLimitMs?: number;
+  /** Size of an instance's writable folder (TMPDIR, HOME), in bytes. Default 64 MiB. */
+  instanceDiskBytes?: number;
   /**
    * npm registry instances download `npm:` imports from (http or https URL), passed to them as
    * `NPM_CONFIG_REGISTRY`. Default `FNBASE_NPM_REGISTRY`, else the server's own
@@ -241,6 +263,23 @@ function registryUrl(url: string | undefined): string | undefined {
   return url;
 }
 
+function sandboxSetting(v: string): SandboxSetting {
+  if (v === "auto" || v === "require" || v === "off") return v;
+  throw new FnbaseError("CONFIG_INVALID", `Invalid sandbox setting: ${JSON.stringify(v)}`, {
+    hint: "Use auto, require or off (FNBASE_SANDBOX)",
+  });
+}
+
+/** `v` (floored) when it is a number of at least `min`; else `CONFIG_INVALID`. */
+function atLeast(name: string, v: number, min: number): number {
+  if (!Number.isFinite(v) || v < min) {
+    throw new FnbaseError("CONFIG_INVALID", `Invalid ${name}: ${v}`, {
+      hint: `It must be a number of at least ${min}`,
+    });
+  }
+  return Math.floor(v);
+}
+
 /** Fills in defaults; throws `CONFIG_INVALID` for a value that cannot work. */
 export function resolveOptions(o: ServerOptions): ResolvedOptions {
   const maxConnections =
@@ -270,6 +309,11 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     corsAnyOrigin: o.corsAnyOrigin ?? false,
     denoPath: o.denoPath,
     allowAll: o.allowAll ?? false,
+    sandbox: sandboxSetting(o.sandbox ?? readEnv("FNBASE_SANDBOX") ?? "auto"),
+    cgroup: o.cgroup ?? readEnv("FNBASE_CGROUP") ?? "auto",
+    memoryLimitMb: atLeast("memoryLimitMb", o.memoryLimitMb ?? 256, 64),
+    cpuTimeLimitMs: atLeast("cpuTimeLimitMs", o.cpuTimeLimitMs ?? 10_000, 10),
+    instanceDiskBytes: atLeast("instanceDiskBytes", o.instanceDiskBytes ?? 64 * 1024 ** 2, 4096),
     npmRegistry: registryUrl(o.npmRegistry ?? readEnv("FNBASE_NPM_REGISTRY")),
     logRetentionMs: o.logRetentionMs ?? 7 * 24 * 3_600_000,
     logMaxBytesPerApp: o.logMaxBytesPerApp ?? 100 * 1024 ** 2,

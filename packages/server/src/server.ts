@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
@@ -44,10 +45,14 @@ import { AutomationMetrics } from "./metrics/automation-metrics.js";
 import { MetricsRegistry } from "./metrics/registry.js";
 import { metricsRoutes } from "./metrics/routes.js";
 import { Realtime } from "./realtime/realtime.js";
+import { openCgroups } from "./runtime/cgroups.js";
 import { resolveDenoPath } from "./runtime/deno-binary.js";
 import { MAX_LINE_CHARS } from "./runtime/deno-process.js";
+import { egressRules } from "./runtime/egress/rules.js";
 import { writeImportMap } from "./runtime/import-map.js";
+import { clearInstanceFolders, killLeftovers } from "./runtime/leftovers.js";
 import { RuntimeManager } from "./runtime/manager.js";
+import { detectSandbox } from "./runtime/sandbox.js";
 import type { FnbaseServer } from "./server-types.js";
 
 export type { FnbaseServer } from "./server-types.js";
@@ -103,13 +108,18 @@ export async function startServer(
   // The front owns the public port and keeps routing decisions; a change voids them.
   const invocations = hub<InvocationRecord>();
   const denoPath = resolveDenoPath(options.denoPath);
-  // Each process's own folder (socket, temp files); what a server that died left goes.
+  const denoDir = join(options.dataDir, "deno-cache");
   const instancesDir = join(options.dataDir, "instances");
-  await rm(instancesDir, { recursive: true, force: true });
+  const codeLinksRoot = join(options.dataDir, "code-links");
+  // Whatever an earlier start on this data dir left: processes (there should be none, see
+  // runtime/sandbox.ts), their folders, their code links and Deno's copies of their code.
+  const leftovers = await killLeftovers(instancesDir);
+  if (leftovers.length > 0) log.warn({ pids: leftovers }, "killed processes an earlier start left");
+  await clearInstanceFolders({ instancesDir, codeLinksRoot, denoDir });
   await mkdir(instancesDir, { recursive: true });
-  // Links from lanes to deployments (see runtime/deno-process.ts); none outlives a server.
-  const codeLinksDir = join(options.dataDir, "code-links");
-  await rm(codeLinksDir, { recursive: true, force: true });
+  // Links from lanes to deployments (see runtime/lanes.ts), in a folder new at every start, so
+  // no path a process of an earlier start could hold leads to code again.
+  const codeLinksDir = join(codeLinksRoot, randomBytes(6).toString("hex"));
   await mkdir(codeLinksDir, { recursive: true });
   await resetStaleDeployments(options.dataDir);
   // Node's internal socket: in a folder only the server's user may enter, mode 0600, and out of
@@ -124,6 +134,14 @@ export async function startServer(
     options.maxFileBytes,
     ...Object.values(options.appFileLimits).map((l) => l.maxFileBytes ?? 0),
   );
+  const sandbox = await detectSandbox(options.sandbox);
+  if (sandbox.kind === "none" && options.sandbox !== "off") {
+    log.warn(
+      { reason: sandbox.reason },
+      "function instances run without a sandbox: they share this host's network (see docs/SECURITY.md)",
+    );
+  }
+  const cgroups = await openCgroups(options.cgroup);
   const front = new FrontLink({
     denoPath,
     host: options.host,
@@ -188,7 +206,18 @@ export async function startServer(
 
   const runtime = new RuntimeManager({
     denoPath,
-    denoDir: join(options.dataDir, "deno-cache"),
+    denoDir,
+    sandbox,
+    cgroups,
+    writableBytes: options.instanceDiskBytes,
+    memoryMb: options.memoryLimitMb,
+    cpuTimeLimitMs: options.cpuTimeLimitMs,
+    egressRules: egressRules({
+      catalog,
+      npmRegistry: options.npmRegistry,
+      frontPort: (): number => front.port,
+      frontHost: options.host,
+    }),
     importMapPath: importMap.path,
     readableDirs: importMap.readable,
     npmRegistry: options.npmRegistry,
@@ -201,6 +230,8 @@ export async function startServer(
     log,
     onOutput: (line) => logs.accept(line),
     onColdStart: (appId, fn, ms) => metrics.coldStart(appId, fn, ms),
+    onLimit: (appId, fn, reason) => metrics.limitStop(appId, fn, reason),
+    onEgressRefused: (appId, fn) => metrics.egressRefused(appId, fn),
     onRevoke: (instance) => front.revoke(instance),
   });
   const events = platformEvents({
@@ -274,6 +305,8 @@ export async function startServer(
       entry: entryPath(options.dataDir, dep),
       root,
       env: await secrets.env(app.id),
+      memoryMb: fn.memory_mb ?? options.memoryLimitMb,
+      timeLimitMs: fn.timeout_ms ?? options.requestTimeoutMs,
     };
   };
   const gateway = new Gateway({
@@ -312,6 +345,7 @@ export async function startServer(
       tokens,
       log,
       isApiKey,
+      isAdminKey: (key: string) => admin.matches(key),
       maxUploadBytes: options.maxUploadBytes,
       maxFileBytes,
       keepDeployments: options.keepDeployments,
@@ -388,6 +422,7 @@ export async function startServer(
   } catch (err) {
     http.close();
     await runtime.close();
+    await cgroups?.close();
     await logs.close();
     await logStore.close();
     integrations.close();
@@ -412,6 +447,7 @@ export async function startServer(
       await realtime.close();
       await front.close();
       await runtime.close();
+      await cgroups?.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();

@@ -13,6 +13,16 @@ export const ENV_VARS = {
    */
   FNBASE_NPM_REGISTRY:
     "npm registry instances download npm: imports from (default: NPM_CONFIG_REGISTRY, else registry.npmjs.org)",
+  /**
+   * How function instances are confined beyond Deno's permissions: `auto` (default: network and
+   * mount namespaces where the kernel allows), `require` (refuse to start without) or `off`.
+   */
+  FNBASE_SANDBOX: "Instance sandbox: auto (default), require or off",
+  /**
+   * cgroup folder for instances' kernel limits (memory; on v2 a CPU share): a cgroup v2 folder this user
+   * may write, `auto` (default; as root, the cgroup tree's own) or `off`.
+   */
+  FNBASE_CGROUP: "cgroup folder for instance limits: a path, auto (default) or off",
   /** Admin API key accepted on the management API. Default: one generated at first start. */
   FNBASE_ADMIN_KEY: "Admin API key accepted on the management API",
   /** Master key (64 hex chars or base64 of 32 bytes) for secrets at rest. */

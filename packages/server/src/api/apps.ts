@@ -2,9 +2,14 @@ import { FnbaseError } from "@fnbase/shared";
 import { Hono } from "hono";
 import { defaultAppNotice } from "../default-app.js";
 import { newId } from "../deploy/deployer.js";
+import { parseAllowEntry } from "../runtime/egress/policy.js";
 import type { AppPatch, AppRecord } from "../store/index.js";
+import { requestApiKey } from "./auth.js";
 import type { ApiDeps } from "./context.js";
 import { readJson } from "./errors.js";
+
+/** Most entries an app's `egress_allow` may hold. */
+const MAX_EGRESS_ALLOW = 100;
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** Longest app name, in characters. */
@@ -73,7 +78,34 @@ function parsePatch(body: unknown): AppPatch {
     }
     patch[field] = v as string[];
   }
+  if (b.egress_allow !== undefined) {
+    const v = b.egress_allow;
+    if (
+      !Array.isArray(v) ||
+      v.length > MAX_EGRESS_ALLOW ||
+      !v.every((s) => typeof s === "string")
+    ) {
+      throw new FnbaseError(
+        "BAD_REQUEST",
+        `"egress_allow" must be an array of at most ${MAX_EGRESS_ALLOW} strings`,
+      );
+    }
+    for (const entry of v as string[]) parseAllowEntry(entry);
+    patch.egress_allow = (v as string[]).map((s) => s.trim().toLowerCase());
+  }
   return patch;
+}
+
+/**
+ * Throws `FORBIDDEN` unless the caller holds the admin key, when `patch` sets what only the
+ * operator may: `egress_allow` opens the host's network to an app's functions, and a workspace
+ * key may belong to an app's developers.
+ */
+function operatorOnly(d: ApiDeps, patch: AppPatch, key: string | undefined): void {
+  if (patch.egress_allow === undefined || (key !== undefined && d.isAdminKey(key))) return;
+  throw new FnbaseError("FORBIDDEN", 'Only the admin key can change "egress_allow"', {
+    hint: "It opens the host's network to the app's functions: an operator's decision",
+  });
 }
 
 /** `POST/GET /api/apps`, `GET/PATCH /api/apps/{appId}`. */
@@ -94,11 +126,19 @@ export function appsRoutes(d: ApiDeps): Hono {
         throw new FnbaseError("CONFLICT", `App already exists: ${body.id}`);
       id = body.id;
     }
-    let app = await d.catalog.createApp({ id, name });
     const rest = { ...body };
     delete rest.name;
     delete rest.id;
-    if (Object.keys(rest).length > 0) app = (await d.catalog.updateApp(id, parsePatch(rest)))!;
+    // Checked whole before anything is written: a refused setting creates no app.
+    const patch = Object.keys(rest).length > 0 ? parsePatch(rest) : undefined;
+    if (patch)
+      operatorOnly(
+        d,
+        patch,
+        requestApiKey((n) => c.req.header(n)),
+      );
+    let app = await d.catalog.createApp({ id, name });
+    if (patch) app = (await d.catalog.updateApp(id, patch))!;
     d.log.info({ app: id }, defaultAppNotice(d.catalog, d.defaultApp, app));
     return c.json(appJson(d, app), 201);
   });
@@ -107,6 +147,11 @@ export function appsRoutes(d: ApiDeps): Hono {
   r.patch("/:appId", async (c) => {
     const id = mustApp(d, c.req.param("appId")).id;
     const patch = parsePatch(await readJson(c));
+    operatorOnly(
+      d,
+      patch,
+      requestApiKey((n) => c.req.header(n)),
+    );
     const app = await d.catalog.updateApp(id, patch);
     if (patch.functions_enabled === false) d.runtime.retire(id);
     return c.json(appJson(d, app!));

@@ -2,16 +2,18 @@ import { FnbaseError } from "@fnbase/shared";
 import type { MiddlewareHandler } from "hono";
 import { parseBearer } from "../auth/tokens.js";
 
+/** The API key a management request carries (`api_key`, `api-key` or a bearer), if any. */
+export function requestApiKey(header: (name: string) => string | undefined): string | undefined {
+  return header("api_key") ?? header("api-key") ?? parseBearer(header("authorization"));
+}
+
 /**
  * Management API auth: a workspace or admin API key in the `api_key` header (what the Base44
  * CLI sends) or as `Authorization: Bearer <key>`. User and service tokens are refused here.
  */
 export function requireApiKey(isApiKey: (key: string) => Promise<boolean>): MiddlewareHandler {
   return async (c, next) => {
-    const key =
-      c.req.header("api_key") ??
-      c.req.header("api-key") ??
-      parseBearer(c.req.header("authorization"));
+    const key = requestApiKey((n) => c.req.header(n));
     if (!key) {
       throw new FnbaseError("UNAUTHORIZED", "Missing API key: send it in the api_key header", {
         hint: "Use the admin key the server printed at first start, or a workspace key",

@@ -16,6 +16,8 @@ export interface ApiDeps {
   log: Logger;
   /** True when `key` is the admin key or a live workspace API key. */
   isApiKey: (key: string) => Promise<boolean>;
+  /** True when `key` is the admin key (operator-only settings such as `egress_allow`). */
+  isAdminKey: (key: string) => boolean;
   maxUploadBytes: number;
   /** The largest file any app may upload (the integration endpoints' body limit). */
   maxFileBytes: number;

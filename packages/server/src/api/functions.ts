@@ -43,6 +43,7 @@ export function functionsRoutes(d: ApiDeps): Hono {
         // Always an array: the Base44 CLI refuses a list without it.
         automations: automations ? (automations.get(f.name) ?? []) : (dep.automations ?? []),
         timeout_seconds: f.timeout_ms === null ? null : f.timeout_ms / 1000,
+        memory_mb: f.memory_mb,
         updated_date: f.updated_date,
       });
     }

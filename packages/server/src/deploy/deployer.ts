@@ -86,7 +86,11 @@ export class Deployer {
       const current = this.catalog.fn(appId, v.name);
       if (current) {
         const dep = await this.catalog.store.getDeployment(current.deployment_id);
-        if (dep?.content_hash === hash && current.timeout_ms === v.timeoutMs) {
+        if (
+          dep?.content_hash === hash &&
+          current.timeout_ms === v.timeoutMs &&
+          current.memory_mb === v.memoryMb
+        ) {
           if (automations) await this.automations?.sync(appId, v.name, automations);
           return { status: "unchanged", deployment_id: dep.id };
         }
@@ -107,7 +111,7 @@ export class Deployer {
         d,
         check ? (root) => check(root, v.name, v.entry) : undefined,
       );
-      await this.catalog.addDeployment(d, v.timeoutMs);
+      await this.catalog.addDeployment(d, v.timeoutMs, v.memoryMb);
       if (automations) await this.automations?.sync(appId, v.name, automations);
       this.runtime.retire(appId, v.name, d.id);
       this.onEvent(appId, v.name, d.id, `Deployed ${v.name} (deployment ${d.id})`);

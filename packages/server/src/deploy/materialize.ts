@@ -1,16 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, posix } from "node:path";
 import type { DeploymentRecord } from "../store/index.js";
+import { functionImportMap, rewriteWithImportMap } from "./import-maps.js";
 import { rewriteSdkImports } from "./sdk-imports.js";
 
 /**
  * What {@link materialize} writes, in `<data>/deployments/.format`. Bumped whenever that
  * changes, so that a server started on folders an older version wrote writes them again.
  * 2: imports of `npm:@base44/sdk` are rewritten to the server's copy (sdk-imports.ts).
+ * 3: the function's own import map (deno.json, import_map.json) is applied (import-maps.ts).
  */
-const FORMAT = "2";
+const FORMAT = "3";
 
 /** Where a deployment's files live on disk: a small `base44/` tree of its own. */
 export function deploymentDir(dataDir: string, d: Pick<DeploymentRecord, "app_id" | "id">): string {
@@ -53,10 +55,13 @@ const TEMP = /\.tmp-[0-9a-f]{8}$/;
 /**
  * Writes a deployment's files to disk, once: into a temp folder renamed into place, so a
  * half-written deployment is never visible. Safe to call again; it returns at once when done.
- * Imports of `npm:@base44/sdk` (any version) are rewritten on the way, lines and columns kept
- * ({@link rewriteSdkImports}); the store keeps the files as they were deployed. `check` runs on
- * the written temp folder before it goes into place; when it (or any write) throws, the temp
- * folder is removed and the error goes on.
+ * On the way, the function's own import map is applied to its imports
+ * ({@link rewriteWithImportMap}), then imports of `npm:@base44/sdk` (any version) are rewritten
+ * to the server's copy, lines and columns kept ({@link rewriteSdkImports}); the store keeps the
+ * files as they were deployed. `check` runs on the written temp folder before it goes into
+ * place; when it (or any write) throws, the temp folder is removed and the error goes on.
+ *
+ * @throws FnbaseError `BAD_REQUEST` when the function's deno.json or import_map.json is invalid.
  */
 export async function materialize(
   dataDir: string,
@@ -69,10 +74,13 @@ export async function materialize(
   const fnDir = join(tmp, "functions", d.function_name);
   let placing = false;
   try {
+    const map = functionImportMap(d.function_name, d.files);
     for (const f of d.files) {
       const target = join(fnDir, f.path);
       await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, await rewriteSdkImports(f.path, f.content));
+      const path = posix.normalize(posix.join("functions", d.function_name, f.path));
+      const mapped = map ? await rewriteWithImportMap(path, f.content, map) : f.content;
+      await writeFile(target, await rewriteSdkImports(f.path, mapped));
     }
     await check?.(tmp);
     await mkdir(dirname(dir), { recursive: true });

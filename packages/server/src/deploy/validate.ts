@@ -2,6 +2,7 @@ import { posix } from "node:path";
 import { validateFunctionName } from "@fnbase/project";
 import { FnbaseError } from "@fnbase/shared";
 import type { DeployFile } from "../store/index.js";
+import { parseMemoryMb } from "./limits.js";
 
 /** A deploy request after validation: paths normalized, entry known to be among the files. */
 export interface ValidDeploy {
@@ -10,6 +11,8 @@ export interface ValidDeploy {
   files: DeployFile[];
   automations: unknown[] | null;
   timeoutMs: number | null;
+  /** The function's memory limit in MB (`memory_mb`); null: the server's. */
+  memoryMb: number | null;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -121,6 +124,7 @@ export function validateDeploy(
     }
     timeoutMs = Math.round(t * 1000);
   }
+  const memoryMb = parseMemoryMb(name, body.memory_mb);
 
   const seen = new Set<string>();
   const out: DeployFile[] = [];
@@ -170,5 +174,6 @@ export function validateDeploy(
     files: out,
     automations: (automations as unknown[] | undefined) ?? null,
     timeoutMs,
+    memoryMb,
   };
 }

@@ -1,10 +1,11 @@
 import { join, relative } from "node:path";
 import { deployBody, loadProject, localMessage, type Project } from "@fnbase/project";
-import { isFnbaseError } from "@fnbase/shared";
+import { isFnbaseError, readEnv } from "@fnbase/shared";
 import { watch } from "chokidar";
 import type { FunctionOutputLine } from "../config.js";
 import { deploymentDir } from "../deploy/materialize.js";
 import { resolveDenoPath } from "../runtime/deno-binary.js";
+import type { SandboxSetting } from "../runtime/sandbox.js";
 import { startServer } from "../server.js";
 import type { FnbaseServer } from "../server-types.js";
 import { DEV_ENV_FILES, syncDevSecrets } from "./dev-env.js";
@@ -22,6 +23,12 @@ export interface DevServerOptions {
   debounceMs?: number;
   /** Give functions every permission. Default false. */
   allowAll?: boolean;
+  /**
+   * The instance sandbox (see `ServerOptions.sandbox`). Default `FNBASE_SANDBOX`, else `"off"`:
+   * on a developer's machine functions run the developer's own code and often call services on
+   * localhost, which the sandbox refuses.
+   */
+  sandbox?: SandboxSetting;
   idleTimeoutMs?: number;
   /**
    * Check the functions' types with `deno check` after each reload, in the background, and
@@ -71,6 +78,9 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     corsAnyOrigin: true,
     exposeErrors: true,
     allowAll: o.allowAll ?? false,
+    ...(o.sandbox !== undefined || readEnv("FNBASE_SANDBOX") === undefined
+      ? { sandbox: o.sandbox ?? "off" }
+      : {}),
     idleTimeoutMs: o.idleTimeoutMs ?? 300_000,
     ...(o.onFunctionOutput ? { onFunctionOutput: o.onFunctionOutput } : {}),
   });

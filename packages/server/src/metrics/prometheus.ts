@@ -1,5 +1,5 @@
 import type { Histogram } from "./histogram.js";
-import { type FunctionMetrics, STATUS_CLASSES } from "./registry.js";
+import { type FunctionMetrics, LIMIT_REASONS, STATUS_CLASSES } from "./registry.js";
 
 const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 const labels = (l: Record<string, string>) =>
@@ -99,6 +99,22 @@ export function renderPrometheus(fns: FunctionMetrics[], running: RunningInstanc
         (r) => `fnbase_log_lines_dropped_total${labels({ ...l, reason: r })} ${m.droppedLines[r]}`,
       ),
     ),
+  );
+  family(
+    "fnbase_instance_limit_stops_total",
+    "counter",
+    "Instances stopped over a limit, by limit (memory, cpu, time).",
+    each((m, l) =>
+      LIMIT_REASONS.map(
+        (r) => `fnbase_instance_limit_stops_total${labels({ ...l, limit: r })} ${m.limitStops[r]}`,
+      ),
+    ),
+  );
+  family(
+    "fnbase_egress_refused_total",
+    "counter",
+    "Outbound connections of functions the egress proxy refused.",
+    each((m, l) => [`fnbase_egress_refused_total${labels(l)} ${m.egressRefused}`]),
   );
   return `${out.join("\n")}\n`;
 }

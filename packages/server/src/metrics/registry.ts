@@ -8,6 +8,10 @@ export type StatusClass = (typeof STATUS_CLASSES)[number];
 /** Why log lines were dropped. */
 export type DropReason = "rate_limit" | "buffer_full";
 
+/** The limits an instance can be stopped over (`runtime/deno-process.ts`'s `LimitReason`). */
+export const LIMIT_REASONS = ["memory", "cpu", "time"] as const;
+export type LimitStop = (typeof LIMIT_REASONS)[number];
+
 /** What is counted for one function of one app. */
 export interface FunctionMetrics {
   appId: string;
@@ -22,6 +26,10 @@ export interface FunctionMetrics {
   bytesOut: number;
   logLines: number;
   droppedLines: Record<DropReason, number>;
+  /** Instances stopped over a limit, by limit. */
+  limitStops: Record<LimitStop, number>;
+  /** Outbound connections the egress proxy refused. */
+  egressRefused: number;
 }
 
 /**
@@ -52,6 +60,8 @@ export class MetricsRegistry {
         bytesOut: 0,
         logLines: 0,
         droppedLines: { rate_limit: 0, buffer_full: 0 },
+        limitStops: { memory: 0, cpu: 0, time: 0 },
+        egressRefused: 0,
       };
       this.#fns.set(key, m);
     }
@@ -78,6 +88,14 @@ export class MetricsRegistry {
 
   dropped(appId: string, functionName: string, reason: DropReason, n: number): void {
     this.of(appId, functionName).droppedLines[reason] += n;
+  }
+
+  limitStop(appId: string, functionName: string, reason: LimitStop): void {
+    this.of(appId, functionName).limitStops[reason]++;
+  }
+
+  egressRefused(appId: string, functionName: string): void {
+    this.of(appId, functionName).egressRefused++;
   }
 
   /** Every function's counters, optionally of one app. */

@@ -44,6 +44,8 @@ const toJson = (m: FunctionMetrics, running: RunningInstances) => ({
   bytes_out: m.bytesOut,
   log_lines: m.logLines,
   log_lines_dropped: m.droppedLines,
+  limit_stops: m.limitStops,
+  egress_refused: m.egressRefused,
 });
 
 /**

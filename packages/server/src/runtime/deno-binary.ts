@@ -33,14 +33,19 @@ export function resolveDenoPath(explicit?: string): string {
  * no config or lock file of the working directory, no banner, and a young generation of at most
  * 4 MB. V8's default grows to 16 MB semi-spaces under load: after npm run bench a warm instance
  * held 102 MB with it and 56 MB with the cap, the front 115 MB and 75 MB, at the same CPU per
- * request (npm run bench:ab: 13.6 against 13.8 us for the instance). Old-generation limits are
- * V8's defaults. Permissions and the script follow.
+ * request (npm run bench:ab: 13.6 against 13.8 us for the instance). `v8Flags` adds to it (an
+ * instance's heap limit, say). Permissions and the script follow.
  */
-export const DENO_RUN = Object.freeze([
-  "run",
-  "--no-prompt",
-  "--no-config",
-  "--no-lock",
-  "--quiet",
-  "--v8-flags=--max-semi-space-size=4",
-]);
+export function denoRun(v8Flags: readonly string[] = []): string[] {
+  return [
+    "run",
+    "--no-prompt",
+    "--no-config",
+    "--no-lock",
+    "--quiet",
+    `--v8-flags=${["--max-semi-space-size=4", ...v8Flags].join(",")}`,
+  ];
+}
+
+/** {@link denoRun} without extra V8 flags (the front). */
+export const DENO_RUN = Object.freeze(denoRun());

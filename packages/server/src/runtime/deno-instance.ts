@@ -3,9 +3,11 @@ import { readFile } from "node:fs/promises";
 import { FnbaseError } from "@fnbase/shared";
 import { Pool } from "undici";
 import type { FunctionOutputLine } from "../config.js";
-import { type DenoProcess, MAX_LINE_CHARS } from "./deno-process.js";
+import { type DenoProcess, type LimitReason, MAX_LINE_CHARS } from "./deno-process.js";
+import type { EgressRefusal } from "./egress/proxy.js";
 import type { Instance, InstanceSpec, StopReason } from "./instance.js";
 import type { SparePool } from "./spare-pool.js";
+import type { Watchdog } from "./watchdog.js";
 
 /** A plain line the splitter cut: say so (within the line limit, so the note is kept). */
 const CUT_NOTE = `… [line longer than ${MAX_LINE_CHARS} chars, rest dropped]`;
@@ -16,6 +18,12 @@ export interface DenoHostSettings {
   /** Where its process comes from: a spare, or one started for it. */
   pool: SparePool;
   bootTimeoutMs: number;
+  /** Watches the process's CPU and memory once it serves. */
+  watchdog: Watchdog;
+  /** A connection the instance tried and the egress proxy refused. */
+  onEgressRefused: (refusal: EgressRefusal, instance: DenoInstance) => void;
+  /** A request's handler still runs `ms` after it started, past the function's time limit. */
+  onOverdue: (instance: DenoInstance, ms: number, requestId: string) => void;
   onOutput: (
     line: Omit<FunctionOutputLine, "app_id" | "function" | "deployment_id" | "instance_id">,
     instance: DenoInstance,
@@ -49,30 +57,38 @@ export class DenoInstance implements Instance {
     this.authHeader = ["x-fnbase-instance-key", this.#key];
     // Paths in what the process says are shown as the project's (see relativePaths).
     const rel = (text: string) => relativePaths(text, this.#proc.codePath);
-    const proc = host.pool.take({
-      record: (rec) => {
-        switch (rec.t) {
-          case "ready":
-            return this.#booted?.(rec);
-          case "boot_error": {
-            const m = rel(rec.m);
-            this.#emit("error", rec.s === undefined ? m : rel(rec.s));
-            return this.#booted?.({ t: "boot_error", m });
+    const proc = host.pool.take(
+      {
+        record: (rec) => {
+          switch (rec.t) {
+            case "pong":
+              return host.watchdog.pong(this.#proc);
+            case "overdue":
+              return host.onOverdue(this, rec.ms, rec.r);
+            case "ready":
+              return this.#booted?.(rec);
+            case "boot_error": {
+              const m = rel(rec.m);
+              this.#emit("error", rec.s === undefined ? m : rel(rec.s));
+              return this.#booted?.({ t: "boot_error", m });
+            }
+            case "log":
+              return this.#emit(rec.l, rel(rec.m), rec.r || undefined);
+            case "error":
+              return this.#emit("error", rel(rec.s ?? rec.m), rec.r || undefined);
           }
-          case "log":
-            return this.#emit(rec.l, rel(rec.m), rec.r || undefined);
-          case "error":
-            return this.#emit("error", rel(rec.s ?? rec.m), rec.r || undefined);
-        }
+        },
+        line: (stream, raw, truncated) => {
+          const line = rel(truncated ? cutNote(raw) : raw);
+          if (stream === "stdout") return this.#emit("info", line);
+          this.#stderrTail.push(line);
+          if (this.#stderrTail.length > 20) this.#stderrTail.shift();
+          this.#emit("error", line);
+        },
+        egress: (refusal) => host.onEgressRefused(refusal, this),
       },
-      line: (stream, raw, truncated) => {
-        const line = rel(truncated ? cutNote(raw) : raw);
-        if (stream === "stdout") return this.#emit("info", line);
-        this.#stderrTail.push(line);
-        if (this.#stderrTail.length > 20) this.#stderrTail.shift();
-        this.#emit("error", line);
-      },
-    });
+      spec.memoryMb,
+    );
     this.#proc = proc;
     this.id = proc.id;
     this.socketPath = proc.socketPath;
@@ -80,6 +96,15 @@ export class DenoInstance implements Instance {
 
   get alive(): boolean {
     return this.#proc.alive;
+  }
+
+  get overLimit(): LimitReason | undefined {
+    return this.#proc.overLimit;
+  }
+
+  /** Stops the instance at once over `reason` (the watchdog and the overdue report). */
+  killOverLimit(reason: LimitReason): void {
+    this.#proc.kill("SIGKILL", reason);
   }
 
   #emit(level: FunctionOutputLine["level"], message: string, requestId?: string): void {
@@ -125,9 +150,11 @@ export class DenoInstance implements Instance {
         settled = true;
         clearTimeout(timer);
         this.coldStartMs = Math.round(performance.now() - started);
+        this.#host.watchdog.watch(proc, this.spec.timeLimitMs);
         resolve();
       };
       proc.exited.then((why) => {
+        this.#host.watchdog.unwatch(proc);
         // Before the exit callbacks: a process that never booted did not crash.
         fail(this.#stderrTail.length ? `${why}: ${this.#stderrTail.slice(-5).join("\n")}` : why);
         this.dispatcher.destroy().catch(() => {});
@@ -141,7 +168,14 @@ export class DenoInstance implements Instance {
   async stop(reason: StopReason, graceful = true): Promise<void> {
     if (!this.#stopping) this.#stopping = reason;
     const proc = this.#proc;
-    // Also a process still starting: it then never runs (see DenoProcess.kill).
+    if (!proc.alive) {
+      // Still being prepared: it must never start.
+      if (proc.pid === undefined) {
+        proc.kill("SIGKILL");
+        await proc.exited;
+      }
+      return;
+    }
     proc.kill(graceful ? "SIGTERM" : "SIGKILL");
     if (graceful) {
       const kill = setTimeout(() => proc.kill("SIGKILL"), 10_000);
@@ -166,9 +200,9 @@ export class DenoInstance implements Instance {
 }
 
 /**
- * `text` with the paths of a process's lane (`<data>/code-links/<n>/…`, which mirrors the
- * deployment's `base44/` tree) written as the project's: `base44/functions/hello/entry.ts`. Logs
- * and error answers never show the server's own folders.
+ * `text` with the paths of a process's lane (`<data>/code-links/<start>/<n>/…`, which mirrors
+ * the deployment's `base44/` tree) written as the project's: `base44/functions/hello/entry.ts`.
+ * Logs and error answers never show the server's own folders.
  *
  * @example
  * relativePaths("at file:///data/code-links/3/functions/a/entry.ts:1:7", "/data/code-links/3");

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveDenoPath } from "./deno-binary.js";
 import { DenoProcess, Lanes } from "./deno-process.js";
+import { detectSandbox } from "./sandbox.js";
 
 const quiet = { record: () => {}, line: () => {} };
 let root: string | undefined;
@@ -23,6 +24,9 @@ describe("DenoProcess", () => {
         instancesDir: join(root, "instances"),
         codeLinksDir: join(root, "code-links"),
         allowAll: false,
+        sandbox: await detectSandbox("off"),
+        writableBytes: 16 * 1024 * 1024,
+        memoryMb: 256,
       },
       new Lanes(),
       quiet,
@@ -30,7 +34,7 @@ describe("DenoProcess", () => {
     const spawned = proc.spawn();
     proc.kill("SIGKILL");
     await spawned;
-    expect(await proc.exited).toBe("stopped before it started");
+    expect(await proc.exited).toBe("stopped (SIGKILL) before it started");
     expect([proc.pid, proc.alive]).toEqual([undefined, false]);
     // Its folder is removed as for any process that ended.
     for (let i = 0; i < 50 && (await readdir(join(root, "instances"))).length > 0; i++) {

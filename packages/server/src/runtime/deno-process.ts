@@ -1,132 +1,48 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, rm, symlink } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { bootstrapPath, MAX_RECORD_CHARS, runtimeSrcDir } from "@fnbase/runtime";
-import type { FunctionOutputLine } from "../config.js";
-import { DENO_RUN } from "./deno-binary.js";
+import { bootstrapPath, runtimeSrcDir } from "@fnbase/runtime";
+import type { InstanceCgroup } from "./cgroups.js";
+import { denoRun } from "./deno-binary.js";
+import { EgressProxy } from "./egress/proxy.js";
 import type { InstanceSpec } from "./instance.js";
-import { LineSplitter } from "./line-splitter.js";
+import { type Lanes, linkCode } from "./lanes.js";
+import { HOST_ENV, heapLimitMb, processEnv } from "./process-env.js";
+import { readOutput } from "./process-output.js";
+import type { DenoProcessSettings, LimitReason, ProcessListener } from "./process-types.js";
 
-/** Longest output line kept; the rest of a longer line is dropped (and counted). */
-export const MAX_LINE_CHARS = 16 * 1024;
-const RS = "\x1e";
-const lineCap = (start: string) => (start.startsWith(RS) ? MAX_RECORD_CHARS : MAX_LINE_CHARS);
+export { Lanes } from "./lanes.js";
+export { MAX_LINE_CHARS } from "./process-output.js";
+export type {
+  DenoProcessSettings,
+  LimitReason,
+  ProcessListener,
+  ProcessRecord,
+} from "./process-types.js";
 
-/**
- * Standard network settings an instance inherits from the server's environment, so `npm:` and
- * `https:` imports download behind a proxy or a TLS-inspecting gateway. They are the machine's
- * settings, not fnbase configuration (see `ENV_VARS`), passed on as a shell would.
- */
-const NETWORK_ENV = [
-  "HTTP_PROXY",
-  "HTTPS_PROXY",
-  "NO_PROXY",
-  "http_proxy",
-  "https_proxy",
-  "no_proxy",
-  "DENO_CERT",
-  "DENO_TLS_CA_STORE",
-  "NPM_CONFIG_REGISTRY",
-];
+/** What V8 prints when a process runs out of heap (it then aborts). */
+const V8_OUT_OF_MEMORY = /Fatal (?:JavaScript|process) out of memory|JavaScript heap out of memory/;
 
 /**
- * The network settings of {@link NETWORK_ENV} that are set; Deno trusts the OS's CAs too. An
- * npm registry the operator chose for instances (`npmRegistry`) wins over the inherited one.
- */
-function networkEnv(npmRegistry: string | undefined): Record<string, string> {
-  const env: Record<string, string> = { DENO_TLS_CA_STORE: "mozilla,system" };
-  for (const name of NETWORK_ENV) {
-    const value = process.env[name];
-    if (value) env[name] = value;
-  }
-  if (npmRegistry) env.NPM_CONFIG_REGISTRY = npmRegistry;
-  return env;
-}
-
-/** Host-wide settings every Deno process shares. */
-export interface DenoProcessSettings {
-  denoPath: string;
-  /** Deno's module cache (DENO_DIR), kept in the data dir so restarts are warm. */
-  denoDir: string;
-  /** Import map giving `base44:runtime` and the SDKs (`runtime/import-map.ts`). */
-  importMapPath: string;
-  /** Extra folders instances may read (the SDK bundles the import map points at). */
-  readableDirs: string[];
-  /** npm registry for `npm:` imports (`NPM_CONFIG_REGISTRY`); unset: the inherited one. */
-  npmRegistry?: string | undefined;
-  /** Parent folder of per-process temp dirs (each holds the process's socket). */
-  instancesDir: string;
-  /** Folder of the code links, one per lane (see {@link Lanes}). */
-  codeLinksDir: string;
-  allowAll: boolean;
-}
-
-/** A record a process sends on stdout (`_records.ts` on the Deno side). */
-export type ProcessRecord =
-  | { t: "waiting" }
-  | { t: "ready"; ms: number }
-  | { t: "log"; l: FunctionOutputLine["level"]; m: string; r?: string }
-  | { t: "boot_error"; m: string; s?: string }
-  | { t: "error"; m: string; s?: string; r?: string };
-
-/** What a process says, for whoever owns it now (a spare pool, then an instance). */
-export interface ProcessListener {
-  record(rec: ProcessRecord): void;
-  /** A plain output line; `truncated` when the splitter cut it. */
-  line(stream: "stdout" | "stderr", line: string, truncated: boolean): void;
-}
-
-/** Environment names the host sets; an app's secret of the same name does not replace them. */
-const HOST_ENV = new Set(["DENO_DIR", "TMPDIR", "HOME", "NO_COLOR", "DENO_NO_UPDATE_CHECK"]);
-
-/**
- * Makes `lane` a folder whose entries are symlinks to those of the deployment's `root`. Not one
- * symlink for the whole folder: the process works in it, and a working directory reached
- * through a symlink is the target's path to the OS, where the process may not read.
- */
-async function linkCode(root: string, lane: string): Promise<void> {
-  await mkdir(lane);
-  const entries = await readdir(root);
-  await Promise.all(entries.map((e) => symlink(join(root, e), join(lane, e))));
-}
-
-/**
- * Small numbers for the paths processes read their function's code through. A process may read
- * only `<codeLinksDir>/<lane>`, fixed when it starts; when it is assigned a function, that path
- * becomes a folder of symlinks to the deployment's files (Deno checks permissions on the path
- * asked for, not on where a symlink leads). Lanes are reused (lowest free first), so Deno's
- * caches, which are keyed by module path, grow with the number of processes at once, not with
- * the number ever started. A lane is free again only once its process has exited.
- */
-export class Lanes {
-  readonly #free: number[] = [];
-  #next = 0;
-
-  take(): number {
-    if (this.#free.length === 0) return this.#next++;
-    this.#free.sort((a, b) => a - b);
-    return this.#free.shift() as number;
-  }
-
-  give(lane: number): void {
-    this.#free.push(lane);
-  }
-}
-
-/**
- * One Deno process running the bootstrap, with only the permissions an instance needs: network,
- * read of its lane, the runtime, the module cache and its own dir, write of its own dir,
- * and the environment. It boots before it knows its function; {@link assign} makes it one.
+ * One Deno process running the bootstrap, with only the permissions an instance needs: read of
+ * its lane, the runtime, the SDK bundles, the npm packages of the module cache (not the rest of
+ * the cache: its `gen/` folder holds every function's transpiled code) and its own folder;
+ * write of its own `tmp/` (a size-limited tmpfs in the sandbox) and its socket; the network (in
+ * the sandbox, a namespace whose only way out is the egress proxy); the environment. It boots
+ * before it knows its function; {@link assign} makes it one.
  */
 export class DenoProcess {
   readonly id = randomBytes(6).toString("hex");
   readonly dir: string;
   readonly socketPath: string;
-  /** True once the bootstrap has loaded and waits for its assignment. */
+  /** Memory limit, in MB, fixed when the process starts (V8's heap limit follows it). */
+  readonly memoryMb: number;
+  /** True once the bootstrap has loaded and waits for its assignment (its sandbox set up). */
   waiting = false;
   alive = false;
-  /** Resolves with why, once the process has exited and its folders are removed. */
+  /** The limit it went over, when that is why it stopped (set before it is gone). */
+  overLimit: LimitReason | undefined;
   readonly exited: Promise<string>;
 
   readonly #settings: DenoProcessSettings;
@@ -134,27 +50,61 @@ export class DenoProcess {
   readonly #lane: number;
   /** The path this process reads its function's code through (its lane). */
   readonly codePath: string;
+  readonly #tmpDir: string;
+  readonly #warmUpSocket: string;
   #child: ChildProcess | undefined;
   #listener: ProcessListener;
   #assigned = false;
+  #appId: string | undefined;
   #gone = false;
   #linking: Promise<void> | undefined;
   #spawned: Promise<void> | undefined;
-  /** A kill asked for before the process ran: it then never starts (see {@link kill}). */
-  #killedEarly = false;
+  /** Settles once what its assignment needs is ready (see #prepare). */
+  #prepared: Promise<void> = Promise.resolve();
+  #prepareError: string | undefined;
+  #egress: EgressProxy | undefined;
+  #cgroup: InstanceCgroup | undefined;
+  /** A signal asked for before the process existed: it is then never started. */
+  #killedEarly: NodeJS.Signals | undefined;
+  /** True once the bootstrap said `waiting`. */
+  #booted = false;
+  /** True once the sandbox is set up (at once without one). */
+  #setUp = false;
+  readonly #setUpDone: Promise<void>;
+  #markSetUp!: () => void;
   #exit!: (why: string) => void;
 
-  constructor(settings: DenoProcessSettings, lanes: Lanes, listener: ProcessListener) {
+  constructor(
+    settings: DenoProcessSettings,
+    lanes: Lanes,
+    listener: ProcessListener,
+    memoryMb = settings.memoryMb,
+  ) {
     this.#settings = settings;
     this.#lanes = lanes;
     this.#lane = lanes.take();
     this.codePath = join(settings.codeLinksDir, String(this.#lane));
     this.#listener = listener;
+    this.memoryMb = memoryMb;
     this.dir = join(settings.instancesDir, this.id);
+    this.#tmpDir = join(this.dir, "tmp");
+    this.#warmUpSocket = join(this.dir, "warm-up.sock");
     this.socketPath = join(this.dir, "http.sock");
     this.exited = new Promise((resolve) => {
       this.#exit = resolve;
     });
+    this.#setUpDone = new Promise((resolve) => {
+      this.#markSetUp = () => {
+        this.#setUp = true;
+        resolve();
+      };
+    });
+    if (!this.#inSandbox) this.#markSetUp();
+  }
+
+  /** True when the process runs in namespaces (its setup then reports itself). */
+  get #inSandbox(): boolean {
+    return this.#settings.sandbox.kind === "namespaces";
   }
 
   /** Who hears the process's records and lines from now on. */
@@ -164,18 +114,20 @@ export class DenoProcess {
 
   #args(): string[] {
     const s = this.#settings;
+    const egress = join(this.dir, "egress.sock");
     const perms = s.allowAll
       ? ["--allow-all"]
       : [
           "--allow-net",
-          `--allow-read=${[this.codePath, runtimeSrcDir, s.denoDir, this.dir, ...s.readableDirs].join(",")}`,
-          `--allow-write=${this.dir}`,
+          `--allow-read=${[this.codePath, runtimeSrcDir, join(s.denoDir, "npm"), this.dir, ...s.readableDirs].join(",")}`,
+          `--allow-write=${[this.#tmpDir, this.socketPath, this.#warmUpSocket, ...(this.#inSandbox ? [egress] : [])].join(",")}`,
           // All of the env: the process's env is the host's few settings plus, once assigned, the
           // app's secrets, never the server's. npm packages list it (`debug`, which many pull
           // in, runs Object.keys(process.env) at import and fails under a name list).
           "--allow-env",
         ];
-    return [...DENO_RUN, `--import-map=${s.importMapPath}`, ...perms, bootstrapPath];
+    const v8 = [`--max-old-space-size=${heapLimitMb(this.memoryMb)}`];
+    return [...denoRun(v8), `--import-map=${s.importMapPath}`, ...perms, bootstrapPath];
   }
 
   /** Starts the process; resolves once it runs (not once it has booted: see `waiting`). */
@@ -186,64 +138,101 @@ export class DenoProcess {
 
   async #spawn(): Promise<void> {
     const s = this.#settings;
+    const egressSocket = this.#inSandbox ? join(this.dir, "egress.sock") : undefined;
     try {
-      await mkdir(this.dir, { recursive: true });
-      // The lane's previous process has exited; whatever its links pointed at is not ours.
-      await rm(this.codePath, { recursive: true, force: true });
+      await mkdir(this.#tmpDir, { recursive: true });
     } catch (e) {
       this.#finish(`cannot prepare its folder: ${(e as Error).message}`);
       return;
     }
-    if (this.#killedEarly) {
-      this.#finish("stopped before it started");
+    if (this.#killedEarly !== undefined) {
+      this.#finish(`stopped (${this.#killedEarly}) before it started`);
       return;
     }
-    const child = spawn(s.denoPath, this.#args(), {
+    const [cmd, args] = s.sandbox.command(s.denoPath, this.#args(), {
+      dir: this.#tmpDir,
+      bytes: s.writableBytes,
+    });
+    const child = spawn(cmd, args, {
       cwd: this.dir,
-      env: {
-        ...networkEnv(s.npmRegistry),
-        DENO_DIR: s.denoDir,
-        TMPDIR: this.dir,
-        HOME: this.dir,
-        NO_COLOR: "1",
-        DENO_NO_UPDATE_CHECK: "1",
-      },
+      env: processEnv({
+        denoDir: s.denoDir,
+        tmpDir: this.#tmpDir,
+        warmUpSocket: this.#warmUpSocket,
+        npmRegistry: s.npmRegistry,
+        egressSocket,
+      }),
       stdio: ["pipe", "pipe", "pipe"],
     });
     this.#child = child;
     this.alive = true;
-    const out = new LineSplitter(lineCap, (line, truncated) => {
-      if (!line.startsWith(RS)) return this.#listener.line("stdout", line, truncated);
-      let rec: ProcessRecord;
-      try {
-        rec = JSON.parse(line.slice(1)) as ProcessRecord;
-      } catch {
-        return this.#listener.line("stdout", line.slice(1), false);
-      }
-      if (rec.t === "waiting") this.waiting = true;
-      this.#listener.record(rec);
+    const endOutput = readOutput(child, {
+      record: (rec) => {
+        if (rec.t === "sandboxed") {
+          this.#markSetUp();
+          this.waiting = this.#booted;
+          return;
+        }
+        if (rec.t === "waiting") {
+          this.#booted = true;
+          this.waiting = this.#setUp;
+        }
+        this.#listener.record(rec);
+      },
+      line: (stream, line, truncated) => {
+        if (stream === "stderr" && V8_OUT_OF_MEMORY.test(line)) this.overLimit ??= "memory";
+        this.#listener.line(stream, line, truncated);
+      },
     });
-    const err = new LineSplitter(MAX_LINE_CHARS, (line, truncated) =>
-      this.#listener.line("stderr", line, truncated),
-    );
-    child.stdout?.on("data", (c: Buffer) => out.push(c));
-    child.stderr?.on("data", (c: Buffer) => err.push(c));
     child.stdin?.on("error", () => {});
-    const done = (why: string) => {
-      out.end();
-      err.end();
-      this.#finish(why);
+    const done = async (why: string) => {
+      endOutput();
+      if (this.overLimit === undefined && (await this.#cgroup?.oomKilled())) {
+        this.overLimit = "memory";
+      }
+      this.#finish(this.#prepareError ?? why);
     };
-    child.on("exit", (code, signal) =>
-      done(signal ? `killed by ${signal}` : `exited with code ${code}`),
+    child.on(
+      "exit",
+      (code, signal) => void done(signal ? `killed by ${signal}` : `exited with code ${code}`),
     );
-    child.on("error", (e) => done(`cannot run deno: ${e.message}`));
+    child.on("error", (e) => void done(`cannot run deno: ${e.message}`));
+    // Beside its boot, after the handlers are on (an exit meanwhile must not go unheard).
+    this.#prepared = this.#prepare(child.pid, egressSocket).catch((e: Error) => {
+      this.#prepareError = `cannot prepare it: ${e.message}`;
+      this.kill("SIGKILL");
+    });
+  }
+
+  /**
+   * What only its assignment needs, done while it boots: its lane cleared (the lane's previous
+   * process has exited; whatever its links pointed at is not ours), its egress proxy, its
+   * cgroup (it moves in a few exec calls into its start; what it used before is charged to the
+   * server's cgroup).
+   */
+  async #prepare(pid: number | undefined, egressSocket: string | undefined): Promise<void> {
+    const s = this.#settings;
+    await rm(this.codePath, { recursive: true, force: true });
+    if (egressSocket !== undefined) {
+      this.#egress = new EgressProxy(
+        () => (this.#appId === undefined ? undefined : s.egressRules?.(this.#appId)),
+        (r) => this.#listener.egress?.(r),
+      );
+      await this.#egress.listen(egressSocket);
+      if (this.#gone) this.#egress.close();
+    }
+    if (s.cgroups !== undefined && pid !== undefined) {
+      this.#cgroup = await s.cgroups.create(this.id, this.memoryMb);
+      if (this.#gone) await this.#cgroup.remove();
+      else await this.#cgroup.join(pid);
+    }
   }
 
   #finish(why: string): void {
     if (this.#gone) return;
     this.#gone = true;
     this.alive = false;
+    this.#egress?.close();
     // The lane is free only once its link is gone (and no assign is still making it).
     const linking = this.#linking ?? Promise.resolve();
     linking
@@ -252,6 +241,7 @@ export class DenoProcess {
         Promise.allSettled([
           rm(this.codePath, { recursive: true, force: true }),
           rm(this.dir, { recursive: true, force: true }),
+          this.#cgroup?.remove(),
         ]),
       )
       .then(() => {
@@ -268,10 +258,15 @@ export class DenoProcess {
   async assign(spec: InstanceSpec, key: string): Promise<void> {
     if (this.#assigned) throw new Error(`Process ${this.id} already runs a function`);
     this.#assigned = true;
+    this.#appId = spec.appId;
     await this.spawn();
+    await this.#prepared;
     if (this.#gone) return;
     this.#linking = linkCode(spec.root, this.codePath);
     await this.#linking;
+    // Its loopback (the egress relay) and tmpfs must be there before its code runs.
+    await Promise.race([this.#setUpDone, this.exited]);
+    if (this.#gone) return;
     // No prototype: a secret named __proto__ is a name like any other.
     const env: Record<string, string> = Object.create(null);
     for (const [name, value] of Object.entries(spec.env)) {
@@ -283,26 +278,33 @@ export class DenoProcess {
       socket: this.socketPath,
       cwd: this.codePath,
       env,
+      timeLimitMs: spec.timeLimitMs,
     };
     // stdin stays open for the process's life: it ends when this server's process does, however
     // that happens (a crash or SIGKILL included), and the instance then stops by itself.
     this.#child?.stdin?.write(`${JSON.stringify(assignment)}\n`);
   }
 
+  /** Asks the bootstrap to answer with a `pong` record (see `runtime/watchdog.ts`). */
+  ping(): void {
+    if (this.alive && this.#assigned) this.#child?.stdin?.write("p");
+  }
+
   /**
-   * Sends `signal` to the process. One asked to stop before it runs (its folder still being
-   * prepared, or never spawned) never starts, and {@link exited} resolves: otherwise it would
-   * start after its owner stopped waiting for it and wait for an assignment for ever (a server
-   * closed while a spare was being replaced hung in `close()`).
+   * Sends `signal`; with `reason`, records which limit the process went over. One asked to stop
+   * before it runs (its folder still being prepared, or never spawned) never starts, and
+   * {@link exited} resolves: otherwise it would start after its owner stopped waiting for it and
+   * wait for an assignment for ever (a server closed while a spare was being replaced hung).
    */
-  kill(signal: NodeJS.Signals): void {
+  kill(signal: NodeJS.Signals, reason?: LimitReason): void {
+    if (reason !== undefined) this.overLimit ??= reason;
     if (this.#gone) return;
     if (this.#child) {
       this.#child.kill(signal);
       return;
     }
-    this.#killedEarly = true;
-    if (!this.#spawned) this.#finish("stopped before it started");
+    this.#killedEarly = signal;
+    if (!this.#spawned) this.#finish(`stopped (${signal}) before it started`);
   }
 
   get pid(): number | undefined {

@@ -1,4 +1,5 @@
 import type { Dispatcher } from "undici";
+import type { LimitReason } from "./deno-process.js";
 
 /** What an instance runs: one deployment of one function of one app. */
 export interface InstanceSpec {
@@ -11,6 +12,10 @@ export interface InstanceSpec {
   root: string;
   /** The app's secrets, as environment variables. */
   env: Record<string, string>;
+  /** Memory limit in MB (the function's, else the server's). */
+  memoryMb: number;
+  /** The function's time limit per request, in ms. */
+  timeLimitMs: number;
 }
 
 /** Why an instance stopped. */
@@ -42,4 +47,6 @@ export interface Instance {
   onExit(cb: (unexpected: string | undefined) => void): void;
   /** Resident memory in bytes, when the platform can tell. */
   rss(): Promise<number | undefined>;
+  /** The limit the instance went over, when that is why it stopped. */
+  readonly overLimit: LimitReason | undefined;
 }

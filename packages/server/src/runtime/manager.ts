@@ -1,9 +1,11 @@
 import { FnbaseError, type Logger } from "@fnbase/shared";
 import type { FunctionOutputLine } from "../config.js";
 import { DenoInstance } from "./deno-instance.js";
-import type { DenoProcessSettings } from "./deno-process.js";
+import type { DenoProcessSettings, LimitReason } from "./deno-process.js";
 import type { Instance, InstanceSpec, StopReason } from "./instance.js";
+import { InstanceEvents } from "./instance-events.js";
 import { SparePool } from "./spare-pool.js";
+import { Watchdog } from "./watchdog.js";
 
 /** What the manager needs to know to start an instance. */
 export interface InstanceRequest {
@@ -32,8 +34,14 @@ export interface ManagerSettings extends DenoProcessSettings {
   spares: number;
   log: Logger;
   onOutput: (line: FunctionOutputLine) => void;
+  /** CPU time an instance may spend without its event loop turning, in ms (`Watchdog`). */
+  cpuTimeLimitMs: number;
   /** Called after each cold start with its duration. */
   onColdStart?: (appId: string, fn: string, ms: number) => void;
+  /** Called when an instance is stopped over one of its limits. */
+  onLimit?: (appId: string, fn: string, reason: LimitReason) => void;
+  /** Called when the egress proxy refused an instance's connection. */
+  onEgressRefused?: (appId: string, fn: string) => void;
   /**
    * Called when an instance must no longer get new requests (it drains, or it exited), so that
    * whoever holds it (the front) gives it back.
@@ -60,6 +68,8 @@ export class RuntimeManager {
   readonly #live = new Set<Instance>();
   readonly #settings: ManagerSettings;
   readonly #pool: SparePool;
+  readonly #watchdog: Watchdog;
+  readonly #events: InstanceEvents;
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
 
@@ -67,6 +77,16 @@ export class RuntimeManager {
     this.#settings = settings;
     this.#pool = new SparePool(settings, settings.spares, settings.log);
     this.#pool.start();
+    this.#events = new InstanceEvents(settings);
+    this.#watchdog = new Watchdog({
+      cpuTimeLimitMs: settings.cpuTimeLimitMs,
+      checkMemory: settings.cgroups === undefined,
+      tickMs: Math.max(20, Math.min(250, Math.floor(settings.cpuTimeLimitMs / 4))),
+      onKill: (p, reason, detail) => {
+        const inst = this.instances().find((i) => (i as DenoInstance).pid === p.pid);
+        if (inst) this.#events.overLimit(inst, reason, detail);
+      },
+    });
     const every = Math.min(5_000, Math.max(25, Math.floor(settings.idleTimeoutMs / 4)));
     this.#sweeper = setInterval(() => this.#sweep(), every);
     this.#sweeper.unref();
@@ -154,6 +174,13 @@ export class RuntimeManager {
     const inst = new DenoInstance(spec, {
       pool: this.#pool,
       bootTimeoutMs: this.#settings.bootTimeoutMs,
+      watchdog: this.#watchdog,
+      onEgressRefused: (r, i) => this.#events.egressRefused(i, r),
+      onOverdue: (i, ms, requestId) => {
+        if (!i.alive || i.overLimit !== undefined) return;
+        this.#events.overLimit(i, "time", `request ${requestId} still running after ${ms} ms`);
+        i.killOverLimit("time");
+      },
       onOutput: (line, i) =>
         this.#settings.onOutput({
           ...line,
@@ -169,34 +196,25 @@ export class RuntimeManager {
       if (s.instance === inst) s.instance = undefined;
       this.#settings.onRevoke?.(inst);
       if (unexpected) {
-        this.#platform(inst, "error", `Instance ${inst.id} crashed: ${unexpected}`);
+        this.#events.exited(inst, unexpected);
         if (s.inflight === 0 && !s.starting) this.#drop(s);
       }
     });
     try {
       await inst.start();
     } catch (err) {
-      this.#platform(inst, "error", (err as Error).message);
+      this.#events.line(inst, "error", (err as Error).message);
       throw err;
     }
     s.instance = inst;
-    this.#platform(inst, "info", `Instance ${inst.id} started (cold start ${inst.coldStartMs} ms)`);
+    this.#events.line(
+      inst,
+      "info",
+      `Instance ${inst.id} started (cold start ${inst.coldStartMs} ms)`,
+    );
     this.#settings.onColdStart?.(spec.appId, spec.functionName, inst.coldStartMs);
     if (s.draining && s.inflight === 0) this.#stopSlot(s, "drained");
     return inst;
-  }
-
-  #platform(inst: Instance, level: FunctionOutputLine["level"], message: string): void {
-    this.#settings.onOutput({
-      time: new Date().toISOString(),
-      level,
-      message,
-      app_id: inst.spec.appId,
-      function: inst.spec.functionName,
-      deployment_id: inst.spec.deploymentId,
-      instance_id: inst.id,
-      source: "platform",
-    });
   }
 
   #stopSlot(s: Slot, reason: StopReason): void {
@@ -205,7 +223,7 @@ export class RuntimeManager {
     s.instance = undefined;
     if (!inst) return;
     if (reason === "idle")
-      this.#platform(inst, "info", `Instance ${inst.id} stopped after being idle`);
+      this.#events.line(inst, "info", `Instance ${inst.id} stopped after being idle`);
     const stop = () => {
       this.#retiring.delete(inst);
       inst.stop(reason).catch((err) => this.#settings.log.warn({ err }, "instance stop failed"));
@@ -265,6 +283,7 @@ export class RuntimeManager {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweeper);
+    this.#watchdog.close();
     const all = [...this.#slots.values()];
     this.#slots.clear();
     this.#retiring.clear();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveDenoPath } from "./deno-binary.js";
 import { DenoProcess, type DenoProcessSettings, Lanes } from "./deno-process.js";
 import { writeImportMap } from "./import-map.js";
+import { detectSandbox } from "./sandbox.js";
 import { SparePool } from "./spare-pool.js";
 
 let dir: string;
@@ -22,6 +23,9 @@ beforeAll(async () => {
     instancesDir: join(dir, "instances"),
     codeLinksDir: join(dir, "code-links"),
     allowAll: false,
+    sandbox: await detectSandbox("off"),
+    writableBytes: 16 * 1024 * 1024,
+    memoryMb: 256,
   };
 });
 afterAll(async () => {

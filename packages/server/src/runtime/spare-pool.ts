@@ -42,9 +42,16 @@ export class SparePool {
 
   /**
    * A process for a new instance, to be assigned at once: a spare when one is up (booted ones
-   * first), else one started now. `listener` hears it from now on.
+   * first), else one started now. `listener` hears it from now on. Spares start with the
+   * server's memory limit (V8's heap limit is fixed when a process starts), so a function with
+   * a limit of its own gets a process started for it.
    */
-  take(listener: ProcessListener): DenoProcess {
+  take(listener: ProcessListener, memoryMb = this.#settings.memoryMb): DenoProcess {
+    if (memoryMb !== this.#settings.memoryMb) {
+      const own = new DenoProcess(this.#settings, this.#lanes, listener, memoryMb);
+      void own.spawn();
+      return own;
+    }
     const i = this.#spares.findIndex((p) => p.waiting);
     const proc = this.#spares.splice(i === -1 ? 0 : i, 1)[0];
     if (proc) {

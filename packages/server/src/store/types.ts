@@ -16,6 +16,11 @@ export interface AppRecord {
   cors_origins: string[];
   /** Host names that route `/functions/*` and `/api/functions/*` to this app. */
   domains: string[];
+  /**
+   * Hosts, addresses and ranges the app's functions may connect to beyond the public internet
+   * (`db.internal`, `*.corp.example:443`, `10.0.0.0/24`); set by the operator (admin key only).
+   */
+  egress_allow: string[];
   created_date: string;
   updated_date: string;
 }
@@ -45,13 +50,15 @@ export interface FunctionRecord {
   deployment_id: string;
   /** Per-function request time limit in ms; null means the server's default. */
   timeout_ms: number | null;
+  /** Per-function memory limit of its instances in MB; null means the server's default. */
+  memory_mb: number | null;
   created_date: string;
   updated_date: string;
 }
 
 /** The fields of an app a caller may change. */
 export type AppPatch = Partial<
-  Pick<AppRecord, "name" | "functions_enabled" | "cors_origins" | "domains">
+  Pick<AppRecord, "name" | "functions_enabled" | "cors_origins" | "domains" | "egress_allow">
 >;
 
 /** What fnbase keeps. */
@@ -79,8 +86,12 @@ export interface Store {
 
   getDeployment(id: string): Promise<DeploymentRecord | undefined>;
   listDeployments(appId: string, name: string, limit: number): Promise<DeploymentRecord[]>;
-  /** Records a new deployment and makes it current, atomically. */
-  addDeployment(d: DeploymentRecord, timeoutMs: number | null): Promise<FunctionRecord>;
+  /** Records a new deployment and makes it current, atomically, with the function's limits. */
+  addDeployment(
+    d: DeploymentRecord,
+    timeoutMs: number | null,
+    memoryMb?: number | null,
+  ): Promise<FunctionRecord>;
   /** Makes an existing deployment current (rollback). */
   setCurrentDeployment(
     appId: string,

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Pool } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers.js";
@@ -105,10 +105,12 @@ describe("a function", () => {
   });
 
   it("reaches its code through its own lane only, not another instance's", async () => {
-    const links = join(t.dataDir, "code-links");
     const own = new URL((await probe("meta")).value as string).pathname;
-    expect(own.startsWith(`${links}/`)).toBe(true);
+    expect(own.startsWith(`${join(t.dataDir, "code-links")}/`)).toBe(true);
+    // Lanes live in a folder of this start of the server: code-links/<start>/<lane>.
+    const links = dirname(own.slice(0, own.indexOf("/functions/")));
     expectDenied(await probe("list", links));
+    expectDenied(await probe("list", join(t.dataDir, "code-links")));
     const lanes = (await readdir(links)).map((l) => join(links, l));
     const others = lanes.filter((l) => !own.startsWith(`${l}/`));
     // The victim's instance runs, so its lane links to its deployment.
@@ -159,7 +161,8 @@ describe("a function", () => {
   });
 
   it("cannot reach another instance's socket, which refuses requests without its key", async () => {
-    const own = (await probe("whoami")).value as string;
+    // TMPDIR is the instance's writable folder, inside its own folder.
+    const own = dirname((await probe("whoami")).value as string);
     const dirs = await readdir(join(t.dataDir, "instances"));
     const sockets = dirs
       .map((d) => join(t.dataDir, "instances", d, "http.sock"))

@@ -13,6 +13,7 @@ interface AppRow {
   functions_enabled: number;
   cors_origins: string;
   domains: string;
+  egress_allow: string;
   created_date: string;
   updated_date: string;
 }
@@ -33,6 +34,7 @@ const toApp = (r: AppRow): AppRecord => ({
   functions_enabled: r.functions_enabled === 1,
   cors_origins: JSON.parse(r.cors_origins) as string[],
   domains: JSON.parse(r.domains) as string[],
+  egress_allow: JSON.parse(r.egress_allow) as string[],
   created_date: r.created_date,
   updated_date: r.updated_date,
 });
@@ -100,10 +102,11 @@ export function openSqliteStore(file: string): Store {
       "INSERT INTO deployments (id, app_id, function_name, content_hash, entry, files, automations, created_date) VALUES (@id, @app_id, @function_name, @content_hash, @entry, @files, @automations, @created_date)",
     ),
     upsertFunction: db.prepare(
-      `INSERT INTO functions (app_id, name, deployment_id, timeout_ms, created_date, updated_date)
-       VALUES (@app_id, @name, @deployment_id, @timeout_ms, @now, @now)
+      `INSERT INTO functions (app_id, name, deployment_id, timeout_ms, memory_mb, created_date, updated_date)
+       VALUES (@app_id, @name, @deployment_id, @timeout_ms, @memory_mb, @now, @now)
        ON CONFLICT(app_id, name) DO UPDATE SET deployment_id = excluded.deployment_id,
-         timeout_ms = excluded.timeout_ms, updated_date = excluded.updated_date`,
+         timeout_ms = excluded.timeout_ms, memory_mb = excluded.memory_mb,
+         updated_date = excluded.updated_date`,
     ),
     setCurrent: db.prepare(
       "UPDATE functions SET deployment_id = ?, updated_date = ? WHERE app_id = ? AND name = ?",
@@ -115,21 +118,24 @@ export function openSqliteStore(file: string): Store {
     deleteDeployment: db.prepare("DELETE FROM deployments WHERE id = ?"),
   };
 
-  const addDeployment = db.transaction((d: DeploymentRecord, timeoutMs: number | null) => {
-    q.insertDeployment.run({
-      ...d,
-      files: JSON.stringify(d.files),
-      automations: d.automations === null ? null : JSON.stringify(d.automations),
-    });
-    q.upsertFunction.run({
-      app_id: d.app_id,
-      name: d.function_name,
-      deployment_id: d.id,
-      timeout_ms: timeoutMs,
-      now: d.created_date,
-    });
-    return q.getFunction.get(d.app_id, d.function_name)!;
-  });
+  const addDeployment = db.transaction(
+    (d: DeploymentRecord, timeoutMs: number | null, memoryMb: number | null) => {
+      q.insertDeployment.run({
+        ...d,
+        files: JSON.stringify(d.files),
+        automations: d.automations === null ? null : JSON.stringify(d.automations),
+      });
+      q.upsertFunction.run({
+        app_id: d.app_id,
+        name: d.function_name,
+        deployment_id: d.id,
+        timeout_ms: timeoutMs,
+        memory_mb: memoryMb,
+        now: d.created_date,
+      });
+      return q.getFunction.get(d.app_id, d.function_name)!;
+    },
+  );
 
   const deleteFunction = db.transaction((appId: string, name: string) => {
     const removed = q.deleteFunction.run(appId, name).changes > 0;
@@ -189,6 +195,10 @@ export function openSqliteStore(file: string): Store {
         sets.push("domains = @domains");
         values.domains = JSON.stringify(patch.domains);
       }
+      if (patch.egress_allow !== undefined) {
+        sets.push("egress_allow = @egress_allow");
+        values.egress_allow = JSON.stringify(patch.egress_allow);
+      }
       sets.push("updated_date = @now");
       db.prepare(`UPDATE apps SET ${sets.join(", ")} WHERE id = @id`).run(values);
       const row = q.getApp.get(id);
@@ -213,8 +223,8 @@ export function openSqliteStore(file: string): Store {
     async listDeployments(appId, name, limit) {
       return q.listDeployments.all(appId, name, limit).map(toDeployment);
     },
-    async addDeployment(d, timeoutMs) {
-      return addDeployment(d, timeoutMs);
+    async addDeployment(d, timeoutMs, memoryMb = null) {
+      return addDeployment(d, timeoutMs, memoryMb);
     },
     async setCurrentDeployment(appId, name, deploymentId) {
       q.setCurrent.run(deploymentId, now(), appId, name);

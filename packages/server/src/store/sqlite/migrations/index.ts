@@ -2,6 +2,7 @@ import { m001Core } from "./001_core.js";
 import { m002Identity } from "./002_identity.js";
 import { m003Entities } from "./003_entities.js";
 import { m004Automations } from "./004_automations.js";
+import { m005Limits } from "./005_limits.js";
 
 /**
  * Versioned schema migrations for the SQLite store, in order. Append only: a released
@@ -12,4 +13,5 @@ export const MIGRATIONS: readonly string[] = [
   m002Identity,
   m003Entities,
   m004Automations,
+  m005Limits,
 ];

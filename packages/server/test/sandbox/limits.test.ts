@@ -1,0 +1,199 @@
+// Resource limits, tried as a hostile function would: allocate past the memory limit (V8's heap
+// and ArrayBuffers outside it), spin forever, hold the CPU past the time limit, fill the disk.
+// Each time: the instance dies, the caller gets a 5xx with a code, the function's log and the
+// metrics say which limit, and the next call works.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FunctionOutputLine } from "../../src/config.js";
+import { expectError, oneFile, sleep, startTestServer, type TestServer } from "../helpers.js";
+import { attempt, HOSTILE } from "./hostile.js";
+
+const MEMORY_MB = 160;
+const CPU_MS = 400;
+const DISK_BYTES = 1024 * 1024;
+
+const GREEDY = `
+const keep = [];
+Deno.serve(async (req) => {
+  const u = new URL(req.url);
+  const mb = Number(u.searchParams.get("mb") ?? "0");
+  switch (u.pathname.split("/").pop()) {
+    case "heap":
+      // In steps that yield, so that memory, not the CPU time limit, is what stops it.
+      for (;;) {
+        for (let i = 0; i < 20000; i++) keep.push({ a: Math.random(), b: "x".repeat(32) + i });
+        await new Promise((r) => setTimeout(r, 0));
+      }
+    case "buffers":
+      for (let i = 0; i < mb / 16; i++) keep.push(new Uint8Array(16 * 1024 * 1024).fill(1));
+      return Response.json({ held: mb });
+    case "spin":
+      while (true) {}
+    case "hang":
+      // Never answers, and never hears the abort either: no CPU, no end.
+      return new Promise(() => {});
+    case "busy": {
+      // Work that yields: as much CPU as a spin, but its event loop keeps turning.
+      return new Promise((resolve) => {
+        const until = performance.now() + 1500;
+        const step = () => {
+          const end = performance.now() + 5;
+          while (performance.now() < end);
+          if (performance.now() < until) setTimeout(step, 0);
+          else resolve(Response.json({ done: true }));
+        };
+        step();
+      });
+    }
+  }
+  return Response.json({ pid: Deno.pid });
+});
+`;
+
+let t: TestServer;
+let app: string;
+const lines: FunctionOutputLine[] = [];
+
+const platform = (fn: string, re: RegExp) =>
+  lines.filter((l) => l.source === "platform" && l.function === fn && re.test(l.message));
+
+async function limitStops(fn: string): Promise<Record<string, number>> {
+  const m = (await (await t.admin(`/api/apps/${app}/metrics`)).json()) as {
+    functions: { name: string; limit_stops: Record<string, number> }[];
+  };
+  return m.functions.find((f) => f.name === fn)?.limit_stops ?? {};
+}
+
+/** Waits until `check` holds (at most 5 s). */
+async function eventually(check: () => boolean | Promise<boolean>): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+const gone = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+/**
+ * The instance is gone, the caller got `status` (502 FUNCTION_CRASHED when the instance died
+ * under the request), the function's log says which limit, and the next call is served.
+ */
+async function expectStopped(
+  fn: string,
+  path: string,
+  limit: RegExp,
+  [status, code]: [number, string] = [502, "FUNCTION_CRASHED"],
+): Promise<void> {
+  const before = ((await (await t.invoke(app, fn)).json()) as { pid: number }).pid;
+  const started = performance.now();
+  await expectError(await t.invoke(app, `${fn}/${path}`), status, code);
+  expect(await eventually(() => gone(before))).toBe(true);
+  expect(performance.now() - started).toBeLessThan(20_000);
+  const said = await eventually(() => platform(fn, limit).length > 0);
+  expect(said, JSON.stringify(lines.filter((l) => l.source === "platform"))).toBe(true);
+  const next = await t.invoke(app, fn);
+  expect(next.status).toBe(200);
+  expect(((await next.json()) as { pid: number }).pid).not.toBe(before);
+}
+
+beforeAll(async () => {
+  t = await startTestServer({
+    sandbox: "require",
+    memoryLimitMb: MEMORY_MB,
+    cpuTimeLimitMs: CPU_MS,
+    instanceDiskBytes: DISK_BYTES,
+  });
+  t.server.onOutput((l) => lines.push(l));
+  app = await t.createApp("greedy");
+  await t.deploy(app, "greedy", GREEDY);
+  await t.deploy(app, "roomy", oneFile(GREEDY, { memory_mb: 512 }));
+  await t.deploy(app, "hasty", oneFile(GREEDY, { timeout_seconds: 0.2 }));
+  await t.deploy(app, "stuck", oneFile(GREEDY, { timeout_seconds: 0.5 }));
+  await t.deploy(app, "hostile", HOSTILE);
+}, 120_000);
+
+afterAll(() => t?.close());
+
+describe("memory", () => {
+  it("an instance that fills V8's heap past its limit is stopped", async () => {
+    await expectStopped("greedy", "heap", new RegExp(`over its memory limit of ${MEMORY_MB} MB`));
+    expect((await limitStops("greedy")).memory).toBeGreaterThanOrEqual(1);
+  });
+
+  it("so is one that holds ArrayBuffers (outside V8's heap) past its limit", async () => {
+    const before = (await limitStops("greedy")).memory ?? 0;
+    await expectStopped("greedy", "buffers?mb=400", /over its memory limit/);
+    expect((await limitStops("greedy")).memory).toBe(before + 1);
+  });
+
+  it("a function's memory_mb replaces the server's limit", async () => {
+    const res = await t.invoke(app, "roomy/buffers?mb=256");
+    expect(await res.json()).toEqual({ held: 256 });
+    const listed = (await (await t.admin(`/api/apps/${app}/backend-functions`)).json()) as {
+      functions: { name: string; memory_mb: number | null }[];
+    };
+    expect(listed.functions.find((f) => f.name === "roomy")?.memory_mb).toBe(512);
+    expect(listed.functions.find((f) => f.name === "greedy")?.memory_mb).toBe(null);
+    for (const bad of [64, 100000, 256.5, "256"]) {
+      const r = await t.admin(`/api/apps/${app}/backend-functions/roomy`, {
+        method: "PUT",
+        body: JSON.stringify(oneFile(GREEDY, { memory_mb: bad })),
+      });
+      await expectError(r, 400, "BAD_REQUEST");
+    }
+  });
+});
+
+describe("CPU", () => {
+  it("an instance that spins without yielding is stopped at its CPU time limit", async () => {
+    await expectStopped("greedy", "spin", new RegExp(`over its CPU time limit of ${CPU_MS} ms`));
+    expect((await limitStops("greedy")).cpu).toBeGreaterThanOrEqual(1);
+  });
+
+  it("one that works as hard but yields is not", async () => {
+    const res = await t.invoke(app, "greedy/busy");
+    expect(await res.json()).toEqual({ done: true });
+  });
+
+  it("one that spins past its function's time limit is stopped at that limit", async () => {
+    // The caller has its 504 at the time limit; the instance, which never heard the abort,
+    // is stopped right after.
+    await expectStopped("hasty", "spin", /over its time limit of 200 ms/, [
+      504,
+      "FUNCTION_TIMEOUT",
+    ]);
+    expect((await limitStops("hasty")).time).toBe(1);
+  });
+
+  it("one that waits past its time limit without answering the abort is stopped too", async () => {
+    await expectStopped(
+      "stuck",
+      "hang",
+      /over its time limit of 500 ms \(request \S+ still running after \d+ ms\)/,
+      [504, "FUNCTION_TIMEOUT"],
+    );
+    expect((await limitStops("stuck")).time).toBe(1);
+  });
+});
+
+describe("disk", () => {
+  it("an instance writes up to its quota in its own folder, and nowhere else", async () => {
+    expect(await attempt(t, app, "hostile", "write", DISK_BYTES / 2)).toEqual({
+      ok: true,
+      value: DISK_BYTES / 2,
+    });
+    const full = await attempt(t, app, "hostile", "write", DISK_BYTES * 2);
+    expect(full.ok).toBe(false);
+    expect(full.message).toMatch(/No space left on device/);
+    const tmp = ((await attempt(t, app, "hostile", "env")).value as { TMPDIR: string }).TMPDIR;
+    const outside = await attempt(t, app, "hostile", "writeAt", `${tmp}/../escape`);
+    expect(outside).toMatchObject({ ok: false, error: "NotCapable" });
+  });
+});

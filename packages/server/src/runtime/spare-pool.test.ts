@@ -57,7 +57,7 @@ describe("stopping Deno processes that are still starting", () => {
   it("a process killed before spawn() never starts, and its exit resolves", async () => {
     const proc = new DenoProcess(settings, new Lanes(), quiet);
     proc.kill("SIGKILL");
-    expect(await within(proc.exited, 1_000)).toBe("stopped before it started");
+    expect(await within(proc.exited, 1_000)).toBe("stopped (SIGKILL) before it started");
     await proc.spawn();
     expect(proc.pid).toBeUndefined();
   });
@@ -67,7 +67,7 @@ describe("stopping Deno processes that are still starting", () => {
     const spawning = early.spawn();
     early.kill("SIGKILL");
     await spawning;
-    expect(await within(early.exited, 1_000)).toBe("stopped before it started");
+    expect(await within(early.exited, 1_000)).toBe("stopped (SIGKILL) before it started");
     expect(early.pid).toBeUndefined();
 
     const running = new DenoProcess(settings, new Lanes(), quiet);

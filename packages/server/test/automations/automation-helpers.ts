@@ -60,6 +60,21 @@ export interface Collector extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/**
+ * The body of the PATCH that opens the collector to an app's functions: instances reach no
+ * loopback address unless the operator allows it (`egress_allow`, docs/SECURITY.md).
+ */
+export const collectorEgress = (c: Collector) => ({ egress_allow: [new URL(c.url).host] });
+
+/** Opens the collector to one app's functions. */
+export async function allowCollector(t: TestServer, appId: string, c: Collector): Promise<void> {
+  const res = await t.admin(`/api/apps/${appId}`, {
+    method: "PATCH",
+    body: JSON.stringify(collectorEgress(c)),
+  });
+  expect(res.status).toBe(200);
+}
+
 export async function startCollector(): Promise<Collector> {
   const held: ServerResponse[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];

@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ADMIN_KEY } from "../helpers.js";
-import { type Collector, reporter, startCollector } from "./automation-helpers.js";
+import { type Collector, collectorEgress, reporter, startCollector } from "./automation-helpers.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "../../../..");
@@ -88,6 +88,12 @@ it("events written before a SIGKILL are all delivered by the next process, in or
           Task: { name: "Task", type: "object", properties: { n: { type: "number" } } },
         },
       }),
+    }),
+  );
+  await json(
+    await admin(first.url, `/api/apps/${appId}`, {
+      method: "PATCH",
+      body: JSON.stringify(collectorEgress(col)),
     }),
   );
   await json(

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EntityClient, entityClient } from "../entities/entity-helpers.js";
 import type { TestServer } from "../helpers.js";
 import {
+  allowCollector,
   automationsApi,
   type Collector,
   clock,
@@ -41,6 +42,7 @@ const events = (rs: Received[]) => rs.map((r) => (r.body as { body: Delivered })
 async function app(name: string, types: string[], code?: string): Promise<EntityClient> {
   const e = await entityClient(t, name);
   await e.push({ Task: TASK, Note: NOTE });
+  await allowCollector(t, e.appId, col);
   await t.deploy(e.appId, "onTask", {
     entry: "entry.ts",
     files: [{ path: "entry.ts", content: code ?? reporter(col.url) }],

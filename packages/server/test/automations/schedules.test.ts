@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer } from "../../src/server.js";
 import { ADMIN_KEY, type TestServer } from "../helpers.js";
 import {
+  allowCollector,
   automationOptions,
   automationsApi,
   type Collector,
@@ -24,6 +25,7 @@ let col: Collector;
 /** An app with `job` carrying `automation`; answers its API and the automation's id. */
 async function scheduled(name: string, automation: Record<string, unknown>, status = 200) {
   const appId = await t.createApp(name);
+  await allowCollector(t, appId, col);
   await t.deploy(appId, "job", {
     entry: "entry.ts",
     files: [{ path: "entry.ts", content: reporter(col.url, { status }) }],

@@ -96,19 +96,28 @@ describe("another app's code", () => {
     for (const path of [...files, ...throughLanes]) await expectSealed(path);
   });
 
-  it("cannot be imported statically either: the function does not even start", async () => {
+  it("cannot be imported statically either: the deploy is refused", async () => {
     const [file] = await holders(join(t.dataDir, "deployments", owner));
     expect(file).toBeDefined();
-    await t.deploy(
-      attacker,
-      "static",
-      `import * as m from "file://${file}";\nDeno.serve(() => Response.json(m));`,
-    );
-    const res = await t.invoke(attacker, "static");
+    const res = await t.admin(`/api/apps/${attacker}/backend-functions/static`, {
+      method: "PUT",
+      body: JSON.stringify({
+        entry: "entry.ts",
+        files: [
+          {
+            path: "entry.ts",
+            content: `import * as m from "file://${file}";\nDeno.serve(() => Response.json(m));`,
+          },
+        ],
+      }),
+    });
     const text = await res.text();
-    expect(res.status).toBe(502);
+    expect(res.status, text).toBe(400);
+    expect(JSON.parse(text)).toMatchObject({ code: "INVALID_CODE" });
+    expect(text).toContain("outside the deployed files");
     expect(text).not.toContain(SECRET);
-    expect(text).toContain("Requires read access");
+    // Nothing was deployed: the name answers 404.
+    expect((await t.invoke(attacker, "static")).status).toBe(404);
   });
 
   it("stays out of reach once its instance is gone", async () => {

@@ -3,8 +3,9 @@
  * project, by `fnbase deploy` (an error, exit 1) and by `fnbase dev` ("Reload failed"); the last
  * good version keeps serving.
  */
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { cp, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
   cli,
@@ -15,6 +16,8 @@ import {
   withServerAndDir,
   writeFiles,
 } from "./helpers.js";
+
+const QUICKSTART = resolve(dirname(fileURLToPath(import.meta.url)), "../../../examples/quickstart");
 
 let t: TestServer;
 let dir: string;
@@ -156,6 +159,62 @@ describe("fnbase dev refuses code that cannot start (issue 16, item 2)", () => {
       expect(await res.json()).toMatchObject({ v: 2 });
       await writeFile(join(root, "base44/functions/hello/entry.ts"), fnSource("hello", 3));
       await dev.waitFor(/warning No type errors left in hello/, 60_000);
+    } finally {
+      await dev.stop();
+    }
+  }, 120_000);
+
+  it("types the SDKs by their own declarations: the quickstart has no type error, a misuse of either SDK is one, offline", async () => {
+    const root = join(dir, "quickstart");
+    await cp(QUICKSTART, root, {
+      recursive: true,
+      filter: (src) => !/[\\/](\.fnbase|\.types|\.app\.jsonc)$/.test(src),
+    });
+    // No registry: the SDKs' types must come with fnbase, and a package that needs the
+    // registry is said to be unchecked, not clean.
+    const env = t.env({ NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/" });
+    const dev = spawnCli(["dev", root, "--port", "0"], { cwd: dir, env });
+    try {
+      await dev.waitFor(/ready at http/);
+      // What `npm start` shows: every shipped function checks clean (entities of any name,
+      // Base44Error's status), and says so once.
+      const [said] = await dev.waitFor(/types No type errors in .*|warning .*/, 60_000);
+      expect(said).toBe("types No type errors in the 8 functions (deno check)");
+
+      await writeFiles(root, {
+        "base44/functions/misuse/b44/entry.ts": `import { createClientFromRequest } from "npm:@base44/sdk@0.8.20";
+Deno.serve(async (req) => {
+  const base44 = createClientFromRequest(req);
+  const user = await base44.auth.me(1, 2, 3);
+  const orders = await base44.entities.Order.list();
+  return Response.json({ user, n: orders.size });
+});
+`,
+        "base44/functions/misuse/fb/entry.ts": `import { createClientFromRequest } from "@fnbase/sdk";
+Deno.serve(async (req) => {
+  const fnbase = createClientFromRequest(req);
+  const open = await fnbase.entities.Order.count({ status: "open" });
+  return Response.json({ open: open.length });
+});
+`,
+      });
+      await dev.waitFor(
+        /warning Type errors in misuse\/b44 \(it runs anyway[^)]*\): base44\/functions\/misuse\/b44\/entry\.ts:4:37: TS2554 Expected 0 arguments, but got 3\. \(and 1 more\)/,
+        60_000,
+      );
+      await dev.waitFor(
+        /warning Type errors in misuse\/fb \(it runs anyway[^)]*\): base44\/functions\/misuse\/fb\/entry\.ts:5:37: TS2339 Property 'length' does not exist on type 'number'\./,
+        60_000,
+      );
+
+      await writeFiles(root, {
+        "base44/functions/misuse/b44/entry.ts": `import odd from "npm:is-odd@3.0.1";\n${fnSource("b44")}`,
+      });
+      await dev.waitFor(
+        /warning Could not check the types of misuse\/b44: Failed loading http:\/\/127\.0\.0\.1:9\/is-odd/,
+        60_000,
+      );
+      expect(dev.output()).not.toMatch(/No type errors left in misuse\/b44/);
     } finally {
       await dev.stop();
     }

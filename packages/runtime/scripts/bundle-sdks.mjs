@@ -13,11 +13,14 @@
 // only `env` (process-shim.js; @base44/sdk reads `process.env.NODE_ENV`). Whitespace and
 // syntax are minified, names are not, so that stack traces through the SDK keep them (fully
 // minified measured the same import time, 20 ms, and 0.5 MB less RSS).
-import { existsSync, readFileSync } from "node:fs";
+// Each bundle starts with `// @ts-self-types="./<name>.d.ts"`: its declarations, which
+// bundle-types.mjs writes beside it (for `deno check`, what `fnbase dev` runs after a reload).
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { bundleTypes } from "./bundle-types.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = join(here, "..");
@@ -42,8 +45,10 @@ const bundles = [
   { name: "@fnbase/sdk", entry: (dir) => join(dir, "dist", "index.js"), out: "fnbase-sdk.js" },
 ];
 
+const built = [];
 for (const b of bundles) {
   const { dir, json } = packageOf(b.name);
+  built.push({ name: b.name, version: json.version, dir: realpathSync(dir), out: b.out });
   await build({
     entryPoints: [b.entry(dir)],
     outfile: join(pkgDir, "dist", b.out),
@@ -57,8 +62,10 @@ for (const b of bundles) {
     inject: [join(here, "process-shim.js")],
     legalComments: "eof",
     banner: {
-      js: `// ${b.name} ${json.version}, bundled for fnbase's Deno instances by esbuild (packages/runtime/scripts/bundle-sdks.mjs). Generated: do not edit.`,
+      js: `// @ts-self-types="./${b.out.replace(/\.js$/, ".d.ts")}"\n// ${b.name} ${json.version}, bundled for fnbase's Deno instances by esbuild (packages/runtime/scripts/bundle-sdks.mjs). Generated: do not edit.`,
     },
     logLevel: "warning",
   });
 }
+
+bundleTypes(join(pkgDir, "dist"), built, join(here, "types-tsconfig.json"));

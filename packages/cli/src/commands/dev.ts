@@ -49,6 +49,7 @@ export function register(parent: Command): void {
             else if (kind === "warning") out.line(`${c.yellow("warning")} ${message}`);
             else if (kind === "reload") out.line(`${c.green("reload")} ${message}`);
             else if (kind === "note") out.line(`${c.yellow("note")} ${message}`);
+            else if (kind === "checked") out.line(`${c.green("types")} ${message}`);
             // "info" repeats the platform's own "Deployed <name>" line; skip it.
           },
           onFunctionOutput: (line) => out.line(formatOutputLine(c, line)),

@@ -38,9 +38,13 @@ export interface DevServerOptions {
   checkTypes?: boolean;
   /**
    * Receives the dev server's own messages: reloads, problems, notes (code that is not part of
-   * any function, so never served) and warnings (type errors).
+   * any function, so never served), warnings (type errors) and `checked` (the first type check
+   * found no error).
    */
-  print?: (kind: "info" | "problem" | "reload" | "note" | "warning", message: string) => void;
+  print?: (
+    kind: "info" | "problem" | "reload" | "note" | "warning" | "checked",
+    message: string,
+  ) => void;
   /** Receives every line functions write. */
   onFunctionOutput?: (line: FunctionOutputLine) => void;
 }
@@ -94,7 +98,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
         denoDir: join(dataDir, "deno-cache"),
         importMapPath: join(dataDir, "runtime", "import_map.json"),
         projectRoot: project.root,
-        print: (message) => print("warning", message),
+        print,
       })
     : undefined;
 

@@ -20,8 +20,11 @@ export interface DevTypeCheckSettings {
   /** The import map instances run with (the SDKs, `base44:runtime`). */
   importMapPath: string;
   projectRoot: string;
-  /** Says what the check found, once per function whose result changed. */
-  print: (message: string) => void;
+  /**
+   * Says what the check found: a `warning` once per function whose result changed (and when
+   * Deno could not check at all); `checked` once, when the first check finds no error.
+   */
+  print: (kind: "warning" | "checked", message: string) => void;
 }
 
 /** One diagnostic of `deno check`: the TS code, the first line of its message, where. */
@@ -36,10 +39,12 @@ interface Diagnostic {
 /**
  * `fnbase dev`'s type check: after a reload, `deno check` runs in the background on what was
  * deployed (SDK imports rewritten, the instances' import map), and type errors are printed as a
- * warning per function, with their place in the project. A function still runs with type
- * errors, as under `deno run`, which does not check types; deploys (and the server) do not wait
- * for it. When a function's errors are gone, that is said once. A new check stops the one
- * running and takes over its functions.
+ * warning per function, with their place in the project. The SDKs are typed by their own
+ * declarations, which ship beside their bundles (`@fnbase/runtime`'s dist/*.d.ts, named by each
+ * bundle's `@ts-self-types`), so this needs no registry for them. A function still runs with
+ * type errors, as under `deno run`, which does not check types; deploys (and the server) do not
+ * wait for it. When a function's errors are gone, that is said once; when the first check finds
+ * none at all, that too. A new check stops the one running and takes over its functions.
  */
 export class DevTypeChecker {
   readonly #s: DevTypeCheckSettings;
@@ -47,6 +52,10 @@ export class DevTypeChecker {
   #pending = new Map<string, TypeCheckTarget>();
   /** Functions whose last check found errors. */
   readonly #failing = new Set<string>();
+  /** Whether a check has finished yet (the first one says so when it finds nothing). */
+  #finished = false;
+  /** The last "could not check" message, said once until it changes. */
+  #unchecked = "";
   #closed = false;
 
   constructor(settings: DevTypeCheckSettings) {
@@ -96,16 +105,39 @@ export class DevTypeChecker {
         for (const [name, t] of batch) if (!this.#pending.has(name)) this.#pending.set(name, t);
         return;
       }
-      this.#report(batch, code === 0 ? [] : diagnostics(stderr));
+      this.#report(batch, code === 0, stderr);
     });
   }
 
-  #report(batch: Map<string, TypeCheckTarget>, found: Diagnostic[]): void {
+  #report(batch: Map<string, TypeCheckTarget>, passed: boolean, stderr: string): void {
+    const found = passed ? [] : diagnostics(stderr);
+    const targets = [...batch.values()];
+    const first = this.#finished === false;
+    this.#finished = true;
+    if (!passed && !found.some((d) => targets.some((t) => d.file.startsWith(t.root)))) {
+      // Deno failed for a reason in no function's files: a package it could not download,
+      // a module it could not read. Say it (once) rather than call the code clean.
+      const why = found[0]
+        ? `${found[0].code} ${found[0].message}`
+        : (stderr.match(/^error: (.*)$/m)?.[1] ?? stderr.trim().split("\n")[0] ?? "");
+      const message = `Could not check the types of ${[...batch.keys()].join(", ")}: ${why}`;
+      if (message !== this.#unchecked) this.#s.print("warning", message);
+      this.#unchecked = message;
+      return;
+    }
+    this.#unchecked = "";
+    if (first && passed) {
+      const n = batch.size;
+      this.#s.print(
+        "checked",
+        `No type errors in ${n === 1 ? "the function" : `the ${n} functions`} (deno check)`,
+      );
+    }
     for (const [name, t] of batch) {
       const own = found.filter((d) => d.file.startsWith(t.root));
       const first = own[0];
       if (!first) {
-        if (this.#failing.delete(name)) this.#s.print(`No type errors left in ${name}`);
+        if (this.#failing.delete(name)) this.#s.print("warning", `No type errors left in ${name}`);
         continue;
       }
       this.#failing.add(name);
@@ -113,6 +145,7 @@ export class DevTypeChecker {
       const where = projectPath(this.#s.projectRoot, t.fn, inRoot);
       const more = own.length > 1 ? ` (and ${own.length - 1} more)` : "";
       this.#s.print(
+        "warning",
         `Type errors in ${name} (it runs anyway: Deno does not check types when it runs code): ${where}:${first.line}:${first.column}: ${first.code} ${first.message}${more}`,
       );
     }

@@ -1,6 +1,6 @@
 // Reads one order as the caller: the Order entity's access rules decide what they may see, so
 // another user's order answers 404 just like a missing one.
-import { createClientFromRequest } from "npm:@base44/sdk";
+import { Base44Error, createClientFromRequest } from "npm:@base44/sdk";
 
 Deno.serve(async (req) => {
   const base44 = createClientFromRequest(req);
@@ -12,8 +12,10 @@ Deno.serve(async (req) => {
     const order = await base44.entities.Order.get(id);
     return Response.json({ order });
   } catch (error) {
-    // The SDK throws with the server's status: 404 for a missing (or hidden) record.
-    if (error.status === 404) return Response.json({ error: `No order ${id}` }, { status: 404 });
+    // The SDK throws a Base44Error with the server's status: 404 for a missing (or hidden) one.
+    if (error instanceof Base44Error && error.status === 404) {
+      return Response.json({ error: `No order ${id}` }, { status: 404 });
+    }
     throw error;
   }
 });

@@ -1,8 +1,9 @@
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baseEnv, cli, fnSource, spawnCli, tempDir, writeFiles } from "./helpers.js";
+import { BIN, baseEnv, cli, fnSource, spawnCli, tempDir, writeFiles } from "./helpers.js";
 
 let root: string;
 
@@ -196,5 +197,72 @@ describe("fnbase dev", () => {
     expect(r.stderr).toContain("No project found");
     expect(r.stderr).toContain("fnbase init");
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("when the process that started it goes away", () => {
+  /**
+   * Runs `fnbase <args>` in the background of `sh -c "… & wait"` (the shape of `npm start`:
+   * npm's shell, its child), its output in a file; resolves once it printed `ready`.
+   */
+  async function underShell(args: string[], ready: RegExp) {
+    const log = join(root, `shell-${args[0]}.log`);
+    const sh = spawn(
+      "sh",
+      ["-c", `"$0" "$@" > "${log}" 2>&1 & echo $!; wait`, process.execPath, BIN, ...args],
+      { cwd: root, env: baseEnv(), stdio: ["ignore", "pipe", "ignore"] },
+    );
+    const pid = await new Promise<number>((done) => {
+      sh.stdout.once("data", (d) => done(Number(String(d).trim())));
+    });
+    const read = () => {
+      try {
+        return readFileSync(log, "utf8");
+      } catch {
+        return ""; // the shell's child has not opened it yet
+      }
+    };
+    for (let i = 0; i < 300; i++) {
+      const m = read().match(ready);
+      if (m) return { sh, pid, url: m[1] ?? "" };
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`Not ready: ${read()}`);
+  }
+
+  it("fnbase dev stops with its Deno processes; fnbase server keeps running (a daemonizer reparents it on purpose)", async () => {
+    await writeFiles(join(root, "orphan"), {
+      "base44/config.jsonc": "{}\n",
+      "base44/functions/hello/entry.ts": fnSource("hello"),
+    });
+    const dev = await underShell(
+      ["dev", join(root, "orphan"), "--port", "0", "--no-check", "--data", join(root, "od")],
+      /ready at (http:\/\/\S+)/,
+    );
+    const server = await underShell(
+      ["server", "--port", "0", "--data", join(root, "os")],
+      /listening on (http:\/\/\S+)/,
+    );
+    const devChildren = await childPids(dev.pid);
+    expect(devChildren.length).toBeGreaterThanOrEqual(2); // the front and a spare
+    try {
+      dev.sh.kill("SIGTERM");
+      server.sh.kill("SIGTERM");
+      const gone = [dev.pid, ...devChildren];
+      for (let i = 0; i < 100 && gone.some(alive); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(gone.filter(alive)).toEqual([]);
+      await expect(fetch(dev.url)).rejects.toThrow();
+      expect([dev.sh.signalCode, server.sh.signalCode]).toEqual(["SIGTERM", "SIGTERM"]);
+      // The server's parent is long gone by now (several of its 200 ms looks): it still serves.
+      expect(alive(server.pid)).toBe(true);
+      expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ ok: true });
+    } finally {
+      for (const pid of [dev.pid, server.pid]) if (alive(pid)) process.kill(pid, "SIGTERM");
+      for (let i = 0; i < 100 && alive(server.pid); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   });
 });

@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { writeIfChanged } from "./write-if-changed.mjs";
 
 /** Libraries whose declarations the SDKs' declarations import, inlined into each bundle. */
 const INLINED = [
@@ -89,7 +90,7 @@ export function bundleTypes(distDir, bundles, tsconfig) {
     const left = text.match(/^\s*(import\b.*\bfrom\s|\/\/\/\s*<reference\b).*$/m);
     if (left) throw new Error(`The declarations of ${b.name} still import: ${left[0].trim()}`);
     const banner = `// Type declarations of ${b.name} ${b.version}, rolled into one file for fnbase's SDK bundle ${b.out} by dts-bundle-generator (packages/runtime/scripts/bundle-types.mjs). Generated: do not edit.\n`;
-    writeFileSync(outputs[i], banner + text);
+    writeIfChanged(outputs[i], banner + text);
   });
   writeFileSync(stampFile, stamp);
 }

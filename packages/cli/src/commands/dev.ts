@@ -1,12 +1,14 @@
 import type { FunctionOutputLine } from "@fnbase/server";
 import type { Command } from "commander";
 import { run, withJson } from "../core/command.js";
-import { portOption, untilSignal } from "../core/numbers.js";
+import { untilStopped } from "../core/lifetime.js";
+import { portOption } from "../core/numbers.js";
 import type { Colors } from "../core/output.js";
 import { devBanner } from "../lib/dev-banner.js";
 
 interface Options {
   port: number;
+  data?: string;
   allowAll?: boolean;
   /** False with --no-check. */
   check: boolean;
@@ -27,21 +29,28 @@ export function formatOutputLine(c: Colors, line: FunctionOutputLine): string {
   return `${tag} ${colour(line.message)}`;
 }
 
-/** `fnbase dev [dir]`: serves a local project and reloads it on every change. */
+/**
+ * `fnbase dev [dir]`: serves a local project and reloads it on every change, until Ctrl-C, a
+ * SIGTERM, or its parent process going away.
+ */
 export function register(parent: Command): void {
   withJson(parent.command("dev"))
     .argument("[dir]", "the project folder", ".")
     .description("Serve a local project with live reload")
     .option("-p, --port <port>", "port to listen on; 0 picks a free one", portOption, 4400)
+    .option("--data <dir>", "data directory (store, deployments, keys); default <project>/.fnbase")
     .option("--allow-all", "give functions every Deno permission (default: sandboxed)")
     .option("--no-check", "do not check the functions' types after each reload")
     .action(
       run<Options, [string]>(async ({ out, opts }, dir) => {
+        // Read first: the parent may go while the server starts.
+        const parentPid = process.ppid;
         const { c } = out;
         const { startDevServer } = await import("@fnbase/server");
         const dev = await startDevServer({
           dir,
           port: opts.port,
+          ...(opts.data !== undefined ? { dataDir: opts.data } : {}),
           allowAll: Boolean(opts.allowAll),
           checkTypes: opts.check,
           print: (kind, message) => {
@@ -74,7 +83,8 @@ export function register(parent: Command): void {
           dev.server.adminKeyGenerated ? dev.server.adminKey : undefined,
         ))
           out.line(l);
-        await untilSignal(() => dev.close());
+        // Ends with Ctrl-C, a SIGTERM, or when what started it is gone (`npm start` killed).
+        await untilStopped(() => dev.close(), { parent: parentPid });
         return 0;
       }),
     );

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { run, withJson } from "../core/command.js";
-import { intOption, portOption, untilSignal } from "../core/numbers.js";
+import { untilStopped } from "../core/lifetime.js";
+import { intOption, portOption } from "../core/numbers.js";
 
 interface Options {
   port: number;
@@ -120,7 +121,8 @@ export function register(parent: Command): void {
           out.line(c.dim(`Log in with: fnbase login --server ${server.url} --key <key>`));
         }
         out.line(c.dim("Press Ctrl-C to stop."));
-        await untilSignal(() => server.close());
+        // No parent watch: a daemonizer reparents a server on purpose (see StopOptions.parent).
+        await untilStopped(() => server.close());
         return 0;
       }),
     );

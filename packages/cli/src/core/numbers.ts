@@ -17,16 +17,3 @@ export const portOption = (value: string): number => {
   if (n > 65535) throw new InvalidArgumentError(`The port must be 0-65535: ${value}`);
   return n;
 };
-
-/** Waits for SIGINT or SIGTERM, then runs `close` once. */
-export function untilSignal(close: () => Promise<void>): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      void close().finally(resolve);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
-}

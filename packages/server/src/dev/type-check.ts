@@ -112,7 +112,7 @@ export class DevTypeChecker {
   #report(batch: Map<string, TypeCheckTarget>, passed: boolean, stderr: string): void {
     const found = passed ? [] : diagnostics(stderr);
     const targets = [...batch.values()];
-    const first = this.#finished === false;
+    const isFirst = this.#finished === false;
     this.#finished = true;
     if (!passed && !found.some((d) => targets.some((t) => d.file.startsWith(t.root)))) {
       // Deno failed for a reason in no function's files: a package it could not download,
@@ -126,7 +126,7 @@ export class DevTypeChecker {
       return;
     }
     this.#unchecked = "";
-    if (first && passed) {
+    if (isFirst && passed) {
       const n = batch.size;
       this.#s.print(
         "checked",

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
+import { dashboardDir } from "@fnbase/dashboard";
 import { NODE_MAX_HEADER_BYTES, runtimeSrcDir } from "@fnbase/runtime";
 import { createLogger, type Logger, readEnv } from "@fnbase/shared";
 import { createApi } from "./api/app.js";
@@ -15,6 +16,7 @@ import {
 } from "./automations/index.js";
 import { Catalog } from "./catalog.js";
 import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
+import { mountDashboard, SessionStore } from "./dashboard/index.js";
 import { defaultAppNotice } from "./default-app.js";
 import { CodeChecker } from "./deploy/check.js";
 import { Deployer, newId } from "./deploy/deployer.js";
@@ -335,6 +337,8 @@ export async function startServer(
   };
   // Realtime: every committed record change, filtered per socket by its reader's access rules.
   const realtime = new Realtime({ identity, entities, log, now });
+  // Dashboard sessions (memory only); each is checked against its key or user on every use.
+  const dashboardSessions = new SessionStore();
   changes.on((c) => realtime.publish(c));
   const api = createApi(
     {
@@ -396,6 +400,17 @@ export async function startServer(
       });
       app.route("/", automationRoutes({ service: automations.service, hasApp, auth }));
       mountIdentity(app, identity);
+      mountDashboard(app, {
+        dir: dashboardDir,
+        sessions: dashboardSessions,
+        catalog,
+        users,
+        isApiKey,
+        isAdminKey: (key: string) => admin.matches(key),
+        url: () => apiUrl,
+        publicUrl: options.publicUrl,
+        log,
+      });
       recordRoutes(app, {
         identity,
         entities,

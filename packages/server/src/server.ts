@@ -46,6 +46,7 @@ import { logsRoutes } from "./logs/routes.js";
 import { AutomationMetrics } from "./metrics/automation-metrics.js";
 import { MetricsRegistry } from "./metrics/registry.js";
 import { metricsRoutes } from "./metrics/routes.js";
+import { MetricsSeries, sampleMemory } from "./metrics/series.js";
 import { Realtime } from "./realtime/realtime.js";
 import { openCgroups } from "./runtime/cgroups.js";
 import { resolveDenoPath } from "./runtime/deno-binary.js";
@@ -62,6 +63,9 @@ export type { FnbaseServer } from "./server-types.js";
 import type { AppRecord, FunctionRecord, Store } from "./store/index.js";
 import { openSqliteStore } from "./store/index.js";
 import { openSqliteLogStore } from "./store/sqlite/log-store.js";
+
+/** How often the memory of running instances is sampled for the metrics series, in ms. */
+const MEMORY_SAMPLE_MS = 15_000;
 
 /**
  * Starts the fnbase server: management API, invocation gateway and runtime on one port, with
@@ -188,6 +192,8 @@ export async function startServer(
   if (options.onFunctionOutput) output.on(options.onFunctionOutput);
   const metrics = new MetricsRegistry();
   invocations.on((r) => metrics.invocation(r));
+  const series = new MetricsSeries();
+  invocations.on((r) => series.invocation(r.appId, r.functionName, r.status, r.durationMs));
   // Logs live in their own SQLite file; see store/sqlite/log-store.ts for why.
   const logStore = openSqliteLogStore(join(options.dataDir, "logs.db"));
   const logs = createLogPipeline({
@@ -231,7 +237,10 @@ export async function startServer(
     allowAll: options.allowAll,
     log,
     onOutput: (line) => logs.accept(line),
-    onColdStart: (appId, fn, ms) => metrics.coldStart(appId, fn, ms),
+    onColdStart: (appId, fn, ms) => {
+      metrics.coldStart(appId, fn, ms);
+      series.coldStart(appId, fn);
+    },
     onLimit: (appId, fn, reason) => metrics.limitStop(appId, fn, reason),
     onEgressRefused: (appId, fn) => metrics.egressRefused(appId, fn),
     onRevoke: (instance) => front.revoke(instance),
@@ -377,6 +386,7 @@ export async function startServer(
           hasApp,
           auth,
           automations: automationMetrics,
+          series,
           running: () => {
             const n = new Map<string, number>();
             for (const i of runtime.instances()) {
@@ -450,6 +460,11 @@ export async function startServer(
   const url = `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
   apiUrl = url;
   await automations.start();
+  // The memory of each function's instances, sampled for the series (one /proc read each).
+  const memorySampler = setInterval(() => {
+    void sampleMemory(runtime, series);
+  }, MEMORY_SAMPLE_MS);
+  memorySampler.unref();
   // Debug: the CLI prints its own banner; FNBASE_LOG_LEVEL=debug shows this line.
   log.debug({ url, dataDir: options.dataDir }, "fnbase server listening");
   log.debug(defaultAppNotice(catalog, options.defaultApp));
@@ -457,6 +472,7 @@ export async function startServer(
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
+      clearInterval(memorySampler);
       // Runs in flight get a moment to end while the front still serves them.
       await automations.close();
       await realtime.close();

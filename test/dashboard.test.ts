@@ -77,7 +77,8 @@ async function shot(p: Page, name: string): Promise<void> {
   // Mantine's transitions (menus, modals) take 150-200 ms.
   await p.waitForTimeout(250);
   const file = join(SHOTS, `${name}.png`);
-  await p.screenshot({ path: file, fullPage: false });
+  // Without the toasts a change leaves in the corner.
+  await p.screenshot({ path: file, style: ".mantine-Notifications-root { display: none }" });
   if (process.env.FNBASE_UPDATE_SCREENSHOTS === "1")
     await copyFile(file, join(DOC_SHOTS, `${name}.png`));
 }

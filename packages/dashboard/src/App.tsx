@@ -32,17 +32,13 @@ export function App() {
   const search = useSearch();
   if (session.isPending) return loading;
   if (session.error) return <ErrorAlert error={session.error} />;
-  if (!session.data) {
-    return (
-      <SignIn
-        next={
-          location === "/"
-            ? `/${search ? `?${search}` : ""}`
-            : `${location}${search ? `?${search}` : ""}`
-        }
-      />
-    );
-  }
+  // A one-time sign-in link (`fnbase dev` prints one) carries ?code=; the page never keeps it.
+  const params = new URLSearchParams(search);
+  const code = params.get("code") ?? undefined;
+  params.delete("code");
+  const rest = params.size > 0 ? `?${params}` : "";
+  if (!session.data) return <SignIn next={`${location}${rest}`} code={code} />;
+  if (code !== undefined) return <Redirect to={`${location}${rest}`} replace />;
   const s = session.data;
   const app = (render: (appId: string) => React.ReactNode) => (params: { appId?: string }) =>
     render(decodeURIComponent(params.appId ?? ""));

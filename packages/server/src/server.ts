@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { chmod, mkdir, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
@@ -63,6 +63,13 @@ export type { FnbaseServer } from "./server-types.js";
 import type { AppRecord, FunctionRecord, Store } from "./store/index.js";
 import { openSqliteStore } from "./store/index.js";
 import { openSqliteLogStore } from "./store/sqlite/log-store.js";
+
+/** True when two keys are the same (constant time). */
+const sameKey = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
 
 /** How often the memory of running instances is sampled for the metrics series, in ms. */
 const MEMORY_SAMPLE_MS = 15_000;
@@ -240,6 +247,8 @@ export async function startServer(
     onColdStart: (appId, fn, ms) => {
       metrics.coldStart(appId, fn, ms);
       series.coldStart(appId, fn);
+      // A first sample of the new instance's memory, without waiting for the next round.
+      setTimeout(() => void sampleMemory(runtime, series), 1_000).unref();
     },
     onLimit: (appId, fn, reason) => metrics.limitStop(appId, fn, reason),
     onEgressRefused: (appId, fn) => metrics.egressRefused(appId, fn),
@@ -293,7 +302,11 @@ export async function startServer(
       removeFunction: (appId, fn) => automations.service.removeFunction(appId, fn),
     },
   );
-  const isApiKey = async (key: string) => admin.matches(key) || (await apiKeys.matches(key));
+  // A key only this process knows, never printed: what a one-time dashboard sign-in link
+  // (`dashboardSignInLink`, which `fnbase dev` prints) signs its session in with.
+  const internalKey = `b44k_${randomBytes(24).toString("base64url")}`;
+  const isAdmin = (key: string) => admin.matches(key) || sameKey(key, internalKey);
+  const isApiKey = async (key: string) => isAdmin(key) || (await apiKeys.matches(key));
   const now = options.now;
   // Core integrations (files, email, LLM), analytics; links use the public URL, never a Host.
   const publicUrl = () => options.publicUrl ?? apiUrl;
@@ -339,7 +352,7 @@ export async function startServer(
     secrets,
     apiKeys,
     isApiKey,
-    isAdminKey: (key: string) => admin.matches(key),
+    isAdminKey: isAdmin,
     log,
     mailer: integrations.mailer,
     publicUrl,
@@ -358,7 +371,7 @@ export async function startServer(
       tokens,
       log,
       isApiKey,
-      isAdminKey: (key: string) => admin.matches(key),
+      isAdminKey: isAdmin,
       maxUploadBytes: options.maxUploadBytes,
       maxFileBytes,
       keepDeployments: options.keepDeployments,
@@ -416,7 +429,7 @@ export async function startServer(
         catalog,
         users,
         isApiKey,
-        isAdminKey: (key: string) => admin.matches(key),
+        isAdminKey: isAdmin,
         url: () => apiUrl,
         publicUrl: options.publicUrl,
         log,
@@ -505,6 +518,15 @@ export async function startServer(
     createApp: (name, id) => catalog.createApp({ id: id ?? newId(), name }),
     hasApp: (appId) => catalog.app(appId) !== undefined,
     defaultAppNotice: () => defaultAppNotice(catalog, options.defaultApp),
+    dashboardSignInLink: (path = "/") => {
+      const code = dashboardSessions.grant({
+        kind: "key",
+        key: internalKey,
+        admin: true,
+        prefix: "sign-in link",
+      });
+      return `${url}/_${path}?code=${code}`;
+    },
     deploy: (appId, name, body) => deployer.deploy(appId, name, body),
     syncEntities: (appId, schemas) => entitySchemas.sync(appId, schemas),
     removeFunction: (appId, name) => deployer.remove(appId, name),

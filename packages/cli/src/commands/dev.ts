@@ -71,6 +71,7 @@ export function register(parent: Command): void {
           names,
           entities,
           dev.server.adminKeyGenerated ? dev.server.adminKey : undefined,
+          dev.server.dashboardSignInLink(`/apps/${encodeURIComponent(dev.appId)}`),
         ))
           out.line(l);
         await untilSignal(() => dev.close());

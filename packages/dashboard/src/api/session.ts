@@ -42,9 +42,12 @@ export function useSession() {
   });
 }
 
-/** Signs in with an API key or an app admin's email and password. */
+/** Signs in with an API key, an app admin's email and password, or a one-time link's code. */
 export async function signIn(
-  body: { api_key: string } | { app_id: string; email: string; password: string },
+  body:
+    | { api_key: string }
+    | { app_id: string; email: string; password: string }
+    | { code: string },
 ): Promise<SessionInfo> {
   const info = await sessionRequest("POST", body);
   if (!info) throw new ApiError(401, "SESSION_REQUIRED", "Sign-in failed");

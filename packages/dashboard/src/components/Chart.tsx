@@ -48,7 +48,7 @@ export function Chart({
           {
             stroke: "#888",
             grid: { stroke: "rgba(128,128,128,0.15)" },
-            size: 56,
+            size: 72,
             values: (_u, ticks) => ticks.map((v) => `${+v.toFixed(2)}${unit}`),
           },
         ],

@@ -10,13 +10,13 @@ import {
   Title,
 } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { useLocation } from "wouter";
 import { signIn } from "../api/session";
 import { ErrorAlert } from "../components/ErrorAlert";
 
 /** Sign-in with a workspace or admin API key, or as an app's admin with email and password. */
-export function SignIn({ next }: { next: string }) {
+export function SignIn({ next, code }: { next: string; code?: string }) {
   const qc = useQueryClient();
   const [, navigate] = useLocation();
   const [tab, setTab] = useState<string | null>("key");
@@ -26,6 +26,20 @@ export function SignIn({ next }: { next: string }) {
   const [password, setPassword] = useState("");
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+
+  // A one-time link signs in by itself, once.
+  useEffect(() => {
+    if (code === undefined) return;
+    signIn({ code })
+      .then((info) => {
+        qc.setQueryData(["session"], info);
+        navigate(next, { replace: true });
+      })
+      .catch((err: unknown) => {
+        setError(err);
+        navigate(next, { replace: true });
+      });
+  }, [code, next, qc, navigate]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();

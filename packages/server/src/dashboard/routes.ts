@@ -86,6 +86,15 @@ function sameOriginRead(c: Context): void {
 /** Checks sign-in input and makes the session's credential. */
 async function signIn(d: DashboardDeps, body: unknown): Promise<SessionCredential> {
   const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  if (typeof b.code === "string") {
+    const credential = d.sessions.redeem(b.code);
+    if (!credential) {
+      throw new FnbaseError("UNAUTHORIZED", "This sign-in link was used already or has expired", {
+        hint: "Restart `fnbase dev` for a new one, or sign in with an API key",
+      });
+    }
+    return credential;
+  }
   if (typeof b.api_key === "string") {
     const key = b.api_key.trim();
     const admin = key !== "" && d.isAdminKey(key);
@@ -110,7 +119,7 @@ async function signIn(d: DashboardDeps, body: unknown): Promise<SessionCredentia
     }
     return { kind: "user", appId: app.id, userId: user.id, email: user.email, token: access_token };
   }
-  throw new FnbaseError("BAD_REQUEST", "Send { api_key } or { app_id, email, password }");
+  throw new FnbaseError("BAD_REQUEST", "Send { api_key }, { app_id, email, password } or { code }");
 }
 
 /**

@@ -23,6 +23,8 @@ export interface Session {
 export const SESSION_MAX_AGE_MS = 12 * 3600_000;
 /** How long a session lives unused, in ms (2 hours). */
 export const SESSION_IDLE_MS = 2 * 3600_000;
+/** How long a one-time sign-in code works, in ms (15 minutes). */
+export const SIGN_IN_CODE_MS = 15 * 60_000;
 /** Most sessions kept at once; a new one past it ends the least recently used. */
 export const MAX_SESSIONS = 1_000;
 
@@ -40,6 +42,7 @@ const digest = (id: string) => createHash("sha256").update(id).digest("base64url
  */
 export class SessionStore {
   readonly #byDigest = new Map<string, Session>();
+  readonly #codes = new Map<string, { credential: SessionCredential; until: number }>();
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -64,6 +67,26 @@ export class SessionStore {
     };
     this.#byDigest.set(digest(session.id), session);
     return session;
+  }
+
+  /**
+   * A one-time sign-in code for `credential`, good for {@link SIGN_IN_CODE_MS}: whoever
+   * presents it first (`POST /_/session { code }`) gets a session; then it is gone.
+   */
+  grant(credential: SessionCredential): string {
+    const now = this.#now();
+    for (const [k, g] of this.#codes) if (g.until < now) this.#codes.delete(k);
+    const code = randomBytes(24).toString("base64url");
+    this.#codes.set(digest(code), { credential, until: now + SIGN_IN_CODE_MS });
+    return code;
+  }
+
+  /** The credential of a live one-time code, which is then used up; else undefined. */
+  redeem(code: string): SessionCredential | undefined {
+    const key = digest(code);
+    const g = this.#codes.get(key);
+    this.#codes.delete(key);
+    return g && g.until >= this.#now() ? g.credential : undefined;
   }
 
   /** The live session with this id (and marks it used), or undefined. */

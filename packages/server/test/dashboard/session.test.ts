@@ -78,6 +78,19 @@ describe("sign-in", () => {
     );
   });
 
+  it("a one-time sign-in link (what fnbase dev prints) signs in once, as the admin", async () => {
+    const link = new URL(t.server.dashboardSignInLink(`/apps/${appId}`));
+    expect(link.pathname).toBe(`/_/apps/${appId}`);
+    const code = link.searchParams.get("code")!;
+    const res = await post("/_/session", { code }, { origin: t.url });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ kind: "key", admin: true });
+    const s = { cookie: cookieOf(res) };
+    const me = await fetch(`${t.url}/_/session`, { headers: { cookie: s.cookie } });
+    expect(me.status).toBe(200);
+    await expectError(await post("/_/session", { code }, { origin: t.url }), 401, "UNAUTHORIZED");
+  });
+
   it("without a session, the relay and the session answer SESSION_REQUIRED", async () => {
     await expectError(await fetch(`${t.url}/_/session`), 401, "SESSION_REQUIRED");
     await expectError(

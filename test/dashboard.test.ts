@@ -335,6 +335,7 @@ describe.skipIf(!hasChromium)(
       await signInWith(elsewhere, key);
       await text(elsewhere.getByTestId("who")).toContain("workspace key");
       await page.getByRole("button", { name: "Revoke laptop" }).click();
+      await page.getByRole("button", { name: "Confirm: Revoke laptop" }).click();
       await text(page.getByTestId("api-keys")).toContain("revoked");
       await elsewhere.reload();
       await visible(elsewhere.getByRole("button", { name: "Sign in" }));

@@ -14,6 +14,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { api } from "../api/client";
 import type { ApiKey } from "../api/types";
+import { ConfirmButton } from "../components/ConfirmButton";
 import { EmptyState } from "../components/EmptyState";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { when } from "../components/format";
@@ -97,16 +98,13 @@ export default function ApiKeys() {
                     {k.revoked_date ? (
                       <Badge color="gray">revoked</Badge>
                     ) : (
-                      <Button
+                      <ConfirmButton
                         size="xs"
-                        color="red"
-                        variant="light"
+                        label="Revoke"
                         loading={revoke.isPending && revoke.variables === k.id}
-                        onClick={() => revoke.mutate(k.id)}
+                        onConfirm={() => revoke.mutate(k.id)}
                         aria-label={`Revoke ${k.name}`}
-                      >
-                        Revoke
-                      </Button>
+                      />
                     )}
                   </Table.Td>
                 </Table.Tr>

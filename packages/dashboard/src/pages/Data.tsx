@@ -21,6 +21,7 @@ import { useState } from "react";
 import { Link } from "wouter";
 import { api, errorOf, relayFetch } from "../api/client";
 import type { EntityRecord, EntitySchema } from "../api/types";
+import { ConfirmButton } from "../components/ConfirmButton";
 import { download, toCsv } from "../components/csv";
 import { EmptyState } from "../components/EmptyState";
 import { ErrorAlert } from "../components/ErrorAlert";
@@ -289,15 +290,12 @@ function Records({ appId, schema }: { appId: string; schema: EntitySchema }) {
                       >
                         Edit
                       </Button>
-                      <Button
+                      <ConfirmButton
                         size="compact-xs"
-                        color="red"
-                        variant="light"
-                        onClick={() => remove.mutate(r.id)}
+                        label="Delete"
+                        onConfirm={() => remove.mutate(r.id)}
                         aria-label={`Delete ${r.id}`}
-                      >
-                        Delete
-                      </Button>
+                      />
                     </Group>
                   </Table.Td>
                 </Table.Tr>

@@ -13,6 +13,7 @@ import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { api } from "../api/client";
+import { ConfirmButton } from "../components/ConfirmButton";
 import { EmptyState } from "../components/EmptyState";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
@@ -117,16 +118,13 @@ export default function Secrets({ appId }: { appId: string }) {
                     <Button size="xs" variant="default" onClick={() => setName(n)}>
                       Replace
                     </Button>
-                    <Button
+                    <ConfirmButton
                       size="xs"
-                      color="red"
-                      variant="light"
+                      label="Delete"
                       loading={remove.isPending && remove.variables === n}
-                      onClick={() => remove.mutate(n)}
+                      onConfirm={() => remove.mutate(n)}
                       aria-label={`Delete secret ${n}`}
-                    >
-                      Delete
-                    </Button>
+                    />
                   </Group>
                 </Table.Td>
               </Table.Tr>

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { api } from "../api/client";
 import type { User } from "../api/types";
+import { ConfirmButton } from "../components/ConfirmButton";
 import { EmptyState } from "../components/EmptyState";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { when } from "../components/format";
@@ -114,15 +115,12 @@ export default function Users({ appId }: { appId: string }) {
                   </Table.Td>
                   <Table.Td>{when(u.created_date)}</Table.Td>
                   <Table.Td>
-                    <Button
+                    <ConfirmButton
                       size="xs"
-                      color="red"
-                      variant="light"
-                      onClick={() => remove.mutate(u.id)}
+                      label="Remove"
+                      onConfirm={() => remove.mutate(u.id)}
                       aria-label={`Remove ${u.email}`}
-                    >
-                      Remove
-                    </Button>
+                    />
                   </Table.Td>
                 </Table.Tr>
               ))}

@@ -11,7 +11,9 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -260,6 +262,8 @@ describe.skipIf(!hasChromium)(
       logs = await ctx.newPage();
       await logs.goto(`${server.url}/_/apps/${appId}/logs`);
       await visible(logs.getByText("Live", { exact: true }));
+      // A page in the background gets few animation frames, which every click waits for.
+      await page.bringToFront();
       await page.goto(`${server.url}/_/apps/${appId}/invoke?function=hello`);
       await expect
         .poll(() => page.getByRole("combobox", { name: "Function" }).inputValue())
@@ -277,7 +281,9 @@ describe.skipIf(!hasChromium)(
       await text(page.getByTestId("invoke-timing")).toContain("done");
       await shot(page, "invoke");
       await text(logs.getByTestId("log-lines")).toContain("Saying hello to Ada");
+      await logs.bringToFront();
       await shot(logs, "logs");
+      await page.bringToFront();
       // Its request id narrows the view to that request.
       await page.getByRole("link", { name: "its log lines" }).click();
       await text(page.getByTestId("log-lines")).toContain("Saying hello to Ada");
@@ -314,6 +320,22 @@ describe.skipIf(!hasChromium)(
         item: "green tea",
         quantity: 3,
       });
+      // CSV in: two more records; CSV out: every record, the edited one included.
+      await page.locator('input[type="file"]').setInputFiles({
+        name: "orders.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from('item,quantity\ncoffee,2\n"scones, warm",6\n'),
+      });
+      await text(page.getByText(/\(\d+ records\)/)).toContain("(3 records)");
+      await text(table).toContain("scones, warm");
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Export CSV" }).click(),
+      ]);
+      const csv = await readFile((await download.path())!, "utf8");
+      expect(csv.split("\r\n")[0]).toBe("id,item,quantity,created_date,updated_date,created_by");
+      expect(csv).toContain(`${rec.id},green tea,3,`);
+      expect(csv).toContain('"scones, warm",6');
       await shot(page, "data");
       await page.goto(`${server.url}/_/apps/${appId}/metrics`);
       await visible(page.getByRole("img", { name: "Latency chart" }));
@@ -366,6 +388,28 @@ describe.skipIf(!hasChromium)(
       await evil.close();
     });
 
+    it("refuses a form another origin posts to the relay, though the browser sends the cookie", async () => {
+      // Another port of the same host is the same site: SameSite=Strict lets the cookie go, and
+      // the Origin check is what refuses it.
+      const other: Server = createServer((_req, res) => {
+        res.writeHead(200, { "content-type": "text/html" });
+        res.end(`<!doctype html><form method="post" action="${server.url}/_/api/apps">
+          <input name="name" value="pwned"></form><script>document.forms[0].submit()</script>`);
+      });
+      await new Promise<void>((r) => other.listen(0, "127.0.0.1", r));
+      const before = (await admin<unknown[]>("/api/apps")).length;
+      const p = await ctx.newPage();
+      const answered = p.waitForResponse((r) => r.url() === `${server.url}/_/api/apps`);
+      await p.goto(`http://127.0.0.1:${(other.address() as AddressInfo).port}/`);
+      const res = await answered;
+      expect(res.status()).toBe(403);
+      expect(await res.json()).toMatchObject({ code: "CSRF_FAILED" });
+      expect(await res.request().headerValue("cookie")).toMatch(/fnbase_dashboard=/);
+      expect((await admin<unknown[]>("/api/apps")).length).toBe(before);
+      await p.close();
+      other.close();
+    });
+
     it("works at 360 px and from the keyboard", async () => {
       const phone = await browser.newContext({
         viewport: { width: 360, height: 740 },
@@ -380,6 +424,7 @@ describe.skipIf(!hasChromium)(
       await visible(p.getByRole("link", { name: "Functions" }));
       await p.keyboard.press("Escape");
       await p.goto(`${server.url}/_/apps/${appId}/functions`);
+      await visible(p.getByRole("link", { name: "hello" }));
       expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
       // The first Tab lands on the skip link, Enter moves focus to the page's content.
       await p.keyboard.press("Tab");

@@ -245,6 +245,12 @@ function Records({ appId, schema }: { appId: string; schema: EntitySchema }) {
           {desc ? "Newest first ↓" : "Oldest first ↑"}
         </Button>
       </Group>
+      <Text component="details" size="sm" c="dimmed">
+        <summary style={{ cursor: "pointer" }}>Schema of {schema.name}</summary>
+        <pre className="mono" data-testid="schema">
+          {JSON.stringify(schema, null, 2)}
+        </pre>
+      </Text>
       <ErrorAlert
         error={filterError ?? records.error ?? remove.error ?? importCsv.error ?? exportCsv.error}
       />

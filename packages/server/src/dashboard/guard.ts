@@ -12,14 +12,37 @@ const COOKIE_PATH = "/_/";
 const SAFE = new Set(["GET", "HEAD"]);
 
 /**
+ * The host names (with port) a browser may be reaching the dashboard at: the request's Host,
+ * the `X-Forwarded-Host` a reverse proxy sets when it rewrites Host, and the public URL's. A
+ * browser page on another site can set neither header on a form post, and a request that sets
+ * them with `fetch` is preflighted, which the dashboard never grants.
+ */
+export function browserHosts(c: Context, publicUrl: string | undefined): Set<string> {
+  const hosts = new Set<string>();
+  const host = c.req.header("host");
+  if (host) hosts.add(host.toLowerCase());
+  const forwarded = c.req.header("x-forwarded-host")?.split(",")[0]?.trim();
+  if (forwarded) hosts.add(forwarded.toLowerCase());
+  if (publicUrl) {
+    try {
+      hosts.add(new URL(publicUrl).host);
+    } catch {
+      // not a URL: the server refuses such a setting at start
+    }
+  }
+  return hosts;
+}
+
+/**
  * Refuses a change that does not come from a page of this very origin: `Sec-Fetch-Site`, when
  * the browser sends it, must be `same-origin`, and `Origin` (which browsers send with every
- * request that is not a GET or HEAD) must name the host the request was sent to. A form on
+ * request that is not a GET or HEAD) must name the host the request was sent to
+ * ({@link browserHosts}). A form on
  * another site, a page a function serves in its sandbox (origin `null`) and a request without
  * an Origin are all refused with `CSRF_FAILED`. Reads (GET, HEAD) pass here; the session's
  * token guards them in {@link requireSession}.
  */
-export function checkOrigin(c: Context): void {
+export function checkOrigin(c: Context, publicUrl?: string): void {
   if (SAFE.has(c.req.method)) return;
   const site = c.req.header("sec-fetch-site");
   if (site !== undefined && site !== "same-origin") {
@@ -28,12 +51,13 @@ export function checkOrigin(c: Context): void {
     });
   }
   const origin = c.req.header("origin");
-  const host = c.req.header("host");
   let ok = false;
-  if (origin !== undefined && host !== undefined && origin !== "null") {
+  if (origin !== undefined && origin !== "null") {
     try {
       const u = new URL(origin);
-      ok = (u.protocol === "http:" || u.protocol === "https:") && u.host === host.toLowerCase();
+      ok =
+        (u.protocol === "http:" || u.protocol === "https:") &&
+        browserHosts(c, publicUrl).has(u.host);
     } catch {
       ok = false;
     }

@@ -131,7 +131,7 @@ async function signIn(d: DashboardDeps, body: unknown): Promise<SessionCredentia
  * mountDashboard(api, { dir: dashboardDir, sessions: new SessionStore(), ... });
  */
 export function mountDashboard(api: Hono, d: DashboardDeps): void {
-  const files = dashboardFiles(d.dir);
+  const files = dashboardFiles(d.dir, d.publicUrl);
   const guardHeaders = async (c: Context, next: () => Promise<void>) => {
     await next();
     for (const [k, v] of Object.entries(DASHBOARD_HEADERS)) {
@@ -153,7 +153,7 @@ export function mountDashboard(api: Hono, d: DashboardDeps): void {
   });
 
   api.post("/_/session", async (c) => {
-    checkOrigin(c);
+    checkOrigin(c, d.publicUrl);
     c.header("cache-control", "no-store");
     const credential = await signIn(d, await readJson(c));
     // A new id at every sign-in: no session fixation.
@@ -171,7 +171,7 @@ export function mountDashboard(api: Hono, d: DashboardDeps): void {
   });
 
   api.delete("/_/session", (c) => {
-    checkOrigin(c);
+    checkOrigin(c, d.publicUrl);
     const s = requireSession(c, d.sessions);
     d.sessions.end(s);
     clearSessionCookie(c);
@@ -179,7 +179,7 @@ export function mountDashboard(api: Hono, d: DashboardDeps): void {
   });
 
   api.all("/_/api/*", async (c) => {
-    checkOrigin(c);
+    checkOrigin(c, d.publicUrl);
     const s = requireSession(c, d.sessions);
     if (!(await stillValid(d, s))) {
       clearSessionCookie(c);

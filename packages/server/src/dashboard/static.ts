@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { FnbaseError } from "@fnbase/shared";
 import type { Context } from "hono";
 import mime from "mime-types";
+import { browserHosts } from "./guard.js";
 
 /** A built asset's name: what Vite writes (`index-Bx3k9.js`), never a path. */
 const ASSET = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}$/;
@@ -12,15 +13,21 @@ const NONCE_PLACEHOLDER = "__FNBASE_CSP_NONCE__";
 
 /**
  * The dashboard's policy: scripts only from its own built assets (not `'self'`, which would take
- * a script a function serves on the same origin), styles from its assets and the `<style>`
+ * a script a function serves on the same origin; for each host name the browser may be using,
+ * see `browserHosts`), styles from its assets and the `<style>`
  * elements its components make with this answer's nonce, requests only to its own origin, no
  * framing, no plugins, forms only to itself.
  */
-export function dashboardCsp(host: string | undefined, nonce: string): string {
-  const h = host && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? host : "localhost";
+export function dashboardCsp(hosts: Iterable<string>, nonce: string): string {
+  const scripts: string[] = [];
+  for (const h of hosts) {
+    if (/^[A-Za-z0-9.:[\]-]+$/.test(h))
+      scripts.push(`http://${h}/_/assets/`, `https://${h}/_/assets/`);
+  }
+  if (scripts.length === 0) scripts.push("'none'");
   return [
     "default-src 'none'",
-    `script-src http://${h}/_/assets/ https://${h}/_/assets/`,
+    `script-src ${scripts.join(" ")}`,
     `style-src 'self' 'nonce-${nonce}'`,
     "img-src 'self' data:",
     "font-src 'self'",
@@ -52,7 +59,7 @@ export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
  * const files = dashboardFiles(dashboardDir);
  * app.get("/_/assets/:file", (c) => files.asset(c, c.req.param("file")));
  */
-export function dashboardFiles(dir: string) {
+export function dashboardFiles(dir: string, publicUrl?: string) {
   const cache = new Map<string, Buffer>();
   let index: string | undefined;
   const load = async (path: string): Promise<Buffer | undefined> => {
@@ -88,7 +95,7 @@ export function dashboardFiles(dir: string) {
         ...DASHBOARD_HEADERS,
         "content-type": "text/html; charset=utf-8",
         "cache-control": "no-cache",
-        "content-security-policy": dashboardCsp(c.req.header("host"), nonce),
+        "content-security-policy": dashboardCsp(browserHosts(c, publicUrl), nonce),
       });
     },
   };

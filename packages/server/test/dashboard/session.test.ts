@@ -320,6 +320,52 @@ describe("the relay", () => {
   });
 });
 
+describe("pages", () => {
+  it("serves index.html for every page path, never cached, under a strict policy", async () => {
+    for (const path of ["/_/", `/_/apps/${appId}/functions/orders/process`, "/_/keys"]) {
+      const res = await fetch(`${t.url}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      expect(res.headers.get("cache-control")).toBe("no-cache");
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      const csp = res.headers.get("content-security-policy")!;
+      const host = new URL(t.url).host;
+      expect(csp).toContain(`script-src http://${host}/_/assets/ https://${host}/_/assets/;`);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain("'unsafe-inline'");
+      const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
+      const html = await res.text();
+      expect(html).toContain(`content="${nonce}"`);
+      expect(html).not.toContain("__FNBASE_CSP_NONCE__");
+    }
+    const html = await (await fetch(`${t.url}/_/`)).text();
+    const asset = /src="(\/_\/assets\/[^"]+)"/.exec(html)![1]!;
+    const js = await fetch(`${t.url}${asset}`);
+    expect(js.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(js.headers.get("content-type")).toMatch(/^(text|application)\/javascript/);
+    await expectError(await fetch(`${t.url}/_/assets/nope.js`), 404, "NOT_FOUND");
+    await expectError(await fetch(`${t.url}/_/assets/..%2Findex.html`), 404, "NOT_FOUND");
+  });
+
+  it("behind a proxy that rewrites Host, takes the browser's host from X-Forwarded-Host", async () => {
+    const headers = { "x-forwarded-host": "fn.example.com" };
+    const page = await fetch(`${t.url}/_/`, { headers });
+    expect(page.headers.get("content-security-policy")).toContain(
+      "https://fn.example.com/_/assets/",
+    );
+    const res = await post(
+      "/_/session",
+      { api_key: ADMIN_KEY },
+      {
+        ...headers,
+        origin: "https://fn.example.com",
+      },
+    );
+    expect(res.status).toBe(201);
+  });
+});
+
 describe("links", () => {
   it("the Base44 CLI's dashboard link redirects to the app's page", async () => {
     const res = await fetch(`${t.url}/apps/${appId}/editor/workspace/overview`, {

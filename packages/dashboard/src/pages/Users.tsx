@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Paper, Select, Table, Text, TextInput } from "@mantine/core";
+import { Button, Group, Paper, Select, Table, Text, TextInput } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
@@ -110,7 +110,6 @@ export default function Users({ appId }: { appId: string }) {
                       allowDeselect={false}
                       size="xs"
                       w={100}
-                      rightSection={u.role === "admin" ? <Badge size="xs">A</Badge> : undefined}
                     />
                   </Table.Td>
                   <Table.Td>{when(u.created_date)}</Table.Td>

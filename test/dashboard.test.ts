@@ -76,8 +76,8 @@ let project: string;
 
 /** Saves a screenshot of the page under `name`. */
 async function shot(p: Page, name: string): Promise<void> {
-  // Mantine's transitions (menus, modals) take 150-200 ms.
-  await p.waitForTimeout(250);
+  // Mantine's transitions (menus, modals) take about 150 ms.
+  await p.waitForTimeout(150);
   const file = join(SHOTS, `${name}.png`);
   // Without the toasts a change leaves in the corner.
   await p.screenshot({ path: file, style: ".mantine-Notifications-root { display: none }" });
@@ -340,6 +340,25 @@ describe.skipIf(!hasChromium)(
       await page.goto(`${server.url}/_/apps/${appId}/metrics`);
       await visible(page.getByRole("img", { name: "Latency chart" }));
       await shot(page, "metrics");
+    });
+
+    it("changes a user's role", async () => {
+      const reg = await fetch(`${server.url}/api/apps/${appId}/auth/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "grace@example.com", password: "correct horse battery" }),
+      });
+      const { user } = (await reg.json()) as { user: { id: string } };
+      await page.goto(`${server.url}/_/apps/${appId}/users`);
+      await page.getByRole("combobox", { name: "Role of grace@example.com" }).click();
+      await page.getByRole("option", { name: "admin" }).click();
+      await expect
+        .poll(
+          async () =>
+            (await admin<{ role: string }>(`/api/apps/${appId}/entities/User/${user.id}`)).role,
+        )
+        .toBe("admin");
+      await shot(page, "users");
     });
 
     it("creates a key, whose session ends when the key is revoked", async () => {

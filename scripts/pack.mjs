@@ -1,6 +1,6 @@
 // `npm run pack [-- --out <dir>] [--no-build]`: builds fnbase and packs its publishable packages
 // (the `fnbase` CLI, `@fnbase/sdk`, and what they depend on: `@fnbase/server`,
-// `@fnbase/runtime`, `@fnbase/project`, `@fnbase/shared`) into one folder, default
+// `@fnbase/runtime`, `@fnbase/dashboard` (its build only), `@fnbase/project`, `@fnbase/shared`) into one folder, default
 // `dist-packages/`, as `npm pack` tarballs. Nothing is published, so a project outside this clone
 // installs them all at once, which resolves their dependencies on each other to these tarballs
 // (never to the registry, which does not have them):
@@ -15,7 +15,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const PACKAGES = ["shared", "project", "runtime", "server", "sdk", "cli"];
+const PACKAGES = ["shared", "project", "runtime", "dashboard", "server", "sdk", "cli"];
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 const args = process.argv.slice(2);

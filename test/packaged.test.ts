@@ -107,6 +107,7 @@ describe("fnbase outside the clone (issue 16, item 1)", () => {
     expect(r.code, r.stderr).toBe(0);
     expect((await readdir(join(root, "packs"))).sort()).toEqual([
       "fnbase-0.1.0.tgz",
+      "fnbase-dashboard-0.1.0.tgz",
       "fnbase-project-0.1.0.tgz",
       "fnbase-runtime-0.1.0.tgz",
       "fnbase-sdk-0.1.0.tgz",
@@ -138,6 +139,7 @@ describe("fnbase outside the clone (issue 16, item 1)", () => {
       "@fnbase/sdk",
       "@fnbase/server",
       "@fnbase/runtime",
+      "@fnbase/dashboard",
       "@fnbase/project",
       "@fnbase/shared",
     ]) {
@@ -187,6 +189,15 @@ describe("fnbase outside the clone (issue 16, item 1)", () => {
     expect(deploy.stdout).toMatch(/hello deployed/);
     const invoke = await fnbase(["invoke", "hello", "--data", '{"name":"Ada"}'], logged);
     expect(invoke.stdout).toContain('"message":"Hello, Ada!"');
+    // The dashboard's build came along in @fnbase/dashboard, and the deploy printed its link.
+    const link = /Dashboard: (\S+)/.exec(deploy.stdout)?.[1];
+    expect(link).toBe(`${url}/_/apps/${appId}/functions`);
+    const page = await fetch(link!);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const script = /src="(\/_\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    expect((await fetch(`${url}${script}`)).status).toBe(200);
 
     // The SDK, from a script of the project.
     await writeFile(

@@ -89,3 +89,17 @@ export declare const REALTIME_PATH: string;
 export declare function isRealtimeTarget(target: string): boolean;
 /** True for a request that changes an app's data but never what the front's decisions rest on. */
 export declare function isDataRoute(target: string): boolean;
+
+/** The Content-Security-Policy every function answer carries (a sandbox without allow-same-origin). */
+export declare const FUNCTION_ANSWER_CSP: string;
+/** A function's answer headers as callers get them: the app's CORS headers, then the sandbox policy. */
+export declare function functionAnswerHeaders(
+  fn: [string, string][],
+  cors: readonly (readonly [string, string])[],
+): [string, string][];
+/** Where the dashboard lives (`/_/`). */
+export declare const DASHBOARD_PATH: string;
+/** The dashboard's relay to the API (`/_/api/`). */
+export declare const RELAY_PATH: string;
+/** The API target a relay target stands for (`/_/api/apps` → `/api/apps`), or undefined. */
+export declare function relayedTarget(target: string): string | undefined;

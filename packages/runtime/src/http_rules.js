@@ -371,7 +371,26 @@ export function isRealtimeTarget(target) {
  * @param {string} target
  */
 export function isDataRoute(target) {
-  return DATA_ROUTE.test(target);
+  // The dashboard's own routes change nothing a decision rests on, and what its relay passes on
+  // comes back through the front as an ordinary /api request, which flushes for itself.
+  return target.startsWith(DASHBOARD_PATH) || DATA_ROUTE.test(target);
+}
+
+/** Where the dashboard lives: its pages, its session (`/_/session`) and its relay (`/_/api/`). */
+export const DASHBOARD_PATH = "/_/";
+/** The dashboard's relay: `/_/api/{rest}` is `/api/{rest}` sent with the session's credentials. */
+export const RELAY_PATH = "/_/api/";
+const RELAYED_INVOCATION = /^\/api\/(?:apps\/[^/]+\/functions|functions)\/./;
+
+/**
+ * The API target a request to the dashboard's relay stands for (`/_/api/apps` → `/api/apps`),
+ * or undefined for any other target.
+ *
+ * @param {string} target
+ * @returns {string | undefined}
+ */
+export function relayedTarget(target) {
+  return target.startsWith(RELAY_PATH) ? target.slice(2) : undefined;
 }
 const DATA_ROUTE =
   /^\/api\/apps\/[^/?#]+\/(?:entities|integration-endpoints|integrations|analytics|auth|users|runtime|files|app-logs)(?:[/?]|$)/;
@@ -401,6 +420,12 @@ export function routeBodyLimit(path, maxUploadBytes, maxFileBytes = 0) {
     } catch {
       return SMALL_BODY_BYTES;
     }
+  }
+  // The relay passes a body on to the API route it stands for, which has its own limit; an
+  // invocation's is the function's, enforced on the inner request.
+  if (p.startsWith(RELAY_PATH)) {
+    p = p.slice(2);
+    if (RELAYED_INVOCATION.test(p)) return Number.POSITIVE_INFINITY;
   }
   const m = /^\/api\/apps\/[^/]+\/(backend-functions|entities|integration-endpoints)(?:\/|$)/.exec(
     p,
@@ -464,4 +489,33 @@ export function withCors(fn, cors) {
     } else out.push([k, v]);
   }
   return out;
+}
+
+/**
+ * The policy every function answer carries: the answer runs in a sandbox without
+ * `allow-same-origin`, so the browser gives an HTML page a function serves an opaque origin.
+ * Function answers share the server's origin with the dashboard (`/_/`); without this, a page a
+ * hostile function serves could read the dashboard's session through same-origin requests. The
+ * page still runs scripts, posts forms, opens popups (sandboxed too) and downloads files; it
+ * cannot read cookies or storage of the server's origin, nor read same-origin answers without
+ * CORS. A function's own Content-Security-Policy is kept beside it: browsers apply both.
+ */
+export const FUNCTION_ANSWER_CSP =
+  "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads";
+
+/**
+ * A function's answer headers as a caller gets them, on every path (Node's gateway, the front's
+ * direct path, WebSocket handshakes): the app's CORS headers combined with the function's
+ * ({@link withCors}) and the sandbox policy ({@link FUNCTION_ANSWER_CSP}). The one place both
+ * paths build an answer's headers, so they cannot differ.
+ *
+ * @param {[string, string][]} fn lower-case names
+ * @param {readonly (readonly [string, string])[]} cors
+ * @returns {[string, string][]}
+ */
+export function functionAnswerHeaders(fn, cors) {
+  const out = withCors(fn, cors);
+  const own = out === fn ? out.slice() : out;
+  own.push(["content-security-policy", FUNCTION_ANSWER_CSP]);
+  return own;
 }

@@ -33,6 +33,12 @@ export interface FnbaseServer extends AsyncDisposable {
    * another: what the CLI prints at start (the server logs it when an app is created).
    */
   defaultAppNotice(): string;
+  /**
+   * A link that signs its first opener in to the dashboard with the admin's rights, once,
+   * within 15 minutes (`{url}/_{path}?code=...`): what `fnbase dev` prints, so a developer
+   * needs no key to open the dashboard of their own machine's server.
+   */
+  dashboardSignInLink(path?: string): string;
   /** Deploys a function (what `PUT backend-functions/{name}` does). */
   deploy(appId: string, name: string, body: unknown): Promise<DeployResult>;
   /**

@@ -1,7 +1,8 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { chmod, mkdir, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
+import { dashboardDir } from "@fnbase/dashboard";
 import { NODE_MAX_HEADER_BYTES, runtimeSrcDir } from "@fnbase/runtime";
 import { createLogger, type Logger, readEnv } from "@fnbase/shared";
 import { createApi } from "./api/app.js";
@@ -15,6 +16,7 @@ import {
 } from "./automations/index.js";
 import { Catalog } from "./catalog.js";
 import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
+import { mountDashboard, SessionStore } from "./dashboard/index.js";
 import { defaultAppNotice } from "./default-app.js";
 import { CodeChecker } from "./deploy/check.js";
 import { Deployer, newId } from "./deploy/deployer.js";
@@ -44,6 +46,7 @@ import { logsRoutes } from "./logs/routes.js";
 import { AutomationMetrics } from "./metrics/automation-metrics.js";
 import { MetricsRegistry } from "./metrics/registry.js";
 import { metricsRoutes } from "./metrics/routes.js";
+import { MetricsSeries, sampleMemory } from "./metrics/series.js";
 import { Realtime } from "./realtime/realtime.js";
 import { openCgroups } from "./runtime/cgroups.js";
 import { resolveDenoPath } from "./runtime/deno-binary.js";
@@ -60,6 +63,16 @@ export type { FnbaseServer } from "./server-types.js";
 import type { AppRecord, FunctionRecord, Store } from "./store/index.js";
 import { openSqliteStore } from "./store/index.js";
 import { openSqliteLogStore } from "./store/sqlite/log-store.js";
+
+/** True when two keys are the same (constant time). */
+const sameKey = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/** How often the memory of running instances is sampled for the metrics series, in ms. */
+const MEMORY_SAMPLE_MS = 15_000;
 
 /**
  * Starts the fnbase server: management API, invocation gateway and runtime on one port, with
@@ -186,6 +199,8 @@ export async function startServer(
   if (options.onFunctionOutput) output.on(options.onFunctionOutput);
   const metrics = new MetricsRegistry();
   invocations.on((r) => metrics.invocation(r));
+  const series = new MetricsSeries();
+  invocations.on((r) => series.invocation(r.appId, r.functionName, r.status, r.durationMs));
   // Logs live in their own SQLite file; see store/sqlite/log-store.ts for why.
   const logStore = openSqliteLogStore(join(options.dataDir, "logs.db"));
   const logs = createLogPipeline({
@@ -229,7 +244,12 @@ export async function startServer(
     allowAll: options.allowAll,
     log,
     onOutput: (line) => logs.accept(line),
-    onColdStart: (appId, fn, ms) => metrics.coldStart(appId, fn, ms),
+    onColdStart: (appId, fn, ms) => {
+      metrics.coldStart(appId, fn, ms);
+      series.coldStart(appId, fn);
+      // A first sample of the new instance's memory, without waiting for the next round.
+      setTimeout(() => void sampleMemory(runtime, series), 1_000).unref();
+    },
     onLimit: (appId, fn, reason) => metrics.limitStop(appId, fn, reason),
     onEgressRefused: (appId, fn) => metrics.egressRefused(appId, fn),
     onRevoke: (instance) => front.revoke(instance),
@@ -282,7 +302,11 @@ export async function startServer(
       removeFunction: (appId, fn) => automations.service.removeFunction(appId, fn),
     },
   );
-  const isApiKey = async (key: string) => admin.matches(key) || (await apiKeys.matches(key));
+  // A key only this process knows, never printed: what a one-time dashboard sign-in link
+  // (`dashboardSignInLink`, which `fnbase dev` prints) signs its session in with.
+  const internalKey = `b44k_${randomBytes(24).toString("base64url")}`;
+  const isAdmin = (key: string) => admin.matches(key) || sameKey(key, internalKey);
+  const isApiKey = async (key: string) => isAdmin(key) || (await apiKeys.matches(key));
   const now = options.now;
   // Core integrations (files, email, LLM), analytics; links use the public URL, never a Host.
   const publicUrl = () => options.publicUrl ?? apiUrl;
@@ -328,13 +352,15 @@ export async function startServer(
     secrets,
     apiKeys,
     isApiKey,
-    isAdminKey: (key: string) => admin.matches(key),
+    isAdminKey: isAdmin,
     log,
     mailer: integrations.mailer,
     publicUrl,
   };
   // Realtime: every committed record change, filtered per socket by its reader's access rules.
   const realtime = new Realtime({ identity, entities, log, now });
+  // Dashboard sessions (memory only); each is checked against its key or user on every use.
+  const dashboardSessions = new SessionStore();
   changes.on((c) => realtime.publish(c));
   const api = createApi(
     {
@@ -345,7 +371,7 @@ export async function startServer(
       tokens,
       log,
       isApiKey,
-      isAdminKey: (key: string) => admin.matches(key),
+      isAdminKey: isAdmin,
       maxUploadBytes: options.maxUploadBytes,
       maxFileBytes,
       keepDeployments: options.keepDeployments,
@@ -373,6 +399,7 @@ export async function startServer(
           hasApp,
           auth,
           automations: automationMetrics,
+          series,
           running: () => {
             const n = new Map<string, number>();
             for (const i of runtime.instances()) {
@@ -396,6 +423,17 @@ export async function startServer(
       });
       app.route("/", automationRoutes({ service: automations.service, hasApp, auth }));
       mountIdentity(app, identity);
+      mountDashboard(app, {
+        dir: dashboardDir,
+        sessions: dashboardSessions,
+        catalog,
+        users,
+        isApiKey,
+        isAdminKey: isAdmin,
+        url: () => apiUrl,
+        publicUrl: options.publicUrl,
+        log,
+      });
       recordRoutes(app, {
         identity,
         entities,
@@ -435,6 +473,11 @@ export async function startServer(
   const url = `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
   apiUrl = url;
   await automations.start();
+  // The memory of each function's instances, sampled for the series (one /proc read each).
+  const memorySampler = setInterval(() => {
+    void sampleMemory(runtime, series);
+  }, MEMORY_SAMPLE_MS);
+  memorySampler.unref();
   // Debug: the CLI prints its own banner; FNBASE_LOG_LEVEL=debug shows this line.
   log.debug({ url, dataDir: options.dataDir }, "fnbase server listening");
   log.debug(defaultAppNotice(catalog, options.defaultApp));
@@ -442,6 +485,7 @@ export async function startServer(
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
+      clearInterval(memorySampler);
       // Runs in flight get a moment to end while the front still serves them.
       await automations.close();
       await realtime.close();
@@ -474,6 +518,15 @@ export async function startServer(
     createApp: (name, id) => catalog.createApp({ id: id ?? newId(), name }),
     hasApp: (appId) => catalog.app(appId) !== undefined,
     defaultAppNotice: () => defaultAppNotice(catalog, options.defaultApp),
+    dashboardSignInLink: (path = "/") => {
+      const code = dashboardSessions.grant({
+        kind: "key",
+        key: internalKey,
+        admin: true,
+        prefix: "sign-in link",
+      });
+      return `${url}/_${path}?code=${code}`;
+    },
     deploy: (appId, name, body) => deployer.deploy(appId, name, body),
     syncEntities: (appId, schemas) => entitySchemas.sync(appId, schemas),
     removeFunction: (appId, name) => deployer.remove(appId, name),

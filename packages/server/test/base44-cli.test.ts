@@ -142,6 +142,12 @@ describe("the Base44 CLI against fnbase", () => {
   it("base44 deploy -y deploys every function with its shared files; both answer", async () => {
     const run = ok(await base44(["deploy", "-y"]));
     expect(run.stdout + run.stderr).toContain("App deployed successfully");
+    // The dashboard link it prints leads to the app's page of fnbase's dashboard.
+    const link = /Dashboard: (\S+)/.exec(run.stdout + run.stderr)?.[1];
+    expect(link).toBe(`${t.url}/apps/${appId}/editor/workspace/overview`);
+    const page = await fetch(link!, { redirect: "manual" });
+    expect(page.status).toBe(302);
+    expect(page.headers.get("location")).toBe(`/_/apps/${appId}`);
 
     const hello = await post("hello", { name: "Ada" });
     expect(hello).toEqual({ status: 200, body: { message: "Hello, Ada!" } });

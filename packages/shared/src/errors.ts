@@ -33,7 +33,11 @@ export const ERROR_STATUS = {
   /** CLI: no server URL or API key configured. */
   NOT_LOGGED_IN: 401,
   INVALID_TOKEN: 401,
+  /** The dashboard: no session, or one that ended (signed out, expired, its key revoked). */
+  SESSION_REQUIRED: 401,
   FORBIDDEN: 403,
+  /** The dashboard: a change without the session's CSRF token, or from another origin. */
+  CSRF_FAILED: 403,
   /** A file link whose signature is wrong, or that has expired. */
   INVALID_SIGNATURE: 403,
   FUNCTIONS_DISABLED: 403,

@@ -65,6 +65,8 @@ export function register(parent: Command): void {
           `${failed > 0 ? c.red("Deploy finished with errors:") : c.green("Deploy finished:")} ` +
             `${summary.deployed} deployed, ${summary.unchanged} unchanged, ${summary.deleted} deleted, ${failed} failed`,
         );
+        const dashboard = `${client.creds.server.replace(/\/+$/, "")}/_/apps/${encodeURIComponent(appId)}/functions`;
+        out.line(`Dashboard: ${dashboard}`);
         out.result({
           ...(failed > 0
             ? {
@@ -74,6 +76,7 @@ export function register(parent: Command): void {
               }
             : {}),
           app_id: appId,
+          dashboard,
           entities,
           functions: lines,
           server_only: serverOnly,

@@ -81,6 +81,7 @@ export function register(parent: Command): void {
           names,
           entities,
           dev.server.adminKeyGenerated ? dev.server.adminKey : undefined,
+          dev.server.dashboardSignInLink(`/apps/${encodeURIComponent(dev.appId)}`),
         ))
           out.line(l);
         // Ends with Ctrl-C, a SIGTERM, or when what started it is gone (`npm start` killed).

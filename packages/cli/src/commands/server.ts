@@ -114,6 +114,7 @@ export function register(parent: Command): void {
           } · LLM: ${o.llmUrl ?? c.dim("not configured")}`,
         );
         out.line(server.defaultAppNotice());
+        out.line(`Dashboard: ${c.cyan(`${server.url}/_/`)} ${c.dim("(sign in with an API key)")}`);
         if (server.adminKeyGenerated) {
           out.line();
           out.line(`Admin API key: ${c.yellow(server.adminKey ?? "")}`);

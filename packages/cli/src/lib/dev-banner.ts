@@ -1,7 +1,8 @@
 import type { Colors } from "../core/output.js";
 
 /**
- * The lines `fnbase dev` prints once it is up: URL, app id, each function's URL, each entity's
+ * The lines `fnbase dev` prints once it is up: URL, app id, a one-time sign-in link to the
+ * dashboard, each function's URL, each entity's
  * records route, and a `curl` for `hello` when there is one (the template's and the
  * quickstart's), else the first function.
  *
@@ -15,9 +16,11 @@ export function devBanner(
   names: string[],
   entities: string[],
   adminKey?: string,
+  dashboard?: string,
 ): string[] {
   const lines = ["", `${c.bold("fnbase dev")} ready at ${c.cyan(url)}`, `App: ${appId}`];
   if (adminKey) lines.push(`Admin API key (shown once): ${c.yellow(adminKey)}`);
+  if (dashboard) lines.push(`Dashboard: ${c.cyan(dashboard)} ${c.dim("(signs you in once)")}`);
   if (names.length === 0) {
     lines.push(c.yellow("No functions yet: add base44/functions/<name>/entry.ts"));
   } else {

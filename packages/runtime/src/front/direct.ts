@@ -4,7 +4,7 @@
  * the gateway would give it.
  */
 
-import { appBusyMessage, withCors } from "../http_rules.js";
+import { appBusyMessage, functionAnswerHeaders } from "../http_rules.js";
 import { FRONT_CHANNEL, functionTarget, HOP_BY_HOP, HOST_OWNED } from "../protocol.js";
 import type { Decisions, Entry } from "./decisions.ts";
 import { BodyTooLarge, Exchange, type Upstream } from "./http1.ts";
@@ -119,13 +119,14 @@ export class DirectPath {
       return errorResponse(502, d.e.crashed, extra());
     }
     // The function's headers, minus what the host sets, with the app's CORS headers unless the
-    // function answered CORS itself (http_rules.js withCors: the same on Node's path).
+    // function answered CORS itself, and the sandbox policy (http_rules.js functionAnswerHeaders:
+    // the same on Node's path).
     const own: [string, string][] = [];
     for (const h of res.headers) {
       const k = h[0];
       if (k !== "x-request-id" && k !== "x-fnbase-decision") own.push(h);
     }
-    const headers = withCors(own, d.c);
+    const headers = functionAnswerHeaders(own, d.c);
     headers.push(["x-request-id", requestId]);
     const pipe = res.pipe;
     if (pipe !== undefined) {

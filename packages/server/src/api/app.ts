@@ -1,3 +1,4 @@
+import { RELAY_PATH } from "@fnbase/runtime";
 import { FnbaseError } from "@fnbase/shared";
 import { Hono } from "hono";
 import { compress } from "hono/compress";
@@ -22,8 +23,11 @@ export function createApi(d: ApiDeps, extend: (api: Hono) => void = () => {}): H
   // No route reads an unbounded body (users' login and register included).
   api.use("*", limitBodies(d.maxUploadBytes, d.maxFileBytes));
   // gzip or deflate when the caller accepts it, for answers over 1 KiB (logs, code, lists);
-  // never an event stream, whose events must leave as they are written.
-  api.use("*", compress());
+  // never an event stream, whose events must leave as they are written, and never what the
+  // dashboard's relay passes on (the API route it stands for compressed it already, and a
+  // function's streamed answer must arrive as it is written).
+  const gzip = compress();
+  api.use("*", (c, next) => (c.req.path.startsWith(RELAY_PATH) ? next() : gzip(c, next)));
   api.get("/health", (c) => c.json({ ok: true }));
   // Browser frontends on the app's origins call these (the SDK's auth module).
   api.use("/api/apps/:appId/auth/*", appCors(d.catalog, d.corsAnyOrigin));

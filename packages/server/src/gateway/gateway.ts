@@ -5,9 +5,9 @@ import {
   bodyTooLargeMessage,
   type Decision,
   ERROR_DETAIL_HEADER,
+  functionAnswerHeaders,
   functionTarget,
   type Head,
-  withCors,
 } from "@fnbase/runtime";
 import { FnbaseError, type Logger, toErrorResponse } from "@fnbase/shared";
 import { decodeJwt } from "jose";
@@ -401,7 +401,7 @@ export class Gateway {
               return own;
             }
             status = s;
-            const out = withCors(fnHeaders, cors);
+            const out = functionAnswerHeaders(fnHeaders, cors);
             out.push(["x-request-id", requestId]);
             const d = p.decide?.();
             if (d !== undefined) out.push(["x-fnbase-decision", d]);
@@ -517,7 +517,7 @@ export class Gateway {
       timeoutMs: p.timeoutMs,
       maxBodyBytes: options.maxBodyBytes,
       respond: (s, fnHeaders) => {
-        const out = withCors(fnHeaders, cors);
+        const out = functionAnswerHeaders(fnHeaders, cors);
         out.push(["x-request-id", requestId]);
         const d = p.decide?.();
         if (d !== undefined) out.push(["x-fnbase-decision", d]);

@@ -139,6 +139,24 @@ export class UserService {
     return await this.#issue(row);
   }
 
+  /**
+   * A short-lived access token of a user (`ttlSeconds`, 60 to 3,600), for the holder of an API
+   * key to call as that user (the dashboard's invoke console); USER_NOT_FOUND as a 404.
+   */
+  async accessToken(
+    appId: string,
+    userId: string,
+    ttlSeconds: number,
+  ): Promise<{ access_token: string; expires_in: number; user: PublicUser }> {
+    const u = await this.#store.getUser(appId, userId);
+    if (!u) throw new FnbaseError("NOT_FOUND", `User not found: ${userId.slice(0, 80)}`);
+    const access_token = await this.#tokens.sign(
+      { sub: u.id, app_id: u.app_id, role: u.role, email: u.email },
+      ttlSeconds,
+    );
+    return { access_token, expires_in: ttlSeconds, user: publicUser(u) };
+  }
+
   /** Checks email and password; answers `{ access_token, user }` or a 401. */
   async login(appId: string, body: unknown): Promise<{ access_token: string; user: PublicUser }> {
     const b = asObject(body);

@@ -12,9 +12,14 @@ export interface LogQueryParams {
   since?: number;
   until?: number;
   minLevel?: LogLevel;
+  requestId?: string;
+  search?: string;
   limit: number;
   order: "asc" | "desc";
 }
+
+/** Longest `q` (search text) and `request_id` of a log query, in characters. */
+const MAX_TEXT = 200;
 
 const bad = (message: string, hint?: string) =>
   new FnbaseError("INVALID_QUERY", message, hint === undefined ? {} : { hint });
@@ -47,7 +52,8 @@ export function levelParam(text: string | undefined): LogLevel | undefined {
 }
 
 /**
- * Parses `since`, `until`, `level`, `limit` and `order`; anything malformed is a 400
+ * Parses `since`, `until`, `level`, `limit`, `order`, `request_id` and `q` (text the message
+ * contains); anything malformed is a 400
  * `INVALID_QUERY`.
  *
  * @example
@@ -77,6 +83,15 @@ export function parseLogQuery(q: Record<string, string | undefined>): LogQueryPa
   if (until !== undefined) out.until = until;
   const minLevel = levelParam(q.level);
   if (minLevel) out.minLevel = minLevel;
+  for (const [param, field] of [
+    ["request_id", "requestId"],
+    ["q", "search"],
+  ] as const) {
+    const v = q[param];
+    if (v === undefined || v === "") continue;
+    if (v.length > MAX_TEXT) throw bad(`Invalid "${param}": longer than ${MAX_TEXT} characters`);
+    out[field] = v;
+  }
   return out;
 }
 

@@ -23,8 +23,10 @@ function mustApp(d: LogRoutesDeps, appId: string): string {
 }
 
 /**
- * `GET /api/apps/{appId}/functions-mgmt/{name}/logs` (stored lines, newest first by default)
- * and `GET /api/apps/{appId}/functions-mgmt/logs/stream?function=a,b` (live, server-sent
+ * `GET /api/apps/{appId}/functions-mgmt/{name}/logs` (stored lines, newest first by default;
+ * `request_id` and `q` narrow them to one request or to messages containing a text),
+ * `GET .../functions-mgmt/logs?function=a,b` (the same over every function of the app, each
+ * line naming its function) and `GET /api/apps/{appId}/functions-mgmt/logs/stream?function=a,b` (live, server-sent
  * events), as in the contract. Entries carry `request_id` and `source` besides the contract's
  * `time`, `level` and `message`.
  *
@@ -44,6 +46,26 @@ export function logsRoutes(d: LogRoutesDeps): Hono {
     c.header("cache-control", "no-cache");
     c.header("x-accel-buffering", "no");
     return streamSSE(c, (stream) => tail(stream, filter, d.subscribe));
+  });
+
+  // Every function's lines at once (`function=a,b` narrows them): the dashboard's log view and
+  // its links from an invocation's request id to its lines.
+  r.get(`${base}/logs`, async (c) => {
+    const appId = mustApp(d, c.req.param("appId"));
+    const functions = functionsParam(c.req.query("function"));
+    const q = parseLogQuery(c.req.query());
+    d.flush();
+    const rows = await d.store.query({ appId, ...(functions && { functions }), ...q });
+    return c.json(
+      rows.map((l) => ({
+        time: l.time,
+        level: l.level,
+        function: l.function,
+        message: l.message,
+        request_id: l.request_id,
+        source: l.source,
+      })),
+    );
   });
 
   r.get(`${base}/:name{.+}/logs`, async (c) => {

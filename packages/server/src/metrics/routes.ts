@@ -3,6 +3,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import type { AutomationCounters, AutomationMetrics } from "./automation-metrics.js";
 import { type RunningInstances, renderPrometheus } from "./prometheus.js";
 import type { FunctionMetrics, MetricsRegistry } from "./registry.js";
+import type { MetricsSeries } from "./series.js";
 
 /** What the metrics routes work with. */
 export interface MetricsRoutesDeps {
@@ -14,6 +15,8 @@ export interface MetricsRoutesDeps {
   auth: MiddlewareHandler;
   /** Counters per automation, when the server runs them. */
   automations?: AutomationMetrics;
+  /** Per-minute series of the last day (the dashboard's charts). */
+  series?: MetricsSeries;
 }
 
 const automationJson = (a: AutomationCounters) => ({
@@ -49,8 +52,9 @@ const toJson = (m: FunctionMetrics, running: RunningInstances) => ({
 });
 
 /**
- * `GET /metrics` (Prometheus text, admin or workspace key) and `GET /api/apps/{appId}/metrics`
- * (JSON per function, for the dashboard).
+ * `GET /metrics` (Prometheus text, admin or workspace key), `GET /api/apps/{appId}/metrics`
+ * (JSON per function since start) and `GET /api/apps/{appId}/metrics/series?range=1h|24h`
+ * (per step: invocations, 5xx errors, p50/p95 latency, cold starts, memory; for the dashboard).
  *
  * @example
  * createApi(deps, (api) => api.route("/", metricsRoutes(metricsDeps)));
@@ -73,6 +77,12 @@ export function metricsRoutes(d: MetricsRoutesDeps): Hono {
       .sort((a, b) => (a.name < b.name ? -1 : 1));
     const automations = (d.automations?.all(appId) ?? []).map(automationJson);
     return c.json({ app_id: appId, functions, automations });
+  });
+  r.get("/api/apps/:appId/metrics/series", d.auth, (c) => {
+    const appId = c.req.param("appId");
+    if (!d.hasApp(appId)) throw new FnbaseError("APP_NOT_FOUND", `App not found: ${appId}`);
+    if (!d.series) throw new FnbaseError("NOT_AVAILABLE", "This server keeps no metrics series");
+    return c.json(d.series.query(appId, c.req.query("range") ?? "1h"));
   });
   return r;
 }

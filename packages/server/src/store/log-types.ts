@@ -30,6 +30,10 @@ export interface LogQuery {
   until?: number;
   /** Lines at this level and above. */
   minLevel?: LogLevel;
+  /** Only the lines of this request. */
+  requestId?: string;
+  /** Only lines whose message contains this text (ASCII letters in any case). */
+  search?: string;
   limit: number;
   order: "asc" | "desc";
 }

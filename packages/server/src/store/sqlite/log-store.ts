@@ -140,6 +140,14 @@ export function openSqliteLogStore(file: string): LogStore {
         where.push("ts <= ?");
         args.push(q.until);
       }
+      if (q.requestId !== undefined) {
+        where.push("request_id = ?");
+        args.push(q.requestId);
+      }
+      if (q.search !== undefined && q.search !== "") {
+        where.push("message LIKE ? ESCAPE '\\'");
+        args.push(`%${q.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+      }
       if (q.minLevel !== undefined && levelRank(q.minLevel) > 0) {
         where.push("lvl >= ?");
         args.push(levelRank(q.minLevel));

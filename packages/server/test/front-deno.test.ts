@@ -23,8 +23,8 @@ const suites = [
   [
     "client",
     "http1_test.ts",
-    8,
-    "bodies, 1xx, HEAD/204/304, limits, retries, aborts, malformed heads, latin1, 101",
+    9,
+    "bodies, 1xx, HEAD/204/304, limits, retries, unreachable upstreams, aborts, malformed heads, latin1, 101",
   ],
   [
     "server",

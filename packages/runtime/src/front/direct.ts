@@ -7,7 +7,7 @@
 import { appBusyMessage, functionAnswerHeaders } from "../http_rules.js";
 import { FRONT_CHANNEL, functionTarget, HOP_BY_HOP, HOST_OWNED } from "../protocol.js";
 import type { Decisions, Entry } from "./decisions.ts";
-import { BodyTooLarge, Exchange, type Upstream } from "./http1.ts";
+import { BodyTooLarge, Exchange, type Upstream, UpstreamUnreachable } from "./http1.ts";
 import { track, untrack } from "./inflight.ts";
 import type { Answer, Incoming } from "./message.ts";
 import { record } from "./records.ts";
@@ -36,6 +36,12 @@ export interface DirectDeps {
   failed: (instanceId: string) => Promise<void>;
   /** Requests in progress per app on this path, at most. */
   maxPerApp: number;
+  /**
+   * Passes a request to Node whole: used when a decision's instance cannot be connected to
+   * (it stopped, and Node's revoke has not reached the front yet), so the request, which never
+   * reached the function, gets what Node decides now (a new instance) instead of a 502.
+   */
+  toNode: (req: Incoming, target: string) => Promise<Answer>;
 }
 
 /** Sends requests to instances as cached decisions say. */
@@ -84,7 +90,8 @@ export class DirectPath {
     const x = new Exchange();
     track(x, req, t0, t0 + d.t);
     let ended = false;
-    const end = (status: number, bytesOut: number, bytesIn = length ?? x.sent) => {
+    /** Ends the exchange on this path; `status` undefined: not answered here (no record). */
+    const end = (status: number | undefined, bytesOut: number, bytesIn = length ?? x.sent) => {
       if (ended) return;
       ended = true;
       untrack(x);
@@ -92,7 +99,9 @@ export class DirectPath {
       if (n === 0) this.#busy.delete(d.a);
       else this.#busy.set(d.a, n);
       this.#d.decisions.done(inst);
-      record(d, requestId, status, performance.now() - started, bytesIn, bytesOut);
+      if (status !== undefined) {
+        record(d, requestId, status, performance.now() - started, bytesIn, bytesOut);
+      }
     };
     let res: Awaited<ReturnType<Upstream["request"]>>;
     try {
@@ -115,6 +124,11 @@ export class DirectPath {
       // that the caller's next request starts a new one.
       this.#d.decisions.failed(inst);
       await this.#d.failed(inst.id);
+      if (err instanceof UpstreamUnreachable && !x.aborted) {
+        // Nothing reached the function (its body unread): Node takes the request whole.
+        end(undefined, 0);
+        return this.#d.toNode(req, target);
+      }
       end(502, 0);
       return errorResponse(502, d.e.crashed, extra());
     }

@@ -36,6 +36,16 @@ export class UpstreamError extends Error {
   }
 }
 
+/**
+ * The upstream could not be connected to (its socket refuses or is gone): nothing of the request
+ * reached it, so another upstream may take the request whole.
+ */
+export class UpstreamUnreachable extends UpstreamError {
+  constructor(message: string) {
+    super(message, true);
+  }
+}
+
 /** The request body went over its limit. */
 export class BodyTooLarge extends Error {}
 
@@ -306,6 +316,7 @@ export class Upstream {
     upgrade = false,
   ): Promise<UpstreamResponse> {
     let c = upgrade ? undefined : this.#take();
+    let tried = false;
     if (c && body === null) {
       try {
         return await this.#exchange(c, method, head, body, length, maxBodyBytes, x, false);
@@ -314,9 +325,13 @@ export class Upstream {
         if (!(err instanceof UpstreamError && err.beforeResponse) || x?.aborted) throw err;
       }
       c = undefined;
+      tried = true;
     }
     c ??= await this.#connect().catch((err: Error) => {
-      throw new UpstreamError(`cannot connect: ${err.message}`, true);
+      // Unreachable only if no attempt went out: the one on the pooled connection may have
+      // reached the upstream (and stopped it) before it closed.
+      const message = `cannot connect: ${err.message}`;
+      throw tried ? new UpstreamError(message, true) : new UpstreamUnreachable(message);
     });
     return await this.#exchange(c, method, head, body, length, maxBodyBytes, x, upgrade);
   }

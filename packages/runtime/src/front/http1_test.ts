@@ -2,7 +2,7 @@
  * Tests of the front's HTTP/1.1 client against a raw TCP server that writes exactly the bytes
  * each case needs (`deno test`, run from vitest by packages/server/test/front-deno.test.ts).
  */
-import { BodyTooLarge, Exchange, Upstream, UpstreamError } from "./http1.ts";
+import { BodyTooLarge, Exchange, Upstream, UpstreamError, UpstreamUnreachable } from "./http1.ts";
 import { assertEquals } from "./testing.ts";
 
 const enc = new TextEncoder();
@@ -224,6 +224,28 @@ Deno.test("retries a bodiless request once when a pooled connection was closed",
   } finally {
     s.close();
   }
+});
+
+Deno.test("says unreachable only when no attempt reached the upstream", async () => {
+  // A port nobody listens on: nothing was sent, the caller may send the request elsewhere.
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  const gone = new Upstream({ transport: "tcp", hostname: "127.0.0.1", port });
+  await rejects(gone.request("GET", GET, null, undefined, 0, undefined), UpstreamUnreachable);
+  // A pooled connection that closes without answering, then an upstream gone: the first attempt
+  // may have reached it, so the error is not "unreachable".
+  const s = rawServer((n) => (n === 2 ? null : "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"));
+  const a = await s.upstream.request("GET", GET, null, undefined, 0, undefined);
+  assertEquals(await text(a.body), "ok");
+  const pending = s.upstream.request("GET", GET, null, undefined, 0, undefined);
+  s.close();
+  let err: unknown;
+  await pending.catch((e) => {
+    err = e;
+  });
+  assertEquals(err instanceof UpstreamError, true, String(err));
+  assertEquals(err instanceof UpstreamUnreachable, false, String(err));
 });
 
 Deno.test("reports an upstream that goes away, and aborts on request", async () => {

@@ -77,17 +77,18 @@ function askNode(m: Record<string, unknown>): Promise<void> {
   });
 }
 
-const direct = new DirectPath({
-  decisions,
-  failed: (i) => askNode({ t: "failed", i }),
-  maxPerApp: settings.maxConcurrentPerApp,
-});
 const toNode = new NodePath({
   node: new Upstream({ transport: "unix", path: settings.nodeSocket }),
   decisions,
   secret: settings.secret,
   maxUploadBytes: settings.maxUploadBytes,
   maxFileBytes: settings.maxFileBytes,
+});
+const direct = new DirectPath({
+  decisions,
+  failed: (i) => askNode({ t: "failed", i }),
+  maxPerApp: settings.maxConcurrentPerApp,
+  toNode: (req, target) => toNode.pass(req, target, true, false),
 });
 
 function handle(req: Incoming): Promise<Answer> | Answer {

@@ -99,8 +99,12 @@ async function expectStopped(
   const said = await eventually(() => platform(fn, limit).length > 0);
   expect(said, JSON.stringify(lines.filter((l) => l.source === "platform"))).toBe(true);
   const next = await t.invoke(app, fn);
-  expect(next.status).toBe(200);
-  expect(((await next.json()) as { pid: number }).pid).not.toBe(before);
+  const text = await next.text();
+  expect(
+    next.status,
+    `${text} ${JSON.stringify(lines.filter((l) => l.source === "platform"))}`,
+  ).toBe(200);
+  expect((JSON.parse(text) as { pid: number }).pid).not.toBe(before);
 }
 
 beforeAll(async () => {

@@ -26,6 +26,16 @@ export interface ServerOptions {
   host?: string;
   /** Directory for the store, deployments, module cache and keys. Default `./.fnbase`. */
   dataDir?: string;
+  /**
+   * Where state is kept: `"sqlite"` (one file in `dataDir`) or a PostgreSQL URL
+   * (`postgres://user:pass@host:5432/db`) that several nodes share. Default `FNBASE_STORE`, else
+   * `"sqlite"`. With PostgreSQL, `dataDir` holds only this node's caches (deployments written
+   * out, Deno's module cache) and, unless `FNBASE_MASTER_KEY` is set, the master key file,
+   * which every node needs the same copy of.
+   */
+  store?: string;
+  /** This node's name, unique among the nodes of one store (metrics' `node` label, logs). Default `FNBASE_NODE_ID`, else `<host name>-<process id>`. */
+  nodeId?: string;
   /** Admin API key; default `FNBASE_ADMIN_KEY` or one generated at first start. */
   adminKey?: string;
   /** Master key sealing secrets (64 hex chars or base64 of 32 bytes); default `FNBASE_MASTER_KEY` or `<dataDir>/master.key`. */
@@ -227,6 +237,7 @@ export interface FunctionOutputLine {
 
 /** Options that stay optional once resolved (no default: absent means "not configured"). */
 type Unset =
+  | "nodeId"
   | "adminKey"
   | "masterKey"
   | "defaultApp"
@@ -263,6 +274,18 @@ function registryUrl(url: string | undefined): string | undefined {
   return url;
 }
 
+/** `sqlite` or a `postgres://` URL; anything else is `CONFIG_INVALID`. */
+function storeSetting(v: string): string {
+  if (v === "sqlite" || /^postgres(ql)?:\/\/./i.test(v)) return v;
+  throw new FnbaseError(
+    "CONFIG_INVALID",
+    `Invalid store: ${JSON.stringify(v.replace(/:[^:@/]*@/, ":***@"))}`,
+    {
+      hint: "Use sqlite or a PostgreSQL URL, postgres://user:pass@host:5432/db (FNBASE_STORE, --store)",
+    },
+  );
+}
+
 function sandboxSetting(v: string): SandboxSetting {
   if (v === "auto" || v === "require" || v === "off") return v;
   throw new FnbaseError("CONFIG_INVALID", `Invalid sandbox setting: ${JSON.stringify(v)}`, {
@@ -288,6 +311,8 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     port: o.port ?? 4400,
     host: o.host ?? "127.0.0.1",
     dataDir: resolve(o.dataDir ?? ".fnbase"),
+    store: storeSetting(o.store ?? readEnv("FNBASE_STORE") ?? "sqlite"),
+    nodeId: o.nodeId ?? readEnv("FNBASE_NODE_ID"),
     adminKey: o.adminKey,
     masterKey: o.masterKey,
     defaultApp: o.defaultApp,

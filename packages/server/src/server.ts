@@ -58,8 +58,7 @@ import type { FnbaseServer } from "./server-types.js";
 export type { FnbaseServer } from "./server-types.js";
 
 import type { AppRecord, FunctionRecord, Store } from "./store/index.js";
-import { openSqliteStore } from "./store/index.js";
-import { openSqliteLogStore } from "./store/sqlite/log-store.js";
+import { openStores } from "./store/open.js";
 
 /**
  * Starts the fnbase server: management API, invocation gateway and runtime on one port, with
@@ -79,7 +78,15 @@ export async function startServer(
   const options = resolveOptions(input);
   const log = deps.log ?? createLogger({ component: "server" });
   await mkdir(options.dataDir, { recursive: true });
-  const store = deps.store ?? openSqliteStore(join(options.dataDir, "fnbase.db"));
+  // SQLite in the data dir, or PostgreSQL shared by several nodes (see store/open.ts).
+  const stores = await openStores({
+    store: options.store,
+    dataDir: options.dataDir,
+    ...(options.nodeId !== undefined ? { nodeId: options.nodeId } : {}),
+    ...(deps.store ? { existing: deps.store } : {}),
+  });
+  const store = stores.store;
+  const logStore = stores.logs;
   const catalog = await Catalog.load(store);
   const admin: AdminKey = await setupAdminKey(
     store,
@@ -91,6 +98,7 @@ export async function startServer(
     options.dataDir,
     options.masterKey ?? readEnv("FNBASE_MASTER_KEY"),
   ).catch(async (err: unknown) => {
+    await logStore.close();
     if (!deps.store) await store.close();
     throw err;
   });
@@ -186,8 +194,7 @@ export async function startServer(
   if (options.onFunctionOutput) output.on(options.onFunctionOutput);
   const metrics = new MetricsRegistry();
   invocations.on((r) => metrics.invocation(r));
-  // Logs live in their own SQLite file; see store/sqlite/log-store.ts for why.
-  const logStore = openSqliteLogStore(join(options.dataDir, "logs.db"));
+  // Logs: their own SQLite file (see store/sqlite/log-store.ts), or PostgreSQL's `logs` table.
   const logs = createLogPipeline({
     store: logStore,
     limits: {

@@ -6,6 +6,8 @@ interface Options {
   port: number;
   host: string;
   data: string;
+  store?: string;
+  nodeId?: string;
   defaultApp?: string;
   idleTimeout?: number;
   requestTimeout?: number;
@@ -28,6 +30,11 @@ export function register(parent: Command): void {
     .option("-p, --port <port>", "port to listen on; 0 picks a free one", portOption, 4400)
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("--data <dir>", "data directory (store, deployments, keys)", "./.fnbase")
+    .option(
+      "--store <store>",
+      "sqlite (default) or postgres://user:pass@host:5432/db, shared by several nodes (FNBASE_STORE)",
+    )
+    .option("--node-id <name>", "this node's name among several (FNBASE_NODE_ID)")
     .option("--default-app <id>", "app served by /functions/* when no app id or domain picks one")
     .option(
       "--idle-timeout <seconds>",
@@ -81,6 +88,8 @@ export function register(parent: Command): void {
           port: opts.port,
           host: opts.host,
           dataDir: opts.data,
+          ...(opts.store ? { store: opts.store } : {}),
+          ...(opts.nodeId ? { nodeId: opts.nodeId } : {}),
           ...(opts.defaultApp ? { defaultApp: opts.defaultApp } : {}),
           ...(opts.idleTimeout !== undefined ? { idleTimeoutMs: opts.idleTimeout * 1000 } : {}),
           ...(opts.requestTimeout !== undefined

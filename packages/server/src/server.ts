@@ -14,6 +14,9 @@ import {
   automationRoutes,
 } from "./automations/index.js";
 import { Catalog } from "./catalog.js";
+import { type Change, localBus } from "./cluster/changes.js";
+import { openPgBus } from "./cluster/open.js";
+import { useRealtimeAdapter } from "./cluster/realtime-adapter.js";
 import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
 import { defaultAppNotice } from "./default-app.js";
 import { CodeChecker } from "./deploy/check.js";
@@ -87,6 +90,11 @@ export async function startServer(
   });
   const store = stores.store;
   const logStore = stores.logs;
+  // The change bus, listening before the catalog loads so no change falls between the two
+  // (what arrives before the handler is set is covered by the reload of everything below).
+  const bus = stores.postgres
+    ? await openPgBus(stores.postgres.connection, stores.postgres.url, stores.nodeId, log)
+    : localBus();
   const catalog = await Catalog.load(store);
   const admin: AdminKey = await setupAdminKey(
     store,
@@ -169,15 +177,16 @@ export async function startServer(
     onInvocation: (r) => invocations.emit(r),
     instance: (id) => runtime.instances().find((i) => i.id === id),
   });
-  catalog.onChange(() => front.flush());
-  const apiKeys = new ApiKeyService(store.identity, () => front.flush());
+  // Every change to what nodes cache goes through the bus, and every node applies it with
+  // `applyChange` (below) before the change's caller gets its answer.
+  catalog.onChange((c) => bus.publish(c));
+  entitySchemas.onSync((appId) => bus.publish({ kind: "schemas", appId }));
+  const apiKeys = new ApiKeyService(store.identity, () => bus.publish({ kind: "api_keys" }));
   // A secret change replaces running instances (the next request sees the new value) and is
   // written on each function's log, by name only.
   const secrets = new SecretService(store.identity, master.key, async (appId, change) => {
-    runtime.retire(appId);
     events.secretsChanged(appId, change);
-    // The front must stop sending requests to the retired instances before the caller goes on.
-    await front.flush();
+    await bus.publish({ kind: "secrets", appId });
   });
   const importMap = await writeImportMap(join(options.dataDir, "runtime"));
   const checker = new CodeChecker({
@@ -241,6 +250,41 @@ export async function startServer(
     onEgressRefused: (appId, fn) => metrics.egressRefused(appId, fn),
     onRevoke: (instance) => front.revoke(instance),
   });
+  /**
+   * Applies a change (this node's or another's) to this node's caches: the catalog and schemas
+   * are read again, instances of what changed are retired, and the front drops its decisions
+   * before the change's caller goes on (see front/link.ts).
+   */
+  const applyChange = async (c: Change): Promise<void> => {
+    switch (c.kind) {
+      case "app":
+        await catalog.reloadApp(c.appId);
+        break;
+      case "function": {
+        const f = await catalog.reloadFunction(c.appId, c.name);
+        runtime.retire(c.appId, c.name, f?.deployment_id);
+        break;
+      }
+      case "secrets":
+        runtime.retire(c.appId);
+        break;
+      case "api_keys":
+        break;
+      case "schemas":
+        await entitySchemas.reload(c.appId);
+        break;
+      case "all":
+        await catalog.reloadAll();
+        for (const app of catalog.apps()) {
+          runtime.retire(app.id);
+          await entitySchemas.reload(app.id);
+        }
+        break;
+    }
+    await front.flush();
+  };
+  bus.handle(applyChange);
+  if (stores.postgres) await applyChange({ kind: "all" });
   const events = platformEvents({
     catalog,
     requestTimeoutMs: options.requestTimeoutMs,
@@ -342,7 +386,11 @@ export async function startServer(
   };
   // Realtime: every committed record change, filtered per socket by its reader's access rules.
   const realtime = new Realtime({ identity, entities, log, now });
-  changes.on((c) => realtime.publish(c));
+  // Across nodes, through socket.io's PostgreSQL adapter on a small pool of its own.
+  const realtimePool = stores.postgres
+    ? await useRealtimeAdapter(realtime, stores.postgres.url, log)
+    : undefined;
+  changes.on((c) => realtime.broadcast(c));
   const api = createApi(
     {
       catalog,
@@ -452,6 +500,7 @@ export async function startServer(
       // Runs in flight get a moment to end while the front still serves them.
       await automations.close();
       await realtime.close();
+      await realtimePool?.end().catch(() => {});
       await front.close();
       await runtime.close();
       await cgroups?.close();
@@ -461,6 +510,7 @@ export async function startServer(
       });
       await logs.close();
       await logStore.close();
+      await bus.close();
       integrations.close();
       await store.close();
     })();

@@ -3,6 +3,7 @@ import { pg002Identity } from "./002_identity.js";
 import { pg003Entities } from "./003_entities.js";
 import { pg004Automations } from "./004_automations.js";
 import { pg005Logs } from "./005_logs.js";
+import { pg006Realtime } from "./006_realtime.js";
 
 /**
  * Versioned schema migrations of the PostgreSQL store, in order; append only (a released one
@@ -14,4 +15,5 @@ export const PG_MIGRATIONS: readonly string[] = [
   pg003Entities,
   pg004Automations,
   pg005Logs,
+  pg006Realtime,
 ];

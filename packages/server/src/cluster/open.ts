@@ -1,0 +1,28 @@
+import type { Logger } from "@fnbase/shared";
+import { sql } from "kysely";
+import type { PgConnection } from "../store/postgres/pool.js";
+import type { ChangeBus } from "./changes.js";
+import { CHANNEL, pgBus } from "./pg-bus.js";
+
+/**
+ * The change bus of a node on a PostgreSQL store: LISTEN on its own connection to `url`, NOTIFY
+ * through the store's pool.
+ *
+ * @example
+ * const bus = await openPgBus(store.connection, url, "node-a", log);
+ */
+export function openPgBus(
+  connection: PgConnection,
+  url: string,
+  nodeId: string,
+  log: Logger,
+): Promise<ChangeBus> {
+  return pgBus({
+    url,
+    nodeId,
+    log,
+    notify: async (payload) => {
+      await sql`SELECT pg_notify(${CHANNEL}, ${payload})`.execute(connection.db);
+    },
+  });
+}

@@ -1,0 +1,182 @@
+import { randomBytes } from "node:crypto";
+import type { Logger } from "@fnbase/shared";
+import pg from "pg";
+import type { Change, ChangeBus } from "./changes.js";
+
+/** The NOTIFY channel of every node of one store. */
+export const CHANNEL = "fnbase_cluster";
+
+/** Settings of {@link pgBus}. */
+export interface PgBusSettings {
+  url: string;
+  /** Sends one NOTIFY (through the store's pool). */
+  notify(payload: string): Promise<void>;
+  nodeId: string;
+  log: Logger;
+  /** How long a publish waits for each live node's acknowledgement, in ms. Default 2,000. */
+  ackTimeoutMs?: number;
+  /** How often this node says it is alive, in ms; a node unheard for 3 times this is gone. Default 1,000. */
+  heartbeatMs?: number;
+}
+
+type Message =
+  | { t: "beat"; node: string }
+  | { t: "bye"; node: string }
+  | { t: "change"; node: string; id: string; change: Change }
+  | { t: "ack"; node: string; id: string; to: string };
+
+/**
+ * The change bus of a cluster on PostgreSQL, on LISTEN/NOTIFY: one channel, one listening
+ * connection per node (outside the pool), and every message a small JSON payload.
+ *
+ * - A publish applies the change here, NOTIFYs it, and waits until every node heard from in the
+ *   last three heartbeats has applied it and answered with an acknowledgement, at most
+ *   `ackTimeoutMs` (then it logs which nodes did not answer and goes on). So a caller who gets
+ *   the answer to a deploy, a rollback or a secret change knows every live node already serves
+ *   it.
+ * - A node whose listening connection breaks may miss changes: it turns not ready (its readiness
+ *   endpoint answers 503, so a load balancer stops sending it requests), reconnects with a
+ *   growing delay, and once listening again applies `{ kind: "all" }` (reloads every cache)
+ *   before it turns ready.
+ *
+ * @example
+ * const bus = await pgBus({ url, notify, nodeId: "node-a", log });
+ */
+export async function pgBus(s: PgBusSettings): Promise<ChangeBus> {
+  const ackTimeoutMs = s.ackTimeoutMs ?? 2_000;
+  const heartbeatMs = s.heartbeatMs ?? 1_000;
+  let handler: (c: Change) => Promise<void> = async () => {};
+  const seen = new Map<string, number>();
+  const waiting = new Map<string, { missing: Set<string>; done: () => void }>();
+  let client: pg.Client | undefined;
+  let ready = false;
+  let closed = false;
+  let retryMs = 100;
+  let applying: Promise<void> = Promise.resolve();
+
+  const send = (m: Message) => s.notify(JSON.stringify(m));
+  const live = () => {
+    const cut = Date.now() - heartbeatMs * 3;
+    return [...seen].filter(([, at]) => at >= cut).map(([n]) => n);
+  };
+  /** Changes are applied one at a time, in the order they arrive. */
+  const apply = (c: Change) => {
+    applying = applying.then(() =>
+      handler(c).catch((err: unknown) =>
+        s.log.error({ err, change: c }, "applying a change failed"),
+      ),
+    );
+    return applying;
+  };
+
+  const onMessage = (raw: string | undefined) => {
+    let m: Message;
+    try {
+      m = JSON.parse(raw ?? "") as Message;
+    } catch {
+      return;
+    }
+    if (m.node === s.nodeId) return;
+    if (m.t === "bye") {
+      seen.delete(m.node);
+      for (const w of waiting.values())
+        if (w.missing.delete(m.node) && w.missing.size === 0) w.done();
+      return;
+    }
+    seen.set(m.node, Date.now());
+    if (m.t === "change") {
+      void apply(m.change).then(() => send({ t: "ack", node: s.nodeId, id: m.id, to: m.node }));
+    } else if (m.t === "ack" && m.to === s.nodeId) {
+      const w = waiting.get(m.id);
+      if (w?.missing.delete(m.node) && w.missing.size === 0) w.done();
+    }
+  };
+
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: s.url });
+    c.on("notification", (n) => onMessage(n.payload));
+    c.on("error", () => {});
+    c.on("end", () => {
+      if (closed || client !== c) return;
+      client = undefined;
+      ready = false;
+      s.log.warn(
+        "cluster: the change bus connection closed; this node is not ready until it is back",
+      );
+      void reconnect();
+    });
+    await c.connect();
+    await c.query(`LISTEN ${CHANNEL}`);
+    client = c;
+  };
+  const reconnect = async () => {
+    while (!closed && client === undefined) {
+      await new Promise((r) => setTimeout(r, retryMs));
+      retryMs = Math.min(retryMs * 2, 5_000);
+      try {
+        await connect();
+      } catch (err) {
+        s.log.warn({ err }, "cluster: cannot reach the change bus yet");
+        continue;
+      }
+      retryMs = 100;
+      // What happened while this node was deaf is unknown: reload every cache first.
+      await apply({ kind: "all" });
+      ready = true;
+      s.log.info("cluster: the change bus is back; caches reloaded");
+    }
+  };
+
+  await connect();
+  ready = true;
+  const beat = setInterval(() => {
+    if (client) void send({ t: "beat", node: s.nodeId }).catch(() => {});
+  }, heartbeatMs);
+  beat.unref();
+  await send({ t: "beat", node: s.nodeId });
+
+  return {
+    get ready() {
+      return ready;
+    },
+    handle(h) {
+      handler = h;
+    },
+    peers: live,
+    async publish(change) {
+      await apply(change);
+      const missing = new Set(live());
+      const id = randomBytes(8).toString("hex");
+      const acked = new Promise<void>((resolve) => {
+        if (missing.size === 0) return resolve();
+        const timer = setTimeout(() => {
+          waiting.delete(id);
+          s.log.warn(
+            { change, nodes: [...missing] },
+            "cluster: nodes did not acknowledge a change in time",
+          );
+          resolve();
+        }, ackTimeoutMs);
+        waiting.set(id, {
+          missing,
+          done: () => {
+            clearTimeout(timer);
+            waiting.delete(id);
+            resolve();
+          },
+        });
+      });
+      await send({ t: "change", node: s.nodeId, id, change });
+      await acked;
+    },
+    async close() {
+      closed = true;
+      clearInterval(beat);
+      await send({ t: "bye", node: s.nodeId }).catch(() => {});
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => {});
+      for (const w of waiting.values()) w.done();
+    },
+  };
+}

@@ -42,6 +42,14 @@ export interface ServerOptions {
   masterKey?: string;
   /** App served by `/functions/*` and `/api/functions/*` when no app id or domain picks one. */
   defaultApp?: string;
+  /**
+   * On SIGTERM (`drain()`), how long `/readyz` answers 503 before the public port stops taking
+   * connections, in ms: long enough for the load balancer's health check to see it (two check
+   * intervals). Default 0.
+   */
+  drainDelayMs?: number;
+  /** On SIGTERM, how long requests in progress may take to finish, in ms. Default 30,000. */
+  drainTimeoutMs?: number;
   /** Time limit per request in ms. Default 300,000 (5 minutes). */
   requestTimeoutMs?: number;
   /** Stop an instance after this long without requests, in ms. Default 300,000. */
@@ -317,6 +325,8 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     masterKey: o.masterKey,
     defaultApp: o.defaultApp,
     requestTimeoutMs: o.requestTimeoutMs ?? 300_000,
+    drainDelayMs: atLeast("drainDelayMs", o.drainDelayMs ?? 0, 0),
+    drainTimeoutMs: atLeast("drainTimeoutMs", o.drainTimeoutMs ?? 30_000, 0),
     idleTimeoutMs: o.idleTimeoutMs ?? 300_000,
     bootTimeoutMs: o.bootTimeoutMs ?? 60_000,
     spareInstances: o.spareInstances ?? 1,

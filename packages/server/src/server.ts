@@ -15,6 +15,7 @@ import {
 } from "./automations/index.js";
 import { Catalog } from "./catalog.js";
 import { type Change, localBus } from "./cluster/changes.js";
+import { healthRoutes } from "./cluster/health-routes.js";
 import { openPgBus } from "./cluster/open.js";
 import { useRealtimeAdapter } from "./cluster/realtime-adapter.js";
 import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
@@ -62,6 +63,7 @@ export type { FnbaseServer } from "./server-types.js";
 
 import type { AppRecord, FunctionRecord, Store } from "./store/index.js";
 import { openStores } from "./store/open.js";
+import type { LogBatch } from "./store/postgres/log-store.js";
 
 /**
  * Starts the fnbase server: management API, invocation gateway and runtime on one port, with
@@ -201,6 +203,29 @@ export async function startServer(
   });
   const output = hub<FunctionOutputLine>();
   if (options.onFunctionOutput) output.on(options.onFunctionOutput);
+  // What live tails read: this node's lines, and on a cluster the lines other nodes stored
+  // (each node tells the others which rows a batch wrote; a node with a reader reads them).
+  const tails = hub<FunctionOutputLine>();
+  output.on((line) => tails.emit(line));
+  let tailing = 0;
+  const pgLogs = stores.postgres?.logs;
+  if (pgLogs) {
+    pgLogs.onAppend((batch) => bus.send("logs", batch));
+    bus.listen("logs", (data) => {
+      if (tailing === 0) return;
+      const batch = data as LogBatch;
+      for (const appId of batch.apps) {
+        void pgLogs.readBatch(batch, appId).then(
+          (lines) => {
+            for (const { id: _id, ...l } of lines) {
+              tails.emit({ ...l, request_id: l.request_id ?? undefined } as FunctionOutputLine);
+            }
+          },
+          (err: unknown) => log.warn({ err }, "reading another node's log lines failed"),
+        );
+      }
+    });
+  }
   const metrics = new MetricsRegistry();
   invocations.on((r) => metrics.invocation(r));
   // Logs: their own SQLite file (see store/sqlite/log-store.ts), or PostgreSQL's `logs` table.
@@ -417,7 +442,14 @@ export async function startServer(
           store: logStore,
           flush: () => logs.writer.flush(),
           hasApp,
-          subscribe: (cb) => output.on(cb),
+          subscribe: (cb) => {
+            tailing++;
+            const off = tails.on(cb);
+            return () => {
+              tailing--;
+              off();
+            };
+          },
           auth,
         }),
       );
@@ -425,6 +457,7 @@ export async function startServer(
         "/",
         metricsRoutes({
           metrics,
+          node: stores.nodeId,
           hasApp,
           auth,
           automations: automationMetrics,
@@ -450,6 +483,16 @@ export async function startServer(
         log,
       });
       app.route("/", automationRoutes({ service: automations.service, hasApp, auth }));
+      app.route(
+        "/",
+        healthRoutes({
+          node: stores.nodeId,
+          ready: () => !draining && bus.ready,
+          pingStore: async () => {
+            await store.getMeta("admin_key_sha256");
+          },
+        }),
+      );
       mountIdentity(app, identity);
       recordRoutes(app, {
         identity,
@@ -494,6 +537,7 @@ export async function startServer(
   log.debug({ url, dataDir: options.dataDir }, "fnbase server listening");
   log.debug(defaultAppNotice(catalog, options.defaultApp));
 
+  let draining = false;
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
@@ -517,9 +561,23 @@ export async function startServer(
     return closed;
   };
 
+  /**
+   * Graceful drain (SIGTERM): readiness answers 503 at once, then after `drainDelayMs` (for the
+   * load balancer to see it) the front stops taking connections, answers what is in progress
+   * (at most `drainTimeoutMs`), and the server closes.
+   */
+  const drain = async () => {
+    draining = true;
+    if (options.drainDelayMs > 0) await new Promise((r) => setTimeout(r, options.drainDelayMs));
+    await front.drain(options.drainTimeoutMs);
+    await close();
+  };
+
   return {
     url,
     port,
+    nodeId: stores.nodeId,
+    drain,
     internalSocket,
     get frontPid() {
       return front.pid;

@@ -8,6 +8,7 @@ interface Options {
   data: string;
   store?: string;
   nodeId?: string;
+  drainDelay?: number;
   defaultApp?: string;
   idleTimeout?: number;
   requestTimeout?: number;
@@ -35,6 +36,11 @@ export function register(parent: Command): void {
       "sqlite (default) or postgres://user:pass@host:5432/db, shared by several nodes (FNBASE_STORE)",
     )
     .option("--node-id <name>", "this node's name among several (FNBASE_NODE_ID)")
+    .option(
+      "--drain-delay <seconds>",
+      "on SIGTERM, how long /readyz answers 503 before the port closes (default: 0)",
+      intOption("--drain-delay"),
+    )
     .option("--default-app <id>", "app served by /functions/* when no app id or domain picks one")
     .option(
       "--idle-timeout <seconds>",
@@ -90,6 +96,7 @@ export function register(parent: Command): void {
           dataDir: opts.data,
           ...(opts.store ? { store: opts.store } : {}),
           ...(opts.nodeId ? { nodeId: opts.nodeId } : {}),
+          ...(opts.drainDelay !== undefined ? { drainDelayMs: opts.drainDelay * 1000 } : {}),
           ...(opts.defaultApp ? { defaultApp: opts.defaultApp } : {}),
           ...(opts.idleTimeout !== undefined ? { idleTimeoutMs: opts.idleTimeout * 1000 } : {}),
           ...(opts.requestTimeout !== undefined
@@ -116,6 +123,11 @@ export function register(parent: Command): void {
         });
         out.line(`${c.bold("fnbase server")} listening on ${c.cyan(server.url)}`);
         out.line(`Data: ${server.options.dataDir}`);
+        if (o.store !== "sqlite") {
+          out.line(
+            `Store: PostgreSQL ${o.store.replace(/:[^:@/]*@/, ":***@")} · node ${server.nodeId}`,
+          );
+        }
         out.line(
           `Files: ${o.fileStorage === "s3" ? `s3://${o.s3?.bucket}` : "disk"} · Email: ${
             o.smtpUrl ? new URL(o.smtpUrl).host : c.dim("not configured")
@@ -129,7 +141,8 @@ export function register(parent: Command): void {
           out.line(c.dim(`Log in with: fnbase login --server ${server.url} --key <key>`));
         }
         out.line(c.dim("Press Ctrl-C to stop."));
-        await untilSignal(() => server.close());
+        // SIGTERM and Ctrl-C drain: in-flight requests finish, no new ones are taken.
+        await untilSignal(() => server.drain());
         return 0;
       }),
     );

@@ -36,6 +36,10 @@ export interface ChangeBus {
   readonly ready: boolean;
   /** The other nodes heard from lately, by name. */
   peers(): string[];
+  /** Sends `data` (small JSON) to every other node's `listen(topic)`; none on one node. */
+  send(topic: string, data: unknown): void;
+  /** Hears what other nodes `send` on `topic`. */
+  listen(topic: string, cb: (data: unknown, from: string) => void): void;
   close(): Promise<void>;
 }
 
@@ -55,6 +59,8 @@ export function localBus(): ChangeBus {
     },
     ready: true,
     peers: () => [],
+    send: () => {},
+    listen: () => {},
     close: async () => {},
   };
 }

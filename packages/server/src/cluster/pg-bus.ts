@@ -23,7 +23,8 @@ type Message =
   | { t: "beat"; node: string }
   | { t: "bye"; node: string }
   | { t: "change"; node: string; id: string; change: Change }
-  | { t: "ack"; node: string; id: string; to: string };
+  | { t: "ack"; node: string; id: string; to: string }
+  | { t: "msg"; node: string; topic: string; data: unknown };
 
 /**
  * The change bus of a cluster on PostgreSQL, on LISTEN/NOTIFY: one channel, one listening
@@ -47,6 +48,7 @@ export async function pgBus(s: PgBusSettings): Promise<ChangeBus> {
   const heartbeatMs = s.heartbeatMs ?? 1_000;
   let handler: (c: Change) => Promise<void> = async () => {};
   const seen = new Map<string, number>();
+  const topics = new Map<string, (data: unknown, from: string) => void>();
   const waiting = new Map<string, { missing: Set<string>; done: () => void }>();
   let client: pg.Client | undefined;
   let ready = false;
@@ -86,6 +88,8 @@ export async function pgBus(s: PgBusSettings): Promise<ChangeBus> {
     seen.set(m.node, Date.now());
     if (m.t === "change") {
       void apply(m.change).then(() => send({ t: "ack", node: s.nodeId, id: m.id, to: m.node }));
+    } else if (m.t === "msg") {
+      topics.get(m.topic)?.(m.data, m.node);
     } else if (m.t === "ack" && m.to === s.nodeId) {
       const w = waiting.get(m.id);
       if (w?.missing.delete(m.node) && w.missing.size === 0) w.done();
@@ -143,6 +147,14 @@ export async function pgBus(s: PgBusSettings): Promise<ChangeBus> {
       handler = h;
     },
     peers: live,
+    send(topic, data) {
+      void send({ t: "msg", node: s.nodeId, topic, data }).catch((err: unknown) =>
+        s.log.warn({ err, topic }, "cluster: a message could not be sent"),
+      );
+    },
+    listen(topic, cb) {
+      topics.set(topic, cb);
+    },
     async publish(change) {
       await apply(change);
       const missing = new Set(live());

@@ -175,4 +175,69 @@ describe.skipIf(!enabled)("three nodes on one PostgreSQL store", () => {
       client.cleanup();
     }
   });
+
+  it("tails on one node the lines a function writes on another, and labels each node's metrics", async () => {
+    await nodes[A]!.deploy(
+      appId,
+      "talk",
+      `Deno.serve(async (req) => { console.log("said " + (await req.text())); return new Response("ok"); });`,
+    );
+    const ac = new AbortController();
+    const stream = await nodes[C]!.admin(
+      `/api/apps/${appId}/functions-mgmt/logs/stream?function=talk`,
+      {
+        signal: ac.signal,
+      },
+    );
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    let text = "";
+    const seen = (async () => {
+      while (!text.includes("said hello-from-a")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+    })();
+    // The stream is open once its first bytes are there; the line is written on A.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(
+      (await nodes[A]!.invoke(appId, "talk", { method: "POST", body: "hello-from-a" })).status,
+    ).toBe(200);
+    await Promise.race([seen, new Promise((r) => setTimeout(r, 10_000))]);
+    ac.abort();
+    expect(text).toContain("said hello-from-a");
+
+    const metrics = await (await nodes[A]!.admin("/metrics")).text();
+    expect(metrics).toMatch(
+      /^fnbase_invocations_total\{node="node-a",app="[0-9a-f]+",function="talk"\} 1$/m,
+    );
+    for (const n of [A, B, C]) {
+      expect((await fetch(`${nodes[n]!.url}/healthz`)).status).toBe(200);
+      expect(await (await fetch(`${nodes[n]!.url}/readyz`)).json()).toMatchObject({
+        status: "ready",
+      });
+    }
+  });
+
+  it("drains on SIGTERM: readiness fails at once, the request in progress finishes, new ones are refused", async () => {
+    await nodes[A]!.deploy(
+      appId,
+      "slow",
+      `Deno.serve(async () => { await new Promise((r) => setTimeout(r, 600)); return new Response("done"); });`,
+    );
+    const c = nodes[C]!;
+    expect((await c.invoke(appId, "slow", { method: "POST" })).status).toBe(200);
+    const inFlight = c.invoke(appId, "slow", { method: "POST" });
+    await new Promise((r) => setTimeout(r, 100));
+    const draining = c.server.drain();
+    await new Promise((r) => setTimeout(r, 50));
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("done");
+    await draining;
+    await expect(fetch(`${c.url}/healthz`)).rejects.toThrow();
+    // The other nodes go on.
+    expect((await nodes[A]!.invoke(appId, "slow", { method: "POST" })).status).toBe(200);
+  });
 });

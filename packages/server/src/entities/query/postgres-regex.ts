@@ -14,7 +14,7 @@
  */
 
 import rewritePattern from "regexpu-core";
-import { parse, type RootNode } from "regjsparser";
+import regjsparser, { type RootNode } from "regjsparser";
 import { queryError, show } from "./names.js";
 
 type Node = RootNode<{
@@ -57,7 +57,8 @@ export function toPostgresRegex(pattern: string, flags: string): string {
   } catch (err) {
     throw queryError("q", `invalid $regex ${show(pattern)}: ${(err as Error).message}`);
   }
-  const tree = parse(source, unicode ? "u" : "", {
+  // A CommonJS module whose exports Node cannot name statically: through its default export.
+  const tree = regjsparser.parse(source, unicode ? "u" : "", {
     unicodePropertyEscape: true,
     namedGroups: true,
     lookbehind: true,

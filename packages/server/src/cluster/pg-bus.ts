@@ -35,10 +35,11 @@ type Message =
  *   `ackTimeoutMs` (then it logs which nodes did not answer and goes on). So a caller who gets
  *   the answer to a deploy, a rollback or a secret change knows every live node already serves
  *   it.
- * - A node whose listening connection breaks may miss changes: it turns not ready (its readiness
- *   endpoint answers 503, so a load balancer stops sending it requests), reconnects with a
- *   growing delay, and once listening again applies `{ kind: "all" }` (reloads every cache)
- *   before it turns ready.
+ * - A node whose listening connection breaks, or that hears nothing on the channel for five
+ *   heartbeats (its own included: a stalled connection, the database away), may miss changes:
+ *   it turns not ready (its readiness endpoint answers 503, so a load balancer stops sending it
+ *   requests), reconnects with a growing delay when the connection broke, and applies
+ *   `{ kind: "all" }` (reloads every cache) before it turns ready again.
  *
  * @example
  * const bus = await pgBus({ url, notify, nodeId: "node-a", log });
@@ -52,6 +53,10 @@ export async function pgBus(s: PgBusSettings): Promise<ChangeBus> {
   const waiting = new Map<string, { missing: Set<string>; done: () => void }>();
   let client: pg.Client | undefined;
   let ready = false;
+  /** When this node last heard anything on the channel (its own heartbeat included). */
+  let lastHeard = Date.now();
+  let resyncing = false;
+  const deaf = () => Date.now() - lastHeard > heartbeatMs * 5;
   let closed = false;
   let retryMs = 100;
   let applying: Promise<void> = Promise.resolve();
@@ -78,6 +83,15 @@ export async function pgBus(s: PgBusSettings): Promise<ChangeBus> {
     } catch {
       return;
     }
+    if (deaf() && !resyncing) {
+      // Silent for five heartbeats (a stalled connection, the database away): whatever was
+      // said meanwhile is lost, so every cache is read again before the node is ready.
+      resyncing = true;
+      void apply({ kind: "all" }).finally(() => {
+        resyncing = false;
+      });
+    }
+    lastHeard = Date.now();
     if (m.node === s.nodeId) return;
     if (m.t === "bye") {
       seen.delete(m.node);
@@ -97,7 +111,11 @@ export async function pgBus(s: PgBusSettings): Promise<ChangeBus> {
   };
 
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: s.url });
+    // Named, so an operator (and the test) can tell the bus's connection in pg_stat_activity.
+    const c = new pg.Client({
+      connectionString: s.url,
+      application_name: `fnbase-bus ${s.nodeId}`,
+    });
     c.on("notification", (n) => onMessage(n.payload));
     c.on("error", () => {});
     c.on("end", () => {
@@ -126,6 +144,7 @@ export async function pgBus(s: PgBusSettings): Promise<ChangeBus> {
       retryMs = 100;
       // What happened while this node was deaf is unknown: reload every cache first.
       await apply({ kind: "all" });
+      lastHeard = Date.now();
       ready = true;
       s.log.info("cluster: the change bus is back; caches reloaded");
     }
@@ -141,7 +160,7 @@ export async function pgBus(s: PgBusSettings): Promise<ChangeBus> {
 
   return {
     get ready() {
-      return ready;
+      return ready && !resyncing && !deaf();
     },
     handle(h) {
       handler = h;

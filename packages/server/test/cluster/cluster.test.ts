@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createClient } from "@base44/sdk";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_KEY, startTestServer, type TestServer } from "../helpers.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../postgres.js";
@@ -218,6 +219,37 @@ describe.skipIf(!enabled)("three nodes on one PostgreSQL store", () => {
         status: "ready",
       });
     }
+  });
+
+  it("takes a node out while it cannot hear changes, and brings it back with every cache reloaded", async () => {
+    await nodes[A]!.deploy(appId, "deaf", VERSION("1"));
+    expect((await call(B, "deaf")).v).toBe("1");
+    // B's bus connection is cut from the database's side.
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const cut = await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fnbase-bus node-b'",
+      );
+      expect(cut.rowCount).toBe(1);
+    } finally {
+      await admin.end();
+    }
+    // Not ready as soon as it sees the connection go (the balancer stops sending it requests),
+    // ready again once reconnected and reloaded.
+    const cutAt = Date.now();
+    while ((await fetch(`${nodes[B]!.url}/readyz`)).status !== 503) {
+      if (Date.now() - cutAt > 2_000) throw new Error("B stayed ready without its bus");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // A change B cannot hear (no acknowledgement is awaited from a node that stopped beating).
+    await nodes[A]!.deploy(appId, "deaf", VERSION("2"));
+    const deadline = Date.now() + 15_000;
+    while ((await fetch(`${nodes[B]!.url}/readyz`)).status !== 200) {
+      if (Date.now() > deadline) throw new Error("B did not come back");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await call(B, "deaf")).v).toBe("2");
   });
 
   it("drains on SIGTERM: readiness fails at once, the request in progress finishes, new ones are refused", async () => {

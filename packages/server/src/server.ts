@@ -299,6 +299,9 @@ export async function startServer(
         await entitySchemas.reload(c.appId);
         break;
       case "all":
+        // What rests on the old state goes first (a store that does not answer fails the reload).
+        for (const app of catalog.apps()) runtime.retire(app.id);
+        await front.flush();
         await catalog.reloadAll();
         for (const app of catalog.apps()) {
           runtime.retire(app.id);

@@ -125,6 +125,8 @@ export async function pgBus(s: PgBusSettings): Promise<ChangeBus> {
       s.log.warn(
         "cluster: the change bus connection closed; this node is not ready until it is back",
       );
+      // Drop at once what may have gone stale (decisions, instances); reloaded again once back.
+      void apply({ kind: "all" });
       void reconnect();
     });
     await c.connect();

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { FnbaseError } from "@fnbase/shared";
 import type { LogStore } from "./log-types.js";
 import type { PgLogStore } from "./postgres/log-store.js";
 import type { PgConnection } from "./postgres/pool.js";
@@ -41,7 +42,16 @@ export async function openStores(o: {
   }
   const { openPostgresStore } = await import("./postgres/pg-store.js");
   const { openPgLogStore } = await import("./postgres/log-store.js");
-  const store = await openPostgresStore(o.store);
+  const store = await openPostgresStore(o.store).catch((err: unknown) => {
+    throw new FnbaseError(
+      "STORE_UNAVAILABLE",
+      `Cannot open the PostgreSQL store ${o.store.replace(/:[^:@/]*@/, ":***@")}: ${(err as Error).message}`,
+      {
+        hint: "Check that PostgreSQL runs there and that the URL's role may connect and create tables (--store, FNBASE_STORE)",
+        cause: err,
+      },
+    );
+  });
   const logs = openPgLogStore(store.connection.db, nodeId);
   return {
     store: o.existing ?? store,

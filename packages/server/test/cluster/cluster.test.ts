@@ -208,6 +208,17 @@ describe.skipIf(!enabled)("three nodes on one PostgreSQL store", () => {
     await Promise.race([seen, new Promise((r) => setTimeout(r, 10_000))]);
     ac.abort();
     expect(text).toContain("said hello-from-a");
+    // Queried on B: A's writer stores its lines within 100 ms.
+    const deadline = Date.now() + 5_000;
+    let lines: { message: string }[] = [];
+    while (!lines.some((l) => l.message === "said hello-from-a") && Date.now() < deadline) {
+      lines = (await (
+        await nodes[B]!.admin(`/api/apps/${appId}/functions-mgmt/talk/logs`)
+      ).json()) as { message: string }[];
+      if (!lines.some((l) => l.message === "said hello-from-a"))
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(lines.map((l) => l.message)).toContain("said hello-from-a");
 
     const metrics = await (await nodes[A]!.admin("/metrics")).text();
     expect(metrics).toMatch(

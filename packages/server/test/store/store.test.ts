@@ -368,3 +368,19 @@ describe.skipIf(!(await postgresAvailable()))("PostgreSQL migrations", () => {
     for (const s of [...stores, again]) await s.close();
   });
 });
+
+describe("a PostgreSQL store that cannot be reached", () => {
+  it("is a coded error naming the URL without its password", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fnbase-store-"));
+    try {
+      await expect(
+        openStores({ store: "postgres://fnbase:hunter2@127.0.0.1:1/fnbase", dataDir: dir }),
+      ).rejects.toMatchObject({
+        code: "STORE_UNAVAILABLE",
+        message: expect.stringMatching(/postgres:\/\/fnbase:\*\*\*@127\.0\.0\.1:1\/fnbase/),
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -63,6 +63,7 @@ export type { FnbaseServer } from "./server-types.js";
 
 import type { AppRecord, FunctionRecord, Store } from "./store/index.js";
 import { openStores } from "./store/open.js";
+import { pgFileRows } from "./store/postgres/file-rows.js";
 import type { LogBatch } from "./store/postgres/log-store.js";
 
 /**
@@ -370,6 +371,7 @@ export async function startServer(
     baseUrl: publicUrl,
     now,
     log,
+    ...(stores.postgres ? { fileRows: pgFileRows(stores.postgres.connection.db) } : {}),
   });
 
   const prepare = async (app: AppRecord, fn: FunctionRecord) => {

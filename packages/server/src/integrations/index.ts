@@ -12,7 +12,7 @@ import type { IntegrationDeps } from "./deps.js";
 import { Mailer } from "./email/mailer.js";
 import { fileRoutes } from "./file-routes.js";
 import { DiskStorage } from "./files/disk-storage.js";
-import { FileRows } from "./files/file-rows.js";
+import { type FileRowStore, FileRows } from "./files/file-rows.js";
 import { FileService } from "./files/file-service.js";
 import { S3Storage } from "./files/s3-storage.js";
 import { UrlSigner } from "./files/signed-url.js";
@@ -49,7 +49,14 @@ export interface Integrations {
  */
 export function openIntegrations(
   options: ResolvedOptions,
-  deps: { masterKey: Buffer; baseUrl: () => string; now: () => number; log: Logger },
+  deps: {
+    masterKey: Buffer;
+    baseUrl: () => string;
+    now: () => number;
+    log: Logger;
+    /** Where file rows live when not in `integrations.db` (the PostgreSQL store's, on a cluster). */
+    fileRows?: FileRowStore;
+  },
 ): Integrations {
   const db = openIntegrationsDb(join(options.dataDir, "integrations.db"));
   const storage: FileStorage =
@@ -57,7 +64,7 @@ export function openIntegrations(
       ? new S3Storage(options.s3)
       : new DiskStorage(join(options.dataDir, "files"));
   const files = new FileService({
-    rows: new FileRows(db),
+    rows: deps.fileRows ?? new FileRows(db),
     storage,
     signer: new UrlSigner(deps.masterKey, deps.now),
     limits: (appId) => ({

@@ -4,6 +4,7 @@ import { pg003Entities } from "./003_entities.js";
 import { pg004Automations } from "./004_automations.js";
 import { pg005Logs } from "./005_logs.js";
 import { pg006Realtime } from "./006_realtime.js";
+import { pg007Files } from "./007_files.js";
 
 /**
  * Versioned schema migrations of the PostgreSQL store, in order; append only (a released one
@@ -16,4 +17,5 @@ export const PG_MIGRATIONS: readonly string[] = [
   pg004Automations,
   pg005Logs,
   pg006Realtime,
+  pg007Files,
 ];

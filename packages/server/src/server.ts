@@ -63,6 +63,7 @@ export type { FnbaseServer } from "./server-types.js";
 
 import type { AppRecord, FunctionRecord, Store } from "./store/index.js";
 import { openStores } from "./store/open.js";
+import { pgAnalytics } from "./store/postgres/analytics-store.js";
 import { pgFileRows } from "./store/postgres/file-rows.js";
 import type { LogBatch } from "./store/postgres/log-store.js";
 
@@ -371,7 +372,12 @@ export async function startServer(
     baseUrl: publicUrl,
     now,
     log,
-    ...(stores.postgres ? { fileRows: pgFileRows(stores.postgres.connection.db) } : {}),
+    ...(stores.postgres
+      ? {
+          fileRows: pgFileRows(stores.postgres.connection.db),
+          analytics: pgAnalytics(stores.postgres.connection.db),
+        }
+      : {}),
   });
 
   const prepare = async (app: AppRecord, fn: FunctionRecord) => {

@@ -3,7 +3,7 @@ import type { Logger } from "@fnbase/shared";
 import type { Hono } from "hono";
 import { appCors } from "../api/cors.js";
 import type { ResolvedOptions } from "../config.js";
-import { AnalyticsStore } from "./analytics/analytics-store.js";
+import { type AnalyticsEvents, AnalyticsStore } from "./analytics/analytics-store.js";
 import { analyticsRoutes } from "./analytics/routes.js";
 import { compatRoutes } from "./compat-routes.js";
 import { coreRoutes } from "./core-routes.js";
@@ -19,7 +19,7 @@ import { UrlSigner } from "./files/signed-url.js";
 import type { FileStorage } from "./files/storage.js";
 import { LlmClient } from "./llm/openai-client.js";
 
-export { AnalyticsStore } from "./analytics/analytics-store.js";
+export { type AnalyticsEvents, AnalyticsStore } from "./analytics/analytics-store.js";
 export type { IntegrationDeps } from "./deps.js";
 export { Mailer } from "./email/mailer.js";
 export { DiskStorage } from "./files/disk-storage.js";
@@ -34,7 +34,7 @@ export interface Integrations {
   files: FileService;
   mailer: Mailer;
   llm: LlmClient;
-  analytics: AnalyticsStore;
+  analytics: AnalyticsEvents;
   storage: FileStorage;
   close(): void;
 }
@@ -56,6 +56,8 @@ export function openIntegrations(
     log: Logger;
     /** Where file rows live when not in `integrations.db` (the PostgreSQL store's, on a cluster). */
     fileRows?: FileRowStore;
+    /** Where analytics events live when not in `integrations.db` (likewise). */
+    analytics?: AnalyticsEvents;
   },
 ): Integrations {
   const db = openIntegrationsDb(join(options.dataDir, "integrations.db"));
@@ -85,13 +87,11 @@ export function openIntegrations(
     timeoutMs: options.llmTimeoutMs,
     log: deps.log,
   });
-  const analytics = new AnalyticsStore(db);
+  const analytics = deps.analytics ?? new AnalyticsStore(db);
   const prune = () => {
-    try {
-      analytics.prune(deps.now() - options.analyticsRetentionMs, options.analyticsMaxEventsPerApp);
-    } catch (err) {
-      deps.log.error({ err }, "analytics retention failed");
-    }
+    analytics
+      .prune(deps.now() - options.analyticsRetentionMs, options.analyticsMaxEventsPerApp)
+      .catch((err: unknown) => deps.log.error({ err }, "analytics retention failed"));
   };
   const timer = setInterval(prune, options.logPruneIntervalMs);
   timer.unref();

@@ -5,6 +5,7 @@ import { pg004Automations } from "./004_automations.js";
 import { pg005Logs } from "./005_logs.js";
 import { pg006Realtime } from "./006_realtime.js";
 import { pg007Files } from "./007_files.js";
+import { pg008Analytics } from "./008_analytics.js";
 
 /**
  * Versioned schema migrations of the PostgreSQL store, in order; append only (a released one
@@ -18,4 +19,5 @@ export const PG_MIGRATIONS: readonly string[] = [
   pg005Logs,
   pg006Realtime,
   pg007Files,
+  pg008Analytics,
 ];

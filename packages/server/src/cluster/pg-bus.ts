@@ -15,7 +15,7 @@ export interface PgBusSettings {
   log: Logger;
   /** How long a publish waits for each live node's acknowledgement, in ms. Default 2,000. */
   ackTimeoutMs?: number;
-  /** How often this node says it is alive, in ms; a node unheard for 3 times this is gone. Default 1,000. */
+  /** How often this node says it is alive, in ms; a node unheard for 5 times this is gone. Default 1,000. */
   heartbeatMs?: number;
 }
 
@@ -31,12 +31,12 @@ type Message =
  * connection per node (outside the pool), and every message a small JSON payload.
  *
  * - A publish applies the change here, NOTIFYs it, and waits until every node heard from in the
- *   last three heartbeats has applied it and answered with an acknowledgement, at most
+ *   last five heartbeats has applied it and answered with an acknowledgement, at most
  *   `ackTimeoutMs` (then it logs which nodes did not answer and goes on). So a caller who gets
  *   the answer to a deploy, a rollback or a secret change knows every live node already serves
  *   it.
- * - A node whose listening connection breaks, or that hears nothing on the channel for five
- *   heartbeats (its own included: a stalled connection, the database away), may miss changes:
+ * - A node whose listening connection breaks, or that has not heard its own heartbeat back for
+ *   five heartbeats (a stalled connection, the database away), may miss changes:
  *   it turns not ready (its readiness endpoint answers 503, so a load balancer stops sending it
  *   requests), reconnects with a growing delay when the connection broke, and applies
  *   `{ kind: "all" }` (reloads every cache) before it turns ready again.
@@ -53,7 +53,7 @@ export async function pgBus(s: PgBusSettings): Promise<ChangeBus> {
   const waiting = new Map<string, { missing: Set<string>; done: () => void }>();
   let client: pg.Client | undefined;
   let ready = false;
-  /** When this node last heard anything on the channel (its own heartbeat included). */
+  /** When this node last heard its own heartbeat on the channel. */
   let lastHeard = Date.now();
   let resyncing = false;
   const deaf = () => Date.now() - lastHeard > heartbeatMs * 5;
@@ -63,7 +63,7 @@ export async function pgBus(s: PgBusSettings): Promise<ChangeBus> {
 
   const send = (m: Message) => s.notify(JSON.stringify(m));
   const live = () => {
-    const cut = Date.now() - heartbeatMs * 3;
+    const cut = Date.now() - heartbeatMs * 5;
     return [...seen].filter(([, at]) => at >= cut).map(([n]) => n);
   };
   /** Changes are applied one at a time, in the order they arrive. */
@@ -83,16 +83,20 @@ export async function pgBus(s: PgBusSettings): Promise<ChangeBus> {
     } catch {
       return;
     }
-    if (deaf() && !resyncing) {
-      // Silent for five heartbeats (a stalled connection, the database away): whatever was
-      // said meanwhile is lost, so every cache is read again before the node is ready.
-      resyncing = true;
-      void apply({ kind: "all" }).finally(() => {
-        resyncing = false;
-      });
+    if (m.node === s.nodeId) {
+      // Its own heartbeat back proves both ways work (NOTIFY out, LISTEN in).
+      if (m.t !== "beat") return;
+      if (deaf() && !resyncing) {
+        // Not heard for five heartbeats (a stalled connection, the database away): whatever was
+        // said meanwhile is lost, so every cache is read again before the node is ready.
+        resyncing = true;
+        void apply({ kind: "all" }).finally(() => {
+          resyncing = false;
+        });
+      }
+      lastHeard = Date.now();
+      return;
     }
-    lastHeard = Date.now();
-    if (m.node === s.nodeId) return;
     if (m.t === "bye") {
       seen.delete(m.node);
       for (const w of waiting.values())

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Change } from "./cluster/changes.js";
 import type {
   AppPatch,
   AppRecord,
@@ -9,15 +10,16 @@ import type {
 
 /**
  * The apps and functions the gateway routes to, kept in memory in front of the store so the
- * request path does no store I/O. This server is the store's only writer, so every write goes
- * through here and the maps stay true.
+ * request path does no store I/O. Every write of this node goes through here and publishes a
+ * {@link Change}; every node (this one included) then reloads what changed from the store
+ * (`reloadApp`, `reloadFunction`, `reloadAll`), so nodes sharing a PostgreSQL store agree.
  */
 export class Catalog {
   readonly #store: Store;
   readonly #apps = new Map<string, AppRecord>();
   readonly #functions = new Map<string, Map<string, FunctionRecord>>();
   readonly #byDomain = new Map<string, string>();
-  #changed: () => Promise<void> = () => Promise.resolve();
+  #changed: (c: Change) => Promise<void> = () => Promise.resolve();
 
   private constructor(store: Store) {
     this.#store = store;
@@ -43,11 +45,55 @@ export class Catalog {
   }
 
   /**
-   * Runs `cb` after every change, before the change's caller goes on (the front drops the
-   * routing decisions it keeps; see front/link.ts).
+   * Runs `cb` after every change, before the change's caller goes on (the cluster's bus: every
+   * node reloads it and the fronts drop the routing decisions they keep; see front/link.ts).
    */
-  onChange(cb: () => Promise<void>): void {
+  onChange(cb: (c: Change) => Promise<void>): void {
     this.#changed = cb;
+  }
+
+  /** Reads an app again from the store (created, changed, or gone). */
+  async reloadApp(id: string): Promise<void> {
+    const app = await this.#store.getApp(id);
+    if (!app) {
+      this.#dropApp(id);
+      return;
+    }
+    this.#putApp(app);
+    if (!this.#functions.has(id)) {
+      const fns = new Map<string, FunctionRecord>();
+      for (const f of await this.#store.listFunctions(id)) fns.set(f.name, f);
+      this.#functions.set(id, fns);
+    }
+  }
+
+  /** Reads a function again from the store; answers it (undefined when deleted). */
+  async reloadFunction(appId: string, name: string): Promise<FunctionRecord | undefined> {
+    if (!this.#apps.has(appId)) await this.reloadApp(appId);
+    const f = await this.#store.getFunction(appId, name);
+    if (f) this.#fnMap(appId).set(name, f);
+    else this.#functions.get(appId)?.delete(name);
+    return f;
+  }
+
+  /** Reads every app and function again. */
+  async reloadAll(): Promise<void> {
+    const apps = await this.#store.listApps();
+    const functions = new Map<string, Map<string, FunctionRecord>>();
+    for (const app of apps) {
+      const fns = new Map<string, FunctionRecord>();
+      for (const f of await this.#store.listFunctions(app.id)) fns.set(f.name, f);
+      functions.set(app.id, fns);
+    }
+    for (const id of [...this.#apps.keys()]) this.#dropApp(id);
+    for (const app of apps) this.#putApp(app);
+    for (const [id, fns] of functions) this.#functions.set(id, fns);
+  }
+
+  #dropApp(id: string): void {
+    for (const d of this.#apps.get(id)?.domains ?? []) this.#byDomain.delete(d.toLowerCase());
+    this.#apps.delete(id);
+    this.#functions.delete(id);
   }
 
   get store(): Store {
@@ -93,14 +139,14 @@ export class Catalog {
     });
     this.#putApp(rec);
     this.#functions.set(rec.id, new Map());
-    await this.#changed();
+    await this.#changed({ kind: "app", appId: rec.id });
     return rec;
   }
 
   async updateApp(id: string, patch: AppPatch): Promise<AppRecord | undefined> {
     const rec = await this.#store.updateApp(id, patch);
     if (rec) this.#putApp(rec);
-    await this.#changed();
+    await this.#changed({ kind: "app", appId: id });
     return rec;
   }
 
@@ -111,7 +157,7 @@ export class Catalog {
   ): Promise<FunctionRecord> {
     const f = await this.#store.addDeployment(d, timeoutMs, memoryMb);
     this.#fnMap(d.app_id).set(f.name, f);
-    await this.#changed();
+    await this.#changed({ kind: "function", appId: d.app_id, name: f.name });
     return f;
   }
 
@@ -122,14 +168,14 @@ export class Catalog {
   ): Promise<FunctionRecord | undefined> {
     const f = await this.#store.setCurrentDeployment(appId, name, deploymentId);
     if (f) this.#fnMap(appId).set(name, f);
-    await this.#changed();
+    await this.#changed({ kind: "function", appId, name });
     return f;
   }
 
   async deleteFunction(appId: string, name: string): Promise<boolean> {
     const removed = await this.#store.deleteFunction(appId, name);
     this.#functions.get(appId)?.delete(name);
-    await this.#changed();
+    await this.#changed({ kind: "function", appId, name });
     return removed;
   }
 

@@ -26,12 +26,30 @@ export interface ServerOptions {
   host?: string;
   /** Directory for the store, deployments, module cache and keys. Default `./.fnbase`. */
   dataDir?: string;
+  /**
+   * Where state is kept: `"sqlite"` (one file in `dataDir`) or a PostgreSQL URL
+   * (`postgres://user:pass@host:5432/db`) that several nodes share. Default `FNBASE_STORE`, else
+   * `"sqlite"`. With PostgreSQL, `dataDir` holds only this node's caches (deployments written
+   * out, Deno's module cache) and, unless `FNBASE_MASTER_KEY` is set, the master key file,
+   * which every node needs the same copy of.
+   */
+  store?: string;
+  /** This node's name, unique among the nodes of one store (metrics' `node` label, logs). Default `FNBASE_NODE_ID`, else `<host name>-<process id>`. */
+  nodeId?: string;
   /** Admin API key; default `FNBASE_ADMIN_KEY` or one generated at first start. */
   adminKey?: string;
   /** Master key sealing secrets (64 hex chars or base64 of 32 bytes); default `FNBASE_MASTER_KEY` or `<dataDir>/master.key`. */
   masterKey?: string;
   /** App served by `/functions/*` and `/api/functions/*` when no app id or domain picks one. */
   defaultApp?: string;
+  /**
+   * On SIGTERM (`drain()`), how long `/readyz` answers 503 before the public port stops taking
+   * connections, in ms: long enough for the load balancer's health check to see it (two check
+   * intervals). Default 0.
+   */
+  drainDelayMs?: number;
+  /** On SIGTERM, how long requests in progress may take to finish, in ms. Default 30,000. */
+  drainTimeoutMs?: number;
   /** Time limit per request in ms. Default 300,000 (5 minutes). */
   requestTimeoutMs?: number;
   /** Stop an instance after this long without requests, in ms. Default 300,000. */
@@ -227,6 +245,7 @@ export interface FunctionOutputLine {
 
 /** Options that stay optional once resolved (no default: absent means "not configured"). */
 type Unset =
+  | "nodeId"
   | "adminKey"
   | "masterKey"
   | "defaultApp"
@@ -263,6 +282,18 @@ function registryUrl(url: string | undefined): string | undefined {
   return url;
 }
 
+/** `sqlite` or a `postgres://` URL; anything else is `CONFIG_INVALID`. */
+function storeSetting(v: string): string {
+  if (v === "sqlite" || /^postgres(ql)?:\/\/./i.test(v)) return v;
+  throw new FnbaseError(
+    "CONFIG_INVALID",
+    `Invalid store: ${JSON.stringify(v.replace(/:[^:@/]*@/, ":***@"))}`,
+    {
+      hint: "Use sqlite or a PostgreSQL URL, postgres://user:pass@host:5432/db (FNBASE_STORE, --store)",
+    },
+  );
+}
+
 function sandboxSetting(v: string): SandboxSetting {
   if (v === "auto" || v === "require" || v === "off") return v;
   throw new FnbaseError("CONFIG_INVALID", `Invalid sandbox setting: ${JSON.stringify(v)}`, {
@@ -288,10 +319,14 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     port: o.port ?? 4400,
     host: o.host ?? "127.0.0.1",
     dataDir: resolve(o.dataDir ?? ".fnbase"),
+    store: storeSetting(o.store ?? readEnv("FNBASE_STORE") ?? "sqlite"),
+    nodeId: o.nodeId ?? readEnv("FNBASE_NODE_ID"),
     adminKey: o.adminKey,
     masterKey: o.masterKey,
     defaultApp: o.defaultApp,
     requestTimeoutMs: o.requestTimeoutMs ?? 300_000,
+    drainDelayMs: atLeast("drainDelayMs", o.drainDelayMs ?? 0, 0),
+    drainTimeoutMs: atLeast("drainTimeoutMs", o.drainTimeoutMs ?? 30_000, 0),
     idleTimeoutMs: o.idleTimeoutMs ?? 300_000,
     bootTimeoutMs: o.bootTimeoutMs ?? 60_000,
     spareInstances: o.spareInstances ?? 1,

@@ -9,6 +9,8 @@ export interface FnbaseServer extends AsyncDisposable {
   /** Base URL, e.g. `http://127.0.0.1:4400`. */
   readonly url: string;
   readonly port: number;
+  /** This node's name (the `node` label of `/metrics`; unique among the nodes of one store). */
+  readonly nodeId: string;
   /**
    * Node's own unix socket behind the front (`<dataDir>/internal/node.sock`, mode 0600, in a
    * folder of mode 0700, out of every instance's permissions). It answers only requests that
@@ -74,5 +76,11 @@ export interface FnbaseServer extends AsyncDisposable {
   sparePids(): number[];
   /** Resident memory of each running instance, in bytes. */
   instanceMemory(): Promise<{ app_id: string; function: string; rss: number | undefined }[]>;
+  /**
+   * Graceful drain, then close (what `fnbase server` does on SIGTERM): `/readyz` answers 503,
+   * after `drainDelayMs` the public port takes no new connection, requests in progress are
+   * answered (at most `drainTimeoutMs`), then everything stops.
+   */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }

@@ -15,6 +15,10 @@ import {
   automationRoutes,
 } from "./automations/index.js";
 import { Catalog } from "./catalog.js";
+import { type Change, localBus } from "./cluster/changes.js";
+import { healthRoutes } from "./cluster/health-routes.js";
+import { openPgBus } from "./cluster/open.js";
+import { useRealtimeAdapter } from "./cluster/realtime-adapter.js";
 import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
 import { mountDashboard, SessionStore } from "./dashboard/index.js";
 import { defaultAppNotice } from "./default-app.js";
@@ -61,8 +65,10 @@ import type { FnbaseServer } from "./server-types.js";
 export type { FnbaseServer } from "./server-types.js";
 
 import type { AppRecord, FunctionRecord, Store } from "./store/index.js";
-import { openSqliteStore } from "./store/index.js";
-import { openSqliteLogStore } from "./store/sqlite/log-store.js";
+import { openStores } from "./store/open.js";
+import { pgAnalytics } from "./store/postgres/analytics-store.js";
+import { pgFileRows } from "./store/postgres/file-rows.js";
+import type { LogBatch } from "./store/postgres/log-store.js";
 
 /** True when two keys are the same (constant time). */
 const sameKey = (a: string, b: string) => {
@@ -92,7 +98,20 @@ export async function startServer(
   const options = resolveOptions(input);
   const log = deps.log ?? createLogger({ component: "server" });
   await mkdir(options.dataDir, { recursive: true });
-  const store = deps.store ?? openSqliteStore(join(options.dataDir, "fnbase.db"));
+  // SQLite in the data dir, or PostgreSQL shared by several nodes (see store/open.ts).
+  const stores = await openStores({
+    store: options.store,
+    dataDir: options.dataDir,
+    ...(options.nodeId !== undefined ? { nodeId: options.nodeId } : {}),
+    ...(deps.store ? { existing: deps.store } : {}),
+  });
+  const store = stores.store;
+  const logStore = stores.logs;
+  // The change bus, listening before the catalog loads so no change falls between the two
+  // (what arrives before the handler is set is covered by the reload of everything below).
+  const bus = stores.postgres
+    ? await openPgBus(stores.postgres.connection, stores.postgres.url, stores.nodeId, log)
+    : localBus();
   const catalog = await Catalog.load(store);
   const admin: AdminKey = await setupAdminKey(
     store,
@@ -104,6 +123,7 @@ export async function startServer(
     options.dataDir,
     options.masterKey ?? readEnv("FNBASE_MASTER_KEY"),
   ).catch(async (err: unknown) => {
+    await logStore.close();
     if (!deps.store) await store.close();
     throw err;
   });
@@ -174,15 +194,16 @@ export async function startServer(
     onInvocation: (r) => invocations.emit(r),
     instance: (id) => runtime.instances().find((i) => i.id === id),
   });
-  catalog.onChange(() => front.flush());
-  const apiKeys = new ApiKeyService(store.identity, () => front.flush());
+  // Every change to what nodes cache goes through the bus, and every node applies it with
+  // `applyChange` (below) before the change's caller gets its answer.
+  catalog.onChange((c) => bus.publish(c));
+  entitySchemas.onSync((appId) => bus.publish({ kind: "schemas", appId }));
+  const apiKeys = new ApiKeyService(store.identity, () => bus.publish({ kind: "api_keys" }));
   // A secret change replaces running instances (the next request sees the new value) and is
   // written on each function's log, by name only.
   const secrets = new SecretService(store.identity, master.key, async (appId, change) => {
-    runtime.retire(appId);
     events.secretsChanged(appId, change);
-    // The front must stop sending requests to the retired instances before the caller goes on.
-    await front.flush();
+    await bus.publish({ kind: "secrets", appId });
   });
   const importMap = await writeImportMap(join(options.dataDir, "runtime"));
   const checker = new CodeChecker({
@@ -197,12 +218,34 @@ export async function startServer(
   });
   const output = hub<FunctionOutputLine>();
   if (options.onFunctionOutput) output.on(options.onFunctionOutput);
+  // What live tails read: this node's lines, and on a cluster the lines other nodes stored
+  // (each node tells the others which rows a batch wrote; a node with a reader reads them).
+  const tails = hub<FunctionOutputLine>();
+  output.on((line) => tails.emit(line));
+  let tailing = 0;
+  const pgLogs = stores.postgres?.logs;
+  if (pgLogs) {
+    pgLogs.onAppend((batch) => bus.send("logs", batch));
+    bus.listen("logs", (data) => {
+      if (tailing === 0) return;
+      const batch = data as LogBatch;
+      for (const appId of batch.apps) {
+        void pgLogs.readBatch(batch, appId).then(
+          (lines) => {
+            for (const { id: _id, ...l } of lines) {
+              tails.emit({ ...l, request_id: l.request_id ?? undefined } as FunctionOutputLine);
+            }
+          },
+          (err: unknown) => log.warn({ err }, "reading another node's log lines failed"),
+        );
+      }
+    });
+  }
   const metrics = new MetricsRegistry();
   invocations.on((r) => metrics.invocation(r));
   const series = new MetricsSeries();
   invocations.on((r) => series.invocation(r.appId, r.functionName, r.status, r.durationMs));
-  // Logs live in their own SQLite file; see store/sqlite/log-store.ts for why.
-  const logStore = openSqliteLogStore(join(options.dataDir, "logs.db"));
+  // Logs: their own SQLite file (see store/sqlite/log-store.ts), or PostgreSQL's `logs` table.
   const logs = createLogPipeline({
     store: logStore,
     limits: {
@@ -254,6 +297,44 @@ export async function startServer(
     onEgressRefused: (appId, fn) => metrics.egressRefused(appId, fn),
     onRevoke: (instance) => front.revoke(instance),
   });
+  /**
+   * Applies a change (this node's or another's) to this node's caches: the catalog and schemas
+   * are read again, instances of what changed are retired, and the front drops its decisions
+   * before the change's caller goes on (see front/link.ts).
+   */
+  const applyChange = async (c: Change): Promise<void> => {
+    switch (c.kind) {
+      case "app":
+        await catalog.reloadApp(c.appId);
+        break;
+      case "function": {
+        const f = await catalog.reloadFunction(c.appId, c.name);
+        runtime.retire(c.appId, c.name, f?.deployment_id);
+        break;
+      }
+      case "secrets":
+        runtime.retire(c.appId);
+        break;
+      case "api_keys":
+        break;
+      case "schemas":
+        await entitySchemas.reload(c.appId);
+        break;
+      case "all":
+        // What rests on the old state goes first (a store that does not answer fails the reload).
+        for (const app of catalog.apps()) runtime.retire(app.id);
+        await front.flush();
+        await catalog.reloadAll();
+        for (const app of catalog.apps()) {
+          runtime.retire(app.id);
+          await entitySchemas.reload(app.id);
+        }
+        break;
+    }
+    await front.flush();
+  };
+  bus.handle(applyChange);
+  if (stores.postgres) await applyChange({ kind: "all" });
   const events = platformEvents({
     catalog,
     requestTimeoutMs: options.requestTimeoutMs,
@@ -315,6 +396,12 @@ export async function startServer(
     baseUrl: publicUrl,
     now,
     log,
+    ...(stores.postgres
+      ? {
+          fileRows: pgFileRows(stores.postgres.connection.db),
+          analytics: pgAnalytics(stores.postgres.connection.db),
+        }
+      : {}),
   });
 
   const prepare = async (app: AppRecord, fn: FunctionRecord) => {
@@ -361,7 +448,11 @@ export async function startServer(
   const realtime = new Realtime({ identity, entities, log, now });
   // Dashboard sessions (memory only); each is checked against its key or user on every use.
   const dashboardSessions = new SessionStore();
-  changes.on((c) => realtime.publish(c));
+  // Across nodes, through socket.io's PostgreSQL adapter on a small pool of its own.
+  const realtimePool = stores.postgres
+    ? await useRealtimeAdapter(realtime, stores.postgres.url, log)
+    : undefined;
+  changes.on((c) => realtime.broadcast(c));
   const api = createApi(
     {
       catalog,
@@ -388,7 +479,14 @@ export async function startServer(
           store: logStore,
           flush: () => logs.writer.flush(),
           hasApp,
-          subscribe: (cb) => output.on(cb),
+          subscribe: (cb) => {
+            tailing++;
+            const off = tails.on(cb);
+            return () => {
+              tailing--;
+              off();
+            };
+          },
           auth,
         }),
       );
@@ -396,6 +494,7 @@ export async function startServer(
         "/",
         metricsRoutes({
           metrics,
+          node: stores.nodeId,
           hasApp,
           auth,
           automations: automationMetrics,
@@ -422,6 +521,16 @@ export async function startServer(
         log,
       });
       app.route("/", automationRoutes({ service: automations.service, hasApp, auth }));
+      app.route(
+        "/",
+        healthRoutes({
+          node: stores.nodeId,
+          ready: () => !draining && bus.ready,
+          pingStore: async () => {
+            await store.getMeta("admin_key_sha256");
+          },
+        }),
+      );
       mountIdentity(app, identity);
       mountDashboard(app, {
         dir: dashboardDir,
@@ -482,6 +591,7 @@ export async function startServer(
   log.debug({ url, dataDir: options.dataDir }, "fnbase server listening");
   log.debug(defaultAppNotice(catalog, options.defaultApp));
 
+  let draining = false;
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
@@ -489,6 +599,7 @@ export async function startServer(
       // Runs in flight get a moment to end while the front still serves them.
       await automations.close();
       await realtime.close();
+      await realtimePool?.end().catch(() => {});
       await front.close();
       await runtime.close();
       await cgroups?.close();
@@ -498,15 +609,30 @@ export async function startServer(
       });
       await logs.close();
       await logStore.close();
+      await bus.close();
       integrations.close();
       await store.close();
     })();
     return closed;
   };
 
+  /**
+   * Graceful drain (SIGTERM): readiness answers 503 at once, then after `drainDelayMs` (for the
+   * load balancer to see it) the front stops taking connections, answers what is in progress
+   * (at most `drainTimeoutMs`), and the server closes.
+   */
+  const drain = async () => {
+    draining = true;
+    if (options.drainDelayMs > 0) await new Promise((r) => setTimeout(r, options.drainDelayMs));
+    await front.drain(options.drainTimeoutMs);
+    await close();
+  };
+
   return {
     url,
     port,
+    nodeId: stores.nodeId,
+    drain,
     internalSocket,
     get frontPid() {
       return front.pid;

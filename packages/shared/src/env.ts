@@ -23,6 +23,18 @@ export const ENV_VARS = {
    * may write, `auto` (default; as root, the cgroup tree's own) or `off`.
    */
   FNBASE_CGROUP: "cgroup folder for instance limits: a path, auto (default) or off",
+  /**
+   * Where the server keeps its state: `sqlite` (default: one SQLite file in the data dir) or a
+   * PostgreSQL URL, `postgres://user:password@host:5432/database`, which several nodes share
+   * (see docs/SCALE-OUT.md).
+   */
+  FNBASE_STORE:
+    "Store: sqlite (default) or postgres://user:pass@host:5432/db (shared by several nodes)",
+  /**
+   * This node's name among several on one PostgreSQL store (metrics' `node` label, logs, leases).
+   * Default: the host name and the process id. Unique per node.
+   */
+  FNBASE_NODE_ID: "This node's name in a cluster (default: host name and port)",
   /** Admin API key accepted on the management API. Default: one generated at first start. */
   FNBASE_ADMIN_KEY: "Admin API key accepted on the management API",
   /** Master key (64 hex chars or base64 of 32 bytes) for secrets at rest. */

@@ -76,6 +76,10 @@ export const ERROR_STATUS = {
   FUNCTION_CRASHED: 502,
   UPSTREAM_ERROR: 502,
   SERVICE_UNAVAILABLE: 503,
+  /** A node that should get no traffic now (draining, or reconnecting to its cluster). */
+  NOT_READY: 503,
+  /** The PostgreSQL store named by `--store` / `FNBASE_STORE` cannot be reached at start. */
+  STORE_UNAVAILABLE: 503,
   /** CLI: the server could not be reached at all. */
   SERVER_UNREACHABLE: 503,
   FUNCTION_TIMEOUT: 504,

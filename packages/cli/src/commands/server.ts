@@ -7,6 +7,9 @@ interface Options {
   port: number;
   host: string;
   data: string;
+  store?: string;
+  nodeId?: string;
+  drainDelay?: number;
   defaultApp?: string;
   idleTimeout?: number;
   requestTimeout?: number;
@@ -29,6 +32,16 @@ export function register(parent: Command): void {
     .option("-p, --port <port>", "port to listen on; 0 picks a free one", portOption, 4400)
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("--data <dir>", "data directory (store, deployments, keys)", "./.fnbase")
+    .option(
+      "--store <store>",
+      "sqlite (default) or postgres://user:pass@host:5432/db, shared by several nodes (FNBASE_STORE)",
+    )
+    .option("--node-id <name>", "this node's name among several (FNBASE_NODE_ID)")
+    .option(
+      "--drain-delay <seconds>",
+      "on SIGTERM, how long /readyz answers 503 before the port closes (default: 0)",
+      intOption("--drain-delay"),
+    )
     .option("--default-app <id>", "app served by /functions/* when no app id or domain picks one")
     .option(
       "--idle-timeout <seconds>",
@@ -82,6 +95,9 @@ export function register(parent: Command): void {
           port: opts.port,
           host: opts.host,
           dataDir: opts.data,
+          ...(opts.store ? { store: opts.store } : {}),
+          ...(opts.nodeId ? { nodeId: opts.nodeId } : {}),
+          ...(opts.drainDelay !== undefined ? { drainDelayMs: opts.drainDelay * 1000 } : {}),
           ...(opts.defaultApp ? { defaultApp: opts.defaultApp } : {}),
           ...(opts.idleTimeout !== undefined ? { idleTimeoutMs: opts.idleTimeout * 1000 } : {}),
           ...(opts.requestTimeout !== undefined
@@ -108,6 +124,11 @@ export function register(parent: Command): void {
         });
         out.line(`${c.bold("fnbase server")} listening on ${c.cyan(server.url)}`);
         out.line(`Data: ${server.options.dataDir}`);
+        if (o.store !== "sqlite") {
+          out.line(
+            `Store: PostgreSQL ${o.store.replace(/:[^:@/]*@/, ":***@")} · node ${server.nodeId}`,
+          );
+        }
         out.line(
           `Files: ${o.fileStorage === "s3" ? `s3://${o.s3?.bucket}` : "disk"} · Email: ${
             o.smtpUrl ? new URL(o.smtpUrl).host : c.dim("not configured")
@@ -122,8 +143,9 @@ export function register(parent: Command): void {
           out.line(c.dim(`Log in with: fnbase login --server ${server.url} --key <key>`));
         }
         out.line(c.dim("Press Ctrl-C to stop."));
-        // No parent watch: a daemonizer reparents a server on purpose (see StopOptions.parent).
-        await untilStopped(() => server.close());
+        // SIGTERM and Ctrl-C drain: in-flight requests finish, no new ones are taken. No parent
+        // watch: a daemonizer reparents a server on purpose (see StopOptions.parent).
+        await untilStopped(() => server.drain());
         return 0;
       }),
     );

@@ -10,7 +10,8 @@
  * (`flush`, `revoke`) whenever what they rest on changes; see decisions.ts.
  *
  * Protocol with Node: JSON lines. Node → front on stdin: `flush {n}`, `revoke {i}`,
- * `answered {n}`. Front → Node on stdout: `listening {port}`, `flushed {n}`,
+ * `answered {n}`, `drain {n}` (stop accepting connections, answer what is in progress, then say
+ * `drained {n}`). Front → Node on stdout: `listening {port}`, `flushed {n}`, `drained {n}`,
  * `released {i, n, ago}`, `inv {r: [...]}`, `failed {i, n}` (an instance did not answer; Node
  * answers once it has seen the process exit), `error {m}`.
  */
@@ -185,6 +186,8 @@ async function control(): Promise<void> {
     if (m.t === "flush") {
       decisions.flushAll();
       send({ t: "flushed", n: m.n });
+    } else if (m.t === "drain") {
+      void server.shutdown().then(() => send({ t: "drained", n: m.n }));
     } else if (m.t === "revoke" && m.i !== undefined) decisions.revoke(m.i);
     else if (m.t === "answered" && m.n !== undefined) {
       answers.get(m.n)?.();

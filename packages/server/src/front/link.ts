@@ -35,6 +35,7 @@ export interface FrontSettings {
 type Message =
   | { t: "listening"; port: number }
   | { t: "flushed"; n: number }
+  | { t: "drained"; n: number }
   | { t: "released"; i: string; n: number; ago: number }
   /** Invocation records, flat: RECORD_FIELDS values each. */
   | { t: "inv"; r: (string | number)[] }
@@ -169,7 +170,7 @@ export class FrontLink {
   }
 
   #onMessage(m: Message): void {
-    if (m.t === "flushed") {
+    if (m.t === "flushed" || m.t === "drained") {
       this.#flushes.get(m.n)?.();
       this.#flushes.delete(m.n);
     } else if (m.t === "released") {
@@ -249,6 +250,26 @@ export class FrontLink {
     return new Promise<void>((resolve) => {
       this.#flushes.set(n, resolve);
       this.#send({ t: "flush", n });
+    });
+  }
+
+  /**
+   * Stops taking connections on the public port and resolves once every request in progress
+   * has been answered, or after `timeoutMs` (graceful drain; `close()` follows).
+   */
+  drain(timeoutMs: number): Promise<void> {
+    if (!this.#child) return Promise.resolve();
+    const n = ++this.#flushSeq;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#flushes.delete(n);
+        resolve();
+      }, timeoutMs);
+      this.#flushes.set(n, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.#send({ t: "drain", n });
     });
   }
 

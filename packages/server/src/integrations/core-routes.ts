@@ -122,7 +122,7 @@ export function coreRoutes(api: Hono, d: IntegrationDeps): void {
     const p = await params(c);
     switch (endpoint) {
       case "CreateFileSignedUrl":
-        return c.json({ signed_url: d.files.signedUrl(app.id, actor, p) });
+        return c.json({ signed_url: await d.files.signedUrl(app.id, actor, p) });
       case "SendEmail":
         return c.json(await sendEmail(d, app.id, actor, p));
       case "InvokeLLM":

@@ -1,7 +1,7 @@
 import type { Logger } from "@fnbase/shared";
 import type { Catalog } from "../catalog.js";
 import type { IdentityDeps } from "../identity/index.js";
-import type { AnalyticsStore } from "./analytics/analytics-store.js";
+import type { AnalyticsEvents } from "./analytics/analytics-store.js";
 import type { Mailer } from "./email/mailer.js";
 import type { FileService } from "./files/file-service.js";
 import type { LlmClient } from "./llm/openai-client.js";
@@ -14,7 +14,7 @@ export interface IntegrationDeps {
   files: FileService;
   mailer: Mailer;
   llm: LlmClient;
-  analytics: AnalyticsStore;
+  analytics: AnalyticsEvents;
   /** Any origin may call the browser routes (`fnbase dev`). */
   corsAnyOrigin: boolean;
   now: () => number;

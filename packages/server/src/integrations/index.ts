@@ -3,7 +3,7 @@ import type { Logger } from "@fnbase/shared";
 import type { Hono } from "hono";
 import { appCors } from "../api/cors.js";
 import type { ResolvedOptions } from "../config.js";
-import { AnalyticsStore } from "./analytics/analytics-store.js";
+import { type AnalyticsEvents, AnalyticsStore } from "./analytics/analytics-store.js";
 import { analyticsRoutes } from "./analytics/routes.js";
 import { compatRoutes } from "./compat-routes.js";
 import { coreRoutes } from "./core-routes.js";
@@ -12,14 +12,14 @@ import type { IntegrationDeps } from "./deps.js";
 import { Mailer } from "./email/mailer.js";
 import { fileRoutes } from "./file-routes.js";
 import { DiskStorage } from "./files/disk-storage.js";
-import { FileRows } from "./files/file-rows.js";
+import { type FileRowStore, FileRows } from "./files/file-rows.js";
 import { FileService } from "./files/file-service.js";
 import { S3Storage } from "./files/s3-storage.js";
 import { UrlSigner } from "./files/signed-url.js";
 import type { FileStorage } from "./files/storage.js";
 import { LlmClient } from "./llm/openai-client.js";
 
-export { AnalyticsStore } from "./analytics/analytics-store.js";
+export { type AnalyticsEvents, AnalyticsStore } from "./analytics/analytics-store.js";
 export type { IntegrationDeps } from "./deps.js";
 export { Mailer } from "./email/mailer.js";
 export { DiskStorage } from "./files/disk-storage.js";
@@ -34,7 +34,7 @@ export interface Integrations {
   files: FileService;
   mailer: Mailer;
   llm: LlmClient;
-  analytics: AnalyticsStore;
+  analytics: AnalyticsEvents;
   storage: FileStorage;
   close(): void;
 }
@@ -49,7 +49,16 @@ export interface Integrations {
  */
 export function openIntegrations(
   options: ResolvedOptions,
-  deps: { masterKey: Buffer; baseUrl: () => string; now: () => number; log: Logger },
+  deps: {
+    masterKey: Buffer;
+    baseUrl: () => string;
+    now: () => number;
+    log: Logger;
+    /** Where file rows live when not in `integrations.db` (the PostgreSQL store's, on a cluster). */
+    fileRows?: FileRowStore;
+    /** Where analytics events live when not in `integrations.db` (likewise). */
+    analytics?: AnalyticsEvents;
+  },
 ): Integrations {
   const db = openIntegrationsDb(join(options.dataDir, "integrations.db"));
   const storage: FileStorage =
@@ -57,7 +66,7 @@ export function openIntegrations(
       ? new S3Storage(options.s3)
       : new DiskStorage(join(options.dataDir, "files"));
   const files = new FileService({
-    rows: new FileRows(db),
+    rows: deps.fileRows ?? new FileRows(db),
     storage,
     signer: new UrlSigner(deps.masterKey, deps.now),
     limits: (appId) => ({
@@ -78,13 +87,11 @@ export function openIntegrations(
     timeoutMs: options.llmTimeoutMs,
     log: deps.log,
   });
-  const analytics = new AnalyticsStore(db);
+  const analytics = deps.analytics ?? new AnalyticsStore(db);
   const prune = () => {
-    try {
-      analytics.prune(deps.now() - options.analyticsRetentionMs, options.analyticsMaxEventsPerApp);
-    } catch (err) {
-      deps.log.error({ err }, "analytics retention failed");
-    }
+    analytics
+      .prune(deps.now() - options.analyticsRetentionMs, options.analyticsMaxEventsPerApp)
+      .catch((err: unknown) => deps.log.error({ err }, "analytics retention failed"));
   };
   const timer = setInterval(prune, options.logPruneIntervalMs);
   timer.unref();

@@ -33,6 +33,8 @@ export class LogWriter {
   readonly #s: LogWriterSettings;
   #pending: FunctionOutputLine[] = [];
   #flushTimer: NodeJS.Timeout | undefined;
+  /** The chain of writes started, so `flush()` can wait for all of them. */
+  #writing: Promise<void> = Promise.resolve();
   #immediate: NodeJS.Immediate | undefined;
   readonly #pruneTimer: NodeJS.Timeout;
   #pruning: Promise<number> | undefined;
@@ -62,32 +64,40 @@ export class LogWriter {
     }
   }
 
-  /** Writes every waiting line now (queries call this first, so they see what was written). */
-  flush(): void {
+  /**
+   * Writes every waiting line now (queries call this first, so they see what was written);
+   * resolves once every write started so far has ended (never rejects: a failed write is logged).
+   */
+  flush(): Promise<void> {
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     if (this.#immediate) clearImmediate(this.#immediate);
     this.#flushTimer = undefined;
     this.#immediate = undefined;
-    if (this.#pending.length === 0) return;
-    const batch = this.#pending;
-    this.#pending = [];
-    // The SQLite store writes synchronously inside append(); errors surface here or as a rejection.
-    this.#store.append(batch).catch((err) => this.#s.log.warn({ err }, "log write failed"));
+    if (this.#pending.length > 0) {
+      const batch = this.#pending;
+      this.#pending = [];
+      // SQLite writes inside append() at once; PostgreSQL's writes end later, in order.
+      this.#writing = this.#writing.then(() =>
+        this.#store.append(batch).catch((err) => this.#s.log.warn({ err }, "log write failed")),
+      );
+    }
+    return this.#writing;
   }
 
   /** Runs retention once (one run at a time); returns how many lines went. */
   prune(): Promise<number> {
     if (this.#closed) return Promise.resolve(0);
-    this.flush();
-    this.#pruning ??= this.#store.prune(this.#s.retention()).finally(() => {
-      this.#pruning = undefined;
-    });
+    this.#pruning ??= this.flush()
+      .then(() => this.#store.prune(this.#s.retention()))
+      .finally(() => {
+        this.#pruning = undefined;
+      });
     return this.#pruning;
   }
 
   /** Writes what waits and stops the timers; the store stays open. */
   async close(): Promise<void> {
-    this.flush();
+    await this.flush();
     this.#closed = true;
     clearInterval(this.#pruneTimer);
     await this.#pruning?.catch(() => 0);

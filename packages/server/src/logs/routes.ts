@@ -10,7 +10,7 @@ import { functionsParam, levelParam, parseLogQuery } from "./query-params.js";
 export interface LogRoutesDeps {
   store: LogStore;
   /** Writes buffered lines, so a query sees everything written so far. */
-  flush: () => void;
+  flush: () => Promise<void>;
   hasApp: (appId: string) => boolean;
   subscribe: (cb: (line: FunctionOutputLine) => void) => () => void;
   /** The management API's key check. */
@@ -72,7 +72,7 @@ export function logsRoutes(d: LogRoutesDeps): Hono {
     const appId = mustApp(d, c.req.param("appId"));
     const name = c.req.param("name");
     const q = parseLogQuery(c.req.query());
-    d.flush();
+    await d.flush();
     const rows = await d.store.query({ appId, functions: [name], ...q });
     return c.json(
       rows.map((l) => ({

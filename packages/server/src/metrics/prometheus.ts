@@ -118,3 +118,17 @@ export function renderPrometheus(fns: FunctionMetrics[], running: RunningInstanc
   );
   return `${out.join("\n")}\n`;
 }
+
+/**
+ * The exposition text with `node="<node>"` added to every sample, so that the series of several
+ * nodes scraped into one Prometheus stay apart (`fnbase_invocations_total{node="a",app=...}`).
+ *
+ * @example
+ * withNodeLabel('x_total{app="a"} 1\n', "n1"); // 'x_total{node="n1",app="a"} 1\n'
+ */
+export function withNodeLabel(text: string, node: string): string {
+  const label = `node="${esc(node)}"`;
+  return text.replace(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{)?/gm, (_m, name: string, brace?: string) =>
+    brace ? `${name}{${label},` : `${name}{${label}}`,
+  );
+}

@@ -1,13 +1,15 @@
 import { FnbaseError } from "@fnbase/shared";
 import { Hono, type MiddlewareHandler } from "hono";
 import type { AutomationCounters, AutomationMetrics } from "./automation-metrics.js";
-import { type RunningInstances, renderPrometheus } from "./prometheus.js";
+import { type RunningInstances, renderPrometheus, withNodeLabel } from "./prometheus.js";
 import type { FunctionMetrics, MetricsRegistry } from "./registry.js";
 import type { MetricsSeries } from "./series.js";
 
 /** What the metrics routes work with. */
 export interface MetricsRoutesDeps {
   metrics: MetricsRegistry;
+  /** This node's name: every series of `/metrics` carries it as the `node` label. */
+  node: string;
   /** Instances running now per `appId\0function`. */
   running: () => RunningInstances;
   hasApp: (appId: string) => boolean;
@@ -64,7 +66,10 @@ export function metricsRoutes(d: MetricsRoutesDeps): Hono {
   r.get("/metrics", d.auth, (c) => {
     c.header("content-type", "text/plain; version=0.0.4; charset=utf-8");
     return c.body(
-      renderPrometheus(d.metrics.all(), d.running()) + (d.automations?.prometheus() ?? ""),
+      withNodeLabel(
+        renderPrometheus(d.metrics.all(), d.running()) + (d.automations?.prometheus() ?? ""),
+        d.node,
+      ),
     );
   });
   r.get("/api/apps/:appId/metrics", d.auth, (c) => {

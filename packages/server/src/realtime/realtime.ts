@@ -123,6 +123,25 @@ export class Realtime {
     return entry;
   }
 
+  #cluster = false;
+
+  /**
+   * Joins the other nodes of a cluster through socket.io's adapter (`@socket.io/postgres-adapter`
+   * on a PostgreSQL store): {@link broadcast} then reaches the sockets of every node, each node
+   * filtering by its own sockets' readers.
+   */
+  useAdapter(adapter: Parameters<SocketServer["adapter"]>[0]): void {
+    this.#io.adapter(adapter);
+    this.#io.on("fnbase:change", (change: EntityChange) => this.publish(change));
+    this.#cluster = true;
+  }
+
+  /** {@link publish} on this node and, in a cluster, on every other node. */
+  broadcast(change: EntityChange): void {
+    this.publish(change);
+    if (this.#cluster) this.#io.serverSideEmit("fnbase:change", change);
+  }
+
   /**
    * Sends a committed change to every socket in its entity's room that may read the record,
    * as that socket's actor sees it.

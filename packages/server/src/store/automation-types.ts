@@ -250,8 +250,9 @@ export interface AutomationStore {
   /** Keeps the newest `keep` finished runs of each automation; answers how many went. */
   pruneRuns(keep: number): Promise<number>;
 
-  /** Sets how entity writes queue runs (see {@link EntityEventPolicy}). */
+  /**
+   * Sets how entity writes queue runs (see {@link EntityEventPolicy}). Each implementation hands
+   * its entity store a listener that queues them inside the write's own transaction.
+   */
   setEventPolicy(policy: EntityEventPolicy): void;
-  /** The listener the entity store calls inside each write's transaction. */
-  readonly onRecordChanges: (ref: EntityRef, changes: RecordChange[]) => void;
 }

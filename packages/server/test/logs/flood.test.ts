@@ -106,12 +106,12 @@ it("a flood of lines neither grows server memory without bound nor slows other f
   expect(drop?.level).toBe("warning");
   const metrics = await (await t.admin("/metrics")).text();
   const dropped = Number(
-    /fnbase_log_lines_dropped_total\{app="[^"]+",function="flood",reason="rate_limit"\} (\d+)/.exec(
+    /fnbase_log_lines_dropped_total\{node="[^"]+",app="[^"]+",function="flood",reason="rate_limit"\} (\d+)/.exec(
       metrics,
     )?.[1],
   );
   const kept = Number(
-    /fnbase_log_lines_total\{app="[^"]+",function="flood"\} (\d+)/.exec(metrics)?.[1],
+    /fnbase_log_lines_total\{node="[^"]+",app="[^"]+",function="flood"\} (\d+)/.exec(metrics)?.[1],
   );
   expect(dropped).toBeGreaterThan(50_000);
   expect(dropped + kept).toBe(100_002);

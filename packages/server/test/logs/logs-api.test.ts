@@ -194,7 +194,9 @@ describe("function logs", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await res.text();
-    const label = `app="${appId}",function="${NAME}"`;
+    // Every series names the node (the host name and process id unless set).
+    const node = `node="${t.server.nodeId}"`;
+    const label = `${node},app="${appId}",function="${NAME}"`;
     const count = Number(
       new RegExp(`fnbase_invocations_total\\{${label}\\} (\\d+)`).exec(text)?.[1],
     );
@@ -208,7 +210,9 @@ describe("function logs", () => {
     );
     expect(text).toContain(`fnbase_instances_running{${label}} 1`);
     expect(text).toMatch(
-      new RegExp(`fnbase_responses_total\\{app="${appId}",function="broken",class="5xx"\\} 1`),
+      new RegExp(
+        `fnbase_responses_total\\{${node},app="${appId}",function="broken",class="5xx"\\} 1`,
+      ),
     );
 
     const json = (await (await t.admin(`/api/apps/${appId}/metrics`)).json()) as {

@@ -89,6 +89,18 @@ export class EntitySchemas {
     return s;
   }
 
+  #synced: (appId: string) => Promise<void> = async () => {};
+
+  /** Runs `cb` after every sync, before its caller goes on (the cluster's bus). */
+  onSync(cb: (appId: string) => Promise<void>): void {
+    this.#synced = cb;
+  }
+
+  /** Reads an app's schemas again from the store (another node pushed them). */
+  reload(appId: string): Promise<void> {
+    return this.#reload(appId);
+  }
+
   async #reload(appId: string): Promise<void> {
     const m = new Map<string, EntitySchema>();
     const pushed = new Map<string, Record<string, unknown>>();
@@ -163,6 +175,7 @@ export class EntitySchemas {
       }),
     );
     await this.#reload(appId);
+    await this.#synced(appId);
     return result;
   }
 }

@@ -26,30 +26,30 @@ const ev = (name: string) => ({
 });
 
 describe("AnalyticsStore.prune()", () => {
-  it("removes events older than the cut-off, every app's", () => {
+  it("removes events older than the cut-off, every app's", async () => {
     const s = store();
-    s.insert("a", 1_000, [ev("old1"), ev("old2")]);
-    s.insert("b", 1_500, [ev("old3")]);
-    s.insert("a", 5_000, [ev("new")]);
-    expect(s.prune(2_000, 100)).toBe(3);
-    expect(s.query({ appId: "a", limit: 10, order: "asc" }).map((e) => e.event_name)).toEqual([
-      "new",
-    ]);
-    expect(s.query({ appId: "b", limit: 10, order: "asc" })).toEqual([]);
+    await s.insert("a", 1_000, [ev("old1"), ev("old2")]);
+    await s.insert("b", 1_500, [ev("old3")]);
+    await s.insert("a", 5_000, [ev("new")]);
+    expect(await s.prune(2_000, 100)).toBe(3);
+    expect(
+      (await s.query({ appId: "a", limit: 10, order: "asc" })).map((e) => e.event_name),
+    ).toEqual(["new"]);
+    expect(await s.query({ appId: "b", limit: 10, order: "asc" })).toEqual([]);
   });
 
-  it("keeps each app's newest events past its cap, in chunks beyond one", () => {
+  it("keeps each app's newest events past its cap, in chunks beyond one", async () => {
     const s = store();
-    s.insert(
+    await s.insert(
       "a",
       1_000,
       Array.from({ length: 4_500 }, (_, i) => ev(`e${i}`)),
     );
-    s.insert("b", 1_000, [ev("b1")]);
-    expect(s.prune(0, 1_000)).toBe(3_500);
-    const kept = s.query({ appId: "a", limit: 10_000, order: "asc" });
+    await s.insert("b", 1_000, [ev("b1")]);
+    expect(await s.prune(0, 1_000)).toBe(3_500);
+    const kept = await s.query({ appId: "a", limit: 10_000, order: "asc" });
     expect(kept).toHaveLength(1_000);
     expect(kept[0]!.event_name).toBe("e3500");
-    expect(s.query({ appId: "b", limit: 10, order: "asc" })).toHaveLength(1);
+    expect(await s.query({ appId: "b", limit: 10, order: "asc" })).toHaveLength(1);
   });
 });

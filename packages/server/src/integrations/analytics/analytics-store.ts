@@ -40,6 +40,21 @@ interface Row {
 const PRUNE_CHUNK = 2_000;
 
 /**
+ * Where analytics events are kept: `integrations.db` on one node ({@link AnalyticsStore}), the
+ * PostgreSQL store on several (`store/postgres/analytics-store.ts`).
+ */
+export interface AnalyticsEvents {
+  /** Keeps `events` of `appId`, received at `ts`, all or none. */
+  insert(appId: string, ts: number, events: Omit<AnalyticsEvent, "received_date">[]): Promise<void>;
+  /** Events matching `q`, by time of receipt. */
+  query(q: AnalyticsQuery): Promise<AnalyticsEvent[]>;
+  /** Counts of an app's events by name since `since` (ms), most first. */
+  counts(appId: string, since: number): Promise<{ event_name: string; count: number }[]>;
+  /** Removes events received before `before`, then each app's oldest past `maxPerApp`. */
+  prune(before: number, maxPerApp: number): Promise<number>;
+}
+
+/**
  * Analytics events per app in `integrations.db` (`analytics_events`): written in one
  * transaction per batch, read by app, name, user and time, pruned by age and by count per app
  * in chunks.
@@ -48,7 +63,7 @@ const PRUNE_CHUNK = 2_000;
  * const store = new AnalyticsStore(db);
  * store.insert("app1", Date.now(), [{ event_name: "signup", ... }]);
  */
-export class AnalyticsStore {
+export class AnalyticsStore implements AnalyticsEvents {
   readonly #db: Database.Database;
   readonly #insert: Database.Statement;
 
@@ -61,7 +76,11 @@ export class AnalyticsStore {
   }
 
   /** Keeps `events` of `appId`, received at `ts`, all or none. */
-  insert(appId: string, ts: number, events: Omit<AnalyticsEvent, "received_date">[]): void {
+  async insert(
+    appId: string,
+    ts: number,
+    events: Omit<AnalyticsEvent, "received_date">[],
+  ): Promise<void> {
     this.#db.transaction(() => {
       for (const e of events) {
         this.#insert.run(
@@ -79,7 +98,7 @@ export class AnalyticsStore {
   }
 
   /** Events matching `q`, by time of receipt. */
-  query(q: AnalyticsQuery): AnalyticsEvent[] {
+  async query(q: AnalyticsQuery): Promise<AnalyticsEvent[]> {
     const where = ["app_id = ?"];
     const args: (string | number)[] = [q.appId];
     if (q.eventName !== undefined) {
@@ -117,7 +136,7 @@ export class AnalyticsStore {
   }
 
   /** Counts of an app's events by name since `since` (ms). */
-  counts(appId: string, since: number): { event_name: string; count: number }[] {
+  async counts(appId: string, since: number): Promise<{ event_name: string; count: number }[]> {
     return this.#db
       .prepare(
         `SELECT event_name, COUNT(*) AS count FROM analytics_events WHERE app_id = ? AND ts >= ?
@@ -130,7 +149,7 @@ export class AnalyticsStore {
    * Removes events received before `before` (ms), then each app's oldest past `maxPerApp`, in
    * chunks of 2,000 rows; answers how many went.
    */
-  prune(before: number, maxPerApp: number): number {
+  async prune(before: number, maxPerApp: number): Promise<number> {
     let removed = 0;
     const old = this.#db.prepare(
       `DELETE FROM analytics_events WHERE id IN (SELECT id FROM analytics_events WHERE ts < ? LIMIT ${PRUNE_CHUNK})`,

@@ -102,13 +102,13 @@ export function analyticsRoutes(api: Hono, d: IntegrationDeps): void {
         );
       }
       const checked = events.map((e, i) => event(e, i, userId));
-      d.analytics.insert(app.id, d.now(), checked);
+      await d.analytics.insert(app.id, d.now(), checked);
       return c.json({ success: true, count: checked.length });
     },
   );
 
   const auth = requireApiKey(d.identity.isApiKey);
-  api.get(`${base}/events`, auth, (c) => {
+  api.get(`${base}/events`, auth, async (c) => {
     const app = appOf(d.identity, c);
     const limitText = c.req.query("limit") ?? "100";
     if (!/^\d{1,5}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 10_000) {
@@ -125,7 +125,7 @@ export function analyticsRoutes(api: Hono, d: IntegrationDeps): void {
     const userId = c.req.query("user_id");
     const since = timeParam(c.req.query("since"), "since");
     const until = timeParam(c.req.query("until"), "until");
-    const events = d.analytics.query({
+    const events = await d.analytics.query({
       appId: app.id,
       limit: Number(limitText),
       order,
@@ -136,12 +136,12 @@ export function analyticsRoutes(api: Hono, d: IntegrationDeps): void {
     });
     return c.json({ events });
   });
-  api.get(`${base}/summary`, auth, (c) => {
+  api.get(`${base}/summary`, auth, async (c) => {
     const app = appOf(d.identity, c);
     const since = timeParam(c.req.query("since"), "since") ?? d.now() - 24 * 3_600_000;
     return c.json({
       since: new Date(since).toISOString(),
-      counts: d.analytics.counts(app.id, since),
+      counts: await d.analytics.counts(app.id, since),
     });
   });
 }

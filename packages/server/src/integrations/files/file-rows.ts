@@ -17,10 +17,26 @@ export interface FileRow {
 }
 
 /**
- * The `files` table: one row per stored file, written once the bytes are complete, so a row
- * always has its bytes. Synchronous (better-sqlite3).
+ * Where file rows are kept: `integrations.db` on one node ({@link FileRows}), the PostgreSQL
+ * store's `files` table on several (`store/postgres/file-rows.ts`).
  */
-export class FileRows {
+export interface FileRowStore {
+  /**
+   * Inserts `row` when the app's files, with it, take at most `maxAppBytes`; false (nothing
+   * written) otherwise. The check and the insert are one step: two uploads cannot both pass.
+   */
+  insertWithin(row: FileRow, maxAppBytes: number): Promise<boolean>;
+  get(appId: string, id: string): Promise<FileRow | undefined>;
+  /** Bytes of every file the app keeps. */
+  totalBytes(appId: string): Promise<number>;
+}
+
+/**
+ * The `files` table of `integrations.db`: one row per stored file, written once the bytes are
+ * complete, so a row always has its bytes. Synchronous underneath (better-sqlite3): the check and
+ * the insert run without a turn of the event loop between them.
+ */
+export class FileRows implements FileRowStore {
   readonly #insert: Database.Statement;
   readonly #get: Database.Statement;
   readonly #total: Database.Statement;
@@ -34,16 +50,21 @@ export class FileRows {
     this.#total = db.prepare("SELECT COALESCE(SUM(size), 0) AS n FROM files WHERE app_id = ?");
   }
 
-  insert(row: FileRow): void {
+  async insertWithin(row: FileRow, maxAppBytes: number): Promise<boolean> {
+    if (this.#totalNow(row.app_id) + row.size > maxAppBytes) return false;
     this.#insert.run(row);
+    return true;
   }
 
-  get(appId: string, id: string): FileRow | undefined {
+  async get(appId: string, id: string): Promise<FileRow | undefined> {
     return this.#get.get(appId, id) as FileRow | undefined;
   }
 
-  /** Bytes of every file the app keeps. */
-  totalBytes(appId: string): number {
+  async totalBytes(appId: string): Promise<number> {
+    return this.#totalNow(appId);
+  }
+
+  #totalNow(appId: string): number {
     return (this.#total.get(appId) as { n: number }).n;
   }
 }

@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { FnbaseError, type Logger } from "@fnbase/shared";
 import type { Actor } from "../../entities/index.js";
 import { fileContentType, safeFileName } from "./content-type.js";
-import type { FileRow, FileRows } from "./file-rows.js";
+import type { FileRow, FileRowStore } from "./file-rows.js";
 import { receiveFile } from "./multipart.js";
 import { serveFile, storageKey } from "./serve.js";
 import { DEFAULT_EXPIRES_S, MAX_EXPIRES_S, type UrlSigner } from "./signed-url.js";
@@ -17,7 +17,7 @@ export interface FileLimits {
 
 /** What the file service works with. */
 export interface FileServiceDeps {
-  rows: FileRows;
+  rows: FileRowStore;
   storage: FileStorage;
   signer: UrlSigner;
   limits: (appId: string) => FileLimits;
@@ -63,7 +63,7 @@ export class FileService {
   ): Promise<FileRow> {
     const { rows, storage } = this.#d;
     const limits = this.#d.limits(appId);
-    const left = limits.maxAppFilesBytes - rows.totalBytes(appId);
+    const left = limits.maxAppFilesBytes - (await rows.totalBytes(appId));
     if (left <= 0) throw this.#full(appId, limits);
     const id = randomBytes(16).toString("base64url");
     let row: FileRow | undefined;
@@ -82,12 +82,11 @@ export class FileService {
         owner_id: ownerOf(actor),
         created_date: new Date(this.#d.now()).toISOString(),
       };
-      // Check and insert in one synchronous step, so two uploads cannot both pass the limit.
-      if (rows.totalBytes(appId) + size > limits.maxAppFilesBytes) {
+      // Check and insert in one step, so two uploads cannot both pass the limit.
+      if (!(await rows.insertWithin(row, limits.maxAppFilesBytes))) {
         await storage.delete(key);
         throw this.#full(appId, limits);
       }
-      rows.insert(row);
     });
     if (!row) throw new Error("The upload finished without a file");
     this.#d.log.info(
@@ -114,7 +113,7 @@ export class FileService {
         `File too large: the limit is ${limits.maxFileBytes} bytes`,
       );
     }
-    if (this.#d.rows.totalBytes(appId) + bytes.length > limits.maxAppFilesBytes) {
+    if ((await this.#d.rows.totalBytes(appId)) + bytes.length > limits.maxAppFilesBytes) {
       throw this.#full(appId, limits);
     }
     const row: FileRow = {
@@ -130,7 +129,10 @@ export class FileService {
     await this.#d.storage.put(storageKey(row), Readable.from([bytes]), {
       contentType: row.content_type,
     });
-    this.#d.rows.insert(row);
+    if (!(await this.#d.rows.insertWithin(row, limits.maxAppFilesBytes))) {
+      await this.#d.storage.delete(storageKey(row));
+      throw this.#full(appId, limits);
+    }
     return row;
   }
 
@@ -138,7 +140,7 @@ export class FileService {
    * The file a link of this app points at: a public link, or a signed link that is still
    * valid. Anything else (another app's file, a foreign URL, an expired link) is a coded 4xx.
    */
-  resolveLink(appId: string, link: unknown): FileRow {
+  async resolveLink(appId: string, link: unknown): Promise<FileRow> {
     let url: URL | undefined;
     try {
       url = typeof link === "string" ? new URL(link) : undefined;
@@ -159,7 +161,7 @@ export class FileService {
         },
       );
     }
-    const row = this.#d.rows.get(appId, m[3]!);
+    const row = await this.#d.rows.get(appId, m[3]!);
     if (!row || row.visibility !== m[2])
       throw new FnbaseError("NOT_FOUND", `File not found: ${link}`);
     if (row.visibility === "private") {
@@ -202,7 +204,7 @@ export class FileService {
    * (default 300, at most 7 days). A user may sign only files they uploaded; app admins and the
    * service role any file of the app. An unknown file or one of another user is a 404.
    */
-  signedUrl(appId: string, actor: Actor, params: Record<string, unknown>): string {
+  async signedUrl(appId: string, actor: Actor, params: Record<string, unknown>): Promise<string> {
     const uri = params.file_uri;
     const match = typeof uri === "string" ? /^private\/([A-Za-z0-9_-]{22})(\/|$)/.exec(uri) : null;
     if (!match) {
@@ -222,7 +224,7 @@ export class FileService {
         `Invalid expires_in: ${JSON.stringify(expires)}: whole seconds from 1 to ${MAX_EXPIRES_S}`,
       );
     }
-    const row = this.#d.rows.get(appId, match[1]!);
+    const row = await this.#d.rows.get(appId, match[1]!);
     const mayRead =
       actor.kind === "service" ||
       (actor.kind === "user" && (actor.user.role === "admin" || actor.user.id === row?.owner_id));
@@ -245,7 +247,7 @@ export class FileService {
     req: Request,
     query: (name: string) => string | undefined,
   ): Promise<Response> {
-    const row = ID.test(id) ? this.#d.rows.get(appId, id) : undefined;
+    const row = ID.test(id) ? await this.#d.rows.get(appId, id) : undefined;
     if (!row || row.visibility !== visibility) {
       throw new FnbaseError("NOT_FOUND", `File not found: ${visibility}/${id}`);
     }

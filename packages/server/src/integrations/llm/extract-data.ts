@@ -69,7 +69,7 @@ export async function extractData(
   if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
     throw new FnbaseError("BAD_REQUEST", "Invalid json_schema: a JSON schema object");
   }
-  const row = files.resolveLink(appId, params.file_url);
+  const row = await files.resolveLink(appId, params.file_url);
   const csv = row.content_type === "text/csv" || row.name.toLowerCase().endsWith(".csv");
   const json = row.content_type === "application/json";
   try {

@@ -36,7 +36,7 @@ export async function fileParts(
   }
   const parts: ContentPart[] = [];
   for (const link of urls) {
-    const row = files.resolveLink(appId, link);
+    const row = await files.resolveLink(appId, link);
     if (row.content_type.startsWith("image/") && row.content_type !== "image/svg+xml") {
       const bytes = await files.read(row, MAX_IMAGE_BYTES);
       parts.push({

@@ -13,7 +13,10 @@ import type { EntityRef, RecordChange } from "../entity-types.js";
 import { type AutomationDbRow, toAutomation } from "./automation-rows.js";
 
 /** The run half of the SQLite automation store: the queue, the outbox and the history. */
-export type RunMethods = Pick<
+export type RunMethods = {
+  /** The listener the entity store calls inside each write's transaction. */
+  readonly onRecordChanges: (ref: EntityRef, changes: RecordChange[]) => void;
+} & Pick<
   AutomationStore,
   | "enqueue"
   | "claimRuns"
@@ -25,7 +28,6 @@ export type RunMethods = Pick<
   | "lastRuns"
   | "pruneRuns"
   | "setEventPolicy"
-  | "onRecordChanges"
 >;
 
 const INSERT_RUN = `INSERT INTO automation_runs
@@ -57,7 +59,7 @@ export const runParams = (
 });
 
 /** The default policy: no server has set one (a store used on its own). */
-const defaultPolicy = (): EntityEventPolicy => ({
+export const defaultEventPolicy = (): EntityEventPolicy => ({
   now: () => Date.now(),
   maxDepth: 5,
   event: (ref, c) => {
@@ -78,7 +80,7 @@ const defaultPolicy = (): EntityEventPolicy => ({
  * automations, then one row per change and automation that listens to its type.
  */
 export function runMethods(db: Database.Database): RunMethods {
-  let policy = defaultPolicy();
+  let policy = defaultEventPolicy();
   const q = {
     insertRun: db.prepare(INSERT_RUN),
     getRunBySeq: db.prepare<[number], RunDbRow>("SELECT * FROM automation_runs WHERE seq = ?"),

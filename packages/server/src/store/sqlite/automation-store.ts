@@ -7,7 +7,7 @@ import type {
   TickPlan,
 } from "../automation-types.js";
 import { type AutomationDbRow, toAutomation } from "./automation-rows.js";
-import { type RunDbRow, runMethods, runParams, toRun } from "./automation-runs.js";
+import { type RunDbRow, type RunMethods, runMethods, runParams, toRun } from "./automation-runs.js";
 
 /**
  * The SQLite implementation of {@link AutomationStore}, over the same database as the core
@@ -20,7 +20,9 @@ import { type RunDbRow, runMethods, runParams, toRun } from "./automation-runs.j
  * const automations = openAutomationStore(db);
  * const entities = openEntityStore(db, automations.onRecordChanges);
  */
-export function openAutomationStore(db: Database.Database): AutomationStore {
+export function openAutomationStore(
+  db: Database.Database,
+): AutomationStore & Pick<RunMethods, "onRecordChanges"> {
   const q = {
     list: db.prepare<[string], AutomationDbRow>(
       "SELECT * FROM automations WHERE app_id = ? ORDER BY function_name, position, name",

@@ -6,8 +6,9 @@
 // users own BENCH_RECORDS records between them, spread evenly; every `group` value is on 50
 // records. Each side is a server in a process of its own, measured with:
 //   seed         the records, created with bulkCreate (as for bulk, 2 calls in flight)
-//   indexed      `asServiceRole.entities.Item.filter({ group })` (50 records), through
-//                @base44/sdk and @fnbase/sdk, one call at a time: p50/p95
+//   indexed      `entities.Item.filter({ group })` (50 records) as an admin user (whom the read
+//                rule lets read all), through @base44/sdk and @fnbase/sdk, and through
+//                `asServiceRole`, one call at a time: p50/p95
 //   rule         a user's `entities.Item.filter({ rating })`: a field with no index, under the
 //                read rule (about 50 of the user's own records), one call at a time: p50/p95
 //   create       POST of one record as a user, 32 connections, BENCH_SECONDS: records/s
@@ -47,7 +48,7 @@ import { fileURLToPath } from "node:url";
 import { createClient as createBase44Client } from "@base44/sdk";
 import { createClient as createFnbaseClient } from "@fnbase/sdk";
 import { percentile } from "./_load.mjs";
-import { kill, onCleanup, runMain, tempDir, track } from "./_procs.mjs";
+import { cpuOf, kill, onCleanup, runMain, tempDir, track } from "./_procs.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const envNum = (name, def) => {
@@ -142,9 +143,11 @@ function record(i, total) {
 // --- measuring ----------------------------------------------------------------------------
 
 /** Calls `fn(k)` one at a time: 5 warm-up calls, then up to `samples` or the time budget. */
-async function measure(fn, check) {
+async function measure(fn, check, pids) {
   for (let k = 0; k < 5; k++) check(await fn(k), k);
   const ms = [];
+  const cpu0 = cpuOf(pids);
+  const node0 = cpuOf(pids.slice(0, 1));
   const start = performance.now();
   for (let k = 5; k < cfg.samples + 5 && performance.now() - start < QUERY_BUDGET_MS; k++) {
     const t0 = performance.now();
@@ -152,8 +155,10 @@ async function measure(fn, check) {
     ms.push(performance.now() - t0);
     if (k % 50 === 0) check(out, k);
   }
+  const cpu = (cpuOf(pids) - cpu0) / ms.length;
+  const node = (cpuOf(pids.slice(0, 1)) - node0) / ms.length;
   ms.sort((a, b) => a - b);
-  return { p50: percentile(ms, 50), p95: percentile(ms, 95), n: ms.length };
+  return { p50: percentile(ms, 50), p95: percentile(ms, 95), n: ms.length, cpu, node };
 }
 
 /** Runs the load child with `spec`; answers its report. */
@@ -191,12 +196,17 @@ function family(pid) {
   return out;
 }
 
-/** Resident memory of processes, in MB (a process gone counts 0). */
-function rssMb(pids) {
+/**
+ * Anonymous resident memory of processes (heap, stacks, buffers), in MB, a process gone
+ * counting 0; `total` for all resident memory, which also counts pages of files mapped in (the
+ * database file SQLite maps: the kernel's page cache, shared and given back under pressure).
+ */
+function rssMb(pids, total = false) {
   let kb = 0;
   for (const pid of pids) {
     try {
-      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      const re = total ? /VmRSS:\s+(\d+)/ : /RssAnon:\s+(\d+)/;
+      const m = re.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
       kb += m ? Number(m[1]) : 0;
     } catch {
       // gone
@@ -311,10 +321,22 @@ async function startFnbase() {
     if (!r.body?.access_token) throw new Error(`user ${u}: ${r.status} ${JSON.stringify(r.body)}`);
     tokens.push(r.body.access_token);
   }
+  // The admin: one more user, made an admin by the API key (as `fnbase` or a script would).
+  const creds = JSON.stringify({ email: "admin@bench.test", password: PASSWORD });
+  let a = await http(`${url}/api/apps/${APP}/auth/register`, { method: "POST", body: creds });
+  if (a.status >= 300)
+    a = await http(`${url}/api/apps/${APP}/auth/login`, { method: "POST", body: creds });
+  const role = await http(`${url}/api/apps/${APP}/entities/User/${a.body.user.id}`, {
+    method: "PUT",
+    headers: admin,
+    body: JSON.stringify({ role: "admin" }),
+  });
+  if (role.status !== 200) throw new Error(`admin: ${role.status} ${JSON.stringify(role.body)}`);
   return {
     name: "fnbase",
     url,
     serviceToken: ADMIN_KEY,
+    adminToken: a.body.access_token,
     tokens,
     pids: () => family(child.pid),
     sdks: ["@base44/sdk", "@fnbase/sdk"],
@@ -392,6 +414,8 @@ async function startBase44() {
     name: "Base44 dev server",
     url,
     serviceToken: devJwt("server@server.com"),
+    // The account the CLI is logged in with: an admin of the app.
+    adminToken: devJwt("admin@bench.test"),
     tokens,
     pids: () => family(child.pid),
     sdks: ["@base44/sdk"],
@@ -410,6 +434,7 @@ function clients(side, sdk) {
   const base = { serverUrl: side.url, appId: APP, requiresAuth: false };
   return {
     service: make({ ...base, serviceToken: side.serviceToken }),
+    admin: make({ ...base, token: side.adminToken }),
     user: (u) => make({ ...base, token: side.tokens[u] }),
   };
 }
@@ -456,16 +481,28 @@ async function seed(side, total) {
 async function queries(side, total) {
   const out = {};
   const groups = groupsOf(total);
+  const pids = side.pids();
   for (const sdk of side.sdks) {
     const c = clients(side, sdk);
+    const fifty = (rows) => {
+      if (rows.length !== PER_GROUP) throw new Error(`indexed: ${rows.length} records`);
+    };
     if (runs("indexed")) {
       out[`indexed ${sdk}`] = await measure(
-        (k) =>
-          c.service.asServiceRole.entities.Item.filter({ group: groupName((k * 7919) % groups) }),
-        (rows) => {
-          if (rows.length !== PER_GROUP) throw new Error(`indexed: ${rows.length} records`);
-        },
+        (k) => c.admin.entities.Item.filter({ group: groupName((k * 7919) % groups) }),
+        fifty,
+        pids,
       );
+      if (sdk === "@base44/sdk") {
+        out.service = await measure(
+          (k) =>
+            c.service.asServiceRole.entities.Item.filter({
+              group: groupName((k * 104_729) % groups),
+            }),
+          fifty,
+          pids,
+        );
+      }
     }
     if (runs("rule")) {
       const users = Array.from({ length: cfg.users }, (_, u) => c.user(u));
@@ -477,6 +514,7 @@ async function queries(side, total) {
             throw new Error(`rule: ${rows.length} records, or some not ${email}'s`);
           }
         },
+        pids,
       );
     }
   }
@@ -486,8 +524,10 @@ async function queries(side, total) {
 async function writes(side) {
   const out = {};
   const auth = { authorization: `Bearer ${side.tokens[cfg.users]}` };
+  const pids = side.pids();
   if (runs("create")) {
     const body = JSON.stringify({ ...record(0, 1), group: "bench-create" });
+    const cpu0 = cpuOf(pids);
     const r = await load({
       url: recordsUrl(side),
       method: "POST",
@@ -497,11 +537,12 @@ async function writes(side) {
       seconds: cfg.seconds,
     });
     if (r.non2xx || r.errors) throw new Error(`create load: ${JSON.stringify(r)}`);
-    out.create = r;
+    out.create = { ...r, cpu: (cpuOf(pids) - cpu0) / r.requests };
   }
   if (runs("bulk")) {
     const calls = Math.ceil(100_000 / side.bulk);
     let ms = 0;
+    let cpu = 0;
     for (let k = 0; k < calls; k++) {
       const body = JSON.stringify(
         Array.from({ length: side.bulk }, (_, i) => ({
@@ -510,15 +551,21 @@ async function writes(side) {
         })),
       );
       const t0 = performance.now();
+      const c0 = cpuOf(pids);
       const r = await http(`${recordsUrl(side)}/bulk`, {
         method: "POST",
         headers: auth,
         body,
       });
       ms += performance.now() - t0;
+      cpu += cpuOf(pids) - c0;
       if (r.status >= 300) throw new Error(`bulk: ${r.status}`);
     }
-    out.bulk = { rps: (calls * side.bulk) / (ms / 1000), size: side.bulk };
+    out.bulk = {
+      rps: (calls * side.bulk) / (ms / 1000),
+      size: side.bulk,
+      cpu: cpu / (calls * side.bulk),
+    };
   }
   // Leaves a data dir that is kept as it was. (The Base44 dev server's data goes with it; its
   // deleteMany of these would take hours: it matches ids with an $in of every one.)
@@ -536,7 +583,9 @@ async function lists(side) {
   if (!runs("list")) return out;
   const pids = side.pids();
   out.idle = rssMb(pids);
+  out.idleTotal = rssMb(pids, true);
   for (const connections of [1, 8, 32]) {
+    const cpu0 = cpuOf(pids);
     const { result, peak } = await peakRss(pids, () =>
       load({
         url: `${recordsUrl(side)}?sort=-created_date&limit=5000`,
@@ -546,9 +595,9 @@ async function lists(side) {
       }),
     );
     if (result.non2xx || result.errors) throw new Error(`list load: ${JSON.stringify(result)}`);
-    out[connections] = { ...result, peak };
+    out[connections] = { ...result, peak, cpu: (cpuOf(pids) - cpu0) / result.requests };
     say(
-      `  ${side.name}: ${connections} at once: ${result.rps.toFixed(1)} lists/s, ${(result.mb / result.requests).toFixed(2)} MB each, peak ${peak.toFixed(0)} MB`,
+      `  ${side.name}: ${connections} at once: ${result.rps.toFixed(1)} lists/s, ${(result.mb / result.requests).toFixed(2)} MB each, peak ${peak.toFixed(0)} MB, ${out[connections].cpu.toFixed(1)} ms CPU each`,
     );
   }
   out.after = rssMb(pids);
@@ -564,16 +613,19 @@ async function runSide(side, total) {
   const q = await queries(side, total);
   for (const [k, v] of Object.entries(q)) {
     say(
-      `  ${side.name}: ${k}: p50 ${v.p50.toFixed(2)} ms, p95 ${v.p95.toFixed(2)} ms (${v.n} calls)`,
+      `  ${side.name}: ${k}: p50 ${v.p50.toFixed(2)} ms, p95 ${v.p95.toFixed(2)} ms (${v.n} calls), server CPU ${v.cpu.toFixed(2)} ms per call (${v.node.toFixed(2)} in its main process)`,
     );
   }
   const l = await lists(side);
   const w = await writes(side);
   if (w.create)
     say(
-      `  ${side.name}: create: ${w.create.rps.toFixed(0)} records/s, p50 ${w.create.p50.toFixed(1)} ms`,
+      `  ${side.name}: create: ${w.create.rps.toFixed(0)} records/s, p50 ${w.create.p50.toFixed(1)} ms, server CPU ${(w.create.cpu * 1000).toFixed(0)} µs per record`,
     );
-  if (w.bulk) say(`  ${side.name}: bulkCreate: ${w.bulk.rps.toFixed(0)} records/s`);
+  if (w.bulk)
+    say(
+      `  ${side.name}: bulkCreate: ${w.bulk.rps.toFixed(0)} records/s, server CPU ${(w.bulk.cpu * 1000).toFixed(0)} µs per record`,
+    );
   return { total, seeded, q, l, w };
 }
 
@@ -597,12 +649,13 @@ function report(results) {
       ...cell((r) => (r.seeded.rps ? r.seeded.rps.toFixed(0) : "(reused)")),
     ],
     [
-      "indexed filter, 50 records, @base44/sdk (p50 / p95 ms)",
+      "indexed filter, 50 records, an admin user, @base44/sdk (p50 / p95 ms)",
       ...cell((r) => ms(r.q["indexed @base44/sdk"])),
     ],
+    ["the same, @fnbase/sdk (p50 / p95 ms)", ...cell((r) => ms(r.q["indexed @fnbase/sdk"]))],
     [
-      "indexed filter, 50 records, @fnbase/sdk (p50 / p95 ms)",
-      ...cell((r) => ms(r.q["indexed @fnbase/sdk"])),
+      "the same, asServiceRole (an API key; the dev server's service token), @base44/sdk (p50 / p95 ms)",
+      ...cell((r) => ms(r.q.service)),
     ],
     [
       "filter on a field with no index, under a created_by rule, @base44/sdk (p50 / p95 ms)",

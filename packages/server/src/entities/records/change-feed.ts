@@ -65,6 +65,7 @@ export function withChangeFeed(store: EntityStore, feed: ChangeFeed): EntityStor
     listSchemas: (appId, options) => store.listSchemas(appId, options),
     syncSchemas: (appId, schemas) => store.syncSchemas(appId, schemas),
     find: (ref, query) => store.find(ref, query),
+    findJson: (ref, query, batch) => store.findJson(ref, query, batch),
     count: (ref, filter) => store.count(ref, filter),
     distinct: (ref, path, filter, limit, after) => store.distinct(ref, path, filter, limit, after),
     aggregate: (ref, query) => store.aggregate(ref, query),

@@ -6,16 +6,26 @@ import type { Json } from "../query/types.js";
 /** A record as callers see it: the entity's fields and the built-ins, flat. */
 export type FlatRecord = Record<string, Json>;
 
+/** The random part of the ids this process makes (5 bytes, as in a MongoDB ObjectId). */
+let processPart = randomBytes(5).toString("hex");
+let counter = 0;
+
 /**
- * A new record id: 24 hex characters like the ObjectIds hosted Base44 answers with (the first 8
- * are the creation time in seconds, the rest random), so ids sort roughly by age. Callers must
- * treat ids as opaque strings.
+ * A new record id: 24 hex characters laid out as a MongoDB ObjectId, like the ids hosted Base44
+ * answers with: the creation time in seconds (8), a random value fixed for this process (10),
+ * and a counter (6) that goes up by one with every id. So the ids one process makes increase:
+ * records created in the same second (a bulk create) sort by id in the order they were made,
+ * and new rows land at the end of the id index. Ids are not secrets (they can be guessed, as
+ * ObjectIds can): access rules guard records.
  */
 export function newRecordId(): string {
   const secs = Math.floor(Date.now() / 1000)
     .toString(16)
     .padStart(8, "0");
-  return secs + randomBytes(8).toString("hex");
+  counter = (counter + 1) & 0xffffff;
+  // Every 16,777,216 ids the counter starts again, under a new random part.
+  if (counter === 0) processPart = randomBytes(5).toString("hex");
+  return secs + processPart + counter.toString(16).padStart(6, "0");
 }
 
 /** A stored record as the flat object callers see (built-ins win over same-named data). */

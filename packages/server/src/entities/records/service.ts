@@ -1,9 +1,14 @@
 import { FnbaseError } from "@fnbase/shared";
 import type { EntityRef, EntityStore, StoredRecord } from "../../store/index.js";
-import { and, matches, parseFilter } from "../query/index.js";
+import { and, matches, parseFilter, project } from "../query/index.js";
 import type { Filter, SortKey } from "../query/types.js";
 import { type Actor, accessFilter, type Operation, type UserDoc } from "../rules/access.js";
-import { checkFieldWrites, checkReadableField, hideFields } from "../rules/field-rules.js";
+import {
+  checkFieldWrites,
+  checkReadableField,
+  hideFields,
+  mayHideFields,
+} from "../rules/field-rules.js";
 import { checkSize, prepareCreate, prepareUpdate } from "../schema/record-input.js";
 import { type EntitySchemas, kindOf } from "../schema/schema-catalog.js";
 import { type EntitySchema, USER_ENTITY } from "../schema/types.js";
@@ -29,6 +34,8 @@ export interface EntityLimits {
 export const MAX_BULK = 5_000;
 /** Records one `updateMany`, `bulkUpdate` or `upsert` call changes (`@base44/sdk` 0.8.50 types). */
 export const MAX_BATCH = 500;
+/** Records per batch of a listed answer (about 250 kB of JSON for records of a few hundred bytes). */
+export const LIST_BATCH = 500;
 
 /** A resolved call: the schema, the store's handle and the actor. */
 export interface Scope {
@@ -108,7 +115,11 @@ export class EntityService {
 
   /** A stored record as the caller may see it (field rules applied). */
   out(s: Scope, r: StoredRecord): FlatRecord {
-    const f = flat(r);
+    return this.outFlat(s, flat(r));
+  }
+
+  /** A record, flat, as the caller may see it (field rules applied). */
+  outFlat(s: Scope, f: FlatRecord): FlatRecord {
     return s.isUser ? userOut(f, s.appId) : hideFields(s.schema, s.actor, f);
   }
 
@@ -257,20 +268,36 @@ export class EntityService {
     return { count: await this.store.count(s.ref, and(filter, this.access(s, "read"))) };
   }
 
-  /** Records matching `filter` that the caller may read, sorted, paged and projected. */
-  async list(
+  /**
+   * Records matching `filter` that the caller may read, sorted, paged and projected (`fields`),
+   * as the JSON text of each, in batches (see `EntityStore.findJson`): checks and the choice of
+   * records happen at the first `next()`. When nothing is to be taken out of them (no field rule
+   * hides anything from the caller, no projection, not the User entity) records pass through as
+   * SQLite wrote them; otherwise each is parsed, passed through {@link outFlat} and `project`,
+   * and written again.
+   */
+  async *listJson(
     call: EntityCall,
-    q: { filter: Filter; sort: SortKey[]; limit: number; skip: number },
-  ): Promise<FlatRecord[]> {
+    q: { filter: Filter; sort: SortKey[]; limit: number; skip: number; fields?: string[] },
+  ): AsyncGenerator<string[]> {
     const s = this.scope(call);
     this.checkFields(s, q.filter, q.sort);
-    const rows = await this.store.find(s.ref, {
-      filter: and(q.filter, this.access(s, "read")),
-      sort: q.sort,
-      limit: q.limit,
-      skip: q.skip,
-    });
-    return rows.map((r) => this.out(s, r));
+    const rows = this.store.findJson(
+      s.ref,
+      { filter: and(q.filter, this.access(s, "read")), sort: q.sort, limit: q.limit, skip: q.skip },
+      LIST_BATCH,
+    );
+    const fields = q.fields;
+    if (!fields && !s.isUser && !mayHideFields(s.schema, s.actor)) {
+      yield* rows;
+      return;
+    }
+    for await (const batch of rows) {
+      yield batch.map((j) => {
+        const r = this.outFlat(s, JSON.parse(j) as FlatRecord);
+        return JSON.stringify(fields ? project(r, fields) : r);
+      });
+    }
   }
 }
 

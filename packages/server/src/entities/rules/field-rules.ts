@@ -42,6 +42,18 @@ export function hideFields<T extends Record<string, unknown>>(
 }
 
 /**
+ * True when some field's `read` rule may hide it from `actor` ({@link hideFields} may take
+ * something out); false when every field is always readable by them (the usual case).
+ */
+export function mayHideFields(schema: EntitySchema, actor: Actor): boolean {
+  if (actor.kind === "service") return false;
+  return fieldRules(schema).some(([, rules]) => {
+    const f = ruleFilter(rules.read, actor);
+    return !(f.kind === "const" && f.value);
+  });
+}
+
+/**
  * Refuses a write of a field whose `write` (or `create`/`update`) rule does not let `actor`
  * change it: a create that sets it, or an update that changes its value. `record` is the
  * record the rule is judged on (the new one for a create, the stored one for an update).

@@ -26,8 +26,10 @@ import type {
 import { aggregateSql, readAggregateRow } from "./entity-aggregate.js";
 import {
   createTableSql,
+  flatJsonSql,
   type Row,
   recordsLayout,
+  storedColumns,
   type TableLayout,
   toStored,
   USERS_LAYOUT,
@@ -130,14 +132,13 @@ export function openEntityStore(
       : sql`(${f})`;
   };
   const table = (layout: TableLayout) => sql.table(layout.table);
+  const columns = (layout: TableLayout) => sql.raw(storedColumns(layout));
 
-  /** Index statements for a schema's paths, dropping those it no longer asks for. */
-  const syncIndexes = (
-    id: number,
-    layout: TableLayout,
-    wanted: FieldPath[],
-    had: FieldPath[],
-  ): void => {
+  /**
+   * Makes sure the table has an index for each path (in the default order after the field, as
+   * the built-ins' indexes are), and none for paths in `drop`.
+   */
+  const ensureIndexes = (layout: TableLayout, wanted: FieldPath[], drop: FieldPath[] = []) => {
     // Index expressions name columns bare; SQLite matches them with the qualified ones queries use.
     const { table: _qualified, ...shape } = layout.shape({
       appId: "",
@@ -145,17 +146,37 @@ export function openEntityStore(
       kindOf: () => "unknown",
     });
     const want = new Map(wanted.map((p) => [indexName(layout.table, p), p]));
-    for (const p of had) {
+    for (const p of drop) {
       const name = indexName(layout.table, p);
       if (!want.has(name)) db.exec(`DROP INDEX IF EXISTS "${name}"`);
     }
     for (const [name, p] of want) {
       const expr = fieldExpression(p, shape).compile(compiler);
       if (expr.parameters.length > 0) continue; // only literal paths can back an index
-      db.exec(`CREATE INDEX IF NOT EXISTS "${name}" ON "${layout.table}"(${expr.sql})`);
+      db.exec(
+        `CREATE INDEX IF NOT EXISTS "${name}" ON "${layout.table}"(${expr.sql}, created_date DESC, id)`,
+      );
     }
+  };
+  /** Index statements for a schema's paths, dropping those it no longer asks for. */
+  const syncIndexes = (
+    id: number,
+    layout: TableLayout,
+    wanted: FieldPath[],
+    had: FieldPath[],
+  ): void => {
+    ensureIndexes(layout, wanted, had);
     q.setIndexes.run(JSON.stringify(wanted), id);
   };
+  // Indexes a migration left to build (migration 6 rebuilt every table without them).
+  for (const row of db
+    .prepare<[], { id: number; indexes: string }>(
+      `SELECT s.id, s.indexes FROM entity_schemas AS s
+       JOIN sqlite_master AS m ON m.type = 'table' AND m.name = 'e_' || s.id`,
+    )
+    .all()) {
+    ensureIndexes(recordsLayout(row.id), JSON.parse(row.indexes) as FieldPath[]);
+  }
 
   const sync = db.transaction((appId: string, schemas: SchemaToSync[]): SchemaSyncResult => {
     const result: SchemaSyncResult = { created: [], updated: [], deleted: [] };
@@ -193,7 +214,7 @@ export function openEntityStore(
 
   const insertSql = (layout: TableLayout) =>
     `INSERT INTO "${layout.table}" (id, created_date, updated_date, ${layout.builtins.join(", ")}, data)
-     VALUES (?, ?, ?, ${layout.builtins.map(() => "?").join(", ")}, ?)`;
+     VALUES (?, ?, ?, ${layout.builtins.map(() => "?").join(", ")}, ${layout.jsonb ? "jsonb(?)" : "?"})`;
   const insertRow = (layout: TableLayout, r: StoredRecord) =>
     prepare(insertSql(layout)).run(
       r.id,
@@ -203,7 +224,8 @@ export function openEntityStore(
       JSON.stringify(r.data),
     );
   const updateRow = (layout: TableLayout, ref: EntityRef, r: StoredRecord) => {
-    const sets = ["updated_date = ?", ...layout.writable.map((w) => `${w} = ?`), "data = ?"];
+    const data = layout.jsonb ? "data = jsonb(?)" : "data = ?";
+    const sets = ["updated_date = ?", ...layout.writable.map((w) => `${w} = ?`), data];
     const app = layout.appColumn ? ` AND ${layout.appColumn} = ?` : "";
     prepare(`UPDATE "${layout.table}" SET ${sets.join(", ")} WHERE id = ?${app}`).run(
       r.updated_date,
@@ -221,7 +243,7 @@ export function openEntityStore(
     limit: number,
   ): StoredRecord[] =>
     all(
-      sql`SELECT * FROM ${table(layout)} WHERE ${where(layout, ref, filter)} ORDER BY ${order} LIMIT ${limit}`,
+      sql`SELECT ${columns(layout)} FROM ${table(layout)} WHERE ${where(layout, ref, filter)} ORDER BY ${order} LIMIT ${limit}`,
     ).map((r) => toStored(layout, r));
 
   const updateWhere = db.transaction(
@@ -277,7 +299,7 @@ export function openEntityStore(
     const layout = layoutOf(ref);
     const app = layout.appColumn ? sql` AND ${sql.ref(layout.appColumn)} = ${ref.appId}` : sql``;
     const gone = all(
-      sql`DELETE FROM ${table(layout)} WHERE id IN (SELECT id FROM ${table(layout)} WHERE ${where(layout, ref, filter)} ORDER BY id LIMIT ${limit})${app} RETURNING *`,
+      sql`DELETE FROM ${table(layout)} WHERE id IN (SELECT id FROM ${table(layout)} WHERE ${where(layout, ref, filter)} ORDER BY id LIMIT ${limit})${app} RETURNING ${sql.raw(storedColumns(layout, false))}`,
     ).map((r) => toStored(layout, r));
     onChanges(
       ref,
@@ -313,8 +335,46 @@ export function openEntityStore(
         : sql``;
       const order = sql.join(compileOrderBy(query.sort, shape));
       return all(
-        sql`SELECT * FROM ${table(layout)} WHERE ${where(layout, ref, query.filter)}${after} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.skip ?? 0}`,
+        sql`SELECT ${columns(layout)} FROM ${table(layout)} WHERE ${where(layout, ref, query.filter)}${after} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.skip ?? 0}`,
       ).map((r) => toStored(layout, r));
+    },
+    async *findJson(ref, query: FindQuery, batch: number) {
+      const layout = layoutOf(ref);
+      const shape = layout.shape(ref);
+      const w = where(layout, ref, query.filter);
+      const order = sql.join(compileOrderBy(query.sort, shape));
+      const json = sql.raw(flatJsonSql(layout));
+      const key = sql.ref(`${layout.table}.${layout.rowKey}`);
+      const idRef = sql.ref(`${layout.table}.id`);
+      const after = (a: FindQuery["after"]) =>
+        a ? sql` AND (${compileAfter(query.sort, a, shape)})` : sql``;
+      // The first batch as JSON, with what its last row sorts by.
+      const sorts = query.sort.map(
+        (k, i) => sql`${fieldExpression(k.path, shape)} AS ${sql.id(`s${i}`)}`,
+      );
+      const head = all(
+        sql`SELECT ${json} AS j, ${idRef} AS i${sql.join(
+          sorts.map((x) => sql`, ${x}`),
+          sql``,
+        )} FROM ${table(layout)} WHERE ${w}${after(query.after)} ORDER BY ${order} LIMIT ${Math.min(query.limit, batch)} OFFSET ${query.skip ?? 0}`,
+      );
+      const last = head.at(-1);
+      let keys: number[] = [];
+      if (head.length === batch && query.limit > batch && last) {
+        // The rest: which rows, in order, settled now (no write can come between the two
+        // statements); their JSON a batch at a time later, the filter checked again.
+        const from = { values: query.sort.map((_, i) => last[`s${i}`] as Json), id: last.i! };
+        keys = all(
+          sql`SELECT ${key} AS k FROM ${table(layout)} WHERE ${w}${after(from)} ORDER BY ${order} LIMIT ${query.limit - batch}`,
+        ).map((r) => r.k as unknown as number);
+      }
+      yield head.map((r) => r.j!);
+      for (let i = 0; i < keys.length; i += batch) {
+        const part = JSON.stringify(keys.slice(i, i + batch));
+        yield all(
+          sql`SELECT ${json} AS j FROM json_each(${part}) AS k CROSS JOIN ${table(layout)} ON ${key} = k.value WHERE ${w} ORDER BY k.key`,
+        ).map((r) => r.j!);
+      }
     },
     async count(ref, filter) {
       const layout = layoutOf(ref);

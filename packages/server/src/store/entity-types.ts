@@ -148,8 +148,11 @@ export interface EntityStore {
     query: AggregateQuery,
   ): Promise<{ rows: AggregateRow[]; truncated: boolean }>;
 
-  /** Inserts every record or none. */
-  insert(ref: EntityRef, records: StoredRecord[]): Promise<void>;
+  /**
+   * Inserts every record or none. `dataJson[i]`, when given, is `JSON.stringify(records[i].data)`
+   * already written (a create has it from its size check).
+   */
+  insert(ref: EntityRef, records: StoredRecord[], dataJson?: readonly string[]): Promise<void>;
   /**
    * For each record matching `filter` (at most `limit`, in id order), calls `change` with it and
    * writes what it returns (undefined: leave that record alone); one transaction. A throw from

@@ -39,6 +39,27 @@ export function flat(r: StoredRecord): FlatRecord {
   };
 }
 
+/**
+ * The JSON text of `flat(r)`, written from `dataJson` (the text of `r.data`) without building
+ * the flat object: the same keys, in the same order, with the same values.
+ *
+ * @example
+ * flatJson(r, JSON.stringify(r.data)) === JSON.stringify(flat(r)); // true
+ */
+export function flatJson(r: StoredRecord, dataJson: string): string {
+  let tail = "";
+  for (const [k, v] of Object.entries(r.builtins)) {
+    // A field named as a built-in (not one a create keeps): the object decides the order.
+    if (Object.hasOwn(r.data, k)) return JSON.stringify(flat(r));
+    tail += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  }
+  for (const k of ["id", "created_date", "updated_date"] as const) {
+    if (Object.hasOwn(r.data, k)) return JSON.stringify(flat(r));
+    tail += `,"${k}":${JSON.stringify(r[k])}`;
+  }
+  return dataJson === "{}" ? `{${tail.slice(1)}}` : `${dataJson.slice(0, -1)}${tail}}`;
+}
+
 /** What a `/v2/list` cursor carries: the walk's query, and where the last page ended. */
 export interface Cursor {
   /** The `q` of the walk, as sent (JSON text), or "" for none. */

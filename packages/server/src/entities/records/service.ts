@@ -6,13 +6,14 @@ import { type Actor, accessFilter, type Operation, type UserDoc } from "../rules
 import {
   checkFieldWrites,
   checkReadableField,
+  hasFieldRules,
   hideFields,
   mayHideFields,
 } from "../rules/field-rules.js";
 import { checkSize, prepareCreate, prepareUpdate } from "../schema/record-input.js";
 import { type EntitySchemas, kindOf } from "../schema/schema-catalog.js";
 import { type EntitySchema, USER_ENTITY } from "../schema/types.js";
-import { type FlatRecord, flat, newRecordId } from "./record-shape.js";
+import { type FlatRecord, flat, flatJson, newRecordId } from "./record-shape.js";
 import { changeUser, userAccess, userOut } from "./user-entity.js";
 
 /** Who asks for which entity of which app. */
@@ -161,8 +162,13 @@ export class EntityService {
 
   /** Builds a new record from a body and checks it against the schema and the create rules. */
   newRecord(s: Scope, body: unknown, createRule: Filter, now: string): StoredRecord {
+    return this.#newRecord(s, body, createRule, now).record;
+  }
+
+  /** {@link newRecord}, with the JSON text of its fields (written for the size check). */
+  #newRecord(s: Scope, body: unknown, createRule: Filter, now: string) {
     const data = prepareCreate(s.schema, body);
-    checkSize(data, this.limits.maxRecordBytes);
+    const json = checkSize(data, this.limits.maxRecordBytes);
     const creator = this.#creator(s.actor);
     const r: StoredRecord = {
       id: newRecordId(),
@@ -171,35 +177,51 @@ export class EntityService {
       builtins: { created_by: creator?.email ?? null, created_by_id: creator?.id ?? null },
       data,
     };
-    const f = flat(r);
-    if (!(createRule.kind === "const" ? createRule.value : matches(createRule, f))) {
+    // The flat record only when a rule reads it.
+    const fields = hasFieldRules(s.schema);
+    const f = createRule.kind === "const" && !fields ? undefined : flat(r);
+    if (!(createRule.kind === "const" ? createRule.value : matches(createRule, f!))) {
       throw new FnbaseError(
         "FORBIDDEN",
         `Permission denied: you cannot create ${s.schema.name} records`,
         { hint: "The entity's create rule does not let you; check its rls" },
       );
     }
-    checkFieldWrites(s.schema, s.actor, "create", f, data);
-    return r;
+    if (fields) checkFieldWrites(s.schema, s.actor, "create", f!, data);
+    return { record: r, json };
   }
 
-  /** Creates one record. */
-  async create(call: EntityCall, body: unknown): Promise<FlatRecord> {
+  /**
+   * The JSON text of a record as the caller may see it ({@link out}), written from the text of
+   * its fields when no field rule can take anything out.
+   */
+  outJson(s: Scope, r: StoredRecord, dataJson: string): string {
+    if (s.isUser || mayHideFields(s.schema, s.actor)) return JSON.stringify(this.out(s, r));
+    return flatJson(r, dataJson);
+  }
+
+  /** Creates one record; answers its JSON text. */
+  async create(call: EntityCall, body: unknown): Promise<string> {
     const s = this.#writable(call);
-    const r = this.newRecord(s, body, this.access(s, "create"), this.now());
-    await this.store.insert(s.ref, [r]);
-    return this.out(s, r);
+    const { record, json } = this.#newRecord(s, body, this.access(s, "create"), this.now());
+    await this.store.insert(s.ref, [record], [json]);
+    return this.outJson(s, record, json);
   }
 
-  /** Creates every record of `bodies` or none (each checked first, in order). */
-  async bulkCreate(call: EntityCall, bodies: unknown): Promise<FlatRecord[]> {
+  /**
+   * Creates every record of `bodies` or none (each checked first, in order); answers the JSON
+   * text of the array of them.
+   */
+  async bulkCreate(call: EntityCall, bodies: unknown): Promise<string> {
     const s = this.#writable(call);
     const list = asList(bodies, MAX_BULK, "bulkCreate");
     const rule = this.access(s, "create");
     const now = this.now();
-    const records = list.map((b, i) => atIndex(i, () => this.newRecord(s, b, rule, now)));
-    if (records.length > 0) await this.store.insert(s.ref, records);
-    return records.map((r) => this.out(s, r));
+    const made = list.map((b, i) => atIndex(i, () => this.#newRecord(s, b, rule, now)));
+    const records = made.map((m) => m.record);
+    const texts = made.map((m) => m.json);
+    if (records.length > 0) await this.store.insert(s.ref, records, texts);
+    return `[${records.map((r, i) => this.outJson(s, r, texts[i]!)).join(",")}]`;
   }
 
   #writable(call: EntityCall): Scope {

@@ -1,6 +1,6 @@
 import { FnbaseError } from "@fnbase/shared";
 import type { Context, Hono, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { limitBody } from "../../api/body-limit.js";
 import { readJson } from "../../api/errors.js";
 import { writeDepth } from "../../automations/index.js";
 import { actorOf, appOf } from "../../identity/caller.js";
@@ -63,15 +63,10 @@ export function recordRoutes(api: Hono, d: RecordRouteDeps): void {
     };
   };
   // Bodies are read whole (JSON), so each route caps them; an import takes a larger file.
-  const limit: MiddlewareHandler = (c, next) => {
-    const max = c.req.path.endsWith("/import") ? d.maxImportBytes : d.maxBodyBytes;
-    return bodyLimit({
-      maxSize: max,
-      onError: () => {
-        throw new FnbaseError("PAYLOAD_TOO_LARGE", `The body is over the limit of ${max} bytes`);
-      },
-    })(c, next);
-  };
+  const body = limitBody(d.maxBodyBytes);
+  const file = limitBody(d.maxImportBytes);
+  const limit: MiddlewareHandler = (c, next) =>
+    (c.req.path.endsWith("/import") ? file : body)(c, next);
   api.use(base, limit);
   api.use(`${base}/*`, limit);
 
@@ -117,7 +112,7 @@ export function recordRoutes(api: Hono, d: RecordRouteDeps): void {
     return json(c, await importRecords(svc, k, { name: file.name, text: await file.text() }));
   });
   api.post(`${base}/bulk`, async (c) => {
-    return json(c, await svc.bulkCreate(await call(c), await readJson(c)), 201);
+    return jsonText(c, await svc.bulkCreate(await call(c), await readJson(c)), 201);
   });
   api.put(`${base}/bulk`, async (c) => {
     return json(c, await bulkUpdate(svc, await call(c), await readJson(c)));
@@ -138,7 +133,7 @@ export function recordRoutes(api: Hono, d: RecordRouteDeps): void {
     return await jsonArray(c, batches);
   });
   api.post(base, async (c) => {
-    return json(c, await svc.create(await call(c), await readJson(c)), 201);
+    return jsonText(c, await svc.create(await call(c), await readJson(c)), 201);
   });
   // deleteMany: the query is the JSON body.
   api.delete(base, async (c) => {

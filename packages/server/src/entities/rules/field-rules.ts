@@ -41,6 +41,11 @@ export function hideFields<T extends Record<string, unknown>>(
   return out ?? record;
 }
 
+/** True when some field of the entity has rules of its own (the usual case: none). */
+export function hasFieldRules(schema: EntitySchema): boolean {
+  return fieldRules(schema).length > 0;
+}
+
 /**
  * True when some field's `read` rule may hide it from `actor` ({@link hideFields} may take
  * something out); false when every field is always readable by them (the usual case).

@@ -215,14 +215,21 @@ export function openEntityStore(
   const insertSql = (layout: TableLayout) =>
     `INSERT INTO "${layout.table}" (id, created_date, updated_date, ${layout.builtins.join(", ")}, data)
      VALUES (?, ?, ?, ${layout.builtins.map(() => "?").join(", ")}, ${layout.jsonb ? "jsonb(?)" : "?"})`;
-  const insertRow = (layout: TableLayout, r: StoredRecord) =>
-    prepare(insertSql(layout)).run(
-      r.id,
-      r.created_date,
-      r.updated_date,
-      ...layout.builtins.map((b) => r.builtins[b] ?? null),
-      JSON.stringify(r.data),
-    );
+  const insertRow = (layout: TableLayout, r: StoredRecord, dataJson?: string) => {
+    const args: unknown[] = [r.id, r.created_date, r.updated_date];
+    for (const b of layout.builtins) args.push(r.builtins[b] ?? null);
+    args.push(dataJson ?? JSON.stringify(r.data));
+    insertStatement(layout).run(...args);
+  };
+  const inserts = new WeakMap<TableLayout, Database.Statement>();
+  const insertStatement = (layout: TableLayout): Database.Statement => {
+    let s = inserts.get(layout);
+    if (!s) {
+      s = db.prepare(insertSql(layout));
+      inserts.set(layout, s);
+    }
+    return s;
+  };
   const updateRow = (layout: TableLayout, ref: EntityRef, r: StoredRecord) => {
     const data = layout.jsonb ? "data = jsonb(?)" : "data = ?";
     const sets = ["updated_date = ?", ...layout.writable.map((w) => `${w} = ?`), data];
@@ -286,14 +293,16 @@ export function openEntityStore(
     },
   );
 
-  const insert = db.transaction((ref: EntityRef, records: StoredRecord[]) => {
-    const layout = layoutOf(ref);
-    for (const r of records) insertRow(layout, r);
-    onChanges(
-      ref,
-      records.map((after) => ({ after })),
-    );
-  });
+  const insert = db.transaction(
+    (ref: EntityRef, records: StoredRecord[], dataJson: readonly string[] | undefined) => {
+      const layout = layoutOf(ref);
+      for (let i = 0; i < records.length; i++) insertRow(layout, records[i]!, dataJson?.[i]);
+      onChanges(
+        ref,
+        records.map((after) => ({ after })),
+      );
+    },
+  );
 
   const deleteWhere = db.transaction((ref: EntityRef, filter: Filter, limit: number) => {
     const layout = layoutOf(ref);
@@ -407,8 +416,8 @@ export function openEntityStore(
         truncated,
       };
     },
-    async insert(ref, records) {
-      insert(ref, records);
+    async insert(ref, records, dataJson) {
+      insert(ref, records, dataJson);
     },
     async updateWhere(ref, filter, limit, change) {
       return updateWhere(ref, filter, limit, change);

@@ -528,6 +528,7 @@ async function writes(side) {
   if (runs("create")) {
     const body = JSON.stringify({ ...record(0, 1), group: "bench-create" });
     const cpu0 = cpuOf(pids);
+    const node0 = cpuOf(pids.slice(0, 1));
     const r = await load({
       url: recordsUrl(side),
       method: "POST",
@@ -537,7 +538,11 @@ async function writes(side) {
       seconds: cfg.seconds,
     });
     if (r.non2xx || r.errors) throw new Error(`create load: ${JSON.stringify(r)}`);
-    out.create = { ...r, cpu: (cpuOf(pids) - cpu0) / r.requests };
+    out.create = {
+      ...r,
+      cpu: (cpuOf(pids) - cpu0) / r.requests,
+      node: (cpuOf(pids.slice(0, 1)) - node0) / r.requests,
+    };
   }
   if (runs("bulk")) {
     const calls = Math.ceil(100_000 / side.bulk);
@@ -620,7 +625,7 @@ async function runSide(side, total) {
   const w = await writes(side);
   if (w.create)
     say(
-      `  ${side.name}: create: ${w.create.rps.toFixed(0)} records/s, p50 ${w.create.p50.toFixed(1)} ms, server CPU ${(w.create.cpu * 1000).toFixed(0)} µs per record`,
+      `  ${side.name}: create: ${w.create.rps.toFixed(0)} records/s, p50 ${w.create.p50.toFixed(1)} ms, server CPU ${(w.create.cpu * 1000).toFixed(0)} µs per record (${(w.create.node * 1000).toFixed(0)} in its main process)`,
     );
   if (w.bulk)
     say(

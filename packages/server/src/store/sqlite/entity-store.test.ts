@@ -135,3 +135,26 @@ describe("findJson()", () => {
     ]);
   });
 });
+
+describe("insert()", () => {
+  it("writes inserts asked for together in one transaction, each in or out on its own", async () => {
+    const one = { ...record(500), id: "e".repeat(24) };
+    const clash = { ...record(501), id: "0".repeat(24) }; // the id of record 0
+    const two = { ...record(502), id: "f".repeat(24) };
+    const results = await Promise.allSettled([
+      store.entities.insert(ref, [one]),
+      store.entities.insert(ref, [two, clash]),
+      store.entities.insert({ ...ref, entity: "Nope" }, [record(503)]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected"]);
+    const ids = (
+      await store.entities.find(ref, {
+        filter: parseFilter({ n: { $gte: 500 } }),
+        sort: SORT,
+        limit: 10,
+      })
+    ).map((r) => r.id);
+    // The failed call's other record went with it: all or nothing per call.
+    expect(ids).toEqual(["e".repeat(24)]);
+  });
+});

@@ -304,6 +304,39 @@ export function openEntityStore(
     },
   );
 
+  /**
+   * Group commit: the inserts asked for while the event loop handles one round of I/O are
+   * written in one transaction when the round ends (`setImmediate`), each in a savepoint of its
+   * own (a nested `db.transaction`), so one that fails leaves the others in. One commit for all
+   * of them writes each index page they share once: single creates from many callers cost a
+   * fraction of a commit each.
+   */
+  const waiting: {
+    ref: EntityRef;
+    records: StoredRecord[];
+    dataJson: readonly string[] | undefined;
+    done: (err?: { error: unknown }) => void;
+  }[] = [];
+  const flush = () => {
+    const batch = waiting.splice(0);
+    const failed = new Map<number, { error: unknown }>();
+    try {
+      db.transaction(() => {
+        batch.forEach((w, i) => {
+          try {
+            insert(w.ref, w.records, w.dataJson);
+          } catch (error) {
+            failed.set(i, { error });
+          }
+        });
+      })();
+    } catch (error) {
+      for (const w of batch) w.done({ error });
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) batch[i]!.done(failed.get(i));
+  };
+
   const deleteWhere = db.transaction((ref: EntityRef, filter: Filter, limit: number) => {
     const layout = layoutOf(ref);
     const app = layout.appColumn ? sql` AND ${sql.ref(layout.appColumn)} = ${ref.appId}` : sql``;
@@ -416,8 +449,16 @@ export function openEntityStore(
         truncated,
       };
     },
-    async insert(ref, records, dataJson) {
-      insert(ref, records, dataJson);
+    insert(ref, records, dataJson) {
+      return new Promise<void>((resolve, reject) => {
+        if (waiting.length === 0) setImmediate(flush);
+        waiting.push({
+          ref,
+          records,
+          dataJson,
+          done: (failure) => (failure ? reject(failure.error) : resolve()),
+        });
+      });
     },
     async updateWhere(ref, filter, limit, change) {
       return updateWhere(ref, filter, limit, change);

@@ -30,6 +30,28 @@ describe("flatJson()", () => {
   });
 });
 
+describe("flat()", () => {
+  it("is the object spread of the fields and built-ins, __proto__ kept as a field", () => {
+    const data = JSON.parse('{"b":1,"__proto__":{"polluted":true},"id":"mine","a":[2]}');
+    const r = record(data, { created_by: "x@y.io", created_by_id: null });
+    const f = flat(r);
+    expect(Object.getPrototypeOf(f)).toBe(Object.prototype);
+    expect(Object.keys(f)).toEqual(
+      Object.keys({ ...data, ...r.builtins, id: 1, created_date: 1, updated_date: 1 }),
+    );
+    expect(JSON.stringify(f)).toBe(
+      JSON.stringify({
+        ...data,
+        ...r.builtins,
+        id: r.id,
+        created_date: r.created_date,
+        updated_date: r.updated_date,
+      }),
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
 describe("newRecordId()", () => {
   it("makes ids of 24 hex characters that increase", () => {
     const ids = Array.from({ length: 1000 }, () => newRecordId());

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { FnbaseError } from "@fnbase/shared";
 import type { StoredRecord } from "../../store/index.js";
 import type { Json } from "../query/types.js";
+import { assignFields } from "../query/values.js";
 
 /** A record as callers see it: the entity's fields and the built-ins, flat. */
 export type FlatRecord = Record<string, Json>;
@@ -30,13 +31,11 @@ export function newRecordId(): string {
 
 /** A stored record as the flat object callers see (built-ins win over same-named data). */
 export function flat(r: StoredRecord): FlatRecord {
-  return {
-    ...r.data,
-    ...r.builtins,
-    id: r.id,
-    created_date: r.created_date,
-    updated_date: r.updated_date,
-  };
+  const f = assignFields(assignFields({} as FlatRecord, r.data), r.builtins);
+  f.id = r.id;
+  f.created_date = r.created_date;
+  f.updated_date = r.updated_date;
+  return f;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Lists longer than one batch of the store (500 records): streamed, compressed when asked, in
+ * Lists longer than one batch of the store (100 records): streamed, compressed when asked, in
  * order, each record as `get` answers it, field rules and projections applied on every batch.
  */
 

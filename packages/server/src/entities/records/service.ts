@@ -35,8 +35,13 @@ export interface EntityLimits {
 export const MAX_BULK = 5_000;
 /** Records one `updateMany`, `bulkUpdate` or `upsert` call changes (`@base44/sdk` 0.8.50 types). */
 export const MAX_BATCH = 500;
-/** Records per batch of a listed answer (about 250 kB of JSON for records of a few hundred bytes). */
-export const LIST_BATCH = 500;
+/**
+ * Records per batch of a listed answer: about 50 kB of JSON for records of a few hundred bytes,
+ * under V8's large-object size (strings over 128 kB skip the young generation and live until a
+ * full collection: with batches of 500, 32 lists at once held 50 MB more than one did; with 100,
+ * 24 MB).
+ */
+export const LIST_BATCH = 100;
 
 /** A resolved call: the schema, the store's handle and the actor. */
 export interface Scope {

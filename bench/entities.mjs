@@ -26,6 +26,7 @@
 //   BENCH_SECONDS         seconds of load per load step (default 5)
 //   BENCH_BASE44          0 to skip the Base44 dev server (default: run it)
 //   BENCH_BASE44_RECORDS  records to seed in the Base44 dev server (default BENCH_RECORDS)
+//   BENCH_BASE44_HEAP_MB  its Node heap limit (default 12288: NeDB holds 1M records in ~6 GB)
 //   BENCH_DATA_DIR        a folder for fnbase's data, kept after the run and reused (seeded
 //                         once); default: a temporary folder
 //   BENCH_CPU_PROF        a folder: the fnbase server writes a V8 CPU profile there on exit
@@ -65,6 +66,7 @@ const cfg = {
   seconds: envNum("BENCH_SECONDS", 5),
   base44: process.env.BENCH_BASE44 !== "0",
   base44Records: Math.round(envNum("BENCH_BASE44_RECORDS", envNum("BENCH_RECORDS", 1_000_000))),
+  base44Heap: Math.round(envNum("BENCH_BASE44_HEAP_MB", 12_288)),
   dataDir: process.env.BENCH_DATA_DIR ? resolve(process.env.BENCH_DATA_DIR) : undefined,
   cpuProf: process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined,
   only: process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : undefined,
@@ -366,7 +368,9 @@ async function startBase44() {
   const port = await freePort();
   const bin = join(here, "../node_modules/base44/bin/run.js");
   if (!existsSync(bin)) throw new Error("the base44 CLI is not installed (npm install)");
-  const child = track(process.execPath, [bin, "dev", "--port", String(port)], {
+  // A heap large enough for a million records in NeDB (about 5.6 GB; Node's default stops near 4).
+  const heap = `--max-old-space-size=${cfg.base44Heap}`;
+  const child = track(process.execPath, [heap, bin, "dev", "--port", String(port)], {
     cwd: project,
     env: {
       ...process.env,

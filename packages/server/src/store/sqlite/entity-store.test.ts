@@ -136,6 +136,57 @@ describe("findJson()", () => {
   });
 });
 
+describe("findJson() of the User entity", () => {
+  it("reads the users table by rowid, one app's users only, in batches", async () => {
+    await store.createApp({ id: "a2", name: "a2", signing_key: "00" });
+    for (const [app, n] of [
+      ["a1", 7],
+      ["a2", 2],
+    ] as const) {
+      for (let i = 0; i < n; i++) {
+        await store.identity.insertUser({
+          id: `${app}-u${i}`,
+          app_id: app,
+          email: `u${i}@${app}.io`,
+          full_name: null,
+          role: "user",
+          password_hash: "x",
+          data: { i },
+          created_date: `2026-01-0${i + 1}T00:00:00.000Z`,
+          updated_date: "2026-01-01T00:00:00.000Z",
+        });
+      }
+    }
+    const users: EntityRef = { appId: "a1", entity: "User", kindOf: () => "unknown" };
+    const it = store.entities
+      .findJson(
+        users,
+        {
+          filter: constant(true),
+          sort: [{ path: ["created_date"], descending: true }],
+          limit: 100,
+        },
+        3,
+      )
+      [Symbol.asyncIterator]();
+    const batches = await collect(it);
+    expect(batches).toEqual([[6, 5, 4], [3, 2, 1], [0]]);
+    const first = await store.entities
+      .findJson(users, { filter: parseFilter({ email: "u1@a1.io" }), sort: [], limit: 1 }, 3)
+      [Symbol.asyncIterator]()
+      .next();
+    expect(JSON.parse((first.value as string[])[0]!)).toEqual({
+      i: 1,
+      email: "u1@a1.io",
+      full_name: null,
+      role: "user",
+      id: "a1-u1",
+      created_date: "2026-01-02T00:00:00.000Z",
+      updated_date: "2026-01-01T00:00:00.000Z",
+    });
+  });
+});
+
 describe("insert()", () => {
   it("writes inserts asked for together in one transaction, each in or out on its own", async () => {
     const one = { ...record(500), id: "e".repeat(24) };

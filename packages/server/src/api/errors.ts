@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { FnbaseError, type Logger, toErrorResponse } from "@fnbase/shared";
 import type { Context } from "hono";
 
@@ -9,21 +10,54 @@ export const MAX_JSON_DEPTH = 64;
  * nested arrays parses fine but overflows the stack of any recursive walk (JSON.stringify too).
  */
 export function nestedDeeper(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop()!;
     if (typeof v !== "object" || v === null) continue;
     if (depth >= max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+    if (Array.isArray(v)) {
+      for (const child of v) {
+        if (typeof child === "object" && child !== null) {
+          values.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      for (const k in v) {
+        const child = (v as Record<string, unknown>)[k];
+        if (typeof child === "object" && child !== null) {
+          values.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    }
   }
   return false;
+}
+
+/**
+ * The request's body as text: read from Node's request stream when nothing has read it yet
+ * (the body limit judged it by its Content-Length), which skips the web Request and stream
+ * around it; else through the web Request (a streamed body the limit has counted, or a request
+ * made in process with `app.request()`).
+ */
+async function bodyText(c: Context): Promise<string> {
+  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  if (incoming instanceof Readable && !incoming.readableDidRead && !incoming.readableEnded) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  }
+  return await c.req.text();
 }
 
 /** Reads a JSON body; a body that is not JSON, or nests too deep, is a coded 400. */
 export async function readJson(c: Context): Promise<unknown> {
   let body: unknown;
   try {
-    body = await c.req.json();
+    body = JSON.parse(await bodyText(c));
   } catch {
     throw new FnbaseError("INVALID_JSON", "The request body is not valid JSON", {
       hint: "Send Content-Type: application/json with a JSON body",

@@ -23,6 +23,8 @@ export const SERVICE_TOKEN_TTL_S = 300;
 export const USER_TOKEN_TTL_S = 7 * 24 * 3600;
 
 const ISSUER = "fnbase";
+/** Verified tokens kept (most recently used first out last): about 1 kB each. */
+const VERIFIED_MAX = 10_000;
 
 /**
  * Signs and verifies the JWTs of one server (jose, HS256 with a per-app signing key). Keys are
@@ -32,6 +34,8 @@ export class TokenService {
   readonly #keyFor: (appId: string) => Promise<string | undefined>;
   readonly #keys = new Map<string, Uint8Array>();
   readonly #serviceTokens = new Map<string, { token: string; refreshAt: number }>();
+  /** Tokens verified lately, by app and token: their claims and when they expire (ms). */
+  readonly #verified = new Map<string, { claims: TokenClaims; expiresAt: number }>();
 
   constructor(keyFor: (appId: string) => Promise<string | undefined>) {
     this.#keyFor = keyFor;
@@ -84,8 +88,34 @@ export class TokenService {
     return token;
   }
 
-  /** Verifies a token for `appId`; throws INVALID_TOKEN (401) for anything wrong with it. */
+  /**
+   * Verifies a token for `appId`; throws INVALID_TOKEN (401) for anything wrong with it. A token
+   * that passed is remembered until it expires (the last {@link VERIFIED_MAX} of them), so the
+   * next request with it skips the signature check (an HMAC through WebCrypto, the largest part
+   * of a small entity call): signing keys never change, so the answer could not differ until
+   * then, and what the token names (the user) is still looked up on every request.
+   */
   async verify(appId: string, token: string): Promise<TokenClaims> {
+    const key = `${appId}\0${token}`;
+    const hit = this.#verified.get(key);
+    if (hit) {
+      this.#verified.delete(key);
+      if (hit.expiresAt > Date.now()) {
+        this.#verified.set(key, hit);
+        return { ...hit.claims };
+      }
+    }
+    const claims = await this.#verify(appId, token);
+    if (claims.expiresAt > Date.now()) {
+      if (this.#verified.size >= VERIFIED_MAX) {
+        this.#verified.delete(this.#verified.keys().next().value!);
+      }
+      this.#verified.set(key, { claims: claims.claims, expiresAt: claims.expiresAt });
+    }
+    return { ...claims.claims };
+  }
+
+  async #verify(appId: string, token: string): Promise<{ claims: TokenClaims; expiresAt: number }> {
     try {
       const { payload } = await jwtVerify(token, await this.#key(appId), {
         issuer: ISSUER,
@@ -102,7 +132,8 @@ export class TokenService {
       if (typeof payload.email === "string") claims.email = payload.email;
       const depth = payload.fnb_depth;
       if (typeof depth === "number" && Number.isInteger(depth) && depth >= 0) claims.depth = depth;
-      return claims;
+      // jwtVerify has checked `exp`; a token without one is not remembered.
+      return { claims, expiresAt: typeof payload.exp === "number" ? payload.exp * 1000 : 0 };
     } catch (err) {
       const expired = err instanceof joseErrors.JWTExpired;
       throw new FnbaseError(

@@ -124,6 +124,16 @@ export interface EntityStore {
   syncSchemas(appId: string, schemas: SchemaToSync[]): Promise<SchemaSyncResult>;
 
   find(ref: EntityRef, query: FindQuery): Promise<StoredRecord[]>;
+  /**
+   * The records of `query` as the JSON text of their flat form (the object `flat()` makes: the
+   * entity's fields, then the built-ins), in batches of at most `batch`, without building them
+   * as objects. Which records, in which order, is settled by the first batch's `next()` (so a
+   * bad query throws there); each later batch is read when asked for, so a caller can wait
+   * between batches (for a slow reader) without holding the store. A record that changes in
+   * between comes as it then is if it still matches the filter; one deleted meanwhile is left
+   * out.
+   */
+  findJson(ref: EntityRef, query: FindQuery, batch: number): AsyncIterable<string[]>;
   count(ref: EntityRef, filter: Filter): Promise<number>;
   /** Distinct values of a field (array fields contribute each element), ascending, after `after`. */
   distinct(
@@ -138,8 +148,11 @@ export interface EntityStore {
     query: AggregateQuery,
   ): Promise<{ rows: AggregateRow[]; truncated: boolean }>;
 
-  /** Inserts every record or none. */
-  insert(ref: EntityRef, records: StoredRecord[]): Promise<void>;
+  /**
+   * Inserts every record or none. `dataJson[i]`, when given, is `JSON.stringify(records[i].data)`
+   * already written (a create has it from its size check).
+   */
+  insert(ref: EntityRef, records: StoredRecord[], dataJson?: readonly string[]): Promise<void>;
   /**
    * For each record matching `filter` (at most `limit`, in id order), calls `change` with it and
    * writes what it returns (undefined: leave that record alone); one transaction. A throw from

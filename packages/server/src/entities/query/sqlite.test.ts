@@ -20,18 +20,24 @@ const COLUMNS = {
 function openDb(): Database.Database {
   const db = new Database(":memory:");
   registerSqliteFunctions(db);
-  db.exec(`CREATE TABLE rec (id TEXT PRIMARY KEY, created_date TEXT, updated_date TEXT,
-    created_by TEXT, created_by_id TEXT, data TEXT NOT NULL)`);
-  const insert = db.prepare("INSERT INTO rec VALUES (?, ?, ?, ?, ?, ?)");
-  for (const r of SAMPLE_RECORDS) {
-    insert.run(
-      r.id,
-      r.created_date,
-      r.updated_date,
-      r.created_by,
-      r.created_by_id,
-      JSON.stringify(r.data),
-    );
+  // `rec` holds the data as JSON text, `recb` as JSONB (how the entity store keeps records).
+  for (const [table, type, value] of [
+    ["rec", "TEXT", "?"],
+    ["recb", "BLOB", "jsonb(?)"],
+  ] as const) {
+    db.exec(`CREATE TABLE ${table} (id TEXT PRIMARY KEY, created_date TEXT, updated_date TEXT,
+      created_by TEXT, created_by_id TEXT, data ${type} NOT NULL)`);
+    const insert = db.prepare(`INSERT INTO ${table} VALUES (?, ?, ?, ?, ?, ${value})`);
+    for (const r of SAMPLE_RECORDS) {
+      insert.run(
+        r.id,
+        r.created_date,
+        r.updated_date,
+        r.created_by,
+        r.created_by_id,
+        JSON.stringify(r.data),
+      );
+    }
   }
   return db;
 }
@@ -58,6 +64,12 @@ const SHAPES: Record<string, TableShape> = {
     table: "rec",
     kindOf: truthfulKind,
   },
+  "records stored as JSONB": {
+    columns: COLUMNS,
+    dataColumn: "data",
+    table: "recb",
+    kindOf: truthfulKind,
+  },
 };
 
 const db = openDb();
@@ -65,8 +77,9 @@ afterAll(() => db.close());
 const k = sqliteCompiler();
 
 function run(filter: Filter, shape: TableShape): string[] {
+  const table = shape.table ?? "rec";
   const q = k
-    .selectFrom(sql.table("rec").as("rec"))
+    .selectFrom(sql.table(table).as(table))
     .select(sql<string>`id`.as("id"))
     .where(compileWhere(filter, shape))
     .orderBy(sql`id`)

@@ -65,11 +65,12 @@ export function withChangeFeed(store: EntityStore, feed: ChangeFeed): EntityStor
     listSchemas: (appId, options) => store.listSchemas(appId, options),
     syncSchemas: (appId, schemas) => store.syncSchemas(appId, schemas),
     find: (ref, query) => store.find(ref, query),
+    findJson: (ref, query, batch) => store.findJson(ref, query, batch),
     count: (ref, filter) => store.count(ref, filter),
     distinct: (ref, path, filter, limit, after) => store.distinct(ref, path, filter, limit, after),
     aggregate: (ref, query) => store.aggregate(ref, query),
-    async insert(ref, records) {
-      await store.insert(ref, records);
+    async insert(ref, records, dataJson) {
+      await store.insert(ref, records, dataJson);
       feed.emit(ref, created(records));
     },
     async updateWhere(ref, filter, limit, change) {

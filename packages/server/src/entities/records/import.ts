@@ -111,7 +111,7 @@ export async function importRecords(
       `Too many records in one import: ${records.length}, at most ${MAX_BULK}`,
     );
   }
-  const output = await svc.bulkCreate(call, records);
+  const output = JSON.parse(await svc.bulkCreate(call, records)) as FlatRecord[];
   return {
     status: "success",
     details: `Imported ${output.length} ${s.schema.name} record(s) with access rules applied`,

@@ -2,31 +2,61 @@ import { randomBytes } from "node:crypto";
 import { FnbaseError } from "@fnbase/shared";
 import type { StoredRecord } from "../../store/index.js";
 import type { Json } from "../query/types.js";
+import { assignFields } from "../query/values.js";
 
 /** A record as callers see it: the entity's fields and the built-ins, flat. */
 export type FlatRecord = Record<string, Json>;
 
+/** The random part of the ids this process makes (5 bytes, as in a MongoDB ObjectId). */
+let processPart = randomBytes(5).toString("hex");
+let counter = 0;
+
 /**
- * A new record id: 24 hex characters like the ObjectIds hosted Base44 answers with (the first 8
- * are the creation time in seconds, the rest random), so ids sort roughly by age. Callers must
- * treat ids as opaque strings.
+ * A new record id: 24 hex characters laid out as a MongoDB ObjectId, like the ids hosted Base44
+ * answers with: the creation time in seconds (8), a random value fixed for this process (10),
+ * and a counter (6) that goes up by one with every id. So the ids one process makes increase:
+ * records created in the same second (a bulk create) sort by id in the order they were made,
+ * and new rows land at the end of the id index. Ids are not secrets (they can be guessed, as
+ * ObjectIds can): access rules guard records.
  */
 export function newRecordId(): string {
   const secs = Math.floor(Date.now() / 1000)
     .toString(16)
     .padStart(8, "0");
-  return secs + randomBytes(8).toString("hex");
+  counter = (counter + 1) & 0xffffff;
+  // Every 16,777,216 ids the counter starts again, under a new random part.
+  if (counter === 0) processPart = randomBytes(5).toString("hex");
+  return secs + processPart + counter.toString(16).padStart(6, "0");
 }
 
 /** A stored record as the flat object callers see (built-ins win over same-named data). */
 export function flat(r: StoredRecord): FlatRecord {
-  return {
-    ...r.data,
-    ...r.builtins,
-    id: r.id,
-    created_date: r.created_date,
-    updated_date: r.updated_date,
-  };
+  const f = assignFields(assignFields({} as FlatRecord, r.data), r.builtins);
+  f.id = r.id;
+  f.created_date = r.created_date;
+  f.updated_date = r.updated_date;
+  return f;
+}
+
+/**
+ * The JSON text of `flat(r)`, written from `dataJson` (the text of `r.data`) without building
+ * the flat object: the same keys, in the same order, with the same values.
+ *
+ * @example
+ * flatJson(r, JSON.stringify(r.data)) === JSON.stringify(flat(r)); // true
+ */
+export function flatJson(r: StoredRecord, dataJson: string): string {
+  let tail = "";
+  for (const [k, v] of Object.entries(r.builtins)) {
+    // A field named as a built-in (not one a create keeps): the object decides the order.
+    if (Object.hasOwn(r.data, k)) return JSON.stringify(flat(r));
+    tail += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  }
+  for (const k of ["id", "created_date", "updated_date"] as const) {
+    if (Object.hasOwn(r.data, k)) return JSON.stringify(flat(r));
+    tail += `,"${k}":${JSON.stringify(r[k])}`;
+  }
+  return dataJson === "{}" ? `{${tail.slice(1)}}` : `${dataJson.slice(0, -1)}${tail}}`;
 }
 
 /** What a `/v2/list` cursor carries: the walk's query, and where the last page ended. */

@@ -1,13 +1,19 @@
 import { FnbaseError } from "@fnbase/shared";
 import type { EntityRef, EntityStore, StoredRecord } from "../../store/index.js";
-import { and, matches, parseFilter } from "../query/index.js";
+import { and, matches, parseFilter, project } from "../query/index.js";
 import type { Filter, SortKey } from "../query/types.js";
 import { type Actor, accessFilter, type Operation, type UserDoc } from "../rules/access.js";
-import { checkFieldWrites, checkReadableField, hideFields } from "../rules/field-rules.js";
+import {
+  checkFieldWrites,
+  checkReadableField,
+  hasFieldRules,
+  hideFields,
+  mayHideFields,
+} from "../rules/field-rules.js";
 import { checkSize, prepareCreate, prepareUpdate } from "../schema/record-input.js";
 import { type EntitySchemas, kindOf } from "../schema/schema-catalog.js";
 import { type EntitySchema, USER_ENTITY } from "../schema/types.js";
-import { type FlatRecord, flat, newRecordId } from "./record-shape.js";
+import { type FlatRecord, flat, flatJson, newRecordId } from "./record-shape.js";
 import { changeUser, userAccess, userOut } from "./user-entity.js";
 
 /** Who asks for which entity of which app. */
@@ -29,6 +35,13 @@ export interface EntityLimits {
 export const MAX_BULK = 5_000;
 /** Records one `updateMany`, `bulkUpdate` or `upsert` call changes (`@base44/sdk` 0.8.50 types). */
 export const MAX_BATCH = 500;
+/**
+ * Records per batch of a listed answer: about 50 kB of JSON for records of a few hundred bytes,
+ * under V8's large-object size (strings over 128 kB skip the young generation and live until a
+ * full collection: with batches of 500, 32 lists at once held 50 MB more than one did; with 100,
+ * 24 MB).
+ */
+export const LIST_BATCH = 100;
 
 /** A resolved call: the schema, the store's handle and the actor. */
 export interface Scope {
@@ -108,7 +121,11 @@ export class EntityService {
 
   /** A stored record as the caller may see it (field rules applied). */
   out(s: Scope, r: StoredRecord): FlatRecord {
-    const f = flat(r);
+    return this.outFlat(s, flat(r));
+  }
+
+  /** A record, flat, as the caller may see it (field rules applied). */
+  outFlat(s: Scope, f: FlatRecord): FlatRecord {
     return s.isUser ? userOut(f, s.appId) : hideFields(s.schema, s.actor, f);
   }
 
@@ -150,8 +167,13 @@ export class EntityService {
 
   /** Builds a new record from a body and checks it against the schema and the create rules. */
   newRecord(s: Scope, body: unknown, createRule: Filter, now: string): StoredRecord {
+    return this.#newRecord(s, body, createRule, now).record;
+  }
+
+  /** {@link newRecord}, with the JSON text of its fields (written for the size check). */
+  #newRecord(s: Scope, body: unknown, createRule: Filter, now: string) {
     const data = prepareCreate(s.schema, body);
-    checkSize(data, this.limits.maxRecordBytes);
+    const json = checkSize(data, this.limits.maxRecordBytes);
     const creator = this.#creator(s.actor);
     const r: StoredRecord = {
       id: newRecordId(),
@@ -160,35 +182,51 @@ export class EntityService {
       builtins: { created_by: creator?.email ?? null, created_by_id: creator?.id ?? null },
       data,
     };
-    const f = flat(r);
-    if (!(createRule.kind === "const" ? createRule.value : matches(createRule, f))) {
+    // The flat record only when a rule reads it.
+    const fields = hasFieldRules(s.schema);
+    const f = createRule.kind === "const" && !fields ? undefined : flat(r);
+    if (!(createRule.kind === "const" ? createRule.value : matches(createRule, f!))) {
       throw new FnbaseError(
         "FORBIDDEN",
         `Permission denied: you cannot create ${s.schema.name} records`,
         { hint: "The entity's create rule does not let you; check its rls" },
       );
     }
-    checkFieldWrites(s.schema, s.actor, "create", f, data);
-    return r;
+    if (fields) checkFieldWrites(s.schema, s.actor, "create", f!, data);
+    return { record: r, json };
   }
 
-  /** Creates one record. */
-  async create(call: EntityCall, body: unknown): Promise<FlatRecord> {
+  /**
+   * The JSON text of a record as the caller may see it ({@link out}), written from the text of
+   * its fields when no field rule can take anything out.
+   */
+  outJson(s: Scope, r: StoredRecord, dataJson: string): string {
+    if (s.isUser || mayHideFields(s.schema, s.actor)) return JSON.stringify(this.out(s, r));
+    return flatJson(r, dataJson);
+  }
+
+  /** Creates one record; answers its JSON text. */
+  async create(call: EntityCall, body: unknown): Promise<string> {
     const s = this.#writable(call);
-    const r = this.newRecord(s, body, this.access(s, "create"), this.now());
-    await this.store.insert(s.ref, [r]);
-    return this.out(s, r);
+    const { record, json } = this.#newRecord(s, body, this.access(s, "create"), this.now());
+    await this.store.insert(s.ref, [record], [json]);
+    return this.outJson(s, record, json);
   }
 
-  /** Creates every record of `bodies` or none (each checked first, in order). */
-  async bulkCreate(call: EntityCall, bodies: unknown): Promise<FlatRecord[]> {
+  /**
+   * Creates every record of `bodies` or none (each checked first, in order); answers the JSON
+   * text of the array of them.
+   */
+  async bulkCreate(call: EntityCall, bodies: unknown): Promise<string> {
     const s = this.#writable(call);
     const list = asList(bodies, MAX_BULK, "bulkCreate");
     const rule = this.access(s, "create");
     const now = this.now();
-    const records = list.map((b, i) => atIndex(i, () => this.newRecord(s, b, rule, now)));
-    if (records.length > 0) await this.store.insert(s.ref, records);
-    return records.map((r) => this.out(s, r));
+    const made = list.map((b, i) => atIndex(i, () => this.#newRecord(s, b, rule, now)));
+    const records = made.map((m) => m.record);
+    const texts = made.map((m) => m.json);
+    if (records.length > 0) await this.store.insert(s.ref, records, texts);
+    return `[${records.map((r, i) => this.outJson(s, r, texts[i]!)).join(",")}]`;
   }
 
   #writable(call: EntityCall): Scope {
@@ -257,20 +295,36 @@ export class EntityService {
     return { count: await this.store.count(s.ref, and(filter, this.access(s, "read"))) };
   }
 
-  /** Records matching `filter` that the caller may read, sorted, paged and projected. */
-  async list(
+  /**
+   * Records matching `filter` that the caller may read, sorted, paged and projected (`fields`),
+   * as the JSON text of each, in batches (see `EntityStore.findJson`): checks and the choice of
+   * records happen at the first `next()`. When nothing is to be taken out of them (no field rule
+   * hides anything from the caller, no projection, not the User entity) records pass through as
+   * SQLite wrote them; otherwise each is parsed, passed through {@link outFlat} and `project`,
+   * and written again.
+   */
+  async *listJson(
     call: EntityCall,
-    q: { filter: Filter; sort: SortKey[]; limit: number; skip: number },
-  ): Promise<FlatRecord[]> {
+    q: { filter: Filter; sort: SortKey[]; limit: number; skip: number; fields?: string[] },
+  ): AsyncGenerator<string[]> {
     const s = this.scope(call);
     this.checkFields(s, q.filter, q.sort);
-    const rows = await this.store.find(s.ref, {
-      filter: and(q.filter, this.access(s, "read")),
-      sort: q.sort,
-      limit: q.limit,
-      skip: q.skip,
-    });
-    return rows.map((r) => this.out(s, r));
+    const rows = this.store.findJson(
+      s.ref,
+      { filter: and(q.filter, this.access(s, "read")), sort: q.sort, limit: q.limit, skip: q.skip },
+      LIST_BATCH,
+    );
+    const fields = q.fields;
+    if (!fields && !s.isUser && !mayHideFields(s.schema, s.actor)) {
+      yield* rows;
+      return;
+    }
+    for await (const batch of rows) {
+      yield batch.map((j) => {
+        const r = this.outFlat(s, JSON.parse(j) as FlatRecord);
+        return JSON.stringify(fields ? project(r, fields) : r);
+      });
+    }
   }
 }
 

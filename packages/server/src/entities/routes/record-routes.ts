@@ -1,6 +1,6 @@
 import { FnbaseError } from "@fnbase/shared";
 import type { Context, Hono, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { limitBody } from "../../api/body-limit.js";
 import { readJson } from "../../api/errors.js";
 import { writeDepth } from "../../automations/index.js";
 import { actorOf, appOf } from "../../identity/caller.js";
@@ -12,13 +12,17 @@ import {
   parseQueryParam,
   parseSkip,
   parseSort,
-  project,
 } from "../query/index.js";
 import { aggregate } from "../records/aggregate.js";
 import { bulkUpdate, updateMany, upsert } from "../records/batch-writes.js";
 import { importRecords } from "../records/import.js";
 import { listPage } from "../records/pages.js";
 import type { EntityCall, EntityService } from "../records/service.js";
+import { jsonArray, jsonText } from "./answer.js";
+
+/** `c.json` through {@link jsonText} (compressed here, at level 1). */
+const json = (c: Context, value: unknown, status = 200) =>
+  jsonText(c, JSON.stringify(value), status);
 
 /** Records the array routes (`list`, `filter`) answer with at most, and by default. */
 export const LIST_MAX = 5_000;
@@ -59,15 +63,10 @@ export function recordRoutes(api: Hono, d: RecordRouteDeps): void {
     };
   };
   // Bodies are read whole (JSON), so each route caps them; an import takes a larger file.
-  const limit: MiddlewareHandler = (c, next) => {
-    const max = c.req.path.endsWith("/import") ? d.maxImportBytes : d.maxBodyBytes;
-    return bodyLimit({
-      maxSize: max,
-      onError: () => {
-        throw new FnbaseError("PAYLOAD_TOO_LARGE", `The body is over the limit of ${max} bytes`);
-      },
-    })(c, next);
-  };
+  const body = limitBody(d.maxBodyBytes);
+  const file = limitBody(d.maxImportBytes);
+  const limit: MiddlewareHandler = (c, next) =>
+    (c.req.path.endsWith("/import") ? file : body)(c, next);
   api.use(base, limit);
   api.use(`${base}/*`, limit);
 
@@ -82,21 +81,21 @@ export function recordRoutes(api: Hono, d: RecordRouteDeps): void {
           : "The service role is not a user: it has no profile",
       );
     }
-    return c.json(await svc.update({ ...k, entity: "User" }, k.actor.user.id, await readJson(c)));
+    return json(c, await svc.update({ ...k, entity: "User" }, k.actor.user.id, await readJson(c)));
   });
 
   api.get(`${base}/v2/list`, async (c) => {
     const q = c.req.query();
-    return c.json(await listPage(svc, await call(c), q));
+    return json(c, await listPage(svc, await call(c), q));
   });
   api.get(`${base}/count`, async (c) => {
-    return c.json(await svc.count(await call(c), parseQueryParam(c.req.query("q"))));
+    return json(c, await svc.count(await call(c), parseQueryParam(c.req.query("q"))));
   });
   api.post(`${base}/aggregate`, async (c) => {
-    return c.json(await aggregate(svc, await call(c), await readJson(c)));
+    return json(c, await aggregate(svc, await call(c), await readJson(c)));
   });
   api.post(`${base}/upsert`, async (c) => {
-    return c.json(await upsert(svc, await call(c), await readJson(c)));
+    return json(c, await upsert(svc, await call(c), await readJson(c)));
   });
   api.post(`${base}/import`, async (c) => {
     const k = await call(c);
@@ -110,30 +109,31 @@ export function recordRoutes(api: Hono, d: RecordRouteDeps): void {
     if (!(file instanceof File)) {
       throw new FnbaseError("BAD_REQUEST", 'No file: send it in a multipart part named "file"');
     }
-    return c.json(await importRecords(svc, k, { name: file.name, text: await file.text() }));
+    return json(c, await importRecords(svc, k, { name: file.name, text: await file.text() }));
   });
   api.post(`${base}/bulk`, async (c) => {
-    return c.json(await svc.bulkCreate(await call(c), await readJson(c)), 201);
+    return jsonText(c, await svc.bulkCreate(await call(c), await readJson(c)), 201);
   });
   api.put(`${base}/bulk`, async (c) => {
-    return c.json(await bulkUpdate(svc, await call(c), await readJson(c)));
+    return json(c, await bulkUpdate(svc, await call(c), await readJson(c)));
   });
   api.patch(`${base}/update-many`, async (c) => {
-    return c.json(await updateMany(svc, await call(c), await readJson(c)));
+    return json(c, await updateMany(svc, await call(c), await readJson(c)));
   });
 
   api.get(base, async (c) => {
     const fields = parseFields(c.req.query("fields"));
-    const rows = await svc.list(await call(c), {
+    const batches = svc.listJson(await call(c), {
       filter: parseQueryParam(c.req.query("q")),
       sort: parseSort(c.req.query("sort")),
       limit: parseLimit(c.req.query("limit"), { max: LIST_MAX, fallback: LIST_MAX }),
       skip: parseSkip(c.req.query("skip")),
+      ...(fields ? { fields } : {}),
     });
-    return c.json(fields ? rows.map((r) => project(r, fields)) : rows);
+    return await jsonArray(c, batches);
   });
   api.post(base, async (c) => {
-    return c.json(await svc.create(await call(c), await readJson(c)), 201);
+    return jsonText(c, await svc.create(await call(c), await readJson(c)), 201);
   });
   // deleteMany: the query is the JSON body.
   api.delete(base, async (c) => {
@@ -149,16 +149,16 @@ export function recordRoutes(api: Hono, d: RecordRouteDeps): void {
         });
       }
     }
-    return c.json(await svc.removeMany(k, parseFilter(body)));
+    return json(c, await svc.removeMany(k, parseFilter(body)));
   });
 
   api.get(`${base}/:id`, async (c) => {
-    return c.json(await svc.get(await call(c), c.req.param("id")));
+    return json(c, await svc.get(await call(c), c.req.param("id")));
   });
   api.put(`${base}/:id`, async (c) => {
-    return c.json(await svc.update(await call(c), c.req.param("id"), await readJson(c)));
+    return json(c, await svc.update(await call(c), c.req.param("id"), await readJson(c)));
   });
   api.delete(`${base}/:id`, async (c) => {
-    return c.json(await svc.remove(await call(c), c.req.param("id")));
+    return json(c, await svc.remove(await call(c), c.req.param("id")));
   });
 }

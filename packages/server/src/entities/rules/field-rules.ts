@@ -41,6 +41,23 @@ export function hideFields<T extends Record<string, unknown>>(
   return out ?? record;
 }
 
+/** True when some field of the entity has rules of its own (the usual case: none). */
+export function hasFieldRules(schema: EntitySchema): boolean {
+  return fieldRules(schema).length > 0;
+}
+
+/**
+ * True when some field's `read` rule may hide it from `actor` ({@link hideFields} may take
+ * something out); false when every field is always readable by them (the usual case).
+ */
+export function mayHideFields(schema: EntitySchema, actor: Actor): boolean {
+  if (actor.kind === "service") return false;
+  return fieldRules(schema).some(([, rules]) => {
+    const f = ruleFilter(rules.read, actor);
+    return !(f.kind === "const" && f.value);
+  });
+}
+
 /**
  * Refuses a write of a field whose `write` (or `create`/`update`) rule does not let `actor`
  * change it: a create that sets it, or an update that changes its value. `record` is the

@@ -1,6 +1,7 @@
 import { FnbaseError } from "@fnbase/shared";
 import { nestedDeeper } from "../../api/errors.js";
 import type { Json } from "../query/types.js";
+import { assignFields, setField } from "../query/values.js";
 import {
   BUILTIN_FIELDS,
   type EntitySchema,
@@ -98,7 +99,7 @@ export function declaredFields(schema: EntitySchema, body: unknown): Record<stri
   const out: Record<string, Json> = {};
   for (const [k, v] of Object.entries(body)) {
     if (IGNORED.has(k) || !Object.hasOwn(schema.properties, k) || v === undefined) continue;
-    out[k] = v as Json;
+    setField(out, k, v as Json);
   }
   return out;
 }
@@ -139,7 +140,7 @@ export function defaults(schema: EntitySchema): Record<string, Json> {
  * prepareCreate(schema, { title: "Buy milk", id: "x" }); // { title: "Buy milk", done: false }
  */
 export function prepareCreate(schema: EntitySchema, body: unknown): Record<string, Json> {
-  const data = { ...defaults(schema), ...declaredFields(schema, body) };
+  const data = assignFields(defaults(schema), declaredFields(schema, body));
   checkRecord(schema, data);
   return data;
 }
@@ -153,7 +154,7 @@ export function prepareUpdate(
   current: Record<string, Json>,
   body: unknown,
 ): Record<string, Json> {
-  const data = { ...current, ...declaredFields(schema, body) };
+  const data = assignFields(assignFields({}, current), declaredFields(schema, body));
   checkRecord(schema, data);
   return data;
 }

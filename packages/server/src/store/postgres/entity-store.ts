@@ -4,11 +4,13 @@ import { compilePgAfter, compilePgOrderBy } from "../../entities/query/postgres-
 import { pgFieldText, pgLocate } from "../../entities/query/postgres-paths.js";
 import { pgCompiler } from "../../entities/query/postgres-runtime.js";
 import type { FieldPath, Filter, Json } from "../../entities/query/types.js";
+import { flat } from "../../entities/records/record-shape.js";
 import type {
   AggregateRow,
   EntityRef,
   EntitySchemaRow,
   EntityStore,
+  FindQuery,
   RecordChange,
   SchemaSyncResult,
   StoredRecord,
@@ -180,6 +182,20 @@ export function openPgEntityStore(db: Db, onChanges: PgRecordChangeListener): En
     return result;
   };
 
+  const find = async (ref: EntityRef, query: FindQuery): Promise<StoredRecord[]> => {
+    const layout = await layoutOf(ref);
+    const shape = layout.shape(ref);
+    const after = query.after
+      ? sql` AND (${compilePgAfter(query.sort, query.after, shape)})`
+      : sql``;
+    const order = sql.join(compilePgOrderBy(query.sort, shape));
+    return (
+      await rows(
+        sql`SELECT ${columns(layout)} FROM ${table(layout)} WHERE ${where(layout, ref, query.filter)}${after} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.skip ?? 0}`,
+      )
+    ).map((r) => pgToStored(layout, r));
+  };
+
   return {
     async listSchemas(appId, options = {}) {
       const list = (await rows(
@@ -243,18 +259,14 @@ export function openPgEntityStore(db: Db, onChanges: PgRecordChangeListener): En
         return result;
       });
     },
-    async find(ref, query) {
-      const layout = await layoutOf(ref);
-      const shape = layout.shape(ref);
-      const after = query.after
-        ? sql` AND (${compilePgAfter(query.sort, query.after, shape)})`
-        : sql``;
-      const order = sql.join(compilePgOrderBy(query.sort, shape));
-      return (
-        await rows(
-          sql`SELECT ${columns(layout)} FROM ${table(layout)} WHERE ${where(layout, ref, query.filter)}${after} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.skip ?? 0}`,
-        )
-      ).map((r) => pgToStored(layout, r));
+    find,
+    async *findJson(ref, query, batch) {
+      // The page is read whole (which records, in which order, settled at the first next()),
+      // then handed out a batch at a time as JSON text; on SQLite later batches are read late.
+      const records = await find(ref, query);
+      for (let i = 0; i < records.length; i += batch) {
+        yield records.slice(i, i + batch).map((r) => JSON.stringify(flat(r)));
+      }
     },
     async count(ref, filter) {
       const layout = await layoutOf(ref);

@@ -26,8 +26,10 @@ import type {
 import { aggregateSql, readAggregateRow } from "./entity-aggregate.js";
 import {
   createTableSql,
+  flatJsonSql,
   type Row,
   recordsLayout,
+  storedColumns,
   type TableLayout,
   toStored,
   USERS_LAYOUT,
@@ -130,14 +132,13 @@ export function openEntityStore(
       : sql`(${f})`;
   };
   const table = (layout: TableLayout) => sql.table(layout.table);
+  const columns = (layout: TableLayout) => sql.raw(storedColumns(layout));
 
-  /** Index statements for a schema's paths, dropping those it no longer asks for. */
-  const syncIndexes = (
-    id: number,
-    layout: TableLayout,
-    wanted: FieldPath[],
-    had: FieldPath[],
-  ): void => {
+  /**
+   * Makes sure the table has an index for each path (in the default order after the field, as
+   * the built-ins' indexes are), and none for paths in `drop`.
+   */
+  const ensureIndexes = (layout: TableLayout, wanted: FieldPath[], drop: FieldPath[] = []) => {
     // Index expressions name columns bare; SQLite matches them with the qualified ones queries use.
     const { table: _qualified, ...shape } = layout.shape({
       appId: "",
@@ -145,17 +146,37 @@ export function openEntityStore(
       kindOf: () => "unknown",
     });
     const want = new Map(wanted.map((p) => [indexName(layout.table, p), p]));
-    for (const p of had) {
+    for (const p of drop) {
       const name = indexName(layout.table, p);
       if (!want.has(name)) db.exec(`DROP INDEX IF EXISTS "${name}"`);
     }
     for (const [name, p] of want) {
       const expr = fieldExpression(p, shape).compile(compiler);
       if (expr.parameters.length > 0) continue; // only literal paths can back an index
-      db.exec(`CREATE INDEX IF NOT EXISTS "${name}" ON "${layout.table}"(${expr.sql})`);
+      db.exec(
+        `CREATE INDEX IF NOT EXISTS "${name}" ON "${layout.table}"(${expr.sql}, created_date DESC, id)`,
+      );
     }
+  };
+  /** Index statements for a schema's paths, dropping those it no longer asks for. */
+  const syncIndexes = (
+    id: number,
+    layout: TableLayout,
+    wanted: FieldPath[],
+    had: FieldPath[],
+  ): void => {
+    ensureIndexes(layout, wanted, had);
     q.setIndexes.run(JSON.stringify(wanted), id);
   };
+  // Indexes a migration left to build (migration 6 rebuilt every table without them).
+  for (const row of db
+    .prepare<[], { id: number; indexes: string }>(
+      `SELECT s.id, s.indexes FROM entity_schemas AS s
+       JOIN sqlite_master AS m ON m.type = 'table' AND m.name = 'e_' || s.id`,
+    )
+    .all()) {
+    ensureIndexes(recordsLayout(row.id), JSON.parse(row.indexes) as FieldPath[]);
+  }
 
   const sync = db.transaction((appId: string, schemas: SchemaToSync[]): SchemaSyncResult => {
     const result: SchemaSyncResult = { created: [], updated: [], deleted: [] };
@@ -193,17 +214,25 @@ export function openEntityStore(
 
   const insertSql = (layout: TableLayout) =>
     `INSERT INTO "${layout.table}" (id, created_date, updated_date, ${layout.builtins.join(", ")}, data)
-     VALUES (?, ?, ?, ${layout.builtins.map(() => "?").join(", ")}, ?)`;
-  const insertRow = (layout: TableLayout, r: StoredRecord) =>
-    prepare(insertSql(layout)).run(
-      r.id,
-      r.created_date,
-      r.updated_date,
-      ...layout.builtins.map((b) => r.builtins[b] ?? null),
-      JSON.stringify(r.data),
-    );
+     VALUES (?, ?, ?, ${layout.builtins.map(() => "?").join(", ")}, ${layout.jsonb ? "jsonb(?)" : "?"})`;
+  const insertRow = (layout: TableLayout, r: StoredRecord, dataJson?: string) => {
+    const args: unknown[] = [r.id, r.created_date, r.updated_date];
+    for (const b of layout.builtins) args.push(r.builtins[b] ?? null);
+    args.push(dataJson ?? JSON.stringify(r.data));
+    insertStatement(layout).run(...args);
+  };
+  const inserts = new WeakMap<TableLayout, Database.Statement>();
+  const insertStatement = (layout: TableLayout): Database.Statement => {
+    let s = inserts.get(layout);
+    if (!s) {
+      s = db.prepare(insertSql(layout));
+      inserts.set(layout, s);
+    }
+    return s;
+  };
   const updateRow = (layout: TableLayout, ref: EntityRef, r: StoredRecord) => {
-    const sets = ["updated_date = ?", ...layout.writable.map((w) => `${w} = ?`), "data = ?"];
+    const data = layout.jsonb ? "data = jsonb(?)" : "data = ?";
+    const sets = ["updated_date = ?", ...layout.writable.map((w) => `${w} = ?`), data];
     const app = layout.appColumn ? ` AND ${layout.appColumn} = ?` : "";
     prepare(`UPDATE "${layout.table}" SET ${sets.join(", ")} WHERE id = ?${app}`).run(
       r.updated_date,
@@ -221,7 +250,7 @@ export function openEntityStore(
     limit: number,
   ): StoredRecord[] =>
     all(
-      sql`SELECT * FROM ${table(layout)} WHERE ${where(layout, ref, filter)} ORDER BY ${order} LIMIT ${limit}`,
+      sql`SELECT ${columns(layout)} FROM ${table(layout)} WHERE ${where(layout, ref, filter)} ORDER BY ${order} LIMIT ${limit}`,
     ).map((r) => toStored(layout, r));
 
   const updateWhere = db.transaction(
@@ -264,20 +293,55 @@ export function openEntityStore(
     },
   );
 
-  const insert = db.transaction((ref: EntityRef, records: StoredRecord[]) => {
-    const layout = layoutOf(ref);
-    for (const r of records) insertRow(layout, r);
-    onChanges(
-      ref,
-      records.map((after) => ({ after })),
-    );
-  });
+  const insert = db.transaction(
+    (ref: EntityRef, records: StoredRecord[], dataJson: readonly string[] | undefined) => {
+      const layout = layoutOf(ref);
+      for (let i = 0; i < records.length; i++) insertRow(layout, records[i]!, dataJson?.[i]);
+      onChanges(
+        ref,
+        records.map((after) => ({ after })),
+      );
+    },
+  );
+
+  /**
+   * Group commit: the inserts asked for while the event loop handles one round of I/O are
+   * written in one transaction when the round ends (`setImmediate`), each in a savepoint of its
+   * own (a nested `db.transaction`), so one that fails leaves the others in. One commit for all
+   * of them writes each index page they share once: single creates from many callers cost a
+   * fraction of a commit each.
+   */
+  const waiting: {
+    ref: EntityRef;
+    records: StoredRecord[];
+    dataJson: readonly string[] | undefined;
+    done: (err?: { error: unknown }) => void;
+  }[] = [];
+  const flush = () => {
+    const batch = waiting.splice(0);
+    const failed = new Map<number, { error: unknown }>();
+    try {
+      db.transaction(() => {
+        batch.forEach((w, i) => {
+          try {
+            insert(w.ref, w.records, w.dataJson);
+          } catch (error) {
+            failed.set(i, { error });
+          }
+        });
+      })();
+    } catch (error) {
+      for (const w of batch) w.done({ error });
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) batch[i]!.done(failed.get(i));
+  };
 
   const deleteWhere = db.transaction((ref: EntityRef, filter: Filter, limit: number) => {
     const layout = layoutOf(ref);
     const app = layout.appColumn ? sql` AND ${sql.ref(layout.appColumn)} = ${ref.appId}` : sql``;
     const gone = all(
-      sql`DELETE FROM ${table(layout)} WHERE id IN (SELECT id FROM ${table(layout)} WHERE ${where(layout, ref, filter)} ORDER BY id LIMIT ${limit})${app} RETURNING *`,
+      sql`DELETE FROM ${table(layout)} WHERE id IN (SELECT id FROM ${table(layout)} WHERE ${where(layout, ref, filter)} ORDER BY id LIMIT ${limit})${app} RETURNING ${sql.raw(storedColumns(layout, false))}`,
     ).map((r) => toStored(layout, r));
     onChanges(
       ref,
@@ -313,8 +377,46 @@ export function openEntityStore(
         : sql``;
       const order = sql.join(compileOrderBy(query.sort, shape));
       return all(
-        sql`SELECT * FROM ${table(layout)} WHERE ${where(layout, ref, query.filter)}${after} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.skip ?? 0}`,
+        sql`SELECT ${columns(layout)} FROM ${table(layout)} WHERE ${where(layout, ref, query.filter)}${after} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.skip ?? 0}`,
       ).map((r) => toStored(layout, r));
+    },
+    async *findJson(ref, query: FindQuery, batch: number) {
+      const layout = layoutOf(ref);
+      const shape = layout.shape(ref);
+      const w = where(layout, ref, query.filter);
+      const order = sql.join(compileOrderBy(query.sort, shape));
+      const json = sql.raw(flatJsonSql(layout));
+      const key = sql.ref(`${layout.table}.${layout.rowKey}`);
+      const idRef = sql.ref(`${layout.table}.id`);
+      const after = (a: FindQuery["after"]) =>
+        a ? sql` AND (${compileAfter(query.sort, a, shape)})` : sql``;
+      // The first batch as JSON, with what its last row sorts by.
+      const sorts = query.sort.map(
+        (k, i) => sql`${fieldExpression(k.path, shape)} AS ${sql.id(`s${i}`)}`,
+      );
+      const head = all(
+        sql`SELECT ${json} AS j, ${idRef} AS i${sql.join(
+          sorts.map((x) => sql`, ${x}`),
+          sql``,
+        )} FROM ${table(layout)} WHERE ${w}${after(query.after)} ORDER BY ${order} LIMIT ${Math.min(query.limit, batch)} OFFSET ${query.skip ?? 0}`,
+      );
+      const last = head.at(-1);
+      let keys: number[] = [];
+      if (head.length === batch && query.limit > batch && last) {
+        // The rest: which rows, in order, settled now (no write can come between the two
+        // statements); their JSON a batch at a time later, the filter checked again.
+        const from = { values: query.sort.map((_, i) => last[`s${i}`] as Json), id: last.i! };
+        keys = all(
+          sql`SELECT ${key} AS k FROM ${table(layout)} WHERE ${w}${after(from)} ORDER BY ${order} LIMIT ${query.limit - batch}`,
+        ).map((r) => r.k as unknown as number);
+      }
+      yield head.map((r) => r.j!);
+      for (let i = 0; i < keys.length; i += batch) {
+        const part = JSON.stringify(keys.slice(i, i + batch));
+        yield all(
+          sql`SELECT ${json} AS j FROM json_each(${part}) AS k CROSS JOIN ${table(layout)} ON ${key} = k.value WHERE ${w} ORDER BY k.key`,
+        ).map((r) => r.j!);
+      }
     },
     async count(ref, filter) {
       const layout = layoutOf(ref);
@@ -347,8 +449,16 @@ export function openEntityStore(
         truncated,
       };
     },
-    async insert(ref, records) {
-      insert(ref, records);
+    insert(ref, records, dataJson) {
+      return new Promise<void>((resolve, reject) => {
+        if (waiting.length === 0) setImmediate(flush);
+        waiting.push({
+          ref,
+          records,
+          dataJson,
+          done: (failure) => (failure ? reject(failure.error) : resolve()),
+        });
+      });
     },
     async updateWhere(ref, filter, limit, change) {
       return updateWhere(ref, filter, limit, change);

@@ -1,5 +1,6 @@
 import type { FieldPath, TableShape } from "../../entities/query/types.js";
 import type { EntityRef, StoredRecord } from "../entity-types.js";
+import { recordTableV6 } from "./migrations/006_entity_jsonb.js";
 
 /**
  * Where one entity's records live in SQLite and how a row maps to a {@link StoredRecord}.
@@ -16,6 +17,10 @@ export interface TableLayout {
   builtins: readonly string[];
   /** Built-ins a write may change (the User entity's `full_name` and `role`). */
   writable: readonly string[];
+  /** True when `data` is JSONB (records), false when it is JSON text (the users table). */
+  jsonb: boolean;
+  /** The column that names a row for as long as it lives (the rowid). */
+  rowKey: string;
   shape(ref: EntityRef): TableShape;
 }
 
@@ -46,6 +51,8 @@ export function recordsLayout(tableId: number): TableLayout {
     table: `e_${tableId}`,
     builtins: RECORD_BUILTINS,
     writable: [],
+    jsonb: true,
+    rowKey: "seq",
     shape: (ref) => shapeOf(`e_${tableId}`, RECORD_BUILTINS, ref.kindOf),
   };
 }
@@ -56,24 +63,44 @@ export const USERS_LAYOUT: TableLayout = {
   appColumn: "app_id",
   builtins: USER_BUILTINS,
   writable: ["full_name", "role"],
+  jsonb: false,
+  // A table of migration 2 (`id TEXT PRIMARY KEY`): its rowid is unnamed; fnbase never VACUUMs.
+  rowKey: "rowid",
   shape: (ref) => shapeOf("users", USER_BUILTINS, ref.kindOf),
 };
 
-/** The SQL that creates an entity's table and the indexes of its built-in fields. */
+/**
+ * The SQL that creates an entity's table and the indexes of its built-in fields: the layout of
+ * migration 6 (`migrations/006_entity_jsonb.ts`), which moved older tables to it.
+ */
 export function createTableSql(table: string): string {
-  return `
-    CREATE TABLE IF NOT EXISTS "${table}" (
-      id TEXT PRIMARY KEY NOT NULL,
-      created_date TEXT NOT NULL,
-      updated_date TEXT NOT NULL,
-      created_by TEXT,
-      created_by_id TEXT,
-      data TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS "${table}_created" ON "${table}"(created_date, id);
-    CREATE INDEX IF NOT EXISTS "${table}_updated" ON "${table}"(updated_date, id);
-    CREATE INDEX IF NOT EXISTS "${table}_by_id" ON "${table}"(created_by_id);
-    CREATE INDEX IF NOT EXISTS "${table}_by" ON "${table}"(created_by);`;
+  return recordTableV6(table)
+    .replaceAll("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ")
+    .replaceAll("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ");
+}
+
+/**
+ * The columns a read selects to build a {@link StoredRecord}: the built-ins, and `data` as JSON
+ * text (`json()` turns JSONB into text and leaves text as it is); unqualified for `RETURNING`.
+ */
+export function storedColumns(layout: TableLayout, qualified = true): string {
+  const t = qualified ? `"${layout.table}".` : "";
+  const cols = ["id", "created_date", "updated_date", ...layout.builtins].map((c) => `${t}${c}`);
+  return `${cols.join(", ")}, json(${t}data) AS data`;
+}
+
+/**
+ * The SQL of a record as its flat JSON text, as callers see it before field rules (the same
+ * object as `flat()` of `entities/records/record-shape.ts`, keys in the same order: the
+ * entity's fields, then the built-ins), made by SQLite from the stored JSON without a round
+ * trip through JavaScript objects.
+ */
+export function flatJsonSql(layout: TableLayout): string {
+  const t = `"${layout.table}"`;
+  const set = [...layout.builtins, "id", "created_date", "updated_date"]
+    .map((c) => `'$.${c}', ${t}.${c}`)
+    .join(", ");
+  return `json_set(${t}.data, ${set})`;
 }
 
 /** A row as SQLite returns it. */

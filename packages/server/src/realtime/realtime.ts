@@ -41,7 +41,7 @@ const MAX_ROOMS_PER_SOCKET = 200;
  *
  * @example
  * const realtime = new Realtime({ identity, entities, log });
- * feed.on((c) => realtime.publish(c));
+ * feed.on((c) => realtime.broadcast(c)); // this node's sockets, and every node's in a cluster
  * http.on("upgrade", (req, socket, head) => realtime.handleUpgrade(req, socket, head));
  */
 export class Realtime {

@@ -53,8 +53,10 @@ let t: TestServer;
 let app: string;
 const lines: FunctionOutputLine[] = [];
 
+/** The platform's lines so far (what a failed expectation shows). */
+const platformLines = () => lines.filter((l) => l.source === "platform");
 const platform = (fn: string, re: RegExp) =>
-  lines.filter((l) => l.source === "platform" && l.function === fn && re.test(l.message));
+  platformLines().filter((l) => l.function === fn && re.test(l.message));
 
 async function limitStops(fn: string): Promise<Record<string, number>> {
   const m = (await (await t.admin(`/api/apps/${app}/metrics`)).json()) as {
@@ -97,13 +99,10 @@ async function expectStopped(
   expect(await eventually(() => gone(before))).toBe(true);
   expect(performance.now() - started).toBeLessThan(20_000);
   const said = await eventually(() => platform(fn, limit).length > 0);
-  expect(said, JSON.stringify(lines.filter((l) => l.source === "platform"))).toBe(true);
+  expect(said, JSON.stringify(platformLines())).toBe(true);
   const next = await t.invoke(app, fn);
   const text = await next.text();
-  expect(
-    next.status,
-    `${text} ${JSON.stringify(lines.filter((l) => l.source === "platform"))}`,
-  ).toBe(200);
+  expect(next.status, `${text} ${JSON.stringify(platformLines())}`).toBe(200);
   expect((JSON.parse(text) as { pid: number }).pid).not.toBe(before);
 }
 

@@ -33,9 +33,13 @@ it("finds a request's lines across functions, and lines holding a text", async (
     await res.text();
     ids.push(res.headers.get("x-request-id")!);
   }
-  const byId = (await (
-    await t.admin(`/api/apps/${appId}/functions-mgmt/logs?request_id=${ids[1]}`)
-  ).json()) as Line[];
+  // An instance's lines reach the store a moment after its answer: wait for the last one.
+  const lines = async (query: string) =>
+    (await (await t.admin(`/api/apps/${appId}/functions-mgmt/logs?${query}`)).json()) as Line[];
+  for (let i = 0; i < 250 && (await lines(`request_id=${ids[2]}`)).length === 0; i++) {
+    await sleep(20);
+  }
+  const byId = await lines(`request_id=${ids[1]}`);
   expect(byId.map((l) => l.message)).toEqual(["said pear"]);
   expect(byId[0]).toMatchObject({ function: "talk", request_id: ids[1] });
   const search = async (q: string) =>

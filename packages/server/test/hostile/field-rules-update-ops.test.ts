@@ -92,4 +92,15 @@ describe("field rules under update-many's operators", () => {
     const right = await probe(123456);
     expect(right, "answer to the right guess vs a wrong one").toBe(wrong);
   });
+
+  it("upsert refuses a key bob may not read (a match would tell the hidden value)", async () => {
+    await secretRow();
+    const res = await e.req(bob.as, "POST", "Salary/upsert", {
+      key: "amount",
+      records: [{ amount: 123456, note: "found you" }],
+    });
+    const text = await res.text();
+    // As a filter on the field is: a 403 naming it, whatever the guess.
+    expect(res.status, text).toBe(403);
+  });
 });

@@ -2,7 +2,7 @@ import { FnbaseError } from "@fnbase/shared";
 import type { StoredRecord } from "../../store/index.js";
 import { and, applyUpdate, matches, parseFilter, parseUpdate } from "../query/index.js";
 import type { Filter, Json } from "../query/types.js";
-import { checkFieldWrites } from "../rules/field-rules.js";
+import { checkFieldWrites, checkReadableField } from "../rules/field-rules.js";
 import { checkDepth, checkRecord, checkSize } from "../schema/record-input.js";
 import { type FlatRecord, flat } from "./record-shape.js";
 import {
@@ -118,7 +118,10 @@ export async function updateMany(
       }
       checkDepth(next);
       checkRecord(s.schema, next);
-      checkFieldWrites(s.schema, s.actor, "update", flat(cur), next, cur.data);
+      checkFieldWrites(s.schema, s.actor, "update", flat(cur), next, cur.data, {
+        fields: ops.fields,
+        renamedFrom: ops.ops.flatMap((o) => (o.op === "rename" ? [String(o.path[0])] : [])),
+      });
       checkSize(next, svc.limits.maxRecordBytes);
       return { ...cur, data: next, updated_date: now };
     },
@@ -143,6 +146,8 @@ function upsertKeys(svc: EntityService, call: EntityCall, key: unknown): string[
       );
     }
   }
+  // A match on a field the caller may not read would tell its value, as a filter on it would.
+  for (const k of keys as string[]) checkReadableField(s.schema, s.actor, k);
   return keys as string[];
 }
 

@@ -247,7 +247,9 @@ export class EntityService {
         return changeUser(cur, body, s.actor, s.schema, declared, now);
       }
       const data = prepareUpdate(s.schema, cur.data, body);
-      checkFieldWrites(s.schema, s.actor, "update", flat(cur), data, cur.data);
+      checkFieldWrites(s.schema, s.actor, "update", flat(cur), data, cur.data, {
+        fields: body !== null && typeof body === "object" ? Object.keys(body) : [],
+      });
       checkSize(data, this.limits.maxRecordBytes);
       return { ...cur, data, updated_date: now };
     };

@@ -60,8 +60,17 @@ export function mayHideFields(schema: EntitySchema, actor: Actor): boolean {
 
 /**
  * Refuses a write of a field whose `write` (or `create`/`update`) rule does not let `actor`
- * change it: a create that sets it, or an update that changes its value. `record` is the
- * record the rule is judged on (the new one for a create, the stored one for an update).
+ * change it. `record` is the record the rules are judged on (the new one for a create, the
+ * stored one for an update); `next` is the record's data after the write, `before` its data
+ * before (updates only) and `named` the fields the caller's body names (the keys of a plain
+ * update; every field an operator targets, both sides of a `$rename`).
+ *
+ * A field is refused when its value changes (a create that sets it; an update that changes or
+ * removes it, whatever the operator) and also, so that the answer tells nothing of a value the
+ * caller cannot see, when the caller names it while its `read` rule hides it from them, even if
+ * the value would stay the same (`PUT {amount: guess}` or `$max` would otherwise answer 200 or
+ * 403 by comparing with the hidden value). A `$rename` out of a field the caller may not read is
+ * refused too, since it would move the hidden value into a field they may read.
  *
  * @throws {FnbaseError} FORBIDDEN (403) naming the field.
  */
@@ -70,19 +79,30 @@ export function checkFieldWrites(
   actor: Actor,
   op: "create" | "update",
   record: Record<string, unknown>,
-  changed: Record<string, Json>,
+  next: Record<string, Json>,
   before?: Record<string, Json>,
+  named: { fields: readonly string[]; renamedFrom?: readonly string[] } = {
+    fields: Object.keys(next),
+  },
 ): void {
   if (actor.kind === "service") return;
-  for (const [field, rules] of fieldRules(schema)) {
-    if (!Object.hasOwn(changed, field)) continue;
-    if (before && JSON.stringify(before[field]) === JSON.stringify(changed[field])) continue;
-    if (allows(writeRule(rules, op), actor, record)) continue;
+  const refuse = (field: string, verb: string) => {
     throw new FnbaseError(
       "FORBIDDEN",
-      `Permission denied: you cannot ${op === "create" ? "set" : "change"} field "${field}" of ${schema.name}`,
+      `Permission denied: you cannot ${verb} field "${field}" of ${schema.name}`,
       { field },
     );
+  };
+  for (const [field, rules] of fieldRules(schema)) {
+    const hidden = () => !allows(rules.read, actor, record);
+    if (named.renamedFrom?.includes(field) && hidden()) refuse(field, "rename");
+    const changes = before
+      ? JSON.stringify(before[field]) !== JSON.stringify(next[field])
+      : Object.hasOwn(next, field);
+    const mentioned = named.fields.includes(field);
+    if (!changes && !(mentioned && hidden())) continue;
+    if (allows(writeRule(rules, op), actor, record)) continue;
+    refuse(field, op === "create" ? "set" : "change");
   }
 }
 

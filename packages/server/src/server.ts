@@ -302,6 +302,8 @@ export async function startServer(
    * are read again, instances of what changed are retired, and the front drops its decisions
    * before the change's caller goes on (see front/link.ts).
    */
+  // Set once realtime exists (below): sockets opened with a key resolve it again.
+  let recheckApiKeys = async (): Promise<void> => {};
   const applyChange = async (c: Change): Promise<void> => {
     switch (c.kind) {
       case "app":
@@ -316,6 +318,8 @@ export async function startServer(
         runtime.retire(c.appId);
         break;
       case "api_keys":
+        // Sockets opened with a key resolve it again (a revoked one is closed).
+        await recheckApiKeys();
         break;
       case "schemas":
         await entitySchemas.reload(c.appId);
@@ -446,6 +450,7 @@ export async function startServer(
   };
   // Realtime: every committed record change, filtered per socket by its reader's access rules.
   const realtime = new Realtime({ identity, entities, log, now });
+  recheckApiKeys = () => realtime.recheckApiKeys();
   // Dashboard sessions (memory only); each is checked against its key or user on every use.
   const dashboardSessions = new SessionStore();
   // Across nodes, through socket.io's PostgreSQL adapter on a small pool of its own.

@@ -11,6 +11,7 @@ import type { EntityChange } from "../entities/records/change-feed.js";
 import { flat } from "../entities/records/record-shape.js";
 import type { EntityService, Scope } from "../entities/records/service.js";
 import type { Actor } from "../entities/rules/access.js";
+import { USER_ENTITY } from "../entities/schema/types.js";
 import { actorOf } from "../identity/caller.js";
 import type { IdentityDeps } from "../identity/deps.js";
 import { entityRoom, parseRoom, updateModel } from "./event-view.js";
@@ -18,7 +19,14 @@ import { entityRoom, parseRoom, updateModel } from "./event-view.js";
 /** What a connected socket is: its app, who it acts as, and until when its token holds. */
 interface SocketState {
   appId: string;
+  /** The handshake's token (undefined: anonymous), resolved again when its holder changes. */
+  token: string | undefined;
   actor: Actor;
+  /**
+   * Set while the actor is being resolved again (a change to the user, a revoked key): events
+   * for the socket wait behind it, in order, and are judged by the actor it resolves to.
+   */
+  pending?: Promise<void>;
   /** Epoch ms after which the socket's token no longer holds (the socket is then closed). */
   expiresAt: number;
   /** The read filter per entity, for the schema object it was made from. */
@@ -36,8 +44,11 @@ const MAX_ROOMS_PER_SOCKET = 200;
  *
  * Each event is filtered per socket by the reader's access rules, as a `get` would be: a socket
  * never receives a record its actor could not read, field rules hide fields, and the service
- * role sees all. The actor is the one the handshake's token named; when that token expires the
- * socket is closed (the SDK reconnects with the token it holds then).
+ * role sees all. The actor is the one the handshake's token names, resolved again whenever what
+ * it rests on changes: a change to that user's record (role, data; a deleted user's socket is
+ * closed) and a revoked API key ({@link recheckApiKeys}) are applied before any later event
+ * reaches the socket, as an HTTP call made after them would be judged. When the token expires
+ * the socket is closed (the SDK reconnects with the token it holds then).
  *
  * @example
  * const realtime = new Realtime({ identity, entities, log });
@@ -86,15 +97,68 @@ export class Realtime {
     // The SDK sends `token=null` when it has none (Node: no stored token): anonymous.
     const raw = typeof q.token === "string" ? q.token : "";
     const token = raw === "" || raw === "null" || raw === "undefined" ? undefined : raw;
-    const actor = await actorOf(this.#d.identity, app.id, (name) =>
-      name === "authorization" && token !== undefined ? `Bearer ${token}` : undefined,
-    );
+    const actor = await this.#resolve(app.id, token);
     let expiresAt = Number.POSITIVE_INFINITY;
     if (token !== undefined && !token.startsWith("b44k_")) {
       const exp = decodeJwt(token).exp;
       if (typeof exp === "number") expiresAt = exp * 1000;
     }
-    this.#state.set(socket, { appId: app.id, actor, expiresAt, filters: new Map() });
+    this.#state.set(socket, { appId: app.id, token, actor, expiresAt, filters: new Map() });
+  }
+
+  /** Who `token` acts as on `appId` now (as for an HTTP call); throws when it no longer holds. */
+  #resolve(appId: string, token: string | undefined): Promise<Actor> {
+    return actorOf(this.#d.identity, appId, (name) =>
+      name === "authorization" && token !== undefined ? `Bearer ${token}` : undefined,
+    );
+  }
+
+  /** Runs `step` for a socket after what is already waiting for it, in order. */
+  #enqueue(s: SocketState, step: () => void | Promise<void>): void {
+    const p = (s.pending ?? Promise.resolve()).then(step).catch((err: unknown) => {
+      this.#d.log.error({ err }, "realtime event failed");
+    });
+    s.pending = p;
+    void p.then(() => {
+      if (s.pending === p) s.pending = undefined;
+    });
+  }
+
+  /**
+   * Resolves a socket's actor again; events published meanwhile wait and are then judged by the
+   * new actor. A token that no longer holds (a deleted user, a revoked key) closes the socket.
+   */
+  #recheck(socket: Socket, s: SocketState): void {
+    this.#enqueue(s, async () => {
+      try {
+        s.actor = await this.#resolve(s.appId, s.token);
+        s.filters.clear();
+      } catch {
+        socket.disconnect(true);
+      }
+    });
+  }
+
+  /** Resolves again the actor of every socket opened with a workspace API key (one was revoked). */
+  recheckApiKeys(): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const socket of this.#io.sockets.sockets.values()) {
+      const s = this.#state.get(socket);
+      if (!s?.token?.startsWith("b44k_")) continue;
+      this.#recheck(socket, s);
+      if (s.pending) waits.push(s.pending);
+    }
+    return Promise.all(waits).then(() => undefined);
+  }
+
+  /** Resolves again the actor of the sockets of the user a User change is about. */
+  #recheckUser(appId: string, userId: string): void {
+    for (const socket of this.#io.sockets.sockets.values()) {
+      const s = this.#state.get(socket);
+      if (s?.appId === appId && s.actor.kind === "user" && s.actor.user.id === userId) {
+        this.#recheck(socket, s);
+      }
+    }
   }
 
   /** Joins a room of the socket's own app; anything else is ignored. */
@@ -147,6 +211,7 @@ export class Realtime {
    * as that socket's actor sees it.
    */
   publish(change: EntityChange): void {
+    if (change.entity === USER_ENTITY) this.#recheckUser(change.appId, change.record.id);
     const room = entityRoom(change.appId, change.entity);
     const ids = this.#io.sockets.adapter.rooms.get(room);
     if (!ids || ids.size === 0) return;
@@ -160,16 +225,23 @@ export class Realtime {
         socket.disconnect(true);
         continue;
       }
-      try {
-        const { scope, read } = this.#readFilter(s, change.entity);
-        if (!read) continue;
-        if (read.kind === "const" ? !read.value : !matches(read, flat(change.record))) continue;
-        const seen = this.#d.entities.out(scope, change.record);
-        socket.emit("update_model", updateModel(room, change.type, seen, timestamp));
-      } catch (err) {
-        // An entity removed from the schema meanwhile, say: this socket gets nothing.
-        if (!isFnbaseError(err)) this.#d.log.error({ err }, "realtime event failed");
-      }
+      if (s.pending) this.#enqueue(s, () => this.#send(socket, s, room, change, timestamp));
+      else this.#send(socket, s, room, change, timestamp);
+    }
+  }
+
+  /** Sends one change to one socket when its actor may read the record, as it sees it. */
+  #send(socket: Socket, s: SocketState, room: string, change: EntityChange, timestamp: string) {
+    if (!socket.connected) return;
+    try {
+      const { scope, read } = this.#readFilter(s, change.entity);
+      if (!read) return;
+      if (read.kind === "const" ? !read.value : !matches(read, flat(change.record))) return;
+      const seen = this.#d.entities.out(scope, change.record);
+      socket.emit("update_model", updateModel(room, change.type, seen, timestamp));
+    } catch (err) {
+      // An entity removed from the schema meanwhile, say: this socket gets nothing.
+      if (!isFnbaseError(err)) this.#d.log.error({ err }, "realtime event failed");
     }
   }
 

@@ -97,6 +97,8 @@ export declare function functionAnswerHeaders(
   fn: [string, string][],
   cors: readonly (readonly [string, string])[],
 ): [string, string][];
+/** True for a `Set-Cookie` value functions may not send (`fnbase_…` names, `Path=/_…`). */
+export declare function isReservedCookie(value: string): boolean;
 /** Where the dashboard lives (`/_/`). */
 export declare const DASHBOARD_PATH: string;
 /** The dashboard's relay to the API (`/_/api/`). */

@@ -515,7 +515,32 @@ export const FUNCTION_ANSWER_CSP =
  */
 export function functionAnswerHeaders(fn, cors) {
   const out = withCors(fn, cors);
-  const own = out === fn ? out.slice() : out;
+  let own = out === fn ? out.slice() : out;
+  if (own.some(([k, v]) => k === "set-cookie" && isReservedCookie(v))) {
+    own = own.filter(([k, v]) => k !== "set-cookie" || !isReservedCookie(v));
+  }
   own.push(["content-security-policy", FUNCTION_ANSWER_CSP]);
   return own;
+}
+
+/**
+ * True for a `Set-Cookie` value a function may not send: a cookie named `fnbase_…` (the
+ * dashboard's session cookie is one) or scoped to the dashboard's path (`Path=/_…`). Without
+ * this, a tenant's answer could replace the operator's dashboard session with the tenant's own
+ * (login CSRF) or shadow it with a cookie on a longer path; the CSP sandbox stops scripts, not
+ * headers. Such a cookie is dropped from the answer; the rest of the answer is kept.
+ *
+ * @param {string} v
+ */
+export function isReservedCookie(v) {
+  const parts = v.split(";");
+  const name = trimOws(parts[0].split("=")[0]).toLowerCase();
+  if (name.startsWith("fnbase_")) return true;
+  for (let i = 1; i < parts.length; i++) {
+    const [k, ...rest] = parts[i].split("=");
+    if (trimOws(k).toLowerCase() !== "path") continue;
+    const path = trimOws(rest.join("="));
+    if (path === "/_" || path.startsWith("/_/")) return true;
+  }
+  return false;
 }

@@ -6,9 +6,11 @@ import { METHODS as NODE_METHODS } from "node:http";
 import {
   checkHead,
   ENTITY_BODY_BYTES,
+  functionAnswerHeaders,
   Head,
   isDataRoute,
   isRealtimeTarget,
+  isReservedCookie,
   METHODS,
   Refusal,
   routeBodyLimit,
@@ -266,5 +268,33 @@ describe("withCors", () => {
   ];
   it.each(cases)("%s", (_name, fn, cors, out) => {
     expect(withCors(fn, cors)).toEqual(out);
+  });
+});
+
+describe("cookies a function may not set (the dashboard's)", () => {
+  it.each([
+    ["fnbase_dashboard=abc; Path=/_/; HttpOnly", true],
+    ["FNBASE_x=1", true],
+    ["theirs=1; Path=/_/api/", true],
+    ["theirs=1; path = /_", true],
+    ["theirs=1; Path=/_other", false],
+    ["theirs=1; Path=/", false],
+    ["theirs=1; Path=/functions/_/", false],
+    ["session=fnbase_dashboard", false],
+  ])("%s: %s", (v, reserved) => {
+    expect(isReservedCookie(v)).toBe(reserved);
+  });
+
+  it("drops them from a function's answer and keeps the rest", () => {
+    const out = functionAnswerHeaders(
+      [
+        ["set-cookie", "fnbase_dashboard=tenant; Path=/_/"],
+        ["set-cookie", "cart=1; Path=/"],
+        ["content-type", "text/html"],
+      ],
+      [],
+    );
+    expect(out.filter(([k]) => k === "set-cookie")).toEqual([["set-cookie", "cart=1; Path=/"]]);
+    expect(out).toContainEqual(["content-type", "text/html"]);
   });
 });

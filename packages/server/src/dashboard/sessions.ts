@@ -28,7 +28,14 @@ export const SIGN_IN_CODE_MS = 15 * 60_000;
 /** Most sessions kept at once; a new one past it ends the least recently used. */
 export const MAX_SESSIONS = 1_000;
 
+/** Most sessions one signer (one key, one app user) holds at once. */
+export const MAX_SESSIONS_PER_SIGNER = 20;
+
 const digest = (id: string) => createHash("sha256").update(id).digest("base64url");
+
+/** Who signed a session in: the key (by its digest) or the app user. */
+const signerOf = (c: SessionCredential) =>
+  c.kind === "key" ? `key:${digest(c.key)}` : `user:${c.appId}:${c.userId}`;
 
 /**
  * Dashboard sessions: created at sign-in, found by the cookie's id (kept by its SHA-256, so
@@ -49,13 +56,28 @@ export class SessionStore {
     this.#now = now;
   }
 
-  /** Starts a session; the least recently used one ends when {@link MAX_SESSIONS} are open. */
+  /** Ends the least recently used of `entries`. */
+  #evictOldest(entries: [string, Session][]): void {
+    let oldest: [string, Session] | undefined;
+    for (const e of entries) if (!oldest || e[1].lastSeen < oldest[1].lastSeen) oldest = e;
+    if (oldest) this.#byDigest.delete(oldest[0]);
+  }
+
+  /**
+   * Starts a session. One signer (a key, an app user) holds at most
+   * {@link MAX_SESSIONS_PER_SIGNER}: past that, their own least recently used one ends. When
+   * {@link MAX_SESSIONS} are open, the least recently used app user's session ends, a key's
+   * only when no app user's is left, so an app admin signing in again and again cannot push the
+   * operator out.
+   */
   create(credential: SessionCredential): Session {
     this.#sweep();
+    const signer = signerOf(credential);
+    const own = [...this.#byDigest].filter(([, s]) => signerOf(s.credential) === signer);
+    if (own.length >= MAX_SESSIONS_PER_SIGNER) this.#evictOldest(own);
     if (this.#byDigest.size >= MAX_SESSIONS) {
-      let oldest: [string, Session] | undefined;
-      for (const e of this.#byDigest) if (!oldest || e[1].lastSeen < oldest[1].lastSeen) oldest = e;
-      if (oldest) this.#byDigest.delete(oldest[0]);
+      const users = [...this.#byDigest].filter(([, s]) => s.credential.kind === "user");
+      this.#evictOldest(users.length > 0 ? users : [...this.#byDigest]);
     }
     const now = this.#now();
     const session: Session = {

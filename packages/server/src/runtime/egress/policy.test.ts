@@ -21,6 +21,8 @@ describe("nonPublicKind()", () => {
     ["::ffff:127.0.0.1", "loopback"],
     ["::ffff:7f00:1", "loopback"],
     ["::ffff:a9fe:a9fe", "link-local"],
+    ["::ffff:0:127.0.0.1", "IPv4-translated"],
+    ["::ffff:0:7f00:1", "IPv4-translated"],
     ["::127.0.0.1", "IPv4-compatible"],
     ["64:ff9b::7f00:1", "NAT64"],
     ["2002:7f00:1::1", "6to4"],

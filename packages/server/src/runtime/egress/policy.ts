@@ -6,7 +6,7 @@ import { FnbaseError } from "@fnbase/shared";
  * Why an address is not on the public internet, by range (IANA special-purpose registries, RFC
  * 6890 and its updates). An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) is checked as the IPv4
  * address it holds (`BlockList` does that); the IPv6 ranges that embed IPv4 addresses another
- * way (NAT64, 6to4, Teredo, IPv4-compatible) are refused whole.
+ * way (NAT64, 6to4, Teredo, IPv4-compatible, IPv4-translated) are refused whole.
  */
 const RANGES: readonly (readonly [kind: string, net: string, prefix: number])[] = [
   ["unspecified", "0.0.0.0", 8], // "this network": 0.0.0.0 reaches the local host on Linux
@@ -23,6 +23,7 @@ const RANGES: readonly (readonly [kind: string, net: string, prefix: number])[] 
   ["unspecified", "::", 128],
   ["loopback", "::1", 128],
   ["IPv4-compatible", "::", 96],
+  ["IPv4-translated", "::ffff:0:0:0", 96], // RFC 2765 (SIIT): ::ffff:0:a.b.c.d
   ["NAT64", "64:ff9b::", 96],
   ["NAT64", "64:ff9b:1::", 48],
   ["discard", "100::", 64],

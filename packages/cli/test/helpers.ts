@@ -30,6 +30,8 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.
     "BASE44_API_URL",
     "BASE44_API_KEY",
     "FORCE_COLOR",
+    // Set when the tests run under npx or npm; `fnbase server` reads it (lifetime.ts).
+    "npm_command",
   ])
     delete env[k];
   for (const [k, v] of Object.entries(extra)) {

@@ -205,12 +205,12 @@ describe("when the process that started it goes away", () => {
    * Runs `fnbase <args>` in the background of `sh -c "… & wait"` (the shape of `npm start`:
    * npm's shell, its child), its output in a file; resolves once it printed `ready`.
    */
-  async function underShell(args: string[], ready: RegExp) {
-    const log = join(root, `shell-${args[0]}.log`);
+  async function underShell(args: string[], ready: RegExp, env = baseEnv()) {
+    const log = join(root, `shell-${args[0]}-${env.npm_command ?? ""}.log`);
     const sh = spawn(
       "sh",
       ["-c", `"$0" "$@" > "${log}" 2>&1 & echo $!; wait`, process.execPath, BIN, ...args],
-      { cwd: root, env: baseEnv(), stdio: ["ignore", "pipe", "ignore"] },
+      { cwd: root, env, stdio: ["ignore", "pipe", "ignore"] },
     );
     const pid = await new Promise<number>((done) => {
       sh.stdout.once("data", (d) => done(Number(String(d).trim())));
@@ -230,7 +230,7 @@ describe("when the process that started it goes away", () => {
     throw new Error(`Not ready: ${read()}`);
   }
 
-  it("fnbase dev stops with its Deno processes; fnbase server keeps running (a daemonizer reparents it on purpose)", async () => {
+  it("fnbase dev stops with its Deno processes, and so does fnbase server started by npx; otherwise fnbase server keeps running (a daemonizer reparents it on purpose)", async () => {
     await writeFiles(join(root, "orphan"), {
       "base44/config.jsonc": "{}\n",
       "base44/functions/hello/entry.ts": fnSource("hello"),
@@ -243,13 +243,21 @@ describe("when the process that started it goes away", () => {
       ["server", "--port", "0", "--data", join(root, "os")],
       /listening on (http:\/\/\S+)/,
     );
+    // `npx fnbase server &`: npm exec is the parent, and `kill <its pid>` must stop the server.
+    const npx = await underShell(
+      ["server", "--port", "0", "--data", join(root, "on")],
+      /listening on (http:\/\/\S+)/,
+      baseEnv({ npm_command: "exec" }),
+    );
     const devChildren = await childPids(dev.pid);
     expect(devChildren.length).toBeGreaterThanOrEqual(2); // the front and a spare
     try {
       dev.sh.kill("SIGTERM");
       server.sh.kill("SIGTERM");
-      const gone = [dev.pid, ...devChildren];
-      for (let i = 0; i < 100 && gone.some(alive); i++) {
+      npx.sh.kill("SIGTERM");
+      const gone = [dev.pid, ...devChildren, npx.pid];
+      // A server drains before it exits (a few seconds here under load).
+      for (let i = 0; i < 400 && gone.some(alive); i++) {
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(gone.filter(alive)).toEqual([]);
@@ -259,7 +267,7 @@ describe("when the process that started it goes away", () => {
       expect(alive(server.pid)).toBe(true);
       expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ ok: true });
     } finally {
-      for (const pid of [dev.pid, server.pid]) if (alive(pid)) process.kill(pid, "SIGTERM");
+      for (const pid of [dev.pid, server.pid, npx.pid]) if (alive(pid)) process.kill(pid, "SIGTERM");
       for (let i = 0; i < 100 && alive(server.pid); i++) {
         await new Promise((r) => setTimeout(r, 50));
       }

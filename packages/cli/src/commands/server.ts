@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { run, withJson } from "../core/command.js";
-import { untilStopped } from "../core/lifetime.js";
+import { startedByNpx, untilStopped } from "../core/lifetime.js";
 import { intOption, portOption } from "../core/numbers.js";
 
 interface Options {
@@ -89,6 +89,8 @@ export function register(parent: Command): void {
     .option("--image-model <name>", "image model for GenerateImage")
     .action(
       run<Options>(async ({ out, opts }) => {
+        // Read first: the parent may go while the server starts.
+        const parentPid = startedByNpx() ? process.ppid : undefined;
         // Loaded on demand: the server (SQLite, runtime) is heavy for every other command.
         const { startServer } = await import("@fnbase/server");
         const server = await startServer({
@@ -143,9 +145,9 @@ export function register(parent: Command): void {
           out.line(c.dim(`Log in with: fnbase login --server ${server.url} --key <key>`));
         }
         out.line(c.dim("Press Ctrl-C to stop."));
-        // SIGTERM and Ctrl-C drain: in-flight requests finish, no new ones are taken. No parent
-        // watch: a daemonizer reparents a server on purpose (see StopOptions.parent).
-        await untilStopped(() => server.drain());
+        // SIGTERM and Ctrl-C drain: in-flight requests finish, no new ones are taken. The parent
+        // is watched only under npx: a daemonizer reparents a server on purpose (StopOptions).
+        await untilStopped(() => server.drain(), { parent: parentPid });
         return 0;
       }),
     );

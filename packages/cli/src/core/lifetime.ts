@@ -6,14 +6,19 @@
 /** How often the parent is looked at, in ms. */
 const PARENT_POLL_MS = 200;
 
+/** True when `npx` / `npm exec` started this process (npm sets `npm_command=exec`). */
+export const startedByNpx = (env: NodeJS.ProcessEnv = process.env) => env.npm_command === "exec";
+
 /** Options of {@link untilStopped}. */
 export interface StopOptions {
   /**
    * The parent's process id, read when the command started: stop as soon as this process has
    * another parent (the first one is gone). For `fnbase dev` only. `npm start` runs it through
    * `sh -c`, and npm forwards a signal sent to it (`kill <npm pid>`, an editor's stop button) to
-   * that shell alone, which dies and leaves its child running. `fnbase server` does not: a
-   * daemonizer (`nohup … &`, `setsid`, a double fork) reparents a server on purpose.
+   * that shell alone, which dies and leaves its child running. `fnbase server` does only when
+   * `npx` (`npm exec`) started it ({@link startedByNpx}): `kill <npx pid>` ends npx alone, and
+   * the server it started must go with it. Otherwise a server is left alone: a daemonizer
+   * (`nohup … &`, `setsid`, a double fork) reparents it on purpose.
    */
   parent?: number;
 }

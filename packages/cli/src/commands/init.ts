@@ -34,6 +34,11 @@ export function register(parent: Command): void {
         out.line(`Created a project in ${root}:`);
         for (const f of files) out.line(`  ${f}`);
         out.line("");
+        out.line(
+          out.c.dim(
+            "Task's access rules (rls in base44/entities/Task.jsonc) let each signed-in user read and change their own tasks; an entity without rls is open to anyone.",
+          ),
+        );
         out.line(`Next: ${out.c.cyan(`fnbase dev ${dir ?? "."}`)} to serve it locally; then`);
         out.line("  fnbase link                 link the folder to an app on your server");
         out.line(

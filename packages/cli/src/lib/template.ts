@@ -21,7 +21,11 @@ Deno.serve(async (req) => {
 });
 `;
 
-/** The example entity: the Base44 CLI template's `Task`, so both CLIs start from the same. */
+/**
+ * The example entity: the Base44 CLI template's `Task`, so both CLIs start from the same, with
+ * access rules: each signed-in user reads and changes their own tasks (an entity without `rls`
+ * is open to anyone, anonymous callers included).
+ */
 const TASK = `${JSON.stringify(
   {
     name: "Task",
@@ -31,6 +35,10 @@ const TASK = `${JSON.stringify(
       completed: { type: "boolean", default: false, description: "Whether the task is completed" },
     },
     required: ["title"],
+    rls: {
+      read: { created_by: "{{user.email}}" },
+      write: { created_by: "{{user.email}}" },
+    },
   },
   null,
   2,

@@ -150,6 +150,12 @@ export interface ServerOptions {
   /** Called with each line an instance writes (for `fnbase dev`'s terminal). */
   onFunctionOutput?: (line: FunctionOutputLine) => void;
   /**
+   * The hint of a `FUNCTION_NOT_FOUND` answer for `name` (the path asked) on `appId`; undefined
+   * keeps the default ("Deploy it with `fnbase deploy`"). `fnbase dev` says why a function of the
+   * project did not deploy.
+   */
+  functionNotFoundHint?: (appId: string, name: string) => string | undefined;
+  /**
    * Base URL callers reach the server at, used in emailed links and file URLs (never taken from
    * a request's Host, which a caller chooses). Default `FNBASE_PUBLIC_URL`, else the listening URL.
    */
@@ -252,6 +258,7 @@ type Unset =
   | "denoPath"
   | "npmRegistry"
   | "onFunctionOutput"
+  | "functionNotFoundHint"
   | "publicUrl"
   | "filesUrl"
   | "s3"
@@ -356,6 +363,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     logLinesPerSecond: o.logLinesPerSecond ?? 500,
     logBurstLines: o.logBurstLines ?? 2_000,
     onFunctionOutput: o.onFunctionOutput,
+    functionNotFoundHint: o.functionNotFoundHint,
     ...resolveIntegrationOptions(o),
     now: o.now ?? Date.now,
     automationMinIntervalMs: positive(

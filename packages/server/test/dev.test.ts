@@ -200,3 +200,33 @@ describe("fnbase dev on examples/quickstart", () => {
     expect(await (await fn("hello")).json()).toEqual({ message: "Edited" });
   }, 60_000);
 });
+
+describe("a function that never deployed", () => {
+  it("answers 404 with why it did not deploy, then serves once fixed", async () => {
+    const reloaded = dev.reloaded();
+    await mkdir(join(dir, "base44/functions/broken"), { recursive: true });
+    await writeFile(join(dir, "base44/functions/broken/entry.ts"), "Deno.serve(() => {\n");
+    await reloaded;
+    for (let i = 0; i < 20 && !printed.some((p) => /broken/.test(p.message)); i++) {
+      await dev.reloaded();
+    }
+    const res = await fn("broken");
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { code: string; hint: string };
+    expect(body.code).toBe("FUNCTION_NOT_FOUND");
+    expect(body.hint).toMatch(/^fnbase dev could not deploy it: .*broken\/entry\.ts:\d+:\d+/);
+    // A name the project has no folder for says where functions come from.
+    const other = (await (await fn("nowhere")).json()) as { hint: string };
+    expect(other.hint).toMatch(/base44\/functions\/<name>\/entry\.ts/);
+    const fixed = dev.reloaded();
+    await writeFile(
+      join(dir, "base44/functions/broken/entry.ts"),
+      "Deno.serve(() => new Response('mended'));\n",
+    );
+    await fixed;
+    for (let i = 0; i < 20 && !dev.server.functionNames(dev.appId).includes("broken"); i++) {
+      await dev.reloaded();
+    }
+    expect(await (await fn("broken")).text()).toBe("mended");
+  }, 60_000);
+});

@@ -74,6 +74,8 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const print = o.print ?? (() => {});
   let project = await loadProject(o.dir);
   const appId = project.appId ?? LOCAL_APP_ID;
+  // Why each function of the project that has no deployment did not deploy (the 404's hint).
+  const failed = new Map<string, string>();
   const server = await startServer({
     port: o.port ?? 4400,
     host: o.host ?? "127.0.0.1",
@@ -87,6 +89,13 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
       : {}),
     idleTimeoutMs: o.idleTimeoutMs ?? 300_000,
     ...(o.onFunctionOutput ? { onFunctionOutput: o.onFunctionOutput } : {}),
+    functionNotFoundHint: (app, name) => {
+      if (app !== appId) return undefined;
+      const why = [...failed].find(([f]) => name === f || name.startsWith(`${f}/`))?.[1];
+      return why
+        ? `fnbase dev could not deploy it: ${why}. Fix the file and save: it reloads`
+        : `fnbase dev serves base44/functions/<name>/entry.ts of ${project.root}; no function there is named so`;
+    },
   });
   if (!server.hasApp(appId)) {
     await server.createApp(project.root.split(/[\\/]/).pop() ?? "local", appId);
@@ -118,6 +127,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
       present.add(f.name);
       try {
         const r = await server.deploy(appId, f.name, deployBody(f));
+        failed.delete(f.name);
         if (initial || r.status === "deployed") {
           const root = deploymentDir(dataDir, { app_id: appId, id: r.deployment_id });
           changed.push({ fn: f, root, entry: join(root, "functions", f.name, f.entry) });
@@ -133,6 +143,9 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
         const why = isFnbaseError(err)
           ? localMessage(project.root, f, err)
           : `Cannot deploy "${f.name}": ${String(err)}`;
+        if (!server.functionNames(appId).includes(f.name)) {
+          failed.set(f.name, why.replace(`Cannot deploy "${f.name}": `, ""));
+        }
         // After a change, the last good version keeps serving: say so.
         print(
           "problem",
@@ -142,6 +155,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
         );
       }
     }
+    for (const name of failed.keys()) if (!present.has(name)) failed.delete(name);
     types?.check(changed);
     // A function whose folder has a problem keeps its last good deployment; one whose folder is
     // gone is removed.

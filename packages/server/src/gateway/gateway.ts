@@ -190,7 +190,11 @@ export class Gateway {
       throw new FnbaseError(
         "FUNCTION_NOT_FOUND",
         `Function not found: "${route.segments.join("/")}"`,
-        { hint: "Deploy it with `fnbase deploy`" },
+        {
+          hint:
+            this.#d.options.functionNotFoundHint?.(app.id, route.segments.join("/")) ??
+            "Deploy it with `fnbase deploy`",
+        },
       );
     }
     return { app, fnName, fn, fns };

@@ -59,7 +59,10 @@ export function Chart({
             stroke: s.color,
             width: 2,
             fill: s.bars ? `${s.color}99` : undefined,
-            ...(s.bars && bars ? { paths: bars, points: { show: false } } : { spanGaps: false }),
+            // Points too, so that a value between two gaps (one minute of data) shows.
+            ...(s.bars && bars
+              ? { paths: bars, points: { show: false } }
+              : { spanGaps: false, points: { show: true, size: 5 } }),
           })),
         ],
         legend: { show: true },

@@ -98,10 +98,14 @@ export default function Automations({ appId }: { appId: string }) {
                     <Table.Td>{when(a.next_run_at)}</Table.Td>
                     <Table.Td>
                       {a.last_run ? (
-                        <Badge variant="light" color={STATUS_COLOR[a.last_run.status]}>
-                          {a.last_run.status}{" "}
-                          {when(a.last_run.finished_at ?? a.last_run.created_date)}
-                        </Badge>
+                        <Group gap={6} wrap="nowrap">
+                          <Badge variant="light" color={STATUS_COLOR[a.last_run.status]}>
+                            {a.last_run.status}
+                          </Badge>
+                          <Text size="sm" style={{ whiteSpace: "nowrap" }}>
+                            {when(a.last_run.finished_at ?? a.last_run.created_date)}
+                          </Text>
+                        </Group>
                       ) : (
                         "—"
                       )}

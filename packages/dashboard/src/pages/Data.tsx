@@ -193,7 +193,7 @@ function Records({ appId, schema }: { appId: string; schema: EntitySchema }) {
         <Text fw={600}>
           {schema.name}{" "}
           <Text span c="dimmed" size="sm">
-            ({count.data ?? "…"} records)
+            ({count.data ?? "…"} {count.data === 1 ? "record" : "records"})
           </Text>
         </Text>
         <Group gap="xs">

@@ -18,7 +18,13 @@ export function devBanner(
   adminKey?: string,
   dashboard?: string,
 ): string[] {
-  const lines = ["", `${c.bold("fnbase dev")} ready at ${c.cyan(url)}`, `App: ${appId}`];
+  const lines = [
+    "",
+    `${c.bold("fnbase dev")} ready at ${c.cyan(url)}`,
+    appId === "local"
+      ? `App: ${appId}`
+      : `App: ${appId} ${c.dim("(linked in base44/.app.jsonc; without a link the dev app is local)")}`,
+  ];
   if (adminKey) lines.push(`Admin API key (shown once): ${c.yellow(adminKey)}`);
   if (dashboard) lines.push(`Dashboard: ${c.cyan(dashboard)} ${c.dim("(signs you in once)")}`);
   if (names.length === 0) {

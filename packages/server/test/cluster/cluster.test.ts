@@ -246,7 +246,8 @@ describe.skipIf(!enabled)("three nodes on one PostgreSQL store", () => {
     await admin.connect();
     try {
       const cut = await admin.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fnbase-bus node-b'",
+        // This test's database only: another test's cluster may have a node-b too.
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fnbase-bus node-b' AND datname = current_database()",
       );
       expect(cut.rowCount).toBe(1);
     } finally {

@@ -142,3 +142,38 @@ describe("fnbase automations", () => {
     expect(r.json.code).toBe("AUTOMATION_NOT_FOUND");
   });
 });
+
+describe("fnbase automations owner", () => {
+  it("sets the user an automation runs as, by email, and --none takes it away", async () => {
+    const reg = await fetch(`${t.server.url}/api/apps/${appId}/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "ada@example.com", password: "correct horse battery" }),
+    });
+    expect(reg.status).toBeLessThan(300);
+    const set = await runJson<{ automation: { owner: { email: string } | null } }>([
+      "automations",
+      "owner",
+      "job:nightly",
+      "ada@example.com",
+    ]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.json.automation.owner?.email).toBe("ada@example.com");
+    expect((await run(["automations", "owner", "job:nightly", "ada@example.com"])).stdout).toBe(
+      "job:nightly runs as ada@example.com\n",
+    );
+    const unknown = await run(["automations", "owner", "job:nightly", "nobody@example.com"]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("nobody@example.com");
+    const none = await runJson<{ automation: { owner: unknown } }>([
+      "automations",
+      "owner",
+      "job:nightly",
+      "--none",
+    ]);
+    expect(none.json.automation.owner).toBe(null);
+    const neither = await run(["automations", "owner", "job:nightly"]);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain("--none");
+  });
+});

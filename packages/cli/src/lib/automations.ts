@@ -117,3 +117,22 @@ export async function setActive(
     body: { is_active: active },
   });
 }
+
+/**
+ * Sets the user an automation runs as, by email (`null`: none, the service role alone).
+ *
+ * @throws {FnbaseError} what the server answers: 400 naming `owner_email` when no user of the
+ *   app has that email, 404 for an unknown automation.
+ */
+export async function setOwner(
+  api: ApiClient,
+  appId: string,
+  ref: string,
+  email: string | null,
+): Promise<RemoteAutomation> {
+  const a = await findAutomation(api, appId, ref);
+  return await api.request<RemoteAutomation>(`${automationsPath(appId)}/${a.id}`, {
+    method: "PATCH",
+    body: { owner_email: email },
+  });
+}

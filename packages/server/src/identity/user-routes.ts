@@ -40,7 +40,7 @@ export function userRoutes(api: Hono, d: IdentityDeps): void {
       throw new FnbaseError("FORBIDDEN", "The service role is not a user: it has no profile", {
         hint:
           writeDepth(header) > 0
-            ? "This automation has no owner: set one with PATCH /api/apps/{appId}/automations/{id} {owner_email}"
+            ? "This automation has no owner: set one with `fnbase automations owner <automation> <email>` (or PATCH /api/apps/{appId}/automations/{id} {owner_email})"
             : "Read users with GET /api/apps/{appId}/entities/User/{id}",
       });
     }

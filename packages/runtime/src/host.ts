@@ -40,6 +40,11 @@ interface Booted {
   waiting: Promise<boolean>;
   /** Who hears its records (set when it is assigned). */
   onRecord: (json: string) => void;
+  /** When it last answered the heartbeat, and its heap then (bytes). */
+  beat: number;
+  heap: number;
+  /** Since when its heap has been above {@link FULL} of its limit. */
+  fullSince?: number | undefined;
   /** Why it failed, from its error event. */
   error?: string;
   oom?: boolean;
@@ -63,10 +68,17 @@ function boot(heapMb: number, warm: string | undefined): Booted {
       waited = resolve;
     }),
     onRecord: () => {},
+    beat: Date.now(),
+    heap: 0,
     exited: new Promise((resolve) => worker.once("exit", resolve)),
   };
   port1.on("message", (json: string) => {
     if (json === '{"t":"waiting"}') return waited(true);
+    if (json.startsWith("hb:")) {
+      b.beat = Date.now();
+      b.heap = Number(json.slice(3));
+      return;
+    }
     b.onRecord(json);
   });
   worker.on("error", (e: Error & { code?: string }) => {
@@ -121,6 +133,7 @@ async function start(cmd: Start): Promise<void> {
   } else {
     b = boot(heapMb, undefined);
   }
+  b.beat = Date.now();
   workers.set(cmd.w, b);
   b.onRecord = (json) => {
     if (json.startsWith('{"t":"ready"')) {
@@ -151,6 +164,43 @@ function setEnv(env: Record<string, string>): void {
   for (const name of secretNames) if (!(name in env)) Deno.env.delete(name);
   for (const [name, value] of Object.entries(env)) Deno.env.set(name, value);
   secretNames = new Set(Object.keys(env));
+}
+
+/** How often each Worker's heap is looked at, and how long one may go without answering, ms. */
+const BEAT_MS = 500;
+const HUNG_MS = 2_000;
+/** Share of its heap limit past which a Worker that stopped answering ran out of memory. */
+const NEAR_FULL = 0.8;
+/** Share of its heap limit a Worker may not stay at for {@link FULL_MS}: V8 only collects. */
+const FULL = 0.97;
+const FULL_MS = 3_000;
+
+/**
+ * A Worker that reaches its heap limit while its code awaits (rather than in one synchronous
+ * run) is not always ended by Deno: measured on Deno 2.9, its thread then sleeps for ever,
+ * holding its heap, or goes on answering between full garbage collections that each free a
+ * few kB (its code then advances by a few kB every half second, for minutes). The host asks
+ * every Worker for its heap twice a second; one that has not answered for 2 s with its heap near
+ * its limit, or whose heap stays above 97% of its limit for 3 s, is ended here, as out of
+ * memory. (One that spins is the watchdog's: its thread's CPU time grows.)
+ */
+function watchHeaps(): void {
+  setInterval(() => {
+    const now = Date.now();
+    for (const b of workers.values()) {
+      const limit = b.heapMb * 1024 * 1024;
+      if (b.heap < limit * FULL) b.fullSince = undefined;
+      else b.fullSince ??= now;
+      const hung = now - b.beat > HUNG_MS && b.heap >= limit * NEAR_FULL;
+      const full = b.fullSince !== undefined && now - b.fullSince > FULL_MS;
+      if ((hung || full) && !b.oom) {
+        b.oom = true;
+        void b.worker.terminate();
+        continue;
+      }
+      b.port.postMessage({ t: "hb" });
+    }
+  }, BEAT_MS);
 }
 
 let stopping = false;
@@ -198,6 +248,7 @@ function handle(cmd: Command): void {
 }
 
 Deno.addSignalListener("SIGTERM", () => void stopAll());
+watchHeaps();
 fillSpare(0);
 send({ t: "waiting" });
 

@@ -37,7 +37,7 @@ interface Assignment {
   timeLimitMs?: number;
 }
 
-type FromHost = Assignment | { t: "p" } | { t: "m" } | { t: "stop" };
+type FromHost = Assignment | { t: "p" } | { t: "m" } | { t: "hb" } | { t: "stop" };
 
 const data = workerData as { port: MessagePort; warm?: string };
 const port = data.port;
@@ -76,6 +76,9 @@ port.on("message", (msg: FromHost) => {
       const m = memory();
       return send({ t: "mem", b: m.heapTotal + m.external });
     }
+    case "hb":
+      // The host's heartbeat: its heap now (see host.ts, `watchHeaps`).
+      return port.postMessage(`hb:${memory().heapUsed}`);
     case "stop":
       return void stop();
     case "assign":

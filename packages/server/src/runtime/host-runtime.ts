@@ -136,6 +136,7 @@ class AppHost {
   readonly #onGone: () => void;
   #env = "";
   #gone = false;
+  #tainted = false;
   #linger: NodeJS.Timeout | undefined;
   #assigned!: () => void;
 
@@ -171,7 +172,16 @@ class AppHost {
   }
 
   get usable(): boolean {
-    return !this.#gone && this.proc.alive !== false;
+    return !this.#gone && !this.#tainted && this.proc.alive !== false;
+  }
+
+  /**
+   * A Worker of this host ran out of memory. Deno does not always give such a Worker's heap
+   * back (measured on 2.9), so the host takes no new Workers: the app's next starts go to a
+   * new host, and this one ends once its last Worker is gone.
+   */
+  taint(): void {
+    this.#tainted = true;
   }
 
   free(): number | undefined {
@@ -209,7 +219,10 @@ class AppHost {
     if (this.#slots[w] === undefined) return;
     this.#slots[w] = undefined;
     this.#clearing.add(w);
-    void rm(join(this.proc.codePath, String(w)), { recursive: true, force: true }).finally(() => {
+    void Promise.allSettled([
+      rm(join(this.proc.codePath, String(w)), { recursive: true, force: true }),
+      rm(workerSocket(this.proc.dir, w), { force: true }),
+    ]).finally(() => {
       this.#clearing.delete(w);
       this.#limit();
       this.#maybeStop();
@@ -406,7 +419,10 @@ export class HostInstance implements Instance {
     if (this.#gone) return;
     this.#gone = true;
     this.#alive = false;
-    if (oom) this.overLimit ??= "memory";
+    if (oom) {
+      this.overLimit ??= "memory";
+      this.#host?.taint();
+    }
     this.#s.watchdog.unwatch(this);
     for (const cb of this.#mem.splice(0)) cb(undefined);
     this.dispatcher?.destroy().catch(() => {});

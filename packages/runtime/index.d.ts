@@ -1,5 +1,7 @@
 /** Absolute path of the instance bootstrap that `deno run` starts. */
 export declare const bootstrapPath: string;
+/** Absolute path of an app's host process (`FNBASE_RUNTIME=host`: one Worker per function). */
+export declare const hostPath: string;
 /** Absolute path of the module that `base44:runtime` resolves to. */
 export declare const runtimeModulePath: string;
 /** Absolute path of this package's src folder (instances may read it). */

@@ -3,6 +3,8 @@ import { fileURLToPath } from "node:url";
 
 /** Absolute path of the instance bootstrap that `deno run` starts. */
 export const bootstrapPath = fileURLToPath(new URL("./src/bootstrap.ts", import.meta.url));
+/** Absolute path of an app's host process (`FNBASE_RUNTIME=host`: one Worker per function). */
+export const hostPath = fileURLToPath(new URL("./src/host.ts", import.meta.url));
 /** Absolute path of the module that `base44:runtime` resolves to. */
 export const runtimeModulePath = fileURLToPath(new URL("./src/runtime_module.ts", import.meta.url));
 /** Absolute path of this package's src folder (instances may read it). */

@@ -15,7 +15,9 @@ export type InstanceRecord =
   | { t: "ready"; ms: number }
   | { t: "log"; l: Level; m: string; r?: string }
   | { t: "boot_error"; m: string; s?: string }
-  | { t: "error"; m: string; s?: string; r?: string };
+  | { t: "error"; m: string; s?: string; r?: string }
+  /** A Worker's heap in bytes (host runtime: `host.ts` asks, for the server's memory view). */
+  | { t: "mem"; b: number };
 
 const encoder = new TextEncoder();
 const RS = "\x1e";
@@ -38,8 +40,20 @@ function encode(record: InstanceRecord): string {
   return JSON.stringify(r);
 }
 
+/** Where records go instead of stdout (a Worker in a host process: its port to the host). */
+let sink: ((json: string) => void) | undefined;
+
+/** Sends every record to `to` (as its JSON text) from now on, instead of stdout. */
+export function sendTo(to: (json: string) => void): void {
+  sink = to;
+}
+
 /** Writes one record synchronously, so nothing is lost if the process dies right after. */
 export function send(record: InstanceRecord): void {
+  if (sink) {
+    sink(encode(record));
+    return;
+  }
   const bytes = encoder.encode(`${RS}${encode(record)}\n`);
   let written = 0;
   while (written < bytes.length) {

@@ -11,18 +11,24 @@
  */
 
 import { installConsole } from "./_console.ts";
-import { pendingWork, requestContext } from "./_context.ts";
+import { pendingWork } from "./_context.ts";
 import { startEgressRelay } from "./_egress_relay.ts";
-import { handlerDone, handlerStarted, watchOverdue } from "./_overdue.ts";
+import { watchOverdue } from "./_overdue.ts";
 import { send } from "./_records.ts";
-import { ERROR_DETAIL_HEADER } from "./protocol.js";
+import {
+  describe,
+  installCapture,
+  loadHandler,
+  markFinished,
+  realServe,
+  reportUnhandled,
+  serveWith,
+  warmUp,
+} from "./_serve.ts";
 
 // Taken before the function's code runs: a function that replaces Deno.exit cannot keep this
 // instance alive once the host tells it to go.
 const exit: (code?: number) => never = Deno.exit.bind(Deno);
-
-type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
-type ErrorHandler = (error: unknown) => Response | Promise<Response>;
 
 /** What the host sends on stdin to make this process one function's instance. */
 interface Assignment {
@@ -59,87 +65,12 @@ async function readAssignment(): Promise<Assignment> {
   return a as Assignment;
 }
 
-const realServe = Deno.serve.bind(Deno);
-let captured: { handler: Handler; onError?: ErrorHandler } | undefined;
-let resolveFinished: () => void = () => {};
-const finished = new Promise<void>((resolve) => {
-  resolveFinished = resolve;
-});
-
-function captureServe(...args: unknown[]): unknown {
-  let handler: unknown;
-  let options: Record<string, unknown> = {};
-  if (typeof args[0] === "function") handler = args[0];
-  else if (args[0] && typeof args[0] === "object") {
-    options = args[0] as Record<string, unknown>;
-    handler = typeof args[1] === "function" ? args[1] : options.handler;
-  }
-  if (typeof handler !== "function") {
-    throw new TypeError("Deno.serve() needs a handler function");
-  }
-  if (captured) {
-    console.warn("Deno.serve() was called more than once: only the first handler serves requests");
-  } else {
-    captured = { handler: handler as Handler };
-    if (typeof options.onError === "function") captured.onError = options.onError as ErrorHandler;
-  }
-  // Ports and hostnames are the host's to choose; the function gets a server-shaped object.
-  return {
-    finished,
-    addr: { transport: "tcp", hostname: "127.0.0.1", port: 0 },
-    shutdown: () => Promise.resolve(),
-    ref() {},
-    unref() {},
-    [Symbol.asyncDispose]: () => Promise.resolve(),
-  };
-}
-
-function describe(err: unknown): { m: string; s?: string } {
-  if (err instanceof Error) {
-    // Deno wraps a module's load error in a TypeError whose message names the real one
-    // ("TypeError: SyntaxError: ..."): one name is enough.
-    const m = /^[A-Z]\w*Error: /.test(err.message) ? err.message : `${err.name}: ${err.message}`;
-    return err.stack ? { m, s: err.stack } : { m };
-  }
-  return { m: String(err) };
-}
-
 installConsole();
-(Deno as unknown as { serve: unknown }).serve = captureServe;
+installCapture();
+reportUnhandled();
 
-globalThis.addEventListener("unhandledrejection", (event) => {
-  event.preventDefault();
-  const d = describe(event.reason);
-  const r = requestContext.getStore()?.requestId;
-  send(r === undefined ? { t: "error", ...d } : { t: "error", ...d, r });
-});
-
-/**
- * Serves one request to itself on a throwaway socket in its own folder, so that the first
- * caller does not pay for the first pass through Deno's HTTP server (a few ms).
- */
-async function warmUp(): Promise<void> {
-  // Not in TMPDIR: in the sandbox, that folder is mounted while the process boots.
-  const path = Deno.env.get("FNBASE_WARMUP_SOCKET");
-  if (!path) return;
-  const server = realServe({ path, onListen() {} }, (req) =>
-    requestContext.run({ requestId: req.headers.get("x-request-id") ?? "" }, () =>
-      Response.json({ ok: true }),
-    ),
-  );
-  const conn = await Deno.connect({ transport: "unix", path });
-  await conn.write(
-    new TextEncoder().encode(
-      "GET / HTTP/1.1\r\nhost: x\r\nx-request-id: w\r\nconnection: close\r\n\r\n",
-    ),
-  );
-  const buf = new Uint8Array(1024);
-  while ((await conn.read(buf)) !== null);
-  conn.close();
-  await server.shutdown();
-  await Deno.remove(path).catch(() => {});
-}
-await warmUp().catch(() => {});
+// Not in TMPDIR: in the sandbox, that folder is mounted while the process boots.
+await warmUp(Deno.env.get("FNBASE_WARMUP_SOCKET")).catch(() => {});
 
 // Everything above is the same for every function: a spare has done it before it is needed.
 send({ t: "waiting" });
@@ -167,16 +98,11 @@ if (egressSocket && egressPort > 0) {
   }
 }
 
+let captured: Awaited<ReturnType<typeof loadHandler>>;
 try {
   for (const [name, value] of Object.entries(env)) Deno.env.set(name, value);
   Deno.chdir(cwd);
-  const mod = await import(new URL(`file://${entry}`).href);
-  if (!captured) {
-    const def = mod.default;
-    if (typeof def === "function") captured = { handler: def as Handler };
-    else if (def && typeof def.fetch === "function")
-      captured = { handler: def.fetch.bind(def) as Handler };
-  }
+  captured = await loadHandler(entry);
 } catch (err) {
   send({ t: "boot_error", ...describe(err) });
   exit(1);
@@ -190,79 +116,7 @@ if (!captured) {
   exit(1);
 }
 
-const { handler, onError } = captured;
-
-/**
- * The handler's `info`: the caller's address, as Deno.serve on a public port would give it (the
- * socket's own is the host's unix socket), read from X-Forwarded-For, which only the host sets.
- * A class with getters: building it costs next to nothing for handlers that never look.
- */
-class CallerInfo implements Deno.ServeHandlerInfo<Deno.NetAddr> {
-  readonly #req: Request;
-  readonly #info: Deno.ServeHandlerInfo;
-  #addr: Deno.NetAddr | undefined;
-
-  constructor(req: Request, info: Deno.ServeHandlerInfo) {
-    this.#req = req;
-    this.#info = info;
-  }
-
-  get remoteAddr(): Deno.NetAddr {
-    this.#addr ??= {
-      transport: "tcp",
-      hostname: this.#req.headers.get("x-forwarded-for") ?? "",
-      port: 0,
-    };
-    return this.#addr;
-  }
-
-  get completed(): Promise<void> {
-    return this.#info.completed;
-  }
-}
-
-async function serveOne(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
-  if (req.headers.get("x-fnbase-instance-key") !== instanceKey) {
-    return Response.json({ error: "Not the host", code: "FORBIDDEN" }, { status: 403 });
-  }
-  const requestId = req.headers.get("x-request-id") ?? "";
-  const running = handlerStarted(requestId);
-  return await requestContext.run({ requestId }, async () => {
-    try {
-      return await handler(req, new CallerInfo(req, info));
-    } catch (err) {
-      const d = describe(err);
-      send({ t: "error", ...d, r: requestId });
-      if (onError) {
-        try {
-          return await onError(err);
-        } catch {
-          // fall through to the default answer
-        }
-      }
-      // The message may hold what the caller must not see (paths, data): only for callers the
-      // host says may see it (fnbase dev, API keys); the logs have it under the request id.
-      return Response.json(
-        req.headers.get(ERROR_DETAIL_HEADER) === "1"
-          ? { error: relativePaths(d.m), code: "FUNCTION_ERROR", request_id: requestId }
-          : {
-              error: "The function failed with an uncaught error",
-              code: "FUNCTION_ERROR",
-              request_id: requestId,
-              hint: "The function's logs have the error under this request id",
-            },
-        { status: 500 },
-      );
-    } finally {
-      handlerDone(running);
-    }
-  });
-}
-
-/** `text` with this instance's paths (its lane, `cwd`) shown as the project's: `base44/...`. */
-function relativePaths(text: string): string {
-  return text.replaceAll(`file://${cwd}/`, "base44/").replaceAll(`${cwd}/`, "base44/");
-}
+const serveOne = serveWith(instanceKey, captured, cwd);
 
 let server: Deno.HttpServer;
 try {
@@ -287,7 +141,7 @@ async function stop(): Promise<void> {
   stopping = true;
   await server.shutdown();
   await Promise.allSettled([...pendingWork]);
-  resolveFinished();
+  markFinished();
   exit(0);
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { FnbaseError, readEnv } from "@fnbase/shared";
 import { resolveIntegrationOptions } from "./integrations/options.js";
+import type { RuntimeKind } from "./runtime/manager.js";
 import type { SandboxSetting } from "./runtime/sandbox.js";
 
 /**
@@ -116,6 +117,12 @@ export interface ServerOptions {
    * Default `FNBASE_SANDBOX`, else `"auto"`.
    */
   sandbox?: SandboxSetting;
+  /**
+   * What a function instance is: `"process"`, a Deno process of its own, or `"host"`, a Worker
+   * with its own heap limit in one Deno process per app (docs/ARCHITECTURE.md, Instances).
+   * Default `FNBASE_RUNTIME`, else `"process"`.
+   */
+  runtime?: RuntimeKind;
   /**
    * The cgroup folder instances' kernel limits (memory; on v2 a CPU share) are made in, `"auto"` (as
    * root, the cgroup tree's own) or `"off"`. Default `FNBASE_CGROUP`, else `"auto"`.
@@ -301,6 +308,13 @@ function storeSetting(v: string): string {
   );
 }
 
+function runtimeSetting(v: string): RuntimeKind {
+  if (v === "process" || v === "host") return v;
+  throw new FnbaseError("CONFIG_INVALID", `Invalid runtime: ${JSON.stringify(v)}`, {
+    hint: "Use process or host (FNBASE_RUNTIME)",
+  });
+}
+
 function sandboxSetting(v: string): SandboxSetting {
   if (v === "auto" || v === "require" || v === "off") return v;
   throw new FnbaseError("CONFIG_INVALID", `Invalid sandbox setting: ${JSON.stringify(v)}`, {
@@ -352,6 +366,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     denoPath: o.denoPath,
     allowAll: o.allowAll ?? false,
     sandbox: sandboxSetting(o.sandbox ?? readEnv("FNBASE_SANDBOX") ?? "auto"),
+    runtime: runtimeSetting(o.runtime ?? readEnv("FNBASE_RUNTIME") ?? "process"),
     cgroup: o.cgroup ?? readEnv("FNBASE_CGROUP") ?? "auto",
     memoryLimitMb: atLeast("memoryLimitMb", o.memoryLimitMb ?? 256, 64),
     cpuTimeLimitMs: atLeast("cpuTimeLimitMs", o.cpuTimeLimitMs ?? 10_000, 10),

@@ -74,6 +74,8 @@ export interface FnbaseServer extends AsyncDisposable {
    * (`spareInstances`); for tests and the benchmark.
    */
   sparePids(): number[];
+  /** App host processes (`runtime: "host"`; none otherwise): app, pid, Workers running. */
+  hostProcesses(): { app_id: string; pid: number | undefined; workers: number }[];
   /** Resident memory of each running instance, in bytes. */
   instanceMemory(): Promise<{ app_id: string; function: string; rss: number | undefined }[]>;
   /**

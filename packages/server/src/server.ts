@@ -283,6 +283,7 @@ export async function startServer(
     codeLinksDir,
     bootTimeoutMs: options.bootTimeoutMs,
     spares: options.spareInstances,
+    runtime: options.runtime,
     idleTimeoutMs: options.idleTimeoutMs,
     allowAll: options.allowAll,
     log,
@@ -668,6 +669,8 @@ export async function startServer(
     automations: { tick: () => automations.tick() },
     sparePids: () =>
       runtime.spares().flatMap((p) => (p.waiting && p.pid !== undefined ? [p.pid] : [])),
+    hostProcesses: () =>
+      runtime.hosts().map((h) => ({ app_id: h.appId, pid: h.pid, workers: h.workers })),
     async instanceMemory() {
       return await Promise.all(
         runtime.instances().map(async (i) => ({

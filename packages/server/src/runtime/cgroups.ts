@@ -37,6 +37,8 @@ export interface Cgroups {
 export interface InstanceCgroup {
   /** Moves the process in. */
   join(pid: number): Promise<void>;
+  /** Changes its memory limit (an app's host process, as its Workers come and go). */
+  setMemory(memoryMb: number): Promise<void>;
   /** True when the kernel's OOM killer ended a process in it. */
   oomKilled(): Promise<boolean>;
   /** Removes it (once its process has exited). */
@@ -118,6 +120,7 @@ async function openV2(parent: string): Promise<Cgroups> {
       await tryWrite(join(cg, "memory.swap.max"), "0");
       return {
         join: (pid) => writeFile(join(cg, "cgroup.procs"), String(pid)),
+        setMemory: (mb) => tryWrite(join(cg, "memory.max"), String(mb * MB)),
         oomKilled: async () => (await oomKills(join(cg, "memory.events"))) > 0,
         remove: () => rmdir(cg).catch(() => {}),
       };
@@ -148,6 +151,12 @@ async function openV1(root: string): Promise<Cgroups> {
       await tryWrite(join(m, "memory.memsw.limit_in_bytes"), String(memoryMb * MB));
       return {
         join: (pid) => writeFile(join(m, "cgroup.procs"), String(pid)),
+        // memsw may not be below the limit: raised first when raising, after when lowering.
+        setMemory: async (mb) => {
+          await tryWrite(join(m, "memory.memsw.limit_in_bytes"), String(mb * MB));
+          await tryWrite(join(m, "memory.limit_in_bytes"), String(mb * MB));
+          await tryWrite(join(m, "memory.memsw.limit_in_bytes"), String(mb * MB));
+        },
         oomKilled: async () => (await oomKills(join(m, "memory.oom_control"))) > 0,
         remove: () => rmdir(m).catch(() => {}),
       };

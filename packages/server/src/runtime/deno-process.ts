@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { bootstrapPath, runtimeSrcDir } from "@fnbase/runtime";
+import { bootstrapPath, hostPath, runtimeSrcDir } from "@fnbase/runtime";
 import type { InstanceCgroup } from "./cgroups.js";
 import { denoRun } from "./deno-binary.js";
 import { EgressProxy } from "./egress/proxy.js";
@@ -20,6 +20,28 @@ export type {
   ProcessListener,
   ProcessRecord,
 } from "./process-types.js";
+
+/**
+ * What a process runs: one function's instance (`bootstrap.ts`), or an app's host process
+ * (`host.ts`, `FNBASE_RUNTIME=host`), which runs each of the app's instances as a Worker.
+ */
+export type ProcessKind = "instance" | "host";
+
+/** Workers a host process may run at once (each has a socket name in its permissions). */
+export const HOST_WORKERS = 100;
+
+/** The socket Worker `w` of a host process serves on. */
+export const workerSocket = (dir: string, w: number) => join(dir, `w${w}.sock`);
+
+/** An app's secrets as a process's environment: without the names the host sets. */
+export function appEnv(secrets: Record<string, string>): Record<string, string> {
+  // No prototype: a secret named __proto__ is a name like any other.
+  const env: Record<string, string> = Object.create(null);
+  for (const [name, value] of Object.entries(secrets)) {
+    if (!HOST_ENV.has(name)) env[name] = value;
+  }
+  return env;
+}
 
 /** What V8 prints when a process runs out of heap (it then aborts). */
 const V8_OUT_OF_MEMORY = /Fatal (?:JavaScript|process) out of memory|JavaScript heap out of memory/;
@@ -44,6 +66,7 @@ export class DenoProcess {
   /** The limit it went over, when that is why it stopped (set before it is gone). */
   overLimit: LimitReason | undefined;
   readonly exited: Promise<string>;
+  readonly kind: ProcessKind;
 
   readonly #settings: DenoProcessSettings;
   readonly #lanes: Lanes;
@@ -79,7 +102,9 @@ export class DenoProcess {
     lanes: Lanes,
     listener: ProcessListener,
     memoryMb = settings.memoryMb,
+    kind: ProcessKind = "instance",
   ) {
+    this.kind = kind;
     this.#settings = settings;
     this.#lanes = lanes;
     this.#lane = lanes.take();
@@ -115,19 +140,26 @@ export class DenoProcess {
   #args(): string[] {
     const s = this.#settings;
     const egress = join(this.dir, "egress.sock");
+    const host = this.kind === "host";
+    // A host's Workers serve on sockets named in advance (their permissions are the host's).
+    const sockets = host
+      ? Array.from({ length: HOST_WORKERS }, (_, w) => workerSocket(this.dir, w))
+      : [this.socketPath];
     const perms = s.allowAll
       ? ["--allow-all"]
       : [
           "--allow-net",
           `--allow-read=${[this.codePath, runtimeSrcDir, join(s.denoDir, "npm"), this.dir, ...s.readableDirs].join(",")}`,
-          `--allow-write=${[this.#tmpDir, this.socketPath, this.#warmUpSocket, ...(this.#inSandbox ? [egress] : [])].join(",")}`,
+          `--allow-write=${[this.#tmpDir, ...sockets, this.#warmUpSocket, ...(this.#inSandbox ? [egress] : [])].join(",")}`,
           // All of the env: the process's env is the host's few settings plus, once assigned, the
           // app's secrets, never the server's. npm packages list it (`debug`, which many pull
           // in, runs Object.keys(process.env) at import and fails under a name list).
           "--allow-env",
         ];
-    const v8 = [`--max-old-space-size=${heapLimitMb(this.memoryMb)}`];
-    return [...denoRun(v8), `--import-map=${s.importMapPath}`, ...perms, bootstrapPath];
+    // A host's own isolate holds next to nothing; its Workers get their limits one by one.
+    const v8 = [`--max-old-space-size=${heapLimitMb(host ? 128 : this.memoryMb)}`];
+    const script = host ? hostPath : bootstrapPath;
+    return [...denoRun(v8), `--import-map=${s.importMapPath}`, ...perms, script];
   }
 
   /** Starts the process; resolves once it runs (not once it has booted: see `waiting`). */
@@ -155,13 +187,17 @@ export class DenoProcess {
     });
     const child = spawn(cmd, args, {
       cwd: this.dir,
-      env: processEnv({
-        denoDir: s.denoDir,
-        tmpDir: this.#tmpDir,
-        warmUpSocket: this.#warmUpSocket,
-        npmRegistry: s.npmRegistry,
-        egressSocket,
-      }),
+      env: {
+        ...processEnv({
+          denoDir: s.denoDir,
+          tmpDir: this.#tmpDir,
+          warmUpSocket: this.#warmUpSocket,
+          npmRegistry: s.npmRegistry,
+          egressSocket,
+        }),
+        // The heap limit of a host's spare Worker: that of a function of the server's limit.
+        ...(this.kind === "host" ? { FNBASE_WORKER_HEAP_MB: String(heapLimitMb(s.memoryMb)) } : {}),
+      },
       stdio: ["pipe", "pipe", "pipe"],
     });
     this.#child = child;
@@ -267,11 +303,7 @@ export class DenoProcess {
     // Its loopback (the egress relay) and tmpfs must be there before its code runs.
     await Promise.race([this.#setUpDone, this.exited]);
     if (this.#gone) return;
-    // No prototype: a secret named __proto__ is a name like any other.
-    const env: Record<string, string> = Object.create(null);
-    for (const [name, value] of Object.entries(spec.env)) {
-      if (!HOST_ENV.has(name)) env[name] = value;
-    }
+    const env = appEnv(spec.env);
     const assignment = {
       key,
       entry: join(this.codePath, relative(spec.root, spec.entry)),
@@ -285,9 +317,39 @@ export class DenoProcess {
     this.#child?.stdin?.write(`${JSON.stringify(assignment)}\n`);
   }
 
+  /**
+   * Makes this host process `appId`'s (kind `host`): its environment becomes the app's secrets
+   * and its lane the folder its Workers' lanes go in (`<lane>/<w>`). Once only; it answers with
+   * a `ready` record.
+   */
+  async assignApp(appId: string, secrets: Record<string, string>): Promise<void> {
+    if (this.#assigned) throw new Error(`Process ${this.id} already runs an app`);
+    this.#assigned = true;
+    this.#appId = appId;
+    await this.spawn();
+    await this.#prepared;
+    if (this.#gone) return;
+    this.#linking = mkdir(this.codePath).then(() => {});
+    await this.#linking;
+    await Promise.race([this.#setUpDone, this.exited]);
+    if (this.#gone) return;
+    this.send({ t: "app", env: appEnv(secrets), cwd: this.codePath });
+  }
+
+  /** Sets the memory limit of its cgroup, when it has one (a host, as its Workers change). */
+  async limitMemory(memoryMb: number): Promise<void> {
+    await this.#prepared;
+    await this.#cgroup?.setMemory(memoryMb);
+  }
+
+  /** Writes one command line to a host process's stdin. */
+  send(cmd: object): void {
+    if (this.alive) this.#child?.stdin?.write(`${JSON.stringify(cmd)}\n`);
+  }
+
   /** Asks the bootstrap to answer with a `pong` record (see `runtime/watchdog.ts`). */
   ping(): void {
-    if (this.alive && this.#assigned) this.#child?.stdin?.write("p");
+    if (this.alive && this.#assigned && this.kind === "instance") this.#child?.stdin?.write("p");
   }
 
   /**

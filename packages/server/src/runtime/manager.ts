@@ -2,6 +2,8 @@ import { FnbaseError, type Logger } from "@fnbase/shared";
 import type { FunctionOutputLine } from "../config.js";
 import { DenoInstance } from "./deno-instance.js";
 import type { DenoProcessSettings, LimitReason } from "./deno-process.js";
+import type { EgressRefusal } from "./egress/proxy.js";
+import { HostRuntime } from "./host-runtime.js";
 import type { Instance, InstanceSpec, StopReason } from "./instance.js";
 import { InstanceEvents } from "./instance-events.js";
 import { SparePool } from "./spare-pool.js";
@@ -32,6 +34,11 @@ export interface ManagerSettings extends DenoProcessSettings {
   bootTimeoutMs: number;
   /** Deno processes kept started ahead of need (see `SparePool`); 0 starts each on demand. */
   spares: number;
+  /**
+   * What an instance is: `process`, a Deno process of its own (default), or `host`, a Worker in
+   * its app's host process (`host-runtime.ts`, `FNBASE_RUNTIME=host`).
+   */
+  runtime?: RuntimeKind;
   log: Logger;
   onOutput: (line: FunctionOutputLine) => void;
   /** CPU time an instance may spend without its event loop turning, in ms (`Watchdog`). */
@@ -52,6 +59,9 @@ export interface ManagerSettings extends DenoProcessSettings {
 /** How long a replaced instance with nothing in flight waits before it stops, in ms. */
 const RETIRE_DELAY_MS = 300;
 
+/** See `ManagerSettings.runtime`. */
+export type RuntimeKind = "process" | "host";
+
 const keyOf = (appId: string, fn: string, dep: string) => `${appId}\0${fn}\0${dep}`;
 
 /**
@@ -68,6 +78,8 @@ export class RuntimeManager {
   readonly #live = new Set<Instance>();
   readonly #settings: ManagerSettings;
   readonly #pool: SparePool;
+  /** The host runtime, when instances are Workers of app host processes. */
+  readonly #hosts: HostRuntime | undefined;
   readonly #watchdog: Watchdog;
   readonly #events: InstanceEvents;
   readonly #sweeper: NodeJS.Timeout;
@@ -75,7 +87,8 @@ export class RuntimeManager {
 
   constructor(settings: ManagerSettings) {
     this.#settings = settings;
-    this.#pool = new SparePool(settings, settings.spares, settings.log);
+    const host = settings.runtime === "host";
+    this.#pool = new SparePool(settings, host ? 0 : settings.spares, settings.log);
     this.#pool.start();
     this.#events = new InstanceEvents(settings);
     this.#watchdog = new Watchdog({
@@ -83,10 +96,21 @@ export class RuntimeManager {
       checkMemory: settings.cgroups === undefined,
       tickMs: Math.max(20, Math.min(250, Math.floor(settings.cpuTimeLimitMs / 4))),
       onKill: (p, reason, detail) => {
-        const inst = this.instances().find((i) => (i as DenoInstance).pid === p.pid);
+        const inst = [...this.#live].find(
+          (i) => (i as unknown) === p || (i instanceof DenoInstance && i.pid === p.pid),
+        );
         if (inst) this.#events.overLimit(inst, reason, detail);
       },
     });
+    this.#hosts = host
+      ? new HostRuntime({
+          process: settings,
+          spares: settings.spares,
+          bootTimeoutMs: settings.bootTimeoutMs,
+          watchdog: this.#watchdog,
+          log: settings.log,
+        })
+      : undefined;
     const every = Math.min(5_000, Math.max(25, Math.floor(settings.idleTimeoutMs / 4)));
     this.#sweeper = setInterval(() => this.#sweep(), every);
     this.#sweeper.unref();
@@ -171,17 +195,21 @@ export class RuntimeManager {
     if (this.#closed) throw closing();
     const spec = await req.prepare();
     if (this.#closed) throw closing();
-    const inst = new DenoInstance(spec, {
-      pool: this.#pool,
-      bootTimeoutMs: this.#settings.bootTimeoutMs,
-      watchdog: this.#watchdog,
-      onEgressRefused: (r, i) => this.#events.egressRefused(i, r),
-      onOverdue: (i, ms, requestId) => {
+    const hooks = {
+      onEgressRefused: (r: EgressRefusal, i: Instance) => this.#events.egressRefused(i, r),
+      onOverdue: (
+        i: Instance & { killOverLimit(r: LimitReason): void },
+        ms: number,
+        requestId: string,
+      ) => {
         if (!i.alive || i.overLimit !== undefined) return;
         this.#events.overLimit(i, "time", `request ${requestId} still running after ${ms} ms`);
         i.killOverLimit("time");
       },
-      onOutput: (line, i) =>
+      onOutput: (
+        line: Omit<FunctionOutputLine, "app_id" | "function" | "deployment_id" | "instance_id">,
+        i: Instance,
+      ) =>
         this.#settings.onOutput({
           ...line,
           app_id: spec.appId,
@@ -189,7 +217,15 @@ export class RuntimeManager {
           deployment_id: spec.deploymentId,
           instance_id: i.id,
         }),
-    });
+    };
+    const inst: Instance = this.#hosts
+      ? this.#hosts.instance(spec, hooks)
+      : new DenoInstance(spec, {
+          pool: this.#pool,
+          bootTimeoutMs: this.#settings.bootTimeoutMs,
+          watchdog: this.#watchdog,
+          ...hooks,
+        });
     this.#live.add(inst);
     inst.onExit((unexpected) => {
       this.#live.delete(inst);
@@ -272,7 +308,12 @@ export class RuntimeManager {
 
   /** Processes started ahead of need and not yet assigned, for the benchmark. */
   spares(): readonly { readonly pid: number | undefined; readonly waiting: boolean }[] {
-    return this.#pool.spares();
+    return this.#hosts ? this.#hosts.spares() : this.#pool.spares();
+  }
+
+  /** App host processes (host runtime only), for the benchmark and tests. */
+  hosts(): { appId: string; pid: number | undefined; workers: number }[] {
+    return this.#hosts?.hosts() ?? [];
   }
 
   /** Running instances, for metrics and the benchmark. */
@@ -292,6 +333,7 @@ export class RuntimeManager {
     const live = new Set([...this.#live, ...all.flatMap((s) => (s.instance ? [s.instance] : []))]);
     await Promise.allSettled([
       this.#pool.close(),
+      ...(this.#hosts ? [this.#hosts.close()] : []),
       ...[...live].map((i) => i.stop("shutdown", false)),
     ]);
   }

@@ -35,8 +35,11 @@ export interface DenoProcessSettings {
   egressRules?: ((appId: string) => EgressRules | undefined) | undefined;
 }
 
-/** A record a process sends on stdout (`_records.ts` on the Deno side). */
-export type ProcessRecord =
+/**
+ * A record a process sends on stdout (`_records.ts` on the Deno side). A host process's Workers'
+ * records carry the Worker's number `w` (`host.ts`), its `ready` the Worker's thread id.
+ */
+export type ProcessRecord = { w?: number; tid?: number } & (
   | { t: "waiting" }
   | { t: "pong" }
   /** Written by the sandbox's setup (`sandbox.ts`), not the bootstrap: loopback and tmpfs ready. */
@@ -46,7 +49,12 @@ export type ProcessRecord =
   | { t: "ready"; ms: number }
   | { t: "log"; l: FunctionOutputLine["level"]; m: string; r?: string }
   | { t: "boot_error"; m: string; s?: string }
-  | { t: "error"; m: string; s?: string; r?: string };
+  | { t: "error"; m: string; s?: string; r?: string }
+  /** A host's Worker is gone, and why (`oom`: its heap limit). */
+  | { t: "exit"; why: string; oom: boolean }
+  /** A host's Worker's heap, in bytes. */
+  | { t: "mem"; b: number }
+);
 
 /** What a process says, for whoever owns it now (a spare pool, then an instance). */
 export interface ProcessListener {

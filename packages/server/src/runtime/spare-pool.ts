@@ -3,6 +3,7 @@ import {
   DenoProcess,
   type DenoProcessSettings,
   Lanes,
+  type ProcessKind,
   type ProcessListener,
 } from "./deno-process.js";
 
@@ -28,8 +29,16 @@ export class SparePool {
   #failures = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  readonly #kind: ProcessKind;
 
-  constructor(settings: DenoProcessSettings, size: number, log: Logger) {
+  /** `kind` `host`: the spares are app host processes (`FNBASE_RUNTIME=host`). */
+  constructor(
+    settings: DenoProcessSettings,
+    size: number,
+    log: Logger,
+    kind: ProcessKind = "instance",
+  ) {
+    this.#kind = kind;
     this.#settings = settings;
     this.#size = size;
     this.#log = log;
@@ -47,7 +56,7 @@ export class SparePool {
    * a limit of its own gets a process started for it.
    */
   take(listener: ProcessListener, memoryMb = this.#settings.memoryMb): DenoProcess {
-    if (memoryMb !== this.#settings.memoryMb) {
+    if (memoryMb !== this.#settings.memoryMb && this.#kind === "instance") {
       const own = new DenoProcess(this.#settings, this.#lanes, listener, memoryMb);
       void own.spawn();
       return own;
@@ -61,7 +70,13 @@ export class SparePool {
       setTimeout(() => this.fill(), FILL_AFTER_MS).unref();
       return proc;
     }
-    const fresh = new DenoProcess(this.#settings, this.#lanes, listener);
+    const fresh = new DenoProcess(
+      this.#settings,
+      this.#lanes,
+      listener,
+      this.#settings.memoryMb,
+      this.#kind,
+    );
     void fresh.spawn();
     return fresh;
   }
@@ -78,14 +93,20 @@ export class SparePool {
   }
 
   #spawnSpare(): void {
-    const proc: DenoProcess = new DenoProcess(this.#settings, this.#lanes, {
-      record: (rec) => {
-        if (rec.t === "waiting") this.#failures = 0;
-        else this.#log.warn({ record: rec, process: proc.id }, "spare process sent a record");
+    const proc: DenoProcess = new DenoProcess(
+      this.#settings,
+      this.#lanes,
+      {
+        record: (rec) => {
+          if (rec.t === "waiting") this.#failures = 0;
+          else this.#log.warn({ record: rec, process: proc.id }, "spare process sent a record");
+        },
+        line: (stream, line) =>
+          this.#log.warn({ stream, line, process: proc.id }, "spare process wrote a line"),
       },
-      line: (stream, line) =>
-        this.#log.warn({ stream, line, process: proc.id }, "spare process wrote a line"),
-    });
+      this.#settings.memoryMb,
+      this.#kind,
+    );
     this.#spares.push(proc);
     void proc.spawn();
     void proc.exited.then((why) => {

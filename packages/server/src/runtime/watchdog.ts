@@ -10,6 +10,11 @@ export interface Watched {
   /** Asks the process to answer with a pong (its event loop must turn to do so). */
   ping(): void;
   kill(signal: NodeJS.Signals, reason?: LimitReason): void;
+  /**
+   * Its CPU time and memory, when not its process's (a Worker of a host process: its thread's
+   * CPU time; its memory is held by its own heap limit, so `rss` is undefined).
+   */
+  sample?(): Promise<{ cpuMs: number; rss: number | undefined } | undefined>;
 }
 
 /** What the watchdog enforces. */
@@ -41,9 +46,16 @@ const PAGE = 4096;
 /** Share of its memory limit past which a process stuck on the CPU is taken to be out of memory. */
 const NEAR_FULL = 0.85;
 
-/** CPU time (user + system, every thread) in ms and resident memory in bytes of `pid`. */
-export async function sample(pid: number): Promise<{ cpuMs: number; rss: number } | undefined> {
-  const text = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+/**
+ * CPU time (user + system, every thread) in ms and resident memory in bytes of `pid`; with
+ * `tid`, the CPU time of that one thread (and still the process's memory).
+ */
+export async function sample(
+  pid: number,
+  tid?: number,
+): Promise<{ cpuMs: number; rss: number } | undefined> {
+  const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+  const text = await readFile(path, "utf8").catch(() => undefined);
   if (text === undefined) return undefined;
   // Fields after the command name (which may hold spaces), from field 3 (state) on.
   const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
@@ -120,10 +132,10 @@ export class Watchdog {
 
   async #check(p: Watched, e: Entry): Promise<void> {
     if (!p.alive || p.pid === undefined) return this.unwatch(p);
-    const s = await sample(p.pid);
+    const s = p.sample ? await p.sample() : await sample(p.pid);
     if (s === undefined) return;
     const { onKill, checkMemory } = this.#settings;
-    if (checkMemory && s.rss > p.memoryMb * 1024 * 1024) {
+    if (checkMemory && s.rss !== undefined && s.rss > p.memoryMb * 1024 * 1024) {
       this.unwatch(p);
       p.kill("SIGKILL", "memory");
       onKill(p, "memory", `resident memory ${Math.round(s.rss / 1024 / 1024)} MB`);
@@ -137,8 +149,8 @@ export class Watchdog {
         this.unwatch(p);
         // Near its memory limit, V8 spends its time in full garbage collections that do not
         // let the loop turn: then memory is what the process ran out of.
-        const rssMb = Math.round(s.rss / 1024 / 1024);
-        const full = rssMb >= p.memoryMb * NEAR_FULL;
+        const rssMb = Math.round((s.rss ?? 0) / 1024 / 1024);
+        const full = s.rss !== undefined && rssMb >= p.memoryMb * NEAR_FULL;
         const reason = full ? "memory" : e.reason;
         p.kill("SIGKILL", reason);
         onKill(

@@ -78,7 +78,13 @@ describe("another app's code", () => {
     const root = join(t.dataDir, "code-links");
     const lanes: string[] = [];
     for (const run of await readdir(root)) {
-      for (const lane of await readdir(join(root, run))) lanes.push(join(root, run, lane));
+      for (const lane of await readdir(join(root, run))) {
+        lanes.push(join(root, run, lane));
+        // A host process's lane (runtime "host") holds one numbered lane per Worker.
+        for (const w of await readdir(join(root, run, lane)).catch(() => [] as string[])) {
+          if (/^\d+$/.test(w)) lanes.push(join(root, run, lane, w));
+        }
+      }
     }
     const throughLanes: string[] = [];
     for (const lane of lanes) {

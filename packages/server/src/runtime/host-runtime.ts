@@ -1,0 +1,577 @@
+import { randomBytes } from "node:crypto";
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { FnbaseError, type Logger } from "@fnbase/shared";
+import { Pool } from "undici";
+import type { FunctionOutputLine } from "../config.js";
+import { relativePaths } from "./deno-instance.js";
+import {
+  appEnv,
+  type DenoProcess,
+  type DenoProcessSettings,
+  HOST_WORKERS,
+  type LimitReason,
+  MAX_LINE_CHARS,
+  type ProcessRecord,
+  workerSocket,
+} from "./deno-process.js";
+import type { EgressRefusal } from "./egress/proxy.js";
+import type { Instance, InstanceSpec, StopReason } from "./instance.js";
+import { linkCode } from "./lanes.js";
+import { heapLimitMb } from "./process-env.js";
+import { SparePool } from "./spare-pool.js";
+import { sample, type Watchdog } from "./watchdog.js";
+
+/** Memory of a host process beyond its Workers' limits (its own isolate, Deno, the relay), MB. */
+const HOST_BASE_MB = 128;
+/** How long a host without Workers is kept for the app's next cold start, in ms. */
+const HOST_LINGER_MS = 2_000;
+
+const CUT_NOTE = `… [line longer than ${MAX_LINE_CHARS} chars, rest dropped]`;
+const cutNote = (line: string) => `${line.slice(0, MAX_LINE_CHARS - CUT_NOTE.length)}${CUT_NOTE}`;
+
+/** What a host-runtime instance tells its owner (the manager), as `DenoHostSettings` does. */
+export interface HostInstanceHooks {
+  onEgressRefused: (refusal: EgressRefusal, instance: HostInstance) => void;
+  onOverdue: (instance: HostInstance, ms: number, requestId: string) => void;
+  onOutput: (
+    line: Omit<FunctionOutputLine, "app_id" | "function" | "deployment_id" | "instance_id">,
+    instance: HostInstance,
+  ) => void;
+}
+
+export interface HostRuntimeSettings {
+  process: DenoProcessSettings;
+  /** Host processes kept booted ahead of need (each with a spare Worker). */
+  spares: number;
+  bootTimeoutMs: number;
+  watchdog: Watchdog;
+  log: Logger;
+}
+
+/**
+ * `FNBASE_RUNTIME=host`: every app's instances run as Workers of one Deno process of that app
+ * (`packages/runtime/src/host.ts`), never with another app's. A Worker is one isolate with its
+ * own heap limit, its own unix socket and key, its own log records; the host process holds the
+ * app's network namespace, egress proxy, tmpfs, cgroup and secrets. Hosts come from a pool of
+ * booted ones (each with a booted Worker waiting), like the spare processes of the default
+ * runtime, and stop once their last Worker is gone.
+ */
+export class HostRuntime {
+  readonly #s: HostRuntimeSettings;
+  readonly #pool: SparePool;
+  readonly #hosts = new Map<string, AppHost[]>();
+  #closed = false;
+
+  constructor(s: HostRuntimeSettings) {
+    this.#s = s;
+    this.#pool = new SparePool(s.process, s.spares, s.log, "host");
+    this.#pool.start();
+  }
+
+  instance(spec: InstanceSpec, hooks: HostInstanceHooks): HostInstance {
+    return new HostInstance(spec, hooks, this.#s, (inst) => this.#place(inst));
+  }
+
+  /** A Worker number in a host of the instance's app, a new host when none has room. */
+  async #place(inst: HostInstance): Promise<{ host: AppHost; w: number }> {
+    const appId = inst.spec.appId;
+    for (;;) {
+      if (this.#closed) throw new FnbaseError("SERVICE_UNAVAILABLE", "The server is shutting down");
+      const hosts = this.#hosts.get(appId) ?? [];
+      const host = hosts.find((h) => h.usable && h.free() !== undefined) ?? this.#newHost(appId);
+      await host.ready;
+      if (!host.usable) continue; // it died meanwhile: another
+      const w = host.free();
+      if (w === undefined) continue;
+      host.allocate(w, inst);
+      return { host, w };
+    }
+  }
+
+  #newHost(appId: string): AppHost {
+    const host = new AppHost(appId, this.#s, () => {
+      const list = this.#hosts.get(appId)?.filter((h) => h !== host) ?? [];
+      if (list.length) this.#hosts.set(appId, list);
+      else this.#hosts.delete(appId);
+      // A taken spare is replaced once the host is no longer starting.
+    });
+    host.take(this.#pool);
+    this.#hosts.set(appId, [...(this.#hosts.get(appId) ?? []), host]);
+    void host.ready.then(
+      () => this.#pool.fill(),
+      () => this.#pool.fill(),
+    );
+    return host;
+  }
+
+  /** Host processes booted and waiting for an app. */
+  spares(): readonly { readonly pid: number | undefined; readonly waiting: boolean }[] {
+    return this.#pool.spares();
+  }
+
+  /** Running host processes, for the benchmark: app, pid, Workers. */
+  hosts(): { appId: string; pid: number | undefined; workers: number }[] {
+    return [...this.#hosts.values()].flat().map((h) => h.describe());
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const all = [...this.#hosts.values()].flat();
+    this.#hosts.clear();
+    await Promise.allSettled([this.#pool.close(), ...all.map((h) => h.stop())]);
+  }
+}
+
+/** One app's host process and the Workers it runs. */
+class AppHost {
+  readonly appId: string;
+  proc!: DenoProcess;
+  /** Settles once the process runs the app (rejects when it cannot). */
+  ready!: Promise<void>;
+  readonly #s: HostRuntimeSettings;
+  readonly #slots: (HostInstance | undefined)[] = [];
+  /** Slots whose Worker is gone but whose lane is still being removed. */
+  readonly #clearing = new Set<number>();
+  readonly #onGone: () => void;
+  #env = "";
+  #gone = false;
+  #tainted = false;
+  #linger: NodeJS.Timeout | undefined;
+  #assigned!: () => void;
+
+  constructor(appId: string, s: HostRuntimeSettings, onGone: () => void) {
+    this.appId = appId;
+    this.#s = s;
+    this.#onGone = onGone;
+  }
+
+  /** Takes a host process from `pool` and makes it this app's. */
+  take(pool: SparePool): void {
+    this.proc = pool.take({
+      record: (rec) => this.#record(rec),
+      line: (stream, line, truncated) => this.#line(stream, line, truncated),
+      egress: (refusal) => this.#egress(refusal),
+    });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#assigned = resolve;
+      void this.proc.exited.then((why) => {
+        this.#gone = true;
+        reject(new Error(`its host process ${why}`));
+        for (const [w, inst] of this.#slots.entries()) {
+          if (inst) inst.exited(`its host process ${why}`, false);
+          this.#slots[w] = undefined;
+        }
+        this.#onGone();
+      });
+    });
+    this.ready.catch(() => {});
+    // The app's secrets are sent with each Worker's start (see #sendEnv); none yet.
+    this.proc.assignApp(this.appId, {}).catch(() => this.proc.kill("SIGKILL"));
+    void this.proc.limitMemory(HOST_BASE_MB + this.#s.process.memoryMb);
+  }
+
+  get usable(): boolean {
+    return !this.#gone && !this.#tainted && this.proc.alive !== false;
+  }
+
+  /**
+   * A Worker of this host ran out of memory. Deno does not always give such a Worker's heap
+   * back (measured on 2.9), so the host takes no new Workers: the app's next starts go to a
+   * new host, and this one ends once its last Worker is gone.
+   */
+  taint(): void {
+    this.#tainted = true;
+  }
+
+  free(): number | undefined {
+    for (let w = 0; w < HOST_WORKERS; w++) {
+      if (this.#slots[w] === undefined && !this.#clearing.has(w)) return w;
+    }
+    return undefined;
+  }
+
+  allocate(w: number, inst: HostInstance): void {
+    clearTimeout(this.#linger);
+    this.#linger = undefined;
+    this.#slots[w] = inst;
+    this.#limit();
+  }
+
+  /** The cgroup's limit: the host's own share, its spare Worker and every Worker's limit. */
+  #limit(): void {
+    let mb = HOST_BASE_MB + this.#s.process.memoryMb;
+    for (const inst of this.#slots) if (inst) mb += inst.spec.memoryMb;
+    void this.proc.limitMemory(mb);
+  }
+
+  /** Sends the app's secrets when they are not those the process has. */
+  sendEnv(secrets: Record<string, string>): void {
+    const env = appEnv(secrets);
+    const json = JSON.stringify(env);
+    if (json === this.#env) return;
+    this.#env = json;
+    this.proc.send({ t: "env", env });
+  }
+
+  /** A Worker is gone: its lane is removed before its number is used again. */
+  release(w: number): void {
+    if (this.#slots[w] === undefined) return;
+    this.#slots[w] = undefined;
+    this.#clearing.add(w);
+    void Promise.allSettled([
+      rm(join(this.proc.codePath, String(w)), { recursive: true, force: true }),
+      rm(workerSocket(this.proc.dir, w), { force: true }),
+    ]).finally(() => {
+      this.#clearing.delete(w);
+      this.#limit();
+      this.#maybeStop();
+    });
+  }
+
+  /** A host without Workers stops after a moment (the app's next start may come right away). */
+  #maybeStop(): void {
+    if (this.#gone || this.#slots.some((s) => s !== undefined) || this.#clearing.size) return;
+    clearTimeout(this.#linger);
+    this.#linger = setTimeout(() => {
+      if (this.#slots.some((s) => s !== undefined) || this.#clearing.size) return;
+      this.#gone = true;
+      this.#onGone();
+      this.proc.kill("SIGTERM");
+    }, HOST_LINGER_MS);
+    this.#linger.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.#linger);
+    this.#gone = true;
+    this.proc.kill("SIGKILL");
+    await this.proc.exited;
+  }
+
+  describe(): { appId: string; pid: number | undefined; workers: number } {
+    return {
+      appId: this.appId,
+      pid: this.proc.pid,
+      workers: this.#slots.filter((s) => s !== undefined).length,
+    };
+  }
+
+  #record(rec: ProcessRecord): void {
+    if (rec.w === undefined) {
+      if (rec.t === "ready") this.#assigned();
+      else if (rec.t === "error" || rec.t === "log")
+        this.#s.log.warn({ app: this.appId, message: rec.m }, "host process said");
+      return;
+    }
+    this.#slots[rec.w]?.record(rec);
+  }
+
+  /**
+   * A plain line on the host's output: a Worker's uncaught error as Deno prints it, or what a
+   * function wrote to stdout/stderr itself. Which Worker wrote it cannot be told; with one
+   * Worker it is that one's, else the server's log has it.
+   */
+  #line(stream: "stdout" | "stderr", raw: string, truncated: boolean): void {
+    const live = this.#slots.filter((s) => s !== undefined);
+    if (live.length === 1) live[0]?.line(stream, raw, truncated);
+    else this.#s.log.info({ app: this.appId, stream, line: raw }, "host process output");
+  }
+
+  /**
+   * A connection the egress proxy refused. The proxy serves the whole host process, so the
+   * Worker is known only when one runs; else the line goes on the app's latest started one.
+   */
+  #egress(refusal: EgressRefusal): void {
+    const live = this.#slots.filter((s) => s !== undefined);
+    const latest = live.reduce<HostInstance | undefined>(
+      (a, b) => (a === undefined || b.startedAt > a.startedAt ? b : a),
+      undefined,
+    );
+    latest?.egressRefused(refusal, live.length > 1);
+  }
+}
+
+/**
+ * A function instance that is a Worker of its app's host process. Same interface as a process
+ * instance: its own socket and key, records tagged with its requests, its own limits (a heap
+ * limit of its own; CPU watched on its thread; its time limit), its own crash and stop.
+ */
+export class HostInstance implements Instance {
+  readonly id = randomBytes(6).toString("hex");
+  readonly spec: InstanceSpec;
+  readonly authHeader: readonly [string, string];
+  dispatcher!: Pool;
+  coldStartMs = 0;
+  overLimit: LimitReason | undefined;
+  /** When its Worker was placed (for the egress attribution). */
+  startedAt = 0;
+  /** Memory limit in MB (the watchdog reads it; its heap limit enforces it). */
+  readonly memoryMb: number;
+
+  readonly #hooks: HostInstanceHooks;
+  readonly #s: HostRuntimeSettings;
+  readonly #place: (inst: HostInstance) => Promise<{ host: AppHost; w: number }>;
+  readonly #key = randomBytes(24).toString("hex");
+  #host: AppHost | undefined;
+  #w = -1;
+  #tid: number | undefined;
+  #alive = false;
+  #gone = false;
+  #stopping: StopReason | undefined;
+  #exitCbs: ((unexpected: string | undefined) => void)[] = [];
+  #booted: ((rec: { t: "ready" } | { t: "boot_error"; m: string }) => void) | undefined;
+  #mem: ((bytes: number | undefined) => void)[] = [];
+  #exited!: (why: string) => void;
+  readonly #exitedP = new Promise<string>((resolve) => {
+    this.#exited = resolve;
+  });
+  #lane = "";
+  /** Wall-clock fallback for the CPU sample when the Worker's thread cannot be found. */
+  readonly #t0 = performance.now();
+
+  constructor(
+    spec: InstanceSpec,
+    hooks: HostInstanceHooks,
+    s: HostRuntimeSettings,
+    place: (inst: HostInstance) => Promise<{ host: AppHost; w: number }>,
+  ) {
+    this.spec = spec;
+    this.#hooks = hooks;
+    this.#s = s;
+    this.#place = place;
+    this.memoryMb = spec.memoryMb;
+    this.authHeader = ["x-fnbase-instance-key", this.#key];
+  }
+
+  get socketPath(): string {
+    return this.#host ? workerSocket(this.#host.proc.dir, this.#w) : "";
+  }
+
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  /** The host process's pid (shared with the app's other instances). */
+  get pid(): number | undefined {
+    return this.#host?.proc.pid;
+  }
+
+  #emit(level: FunctionOutputLine["level"], message: string, requestId?: string): void {
+    const line = { time: new Date().toISOString(), level, message, source: "function" as const };
+    this.#hooks.onOutput(requestId ? { ...line, request_id: requestId } : line, this);
+  }
+
+  #rel(text: string): string {
+    return this.#lane ? relativePaths(text, this.#lane) : text;
+  }
+
+  /** A record of its Worker (from its host). */
+  record(rec: ProcessRecord): void {
+    const rel = (t: string) => this.#rel(t);
+    switch (rec.t) {
+      case "pong":
+        this.#s.watchdog.pong(this);
+        break;
+      case "overdue":
+        this.#hooks.onOverdue(this, rec.ms, rec.r);
+        break;
+      case "ready":
+        this.#tid = rec.tid;
+        this.#booted?.(rec);
+        break;
+      case "boot_error": {
+        const m = rel(rec.m);
+        this.#emit("error", rec.s === undefined ? m : rel(rec.s));
+        this.#booted?.({ t: "boot_error", m });
+        break;
+      }
+      case "log":
+        this.#emit(rec.l, rel(rec.m), rec.r || undefined);
+        break;
+      case "error":
+        this.#emit("error", rel(rec.s ?? rec.m), rec.r || undefined);
+        break;
+      case "mem":
+        for (const cb of this.#mem.splice(0)) cb(rec.b);
+        break;
+      case "exit":
+        this.exited(rel(rec.why), rec.oom);
+        break;
+    }
+  }
+
+  /** A plain output line of its host attributed to it. */
+  line(stream: "stdout" | "stderr", raw: string, truncated: boolean): void {
+    const line = this.#rel(truncated ? cutNote(raw) : raw);
+    this.#emit(stream === "stdout" ? "info" : "error", line);
+  }
+
+  egressRefused(refusal: EgressRefusal, shared: boolean): void {
+    this.#hooks.onEgressRefused(
+      shared ? { ...refusal, why: `${refusal.why} (from one of the app's functions)` } : refusal,
+      this,
+    );
+  }
+
+  /** Its Worker is gone (or its host): once. */
+  exited(why: string, oom: boolean): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    this.#alive = false;
+    if (oom) {
+      this.overLimit ??= "memory";
+      this.#host?.taint();
+    }
+    this.#s.watchdog.unwatch(this);
+    for (const cb of this.#mem.splice(0)) cb(undefined);
+    this.dispatcher?.destroy().catch(() => {});
+    this.#host?.release(this.#w);
+    this.#exited(why);
+    const unexpected = this.#stopping ? undefined : why;
+    for (const cb of this.#exitCbs) cb(unexpected);
+  }
+
+  start(): Promise<void> {
+    const started = performance.now();
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const fail = (message: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.stop("boot_failed", false).catch(() => {});
+        reject(
+          new FnbaseError(
+            "FUNCTION_BOOT_FAILED",
+            `Function "${this.spec.functionName}" failed to start: ${message}`,
+            { hint: "Check the function's code; its boot error is in the function's logs" },
+          ),
+        );
+      };
+      const timer = setTimeout(
+        () => fail(`it did not serve within ${this.#s.bootTimeoutMs} ms`),
+        this.#s.bootTimeoutMs,
+      );
+      this.#booted = (rec) => {
+        if (rec.t === "boot_error") return fail(rec.m);
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.coldStartMs = Math.round(performance.now() - started);
+        this.#s.watchdog.watch(this, this.spec.timeLimitMs);
+        resolve();
+      };
+      void this.#exitedP.then((why) => fail(why));
+      this.#run().catch((e: Error) => {
+        fail(e.message);
+        if (!this.#gone) this.exited(e.message, false);
+      });
+    });
+  }
+
+  async #run(): Promise<void> {
+    const { host, w } = await this.#place(this);
+    this.#host = host;
+    this.#w = w;
+    this.#alive = true;
+    this.startedAt = performance.now();
+    if (this.#stopping) throw new Error("stopped before it started");
+    this.#lane = join(host.proc.codePath, String(w));
+    this.dispatcher = new Pool("http://localhost", {
+      socketPath: this.socketPath,
+      connections: 128,
+      pipelining: 1,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      keepAliveTimeout: 60_000,
+    });
+    await linkCode(this.spec.root, this.#lane);
+    if (this.#gone) return;
+    host.sendEnv(this.spec.env);
+    host.proc.send({
+      t: "start",
+      w,
+      key: this.#key,
+      entry: join(this.#lane, relative(this.spec.root, this.spec.entry)),
+      socket: this.socketPath,
+      cwd: this.#lane,
+      timeLimitMs: this.spec.timeLimitMs,
+      heapMb: heapLimitMb(this.spec.memoryMb),
+    });
+  }
+
+  async stop(reason: StopReason, graceful = true): Promise<void> {
+    if (!this.#stopping) this.#stopping = reason;
+    if (this.#gone) return;
+    if (!this.#host) {
+      // Still being placed: #run stops it once it has a number.
+      await this.#exitedP;
+      return;
+    }
+    this.#host.proc.send({ t: graceful ? "stop" : "kill", w: this.#w });
+    if (graceful) {
+      const kill = setTimeout(() => this.kill("SIGKILL"), 10_000);
+      await this.#exitedP;
+      clearTimeout(kill);
+    } else {
+      await this.#exitedP;
+    }
+  }
+
+  onExit(cb: (unexpected: string | undefined) => void): void {
+    this.#exitCbs.push(cb);
+  }
+
+  /** Its isolate's heap (what the Worker holds), asked of the Worker; undefined if it is busy. */
+  rss(): Promise<number | undefined> {
+    if (!this.#alive || !this.#host) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), 1_000);
+      this.#mem.push((b) => {
+        clearTimeout(timer);
+        resolve(b);
+      });
+      this.#host?.proc.send({ t: "m", w: this.#w });
+    });
+  }
+
+  // What the watchdog needs (Watched).
+
+  ping(): void {
+    if (this.#alive) this.#host?.proc.send({ t: "p", w: this.#w });
+  }
+
+  kill(_signal: NodeJS.Signals, reason?: LimitReason): void {
+    if (reason !== undefined) this.overLimit ??= reason;
+    if (!this.#gone) this.#host?.proc.send({ t: "kill", w: this.#w });
+  }
+
+  killOverLimit(reason: LimitReason): void {
+    this.kill("SIGKILL", reason);
+  }
+
+  /** Its thread's CPU time (found by its name, `worker-<threadId>`); else the wall clock. */
+  async sample(): Promise<{ cpuMs: number; rss: number | undefined } | undefined> {
+    const pid = this.pid;
+    if (pid === undefined) return undefined;
+    if (this.#tid !== undefined && this.#threadTid === undefined) {
+      this.#threadTid = (await findThread(pid, `worker-${this.#tid}`)) ?? null;
+    }
+    if (this.#threadTid) {
+      const s = await sample(pid, this.#threadTid);
+      if (s) return { cpuMs: s.cpuMs, rss: undefined };
+    }
+    return { cpuMs: performance.now() - this.#t0, rss: undefined };
+  }
+  #threadTid: number | null | undefined;
+}
+
+/** The id of `pid`'s thread named `name`, on Linux. */
+async function findThread(pid: number, name: string): Promise<number | undefined> {
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    const comm = await readFile(`/proc/${pid}/task/${tid}/comm`, "utf8").catch(() => "");
+    if (comm.trim() === name) return Number(tid);
+  }
+  return undefined;
+}

@@ -267,7 +267,8 @@ describe("when the process that started it goes away", () => {
       expect(alive(server.pid)).toBe(true);
       expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ ok: true });
     } finally {
-      for (const pid of [dev.pid, server.pid, npx.pid]) if (alive(pid)) process.kill(pid, "SIGTERM");
+      for (const pid of [dev.pid, server.pid, npx.pid])
+        if (alive(pid)) process.kill(pid, "SIGTERM");
       for (let i = 0; i < 100 && alive(server.pid); i++) {
         await new Promise((r) => setTimeout(r, 50));
       }

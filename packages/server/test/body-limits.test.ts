@@ -90,3 +90,35 @@ describe("body limits of routes that are not invocations", () => {
     expect(await res.json()).toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
   });
 });
+
+describe("a caller still sending the body an early 413 refused", () => {
+  it("reads the answer, then a clean end: the front drains what still comes (no reset)", async () => {
+    const { connect } = await import("node:net");
+    const socket = connect(t.server.port, "127.0.0.1");
+    await new Promise<void>((r) => socket.once("connect", () => r()));
+    const total = 4 * MiB;
+    socket.write(
+      `POST /api/apps/${appId}/auth/register HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: ${total}\r\n\r\n`,
+    );
+    let received = "";
+    socket.on("data", (d) => {
+      received += d.toString("latin1");
+    });
+    const ended = new Promise<string>((resolve) => {
+      socket.once("end", () => resolve("end"));
+      socket.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? "error"));
+      socket.once("close", () => resolve("close"));
+    });
+    // Keeps sending after the answer, as a client that writes its whole body first does.
+    const chunk = Buffer.alloc(64 * 1024, 120);
+    for (let sent = 0; sent < total; sent += chunk.length) {
+      if (!socket.write(chunk)) {
+        await Promise.race([new Promise((r) => socket.once("drain", r)), ended]);
+      }
+      if (received.includes("\r\n\r\n") && sent > 2 * MiB) break;
+    }
+    expect(await ended).toBe("end");
+    expect(received).toMatch(/^HTTP\/1\.1 413 /);
+    socket.destroy();
+  });
+});

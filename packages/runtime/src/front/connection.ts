@@ -69,6 +69,32 @@ export class Connection extends BufferedConn<Deno.TcpConn> implements Pipe {
     return view;
   }
 
+  /**
+   * Ends a connection whose caller may still be sending a body the answer did not wait for (a
+   * 413 decided from Content-Length, say): half-closes, so the answer is followed by a FIN, then
+   * reads and drops what still comes for at most `ms` or `maxBytes`, then closes. Closing with
+   * unread bytes makes the kernel reset the connection, and a caller still writing then sees the
+   * reset (EPIPE, ECONNRESET) instead of the answer: this is the "lingering close" of nginx and
+   * Apache.
+   */
+  async lingerClose(ms = 2_000, maxBytes = 16 * 1024 * 1024): Promise<void> {
+    const timer = setTimeout(() => this.close(), ms);
+    try {
+      await this.conn.closeWrite();
+      let n = 0;
+      while (!this.closed && n < maxBytes) {
+        const v = await this.read();
+        if (v === null) break;
+        n += v.length;
+      }
+    } catch {
+      // gone meanwhile
+    } finally {
+      clearTimeout(timer);
+      this.close();
+    }
+  }
+
   /** The caller went away: tell whoever watches, once. */
   gone(): void {
     this.lost = true;

@@ -125,6 +125,8 @@ export class HttpServer {
       // already gone
     }
     this.#conns.add(c);
+    // Set when an answer went out before its request's body was read (see lingerClose).
+    let linger = false;
     try {
       for (;;) {
         c.state = "idle";
@@ -145,10 +147,14 @@ export class HttpServer {
           answer = this.#onError(err);
         }
         // writeAnswer keeps the connection only if the body was read to its end.
-        if (!(await writeAnswer(c, req, answer, this.#closing)) || this.#closing) return;
+        if (!(await writeAnswer(c, req, answer, this.#closing)) || this.#closing) {
+          linger = req.answered && !req.bodyDone && !c.lost;
+          return;
+        }
       }
     } finally {
-      c.close();
+      if (linger) await c.lingerClose();
+      else c.close();
       this.#conns.delete(c);
       this.admission.remove(c);
     }

@@ -13,7 +13,9 @@ interface Options {
 /** `fnbase login --server URL --key KEY`: checks and stores credentials. */
 export function register(parent: Command): void {
   withJson(parent.command("login"))
-    .description("Store the server URL and API key (checked first) in the config dir, mode 0600")
+    .description(
+      "Store the server URL and API key (checked first) in <config dir>/credentials.json, mode 0600; the config dir is FNBASE_CONFIG_DIR, else $XDG_CONFIG_HOME/fnbase, else ~/.config/fnbase (FNBASE_SERVER and FNBASE_API_KEY override the file)",
+    )
     .option("--server <url>", "the server URL, e.g. http://127.0.0.1:4400")
     .option("--key <key>", "an admin or workspace API key")
     .action(

@@ -87,8 +87,6 @@ base44/.types/
 .env*
 .fnbase/
 node_modules/
-# fnbase server --data ./data (a server's store, keys and deployments)
-data/
 `,
     "tsconfig.json": TSCONFIG,
     ".vscode/settings.json": VSCODE_SETTINGS,

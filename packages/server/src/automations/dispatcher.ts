@@ -13,6 +13,12 @@ export interface DispatcherDeps {
   owner: string;
   /** Runs started at once, at most. */
   concurrency: number;
+  /**
+   * True while the process is saturated (its event loop busy over 90%, see EventLoopLoad):
+   * deliveries then yield to the requests it serves, at most `ceil(concurrency / 16)` at once
+   * (never none), and the queue drains once it is not. Absent: always `concurrency`.
+   */
+  busy?: () => boolean;
   /** Delays before each retry of a failed run, in ms: its length is the number of retries. */
   retryDelaysMs: readonly number[];
   /** How long a claimed run is held before another dispatcher may take it again. */
@@ -96,7 +102,10 @@ export class Dispatcher {
   async #pass(): Promise<void> {
     do {
       this.#again = false;
-      const room = this.#d.concurrency - this.#inflight;
+      const limit = this.#d.busy?.()
+        ? Math.max(1, Math.ceil(this.#d.concurrency / 16))
+        : this.#d.concurrency;
+      const room = limit - this.#inflight;
       if (room <= 0 || this.#closed) return;
       let claimed: ClaimedRun[];
       try {

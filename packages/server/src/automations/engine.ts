@@ -7,6 +7,7 @@ import { newId } from "../deploy/deployer.js";
 import type { AutomationMetrics } from "../metrics/automation-metrics.js";
 import type { ClaimedRun, RunResult, Store } from "../store/index.js";
 import { Dispatcher } from "./dispatcher.js";
+import { EventLoopLoad } from "./event-loop-load.js";
 import { entityEvent } from "./event-payload.js";
 import { type Attempt, AutomationInvoker } from "./invoke.js";
 import { Scheduler } from "./scheduler.js";
@@ -76,6 +77,8 @@ export class AutomationEngine {
   #timer: NodeJS.Timeout | undefined;
   #lastPrune = 0;
   #ticking: Promise<void> | undefined;
+  /** Node's own load: deliveries yield to requests while it is saturated. */
+  readonly #load = new EventLoopLoad();
 
   constructor(settings: AutomationSettings, deps: AutomationEngineDeps) {
     this.#s = settings;
@@ -94,6 +97,7 @@ export class AutomationEngine {
       now: settings.now,
       owner: `${hostname()}:${process.pid}:${newId().slice(0, 8)}`,
       concurrency: settings.concurrency,
+      busy: () => this.#load.busy(),
       retryDelaysMs: settings.retryDelaysMs,
       // The function's time limit, and a minute for the answer to come back.
       leaseMs: (c) =>
@@ -215,6 +219,7 @@ export class AutomationEngine {
    * queued again at the next start: see {@link start}).
    */
   async close(waitMs = 2_000): Promise<void> {
+    this.#load.close();
     this.stop();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

@@ -146,4 +146,38 @@ describe.each(await storeCases())("racing on one $name store", ({ name, skip, se
     for (const r of runs) byOwner.set(r.request_id!, (byOwner.get(r.request_id!) ?? 0) + 1);
     expect(byOwner.size).toBeGreaterThan(1);
   });
+
+  it("while the process is saturated, deliveries yield: a few at once, and every run in the end", async () => {
+    const deliver = async (busy: boolean) => {
+      // The next tick of every automation.
+      c.advance(300_000);
+      const queued = (await new Scheduler(one.automations, () => c.now).pass()).length;
+      let now = 0;
+      let most = 0;
+      let done = 0;
+      const d = new Dispatcher({
+        store: one.automations,
+        now: () => c.now,
+        owner: `load-${busy}`,
+        concurrency: 32,
+        busy: () => busy,
+        retryDelaysMs: [],
+        leaseMs: () => 60_000,
+        attempt: async () => {
+          most = Math.max(most, ++now);
+          await new Promise((r) => setTimeout(r, 5));
+          now--;
+          done++;
+          return { status: 200, requestId: "x", error: null, retryable: false, durationMs: 5 };
+        },
+        log: createLogger({ component: "test" }),
+      });
+      d.wake();
+      await d.idle();
+      expect(queued).toBeGreaterThan(10);
+      return { most, left: queued - done };
+    };
+    expect(await deliver(true)).toEqual({ most: 2, left: 0 });
+    expect((await deliver(false)).most).toBeGreaterThan(2);
+  });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { REALTIME_PATH } from "@fnbase/runtime";
@@ -32,6 +33,9 @@ interface SocketState {
   /** The read filter per entity, for the schema object it was made from. */
   filters: Map<string, { scope: Scope; read: Filter | undefined }>;
 }
+
+/** How often a node of a cluster announces its subscribed rooms, in ms. */
+const ANNOUNCE_MS = 5_000;
 
 /** Rooms one socket may be in at once. */
 const MAX_ROOMS_PER_SOCKET = 200;
@@ -188,22 +192,75 @@ export class Realtime {
   }
 
   #cluster = false;
+  /** This node's name among the others' interest announcements. */
+  readonly #node = randomUUID();
+  /** The rooms other nodes have subscribers in, by node, with when each said so (epoch ms). */
+  readonly #remote = new Map<string, { rooms: Set<string>; at: number }>();
+  #announceTimer: NodeJS.Timeout | undefined;
+  #announcePending = false;
 
   /**
    * Joins the other nodes of a cluster through socket.io's adapter (`@socket.io/postgres-adapter`
    * on a PostgreSQL store): {@link broadcast} then reaches the sockets of every node, each node
-   * filtering by its own sockets' readers.
+   * filtering by its own sockets' readers. A change crosses to other nodes only when one of them
+   * has a subscriber in its room: each node announces the rooms its sockets are in when that set
+   * changes and every {@link ANNOUNCE_MS} (a node not heard from for three of those is
+   * forgotten). Without this, every write of every app (a 1,000,000-record import included)
+   * was a NOTIFY to every node, read and dropped there.
    */
   useAdapter(adapter: Parameters<SocketServer["adapter"]>[0]): void {
     this.#io.adapter(adapter);
     this.#io.on("fnbase:change", (change: EntityChange) => this.publish(change));
+    this.#io.on("fnbase:rooms", (node: string, rooms: string[]) => {
+      if (node === this.#node || !Array.isArray(rooms)) return;
+      this.#remote.set(node, { rooms: new Set(rooms), at: this.#d.now() });
+    });
+    const changed = (room: string) => {
+      if (parseRoom(room)) this.#announceSoon();
+    };
+    this.#io.of("/").adapter.on("create-room", changed);
+    this.#io.of("/").adapter.on("delete-room", changed);
+    this.#announceTimer = setInterval(() => this.#announce(), ANNOUNCE_MS);
+    this.#announceTimer.unref();
     this.#cluster = true;
+    this.#announce();
   }
 
-  /** {@link publish} on this node and, in a cluster, on every other node. */
+  /** The entity rooms this node's sockets are in. */
+  #localRooms(): string[] {
+    const out: string[] = [];
+    for (const room of this.#io.of("/").adapter.rooms.keys()) if (parseRoom(room)) out.push(room);
+    return out;
+  }
+
+  #announce(): void {
+    this.#announcePending = false;
+    this.#io.serverSideEmit("fnbase:rooms", this.#node, this.#localRooms());
+  }
+
+  /** Announces at the next turn (joins and leaves of one moment make one message). */
+  #announceSoon(): void {
+    if (this.#announcePending) return;
+    this.#announcePending = true;
+    setImmediate(() => this.#announce());
+  }
+
+  /** True when some other node (heard from lately) has a subscriber in `room`. */
+  #remoteInterest(room: string): boolean {
+    const now = this.#d.now();
+    for (const [node, r] of this.#remote) {
+      if (now - r.at > 3 * ANNOUNCE_MS) this.#remote.delete(node);
+      else if (r.rooms.has(room)) return true;
+    }
+    return false;
+  }
+
+  /** {@link publish} on this node and, in a cluster, on every node with a subscriber to it. */
   broadcast(change: EntityChange): void {
     this.publish(change);
-    if (this.#cluster) this.#io.serverSideEmit("fnbase:change", change);
+    if (this.#cluster && this.#remoteInterest(entityRoom(change.appId, change.entity))) {
+      this.#io.serverSideEmit("fnbase:change", change);
+    }
   }
 
   /**
@@ -257,6 +314,7 @@ export class Realtime {
 
   /** Closes every socket. */
   async close(): Promise<void> {
+    clearInterval(this.#announceTimer);
     this.#io.disconnectSockets(true);
     await new Promise<void>((resolve) => {
       this.#io.close(() => resolve());

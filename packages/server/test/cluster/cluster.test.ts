@@ -148,10 +148,11 @@ describe.skipIf(!enabled)("three nodes on one PostgreSQL store", () => {
     const events: { type: string; data: { text?: string } }[] = [];
     const stop = client.entities.Note!.subscribe((ev) => events.push(ev as never));
     try {
-      // The subscription is in place once an event written on C itself arrives.
+      // The subscription is in place, and C has told A of it (a change crosses to the nodes
+      // with a subscriber in its room), once an event written on A arrives.
       const deadline = Date.now() + 10_000;
       while (events.length === 0 && Date.now() < deadline) {
-        await nodes[C]!.admin(`/api/apps/${appId}/entities/Note`, {
+        await nodes[A]!.admin(`/api/apps/${appId}/entities/Note`, {
           method: "POST",
           body: JSON.stringify({ text: "probe" }),
         });

@@ -237,11 +237,13 @@ describe.skipIf(!enabled)("three fnbase nodes behind HAProxy, as docs/SCALE-OUT.
           method: "POST",
           body: JSON.stringify({ text }),
         });
-      // Subscribed once a probe's event arrives (the socket joins its room asynchronously).
+      // Subscribed once probes written on A and on C arrive (the socket joins its room
+      // asynchronously, and its node then tells the others it has a subscriber there).
       await until("the subscription", async () => {
-        await write(A, "probe");
+        await write(A, "probe A");
+        await write(C, "probe C");
         await new Promise((r) => setTimeout(r, 100));
-        return texts.includes("probe") ? true : undefined;
+        return texts.includes("probe A") && texts.includes("probe C") ? true : undefined;
       });
       await write(A, "from A");
       await write(C, "from C");

@@ -134,6 +134,37 @@ describe.skipIf(!enabled)("three nodes on one PostgreSQL store", () => {
     expect((await withKey(B)).status).toBe(401);
   });
 
+  it("sends no record change to other nodes while none of them has a subscriber to it", async () => {
+    const push = await nodes[A]!.admin(`/api/apps/${appId}/entity-schemas`, {
+      method: "PUT",
+      body: JSON.stringify({
+        entityNameToSchema: {
+          Quiet: { name: "Quiet", type: "object", properties: { n: { type: "number" } } },
+        },
+      }),
+    });
+    expect(push.status).toBe(200);
+    // What socket.io's adapter sends between nodes, as PostgreSQL notifies it.
+    const listener = new pg.Client({ connectionString: db.url });
+    await listener.connect();
+    const payloads: string[] = [];
+    listener.on("notification", (m) => payloads.push(m.payload ?? ""));
+    await listener.query('LISTEN "fnbase_io#/"');
+    try {
+      for (let i = 0; i < 20; i++) {
+        const res = await nodes[A]!.admin(`/api/apps/${appId}/entities/Quiet`, {
+          method: "POST",
+          body: JSON.stringify({ n: i }),
+        });
+        expect(res.status).toBe(201);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(payloads.filter((p) => p.includes("fnbase:change"))).toEqual([]);
+    } finally {
+      await listener.end();
+    }
+  });
+
   it("reads on one node the records written on another, and their events reach a subscriber on a third", async () => {
     const push = await nodes[A]!.admin(`/api/apps/${appId}/entity-schemas`, {
       method: "PUT",

@@ -1,17 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { FnbaseError } from "@fnbase/shared";
-import { Pool } from "undici";
+import type { Pool } from "undici";
 import type { FunctionOutputLine } from "../config.js";
-import { type DenoProcess, type LimitReason, MAX_LINE_CHARS } from "./deno-process.js";
+import type { DenoProcess, LimitReason } from "./deno-process.js";
 import type { EgressRefusal } from "./egress/proxy.js";
 import type { Instance, InstanceSpec, StopReason } from "./instance.js";
+import {
+  type BootRecord,
+  commonRecord,
+  cutNote,
+  type InstanceLine,
+  instancePool,
+  outputLine,
+  waitForBoot,
+} from "./instance-io.js";
 import type { SparePool } from "./spare-pool.js";
 import type { Watchdog } from "./watchdog.js";
-
-/** A plain line the splitter cut: say so (within the line limit, so the note is kept). */
-const CUT_NOTE = `… [line longer than ${MAX_LINE_CHARS} chars, rest dropped]`;
-const cutNote = (line: string) => `${line.slice(0, MAX_LINE_CHARS - CUT_NOTE.length)}${CUT_NOTE}`;
 
 /** What an instance needs from the host. */
 export interface DenoHostSettings {
@@ -24,10 +28,7 @@ export interface DenoHostSettings {
   onEgressRefused: (refusal: EgressRefusal, instance: DenoInstance) => void;
   /** A request's handler still runs `ms` after it started, past the function's time limit. */
   onOverdue: (instance: DenoInstance, ms: number, requestId: string) => void;
-  onOutput: (
-    line: Omit<FunctionOutputLine, "app_id" | "function" | "deployment_id" | "instance_id">,
-    instance: DenoInstance,
-  ) => void;
+  onOutput: (line: InstanceLine, instance: DenoInstance) => void;
 }
 
 /**
@@ -49,7 +50,7 @@ export class DenoInstance implements Instance {
   #exitCbs: ((unexpected: string | undefined) => void)[] = [];
   #stopping: StopReason | undefined;
   #stderrTail: string[] = [];
-  #booted: ((rec: { t: "ready" } | { t: "boot_error"; m: string }) => void) | undefined;
+  #booted: ((rec: BootRecord) => void) | undefined;
 
   constructor(spec: InstanceSpec, host: DenoHostSettings) {
     this.spec = spec;
@@ -60,23 +61,13 @@ export class DenoInstance implements Instance {
     const proc = host.pool.take(
       {
         record: (rec) => {
-          switch (rec.t) {
-            case "pong":
-              return host.watchdog.pong(this.#proc);
-            case "overdue":
-              return host.onOverdue(this, rec.ms, rec.r);
-            case "ready":
-              return this.#booted?.(rec);
-            case "boot_error": {
-              const m = rel(rec.m);
-              this.#emit("error", rec.s === undefined ? m : rel(rec.s));
-              return this.#booted?.({ t: "boot_error", m });
-            }
-            case "log":
-              return this.#emit(rec.l, rel(rec.m), rec.r || undefined);
-            case "error":
-              return this.#emit("error", rel(rec.s ?? rec.m), rec.r || undefined);
-          }
+          commonRecord(rec, {
+            rel,
+            emit: (level, message, requestId) => this.#emit(level, message, requestId),
+            pong: () => host.watchdog.pong(this.#proc),
+            overdue: (ms, requestId) => host.onOverdue(this, ms, requestId),
+            booted: this.#booted,
+          });
         },
         line: (stream, raw, truncated) => {
           const line = rel(truncated ? cutNote(raw) : raw);
@@ -108,61 +99,33 @@ export class DenoInstance implements Instance {
   }
 
   #emit(level: FunctionOutputLine["level"], message: string, requestId?: string): void {
-    const line = { time: new Date().toISOString(), level, message, source: "function" as const };
-    this.#host.onOutput(requestId ? { ...line, request_id: requestId } : line, this);
+    this.#host.onOutput(outputLine(level, message, requestId), this);
   }
 
   start(): Promise<void> {
     const started = performance.now();
     const proc = this.#proc;
-    this.dispatcher = new Pool("http://localhost", {
-      socketPath: this.socketPath,
-      connections: 128,
-      pipelining: 1,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      keepAliveTimeout: 60_000,
-    });
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const fail = (message: string) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.stop("boot_failed", false).catch(() => {});
-        reject(
-          new FnbaseError(
-            "FUNCTION_BOOT_FAILED",
-            `Function "${this.spec.functionName}" failed to start: ${message}`,
-            {
-              hint: "Check the function's code; its boot error is in the function's logs",
-            },
-          ),
-        );
-      };
-      const timer = setTimeout(
-        () => fail(`it did not serve within ${this.#host.bootTimeoutMs} ms`),
-        this.#host.bootTimeoutMs,
-      );
-      this.#booted = (rec) => {
-        if (rec.t === "boot_error") return fail(rec.m);
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
+    this.dispatcher = instancePool(this.socketPath);
+    const boot = waitForBoot({
+      functionName: this.spec.functionName,
+      timeoutMs: this.#host.bootTimeoutMs,
+      stop: () => void this.stop("boot_failed", false).catch(() => {}),
+      ready: () => {
         this.coldStartMs = Math.round(performance.now() - started);
         this.#host.watchdog.watch(proc, this.spec.timeLimitMs);
-        resolve();
-      };
-      proc.exited.then((why) => {
-        this.#host.watchdog.unwatch(proc);
-        // Before the exit callbacks: a process that never booted did not crash.
-        fail(this.#stderrTail.length ? `${why}: ${this.#stderrTail.slice(-5).join("\n")}` : why);
-        this.dispatcher.destroy().catch(() => {});
-        const unexpected = this.#stopping ? undefined : why;
-        for (const cb of this.#exitCbs) cb(unexpected);
-      });
-      proc.assign(this.spec, this.#key).catch((e: Error) => fail(e.message));
+      },
     });
+    this.#booted = boot.booted;
+    proc.exited.then((why) => {
+      this.#host.watchdog.unwatch(proc);
+      // Before the exit callbacks: a process that never booted did not crash.
+      boot.fail(this.#stderrTail.length ? `${why}: ${this.#stderrTail.slice(-5).join("\n")}` : why);
+      this.dispatcher.destroy().catch(() => {});
+      const unexpected = this.#stopping ? undefined : why;
+      for (const cb of this.#exitCbs) cb(unexpected);
+    });
+    proc.assign(this.spec, this.#key).catch((e: Error) => boot.fail(e.message));
+    return boot.done;
   }
 
   async stop(reason: StopReason, graceful = true): Promise<void> {

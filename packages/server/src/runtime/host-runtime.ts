@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { FnbaseError, type Logger } from "@fnbase/shared";
-import { Pool } from "undici";
+import type { Pool } from "undici";
 import type { FunctionOutputLine } from "../config.js";
 import { relativePaths } from "./deno-instance.js";
 import {
@@ -11,12 +11,20 @@ import {
   type DenoProcessSettings,
   HOST_WORKERS,
   type LimitReason,
-  MAX_LINE_CHARS,
   type ProcessRecord,
   workerSocket,
 } from "./deno-process.js";
 import type { EgressRefusal } from "./egress/proxy.js";
 import type { Instance, InstanceSpec, StopReason } from "./instance.js";
+import {
+  type BootRecord,
+  commonRecord,
+  cutNote,
+  type InstanceLine,
+  instancePool,
+  outputLine,
+  waitForBoot,
+} from "./instance-io.js";
 import { linkCode } from "./lanes.js";
 import { heapLimitMb } from "./process-env.js";
 import { SparePool } from "./spare-pool.js";
@@ -27,17 +35,11 @@ const HOST_BASE_MB = 128;
 /** How long a host without Workers is kept for the app's next cold start, in ms. */
 const HOST_LINGER_MS = 2_000;
 
-const CUT_NOTE = `… [line longer than ${MAX_LINE_CHARS} chars, rest dropped]`;
-const cutNote = (line: string) => `${line.slice(0, MAX_LINE_CHARS - CUT_NOTE.length)}${CUT_NOTE}`;
-
 /** What a host-runtime instance tells its owner (the manager), as `DenoHostSettings` does. */
 export interface HostInstanceHooks {
   onEgressRefused: (refusal: EgressRefusal, instance: HostInstance) => void;
   onOverdue: (instance: HostInstance, ms: number, requestId: string) => void;
-  onOutput: (
-    line: Omit<FunctionOutputLine, "app_id" | "function" | "deployment_id" | "instance_id">,
-    instance: HostInstance,
-  ) => void;
+  onOutput: (line: InstanceLine, instance: HostInstance) => void;
 }
 
 export interface HostRuntimeSettings {
@@ -320,7 +322,7 @@ export class HostInstance implements Instance {
   #gone = false;
   #stopping: StopReason | undefined;
   #exitCbs: ((unexpected: string | undefined) => void)[] = [];
-  #booted: ((rec: { t: "ready" } | { t: "boot_error"; m: string }) => void) | undefined;
+  #booted: ((rec: BootRecord) => void) | undefined;
   #mem: ((bytes: number | undefined) => void)[] = [];
   #exited!: (why: string) => void;
   readonly #exitedP = new Promise<string>((resolve) => {
@@ -358,8 +360,7 @@ export class HostInstance implements Instance {
   }
 
   #emit(level: FunctionOutputLine["level"], message: string, requestId?: string): void {
-    const line = { time: new Date().toISOString(), level, message, source: "function" as const };
-    this.#hooks.onOutput(requestId ? { ...line, request_id: requestId } : line, this);
+    this.#hooks.onOutput(outputLine(level, message, requestId), this);
   }
 
   #rel(text: string): string {
@@ -368,35 +369,21 @@ export class HostInstance implements Instance {
 
   /** A record of its Worker (from its host). */
   record(rec: ProcessRecord): void {
-    const rel = (t: string) => this.#rel(t);
+    if (rec.t === "ready") this.#tid = rec.tid;
+    const common = commonRecord(rec, {
+      rel: (t) => this.#rel(t),
+      emit: (level, message, requestId) => this.#emit(level, message, requestId),
+      pong: () => this.#s.watchdog.pong(this),
+      overdue: (ms, requestId) => this.#hooks.onOverdue(this, ms, requestId),
+      booted: this.#booted,
+    });
+    if (common) return;
     switch (rec.t) {
-      case "pong":
-        this.#s.watchdog.pong(this);
-        break;
-      case "overdue":
-        this.#hooks.onOverdue(this, rec.ms, rec.r);
-        break;
-      case "ready":
-        this.#tid = rec.tid;
-        this.#booted?.(rec);
-        break;
-      case "boot_error": {
-        const m = rel(rec.m);
-        this.#emit("error", rec.s === undefined ? m : rel(rec.s));
-        this.#booted?.({ t: "boot_error", m });
-        break;
-      }
-      case "log":
-        this.#emit(rec.l, rel(rec.m), rec.r || undefined);
-        break;
-      case "error":
-        this.#emit("error", rel(rec.s ?? rec.m), rec.r || undefined);
-        break;
       case "mem":
         for (const cb of this.#mem.splice(0)) cb(rec.b);
         break;
       case "exit":
-        this.exited(rel(rec.why), rec.oom);
+        this.exited(this.#rel(rec.why), rec.oom);
         break;
     }
   }
@@ -434,40 +421,22 @@ export class HostInstance implements Instance {
 
   start(): Promise<void> {
     const started = performance.now();
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const fail = (message: string) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.stop("boot_failed", false).catch(() => {});
-        reject(
-          new FnbaseError(
-            "FUNCTION_BOOT_FAILED",
-            `Function "${this.spec.functionName}" failed to start: ${message}`,
-            { hint: "Check the function's code; its boot error is in the function's logs" },
-          ),
-        );
-      };
-      const timer = setTimeout(
-        () => fail(`it did not serve within ${this.#s.bootTimeoutMs} ms`),
-        this.#s.bootTimeoutMs,
-      );
-      this.#booted = (rec) => {
-        if (rec.t === "boot_error") return fail(rec.m);
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
+    const boot = waitForBoot({
+      functionName: this.spec.functionName,
+      timeoutMs: this.#s.bootTimeoutMs,
+      stop: () => void this.stop("boot_failed", false).catch(() => {}),
+      ready: () => {
         this.coldStartMs = Math.round(performance.now() - started);
         this.#s.watchdog.watch(this, this.spec.timeLimitMs);
-        resolve();
-      };
-      void this.#exitedP.then((why) => fail(why));
-      this.#run().catch((e: Error) => {
-        fail(e.message);
-        if (!this.#gone) this.exited(e.message, false);
-      });
+      },
     });
+    this.#booted = boot.booted;
+    void this.#exitedP.then((why) => boot.fail(why));
+    this.#run().catch((e: Error) => {
+      boot.fail(e.message);
+      if (!this.#gone) this.exited(e.message, false);
+    });
+    return boot.done;
   }
 
   async #run(): Promise<void> {
@@ -478,14 +447,7 @@ export class HostInstance implements Instance {
     this.startedAt = performance.now();
     if (this.#stopping) throw new Error("stopped before it started");
     this.#lane = join(host.proc.codePath, String(w));
-    this.dispatcher = new Pool("http://localhost", {
-      socketPath: this.socketPath,
-      connections: 128,
-      pipelining: 1,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      keepAliveTimeout: 60_000,
-    });
+    this.dispatcher = instancePool(this.socketPath);
     await linkCode(this.spec.root, this.#lane);
     if (this.#gone) return;
     host.sendEnv(this.spec.env);

@@ -91,6 +91,11 @@ export async function updateMany(
   }
   const filter = parseFilter(body.query ?? {});
   const ops = parseUpdate(body.data);
+  // What the update names, for field rules: the same for every record it changes.
+  const named = {
+    fields: ops.fields,
+    renamedFrom: ops.ops.flatMap((o) => (o.op === "rename" ? [String(o.path[0])] : [])),
+  };
   svc.checkFields(s, filter);
   const scoped = and(filter, svc.access(s, "read"), svc.access(s, "update"));
   const first = await svc.store.find(s.ref, {
@@ -118,10 +123,7 @@ export async function updateMany(
       }
       checkDepth(next);
       checkRecord(s.schema, next);
-      checkFieldWrites(s.schema, s.actor, "update", flat(cur), next, cur.data, {
-        fields: ops.fields,
-        renamedFrom: ops.ops.flatMap((o) => (o.op === "rename" ? [String(o.path[0])] : [])),
-      });
+      checkFieldWrites(s.schema, s.actor, "update", flat(cur), next, cur.data, named);
       checkSize(next, svc.limits.maxRecordBytes);
       return { ...cur, data: next, updated_date: now };
     },

@@ -450,5 +450,69 @@ describe.skipIf(!hasChromium)(
       expect(await p.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
       await phone.close();
     });
+
+    it("a tenant's function cannot swap the operator's dashboard session for its own", async () => {
+      // The tenant: an app of their own, where they are an app admin (so they may sign in).
+      const tenant = (
+        await admin<{ id: string }>("/api/apps", {
+          method: "POST",
+          body: JSON.stringify({ name: "evil" }),
+        })
+      ).id;
+      const reg = await fetch(`${server.url}/api/apps/${tenant}/auth/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "mallory@example.com", password: "correct horse battery" }),
+      });
+      const { user } = (await reg.json()) as { user: { id: string } };
+      await admin(`/api/apps/${tenant}/entities/User/${user.id}`, {
+        method: "PUT",
+        body: JSON.stringify({ role: "admin" }),
+      });
+      const signIn = await fetch(`${server.url}/_/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: server.url },
+        body: JSON.stringify({
+          app_id: tenant,
+          email: "mallory@example.com",
+          password: "correct horse battery",
+        }),
+      });
+      expect(signIn.status).toBe(201);
+      const tenantSession = signIn.headers.getSetCookie()[0]!.split(";")[0]!.split("=")[1]!;
+      // Their function: a harmless-looking page whose answer carries the tenant's session.
+      await admin(`/api/apps/${tenant}/backend-functions/welcome`, {
+        method: "PUT",
+        body: JSON.stringify({
+          entry: "entry.ts",
+          files: [
+            {
+              path: "entry.ts",
+              content: `Deno.serve(() => new Response("<h1>Welcome</h1>", { headers: {
+                "content-type": "text/html",
+                "set-cookie": "fnbase_dashboard=${tenantSession}; Path=/_/; HttpOnly; SameSite=Strict; Max-Age=43200",
+              } }));`,
+            },
+          ],
+        }),
+      });
+      // The operator, signed in with the admin key, opens a link to the tenant's function.
+      const p = await ctx.newPage();
+      await p.goto(`${server.url}/_/`);
+      const who = () =>
+        p.evaluate(
+          async () => (await (await fetch("/_/session")).json()) as Record<string, unknown>,
+        );
+      expect(await who()).toMatchObject({ kind: "key", admin: true });
+      await p.goto(`${server.url}/api/apps/${tenant}/functions/welcome`);
+      await p.goto(`${server.url}/_/`);
+      // The operator's dashboard must still be the operator's.
+      const after = await who();
+      await p.close();
+      expect(after, "the operator's session after visiting a function page").toMatchObject({
+        kind: "key",
+        admin: true,
+      });
+    });
   },
 );

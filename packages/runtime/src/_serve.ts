@@ -3,7 +3,7 @@
 // from `Deno.serve` or a default export, checking the instance key, the request-id context that
 // tags log lines, the default error answer, and the warm-up request.
 
-import { requestContext } from "./_context.ts";
+import { pendingWork, requestContext } from "./_context.ts";
 import { handlerDone, handlerStarted } from "./_overdue.ts";
 import { send } from "./_records.ts";
 import { ERROR_DETAIL_HEADER } from "./protocol.js";
@@ -200,5 +200,70 @@ export function serveWith(
         handlerDone(running);
       }
     });
+  };
+}
+
+/**
+ * Boots an assigned instance: runs `prepare` (the environment, the working directory), loads
+ * the function's handler from `entry` and serves it on the unix socket `socket`, sending
+ * `ready` once it listens. Code that cannot start, or that never serves, sends a `boot_error`
+ * record and exits with 1 (through `exit`, taken before the function's code ran).
+ */
+export async function bootAndServe(o: {
+  key: string;
+  entry: string;
+  socket: string;
+  cwd: string;
+  started: number;
+  exit: (code?: number) => never;
+  prepare?: () => void;
+}): Promise<Deno.HttpServer> {
+  let captured: Captured | undefined;
+  try {
+    o.prepare?.();
+    captured = await loadHandler(o.entry);
+  } catch (err) {
+    send({ t: "boot_error", ...describe(err) });
+    return o.exit(1);
+  }
+  if (!captured) {
+    send({
+      t: "boot_error",
+      m: "The function never serves: call Deno.serve(handler) or export a default handler",
+    });
+    return o.exit(1);
+  }
+  try {
+    return realServe(
+      {
+        path: o.socket,
+        onListen() {
+          send({ t: "ready", ms: Math.round(performance.now() - o.started) });
+        },
+      },
+      serveWith(o.key, captured, o.cwd),
+    );
+  } catch (err) {
+    send({ t: "boot_error", ...describe(err) });
+    return o.exit(1);
+  }
+}
+
+/**
+ * The graceful stop of an instance, once: stop taking requests (the server, when it serves
+ * yet), let those in progress and their pending work finish, then exit with 0.
+ */
+export function gracefulStop(
+  server: () => Deno.HttpServer | undefined,
+  exit: (code?: number) => never,
+): () => Promise<void> {
+  let stopping = false;
+  return async () => {
+    if (stopping) return;
+    stopping = true;
+    await server()?.shutdown();
+    await Promise.allSettled([...pendingWork]);
+    markFinished();
+    exit(0);
   };
 }

@@ -11,18 +11,15 @@
  */
 
 import { installConsole } from "./_console.ts";
-import { pendingWork } from "./_context.ts";
 import { startEgressRelay } from "./_egress_relay.ts";
 import { watchOverdue } from "./_overdue.ts";
 import { send } from "./_records.ts";
 import {
+  bootAndServe,
   describe,
+  gracefulStop,
   installCapture,
-  loadHandler,
-  markFinished,
-  realServe,
   reportUnhandled,
-  serveWith,
   warmUp,
 } from "./_serve.ts";
 
@@ -98,52 +95,21 @@ if (egressSocket && egressPort > 0) {
   }
 }
 
-let captured: Awaited<ReturnType<typeof loadHandler>>;
-try {
-  for (const [name, value] of Object.entries(env)) Deno.env.set(name, value);
-  Deno.chdir(cwd);
-  captured = await loadHandler(entry);
-} catch (err) {
-  send({ t: "boot_error", ...describe(err) });
-  exit(1);
-}
+const server = await bootAndServe({
+  key: instanceKey,
+  entry,
+  socket: socketPath,
+  cwd,
+  started,
+  exit,
+  prepare() {
+    for (const [name, value] of Object.entries(env)) Deno.env.set(name, value);
+    Deno.chdir(cwd);
+  },
+});
 
-if (!captured) {
-  send({
-    t: "boot_error",
-    m: "The function never serves: call Deno.serve(handler) or export a default handler",
-  });
-  exit(1);
-}
-
-const serveOne = serveWith(instanceKey, captured, cwd);
-
-let server: Deno.HttpServer;
-try {
-  server = realServe(
-    {
-      path: socketPath,
-      onListen() {
-        send({ t: "ready", ms: Math.round(performance.now() - started) });
-      },
-    },
-    serveOne,
-  );
-} catch (err) {
-  send({ t: "boot_error", ...describe(err) });
-  exit(1);
-}
-
-let stopping = false;
 /** Stops taking requests, lets those in progress and their pending work finish, and exits. */
-async function stop(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  await server.shutdown();
-  await Promise.allSettled([...pendingWork]);
-  markFinished();
-  exit(0);
-}
+const stop = gracefulStop(() => server, exit);
 
 Deno.addSignalListener("SIGTERM", () => void stop());
 

@@ -12,19 +12,9 @@
 
 import { type MessagePort, workerData } from "node:worker_threads";
 import { installConsole } from "./_console.ts";
-import { pendingWork } from "./_context.ts";
 import { watchOverdue } from "./_overdue.ts";
 import { send, sendTo } from "./_records.ts";
-import {
-  describe,
-  installCapture,
-  loadHandler,
-  markFinished,
-  realServe,
-  reportUnhandled,
-  serveWith,
-  warmUp,
-} from "./_serve.ts";
+import { bootAndServe, gracefulStop, installCapture, reportUnhandled, warmUp } from "./_serve.ts";
 
 /** What the host posts to make this Worker one function's instance. */
 interface Assignment {
@@ -52,16 +42,8 @@ installCapture();
 reportUnhandled();
 
 let server: Deno.HttpServer | undefined;
-let stopping = false;
 /** Stops taking requests, lets those in progress and their pending work finish, and exits. */
-async function stop(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  await server?.shutdown();
-  await Promise.allSettled([...pendingWork]);
-  markFinished();
-  exit(0);
-}
+const stop = gracefulStop(() => server, exit);
 
 let assigned: (a: Assignment) => void = () => {};
 const assignment = new Promise<Assignment>((resolve) => {
@@ -92,32 +74,4 @@ const { key, entry, socket, cwd, timeLimitMs } = await assignment;
 const started = performance.now();
 if (timeLimitMs !== undefined && timeLimitMs > 0) watchOverdue(timeLimitMs);
 
-let captured: Awaited<ReturnType<typeof loadHandler>>;
-try {
-  captured = await loadHandler(entry);
-} catch (err) {
-  send({ t: "boot_error", ...describe(err) });
-  exit(1);
-}
-if (!captured) {
-  send({
-    t: "boot_error",
-    m: "The function never serves: call Deno.serve(handler) or export a default handler",
-  });
-  exit(1);
-}
-
-try {
-  server = realServe(
-    {
-      path: socket,
-      onListen() {
-        send({ t: "ready", ms: Math.round(performance.now() - started) });
-      },
-    },
-    serveWith(key, captured, cwd),
-  );
-} catch (err) {
-  send({ t: "boot_error", ...describe(err) });
-  exit(1);
-}
+server = await bootAndServe({ key, entry, socket, cwd, started, exit });

@@ -7,6 +7,7 @@ import {
   postgresAvailable,
   type TestDatabase,
 } from "../../../test/postgres.js";
+import { pgCreateTableSql } from "../../store/postgres/entity-tables.js";
 import { flat, SAMPLE_RECORDS } from "./cases.fixture.js";
 import { parseFilter } from "./parse.js";
 import { compilePgWhere } from "./postgres.js";
@@ -152,6 +153,8 @@ describe.each([
   describe("compileAfter() pages through the same order as one query", async () => {
     const sorts = [
       "-created_date",
+      "created_date",
+      "-updated_date,n",
       "n",
       "-n",
       "name",
@@ -211,5 +214,53 @@ describe("compileOrderBy() on SQLite", () => {
       .reduce((q, t) => q.orderBy(t), text)
       .compile().sql;
     expect(plain).toMatch(/order by json_extract\("data", '\$\.name'\) ASC, "id" ASC$/);
+  });
+});
+
+describe.skipIf(!pgEnabled)("the built-in dates' order on PostgreSQL", () => {
+  let database: TestDatabase;
+  let client: pg.Client;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    await client.query(pgCreateTableSql("rec"));
+    await client.query(`INSERT INTO rec SELECT 'r' || lpad(i::text, 6, '0'),
+      '2026-01-01T00:00:' || lpad((i / 50)::text, 2, '0') || '.000Z',
+      '2026-01-02T00:' || lpad((i / 60)::text, 2, '0') || ':00.000Z',
+      NULL, NULL, '{}' FROM generate_series(1, 3000) i`);
+    await client.query("ANALYZE rec");
+  });
+  afterAll(async () => {
+    await client?.end();
+    await database?.drop();
+  });
+
+  const plan = async (raw: string, after?: After) => {
+    const keys = parseSort(raw);
+    let q = pgCompiler().selectFrom(sql.table("rec").as("rec")).select(sql<string>`id`.as("id"));
+    if (after) q = q.where(compilePgAfter(keys, after as { values: never[]; id: string }, shape));
+    for (const term of compilePgOrderBy(keys, shape)) q = q.orderBy(term);
+    const c = q.limit(50).compile();
+    const rows = (await client.query(`EXPLAIN ${c.sql}`, c.parameters as unknown[])).rows;
+    return rows.map((r: { "QUERY PLAN": string }) => r["QUERY PLAN"]).join("\n");
+  };
+
+  // A page sorted by a date used to sort the whole table (NULLS LAST/FIRST matched no index).
+  it.each(["-created_date", "created_date", "-updated_date"])(
+    "sort=%s walks the index instead of sorting the table",
+    async (raw) => {
+      const text = await plan(raw);
+      expect(text).toMatch(/Index (Only )?Scan/);
+      expect(text).not.toMatch(/(^|[^l]) Sort {2}|->\s+Sort\b|^Sort\b/m);
+    },
+  );
+
+  it("a cursor page after a date seeks to it in the index", async () => {
+    const text = await plan("-created_date", {
+      values: ["2026-01-01T00:00:30.000Z"],
+      id: "r001500",
+    });
+    expect(text).toMatch(/Index Cond: \(created_date <= /);
   });
 });

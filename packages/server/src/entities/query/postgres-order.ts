@@ -13,9 +13,17 @@ import type { Json, SortKey, TableShape } from "./types.js";
 
 type Sql = RawBuilder<unknown>;
 
+/**
+ * Built-in fields every table holds as `NOT NULL` columns. Their order needs no NULLS clause,
+ * and without one PostgreSQL walks the `(created_date, id)`/`(updated_date, id)` indexes in
+ * either direction instead of sorting the table: a 5,000-record `-created_date` page of 300,000
+ * records took 211 ms with `DESC NULLS LAST` and 4 ms without.
+ */
+const NOT_NULL = new Set(["id", "created_date", "updated_date"]);
+
 /** One sort key as SQL: a column, or a JSON site's three terms. */
 type Term =
-  | { kind: "column"; expr: Sql; descending: boolean; value: string | null }
+  | { kind: "column"; expr: Sql; descending: boolean; nullable: boolean; value: string | null }
   | { kind: "json"; site: PgSite; descending: boolean; value: [number, number, string] };
 
 const rank = (s: PgSite) =>
@@ -46,6 +54,7 @@ export function compilePgOrderBy(keys: readonly SortKey[], shape: TableShape): S
   return terms(keys, undefined, shape).flatMap((t) => {
     const dir = sql.raw(t.descending ? "DESC" : "ASC");
     if (t.kind === "column") {
+      if (!t.nullable) return [sql`${t.expr} ${dir}`];
       return [sql`${t.expr} ${dir} ${sql.raw(t.descending ? "NULLS LAST" : "NULLS FIRST")}`];
     }
     return [rank(t.site), num(t.site), txt(t.site)].map((e) => sql`${e} ${dir}`);
@@ -72,7 +81,16 @@ export function compilePgAfter(
     );
   });
   if (disjuncts.length === 0) return sql<SqlBool>`FALSE`;
-  return disjuncts.length === 1 ? disjuncts[0]! : sql<SqlBool>`(${sql.join(disjuncts, sql` OR `)})`;
+  const after =
+    disjuncts.length === 1 ? disjuncts[0]! : sql<SqlBool>`(${sql.join(disjuncts, sql` OR `)})`;
+  // A bound on the first key that an index can seek to (the disjunction alone is a filter that
+  // reads every row before the cursor): redundant, so only where it cannot change the answer.
+  const first = list[0];
+  if (list.length > 1 && first?.kind === "column" && !first.nullable && first.value !== null) {
+    const op = sql.raw(first.descending ? "<=" : ">=");
+    return sql<SqlBool>`(${first.expr} ${op} ${first.value} AND ${after})`;
+  }
+  return after;
 }
 
 function terms(
@@ -96,6 +114,7 @@ function terms(
         kind: "column",
         expr: sql`${loc.column} COLLATE "C"`,
         descending: key.descending,
+        nullable: key.path.length !== 1 || !NOT_NULL.has(key.path[0]!),
         value: raw === null ? null : typeof raw === "string" ? raw : JSON.stringify(raw),
       });
     } else {
@@ -107,6 +126,7 @@ function terms(
       kind: "column",
       expr: sql`${idRef} COLLATE "C"`,
       descending: false,
+      nullable: false,
       value: last?.id ?? null,
     });
   }

@@ -22,7 +22,15 @@
  */
 
 import { type Expression, type RawBuilder, type SqlBool, sql } from "kysely";
-import { matchesMissing } from "./evaluate.js";
+import {
+  compileFilterTree,
+  compileMembership,
+  connectives,
+  equalsAnyOf,
+  type FieldDialect,
+  fanOut,
+  isMembership,
+} from "./connectives.js";
 import {
   type PgCtx,
   type PgLocation,
@@ -48,41 +56,18 @@ export function compilePgWhere(filter: Filter, shape: TableShape): Expression<Sq
   return compileFilter({ shape, aliases: 0 }, filter, { kind: "root" });
 }
 
+const bool = connectives(TRUE, FALSE);
+const { any } = bool;
+
+const dialect: FieldDialect<PgCtx, PgScope, JsonLocation> = {
+  bool,
+  locate: pgLocate,
+  column: (col, c) => compileColumn(col, c),
+  json: (ctx, loc, c) => compileJson(ctx, loc, c),
+};
+
 function compileFilter(ctx: PgCtx, filter: Filter, scope: PgScope): RawBuilder<SqlBool> {
-  switch (filter.kind) {
-    case "const":
-      return filter.value ? TRUE : FALSE;
-    case "and":
-      return all(filter.filters.map((f) => compileFilter(ctx, f, scope)));
-    case "or":
-      return any(filter.filters.map((f) => compileFilter(ctx, f, scope)));
-    case "nor":
-      return not(any(filter.filters.map((f) => compileFilter(ctx, f, scope))));
-    case "field": {
-      const loc = pgLocate(ctx, scope, filter.path);
-      if (loc.kind === "missing") return matchesMissing(filter.condition) ? TRUE : FALSE;
-      if (loc.kind === "column") return compileColumn(loc.column, filter.condition);
-      return compileJson(ctx, loc, filter.condition);
-    }
-  }
-}
-
-function all(parts: RawBuilder<SqlBool>[]): RawBuilder<SqlBool> {
-  if (parts.length === 0) return TRUE;
-  if (parts.length === 1) return parts[0]!;
-  return sql<SqlBool>`(${sql.join(parts, sql` AND `)})`;
-}
-
-function any(parts: RawBuilder<SqlBool>[]): RawBuilder<SqlBool> {
-  if (parts.length === 0) return FALSE;
-  if (parts.length === 1) return parts[0]!;
-  return sql<SqlBool>`(${sql.join(parts, sql` OR `)})`;
-}
-
-function not(part: RawBuilder<SqlBool>): RawBuilder<SqlBool> {
-  if (part === TRUE) return FALSE;
-  if (part === FALSE) return TRUE;
-  return sql<SqlBool>`(NOT ${part})`;
+  return compileFilterTree(dialect, ctx, filter, scope);
 }
 
 const OPS = { gt: ">", gte: ">=", lt: "<", lte: "<=" } as const;
@@ -94,17 +79,15 @@ function regexMatch(text: Sql, pattern: string, flags: string): RawBuilder<SqlBo
 
 /** Built-in columns: TEXT, nullable, always present. */
 function compileColumn(col: Sql, c: FieldCondition): RawBuilder<SqlBool> {
+  if (isMembership(c)) {
+    return compileMembership(
+      bool,
+      c,
+      (values) => columnIn(col, values),
+      (inner) => compileColumn(col, inner),
+    );
+  }
   switch (c.op) {
-    case "eq":
-      return columnIn(col, [c.value]);
-    case "ne":
-      return not(columnIn(col, [c.value]));
-    case "in":
-      return columnIn(col, c.values);
-    case "nin":
-      return not(columnIn(col, c.values));
-    case "all":
-      return c.values.length === 0 ? FALSE : all(c.values.map((v) => columnIn(col, [v])));
     case "gt":
     case "gte":
     case "lt":
@@ -119,8 +102,6 @@ function compileColumn(col: Sql, c: FieldCondition): RawBuilder<SqlBool> {
     case "size":
     case "elemMatch":
       return FALSE;
-    case "not":
-      return not(all(c.conditions.map((inner) => compileColumn(col, inner))));
   }
 }
 
@@ -143,17 +124,15 @@ function typeIs(type: Sql, name: string): RawBuilder<SqlBool> {
 
 function compileJson(ctx: PgCtx, loc: JsonLocation, c: FieldCondition): RawBuilder<SqlBool> {
   const s = loc.site;
+  if (isMembership(c)) {
+    return compileMembership(
+      bool,
+      c,
+      (values) => equalsAny(ctx, loc, values),
+      (inner) => compileJson(ctx, loc, inner),
+    );
+  }
   switch (c.op) {
-    case "eq":
-      return equalsAny(ctx, loc, [c.value]);
-    case "ne":
-      return not(equalsAny(ctx, loc, [c.value]));
-    case "in":
-      return equalsAny(ctx, loc, c.values);
-    case "nin":
-      return not(equalsAny(ctx, loc, c.values));
-    case "all":
-      return c.values.length === 0 ? FALSE : all(c.values.map((v) => equalsAny(ctx, loc, [v])));
     case "gt":
     case "gte":
     case "lt":
@@ -189,8 +168,6 @@ function compileJson(ctx: PgCtx, loc: JsonLocation, c: FieldCondition): RawBuild
           : inner;
       return arrayExists(s, alias, cond);
     }
-    case "not":
-      return not(all(c.conditions.map((inner) => compileJson(ctx, loc, inner))));
   }
 }
 
@@ -199,28 +176,14 @@ function arrayExists(s: PgSite, alias: string, cond: RawBuilder<SqlBool>): RawBu
   return sql<SqlBool>`(CASE WHEN ${typeIs(s.type, "array")} THEN EXISTS (SELECT 1 FROM json_array_elements(${s.json}) AS ${sql.id(alias)} WHERE ${cond}) ELSE FALSE END)`;
 }
 
-/**
- * `pred` on the value itself and/or on each element, per what the schema says the field holds:
- * a scalar field gets the direct (index-friendly) form only, an array field the element form
- * (plus `arrayDirect` on the whole value when given), an unknown one both.
- */
+/** {@link fanOut} for a JSON location of this table. */
 function fanned(
   ctx: PgCtx,
   loc: JsonLocation,
   pred: (site: PgSite) => RawBuilder<SqlBool>,
   arrayDirect?: (site: PgSite) => RawBuilder<SqlBool>,
 ): RawBuilder<SqlBool> {
-  switch (loc.fanout) {
-    case "scalar":
-    case "self":
-      return pred(loc.site);
-    case "array": {
-      const whole = arrayDirect === undefined ? FALSE : arrayDirect(loc.site);
-      return any([whole, elements(ctx, loc, pred)].filter((p) => p !== FALSE));
-    }
-    case "unknown":
-      return any([pred(loc.site), elements(ctx, loc, pred)]);
-  }
+  return fanOut(bool, loc.fanout, loc.site, pred, (p) => elements(ctx, loc, p), arrayDirect);
 }
 
 function elements(
@@ -238,20 +201,9 @@ function elements(
   return arrayExists(loc.site, alias, pred(site));
 }
 
-/**
- * The value equals one of `values`, or (fan-out) an element does. For an array field the
- * direct form is still needed for `null` (the field is null or missing) and for array/object
- * values (whole-array equality).
- */
+/** {@link equalsAnyOf} for a JSON location of this table. */
 function equalsAny(ctx: PgCtx, loc: JsonLocation, values: Json[]): RawBuilder<SqlBool> {
-  if (values.length === 0) return FALSE;
-  const whole = values.filter((v) => v === null || typeof v === "object");
-  return fanned(
-    ctx,
-    loc,
-    (s) => valuesMatch(s, values),
-    (s) => (whole.length === 0 ? FALSE : valuesMatch(s, whole)),
-  );
+  return equalsAnyOf(bool, values, (pred, direct) => fanned(ctx, loc, pred, direct), valuesMatch);
 }
 
 /** The site's value equals one of `values`, compared type by type. */

@@ -17,7 +17,15 @@
  */
 
 import { type Expression, type RawBuilder, type SqlBool, sql } from "kysely";
-import { matchesMissing } from "./evaluate.js";
+import {
+  compileFilterTree,
+  compileMembership,
+  connectives,
+  equalsAnyOf,
+  type FieldDialect,
+  fanOut,
+  isMembership,
+} from "./connectives.js";
 import { type Ctx, type Location, locate, type Scope, type Site } from "./sqlite-paths.js";
 import type { FieldCondition, Filter, Json, TableShape } from "./types.js";
 
@@ -39,56 +47,31 @@ export function compileWhere(filter: Filter, shape: TableShape): Expression<SqlB
   return compileFilter({ shape, aliases: 0 }, filter, { kind: "root" });
 }
 
+const bool = connectives(TRUE, FALSE);
+const { any } = bool;
+
+const dialect: FieldDialect<Ctx, Scope, JsonLocation> = {
+  bool,
+  locate: locate,
+  column: (col, c) => compileColumn(col, c),
+  json: (ctx, loc, c) => compileJson(ctx, loc, c),
+};
+
 function compileFilter(ctx: Ctx, filter: Filter, scope: Scope): RawBuilder<SqlBool> {
-  switch (filter.kind) {
-    case "const":
-      return filter.value ? TRUE : FALSE;
-    case "and":
-      return all(filter.filters.map((f) => compileFilter(ctx, f, scope)));
-    case "or":
-      return any(filter.filters.map((f) => compileFilter(ctx, f, scope)));
-    case "nor":
-      return not(any(filter.filters.map((f) => compileFilter(ctx, f, scope))));
-    case "field": {
-      const loc = locate(ctx, scope, filter.path);
-      if (loc.kind === "missing") return matchesMissing(filter.condition) ? TRUE : FALSE;
-      if (loc.kind === "column") return compileColumn(loc.column, filter.condition);
-      return compileJson(ctx, loc, filter.condition);
-    }
-  }
-}
-
-function all(parts: RawBuilder<SqlBool>[]): RawBuilder<SqlBool> {
-  if (parts.length === 0) return TRUE;
-  if (parts.length === 1) return parts[0]!;
-  return sql<SqlBool>`(${sql.join(parts, sql` AND `)})`;
-}
-
-function any(parts: RawBuilder<SqlBool>[]): RawBuilder<SqlBool> {
-  if (parts.length === 0) return FALSE;
-  if (parts.length === 1) return parts[0]!;
-  return sql<SqlBool>`(${sql.join(parts, sql` OR `)})`;
-}
-
-function not(part: RawBuilder<SqlBool>): RawBuilder<SqlBool> {
-  if (part === TRUE) return FALSE;
-  if (part === FALSE) return TRUE;
-  return sql<SqlBool>`(NOT ${part})`;
+  return compileFilterTree(dialect, ctx, filter, scope);
 }
 
 /** Built-in columns: TEXT, nullable, always present. */
 function compileColumn(col: Sql, c: FieldCondition): RawBuilder<SqlBool> {
+  if (isMembership(c)) {
+    return compileMembership(
+      bool,
+      c,
+      (values) => columnIn(col, values),
+      (inner) => compileColumn(col, inner),
+    );
+  }
   switch (c.op) {
-    case "eq":
-      return columnIn(col, [c.value]);
-    case "ne":
-      return not(columnIn(col, [c.value]));
-    case "in":
-      return columnIn(col, c.values);
-    case "nin":
-      return not(columnIn(col, c.values));
-    case "all":
-      return c.values.length === 0 ? FALSE : all(c.values.map((v) => columnIn(col, [v])));
     case "gt":
     case "gte":
     case "lt":
@@ -103,8 +86,6 @@ function compileColumn(col: Sql, c: FieldCondition): RawBuilder<SqlBool> {
     case "size":
     case "elemMatch":
       return FALSE;
-    case "not":
-      return not(all(c.conditions.map((inner) => compileColumn(col, inner))));
   }
 }
 
@@ -125,17 +106,15 @@ type JsonLocation = Extract<Location, { kind: "json" }>;
 
 function compileJson(ctx: Ctx, loc: JsonLocation, c: FieldCondition): RawBuilder<SqlBool> {
   const t = loc.site.type;
+  if (isMembership(c)) {
+    return compileMembership(
+      bool,
+      c,
+      (values) => equalsAny(ctx, loc, values),
+      (inner) => compileJson(ctx, loc, inner),
+    );
+  }
   switch (c.op) {
-    case "eq":
-      return equalsAny(ctx, loc, [c.value]);
-    case "ne":
-      return not(equalsAny(ctx, loc, [c.value]));
-    case "in":
-      return equalsAny(ctx, loc, c.values);
-    case "nin":
-      return not(equalsAny(ctx, loc, c.values));
-    case "all":
-      return c.values.length === 0 ? FALSE : all(c.values.map((v) => equalsAny(ctx, loc, [v])));
     case "gt":
     case "gte":
     case "lt":
@@ -171,8 +150,6 @@ function compileJson(ctx: Ctx, loc: JsonLocation, c: FieldCondition): RawBuilder
           : inner;
       return sql<SqlBool>`(${t} IS 'array' AND EXISTS (SELECT 1 FROM json_each(${loc.doc}, ${loc.path}) AS ${sql.id(alias)} WHERE ${cond}))`;
     }
-    case "not":
-      return not(all(c.conditions.map((inner) => compileJson(ctx, loc, inner))));
   }
 }
 
@@ -184,28 +161,14 @@ function typeIn(type: Sql, types: string[]): RawBuilder<SqlBool> {
   return sql<SqlBool>`ifnull(${type}, '') IN (${sql.join(types.map((x) => sql.lit(x)))})`;
 }
 
-/**
- * `pred` on the value itself and/or on each element, per what the schema says the field holds:
- * a scalar field gets the direct (index-friendly) form only, an array field the element form
- * (plus `arrayDirect` on the whole value when given), an unknown one both.
- */
+/** {@link fanOut} for a JSON location of this table. */
 function fanned(
   ctx: Ctx,
   loc: JsonLocation,
   pred: (site: Site) => RawBuilder<SqlBool>,
   arrayDirect?: (site: Site) => RawBuilder<SqlBool>,
 ): RawBuilder<SqlBool> {
-  switch (loc.fanout) {
-    case "scalar":
-    case "self":
-      return pred(loc.site);
-    case "array": {
-      const whole = arrayDirect === undefined ? FALSE : arrayDirect(loc.site);
-      return any([whole, elements(ctx, loc, pred)].filter((p) => p !== FALSE));
-    }
-    case "unknown":
-      return any([pred(loc.site), elements(ctx, loc, pred)]);
-  }
+  return fanOut(bool, loc.fanout, loc.site, pred, (p) => elements(ctx, loc, p), arrayDirect);
 }
 
 function elements(
@@ -218,20 +181,9 @@ function elements(
   return sql<SqlBool>`(${loc.site.type} IS 'array' AND EXISTS (SELECT 1 FROM json_each(${loc.doc}, ${loc.path}) AS ${sql.id(alias)} WHERE ${pred(site)}))`;
 }
 
-/**
- * The value equals one of `values`, or (fan-out) an element does. For an array field the
- * direct form is still needed for `null` (the field is null or missing) and for array/object
- * values (whole-array equality).
- */
+/** {@link equalsAnyOf} for a JSON location of this table. */
 function equalsAny(ctx: Ctx, loc: JsonLocation, values: Json[]): RawBuilder<SqlBool> {
-  if (values.length === 0) return FALSE;
-  const whole = values.filter((v) => v === null || typeof v === "object");
-  return fanned(
-    ctx,
-    loc,
-    (s) => valuesMatch(s, values),
-    (s) => (whole.length === 0 ? FALSE : valuesMatch(s, whole)),
-  );
+  return equalsAnyOf(bool, values, (pred, direct) => fanned(ctx, loc, pred, direct), valuesMatch);
 }
 
 /** The site's value equals one of `values`, compared type by type. */

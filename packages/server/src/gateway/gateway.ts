@@ -161,6 +161,19 @@ export class Gateway {
     return catalog.defaultApp(options.defaultApp);
   }
 
+  /**
+   * What every invocation settles first, HTTP or WebSocket: its start time (for the duration),
+   * request id, app, and whether its origin may call it (CORS headers to answer with).
+   */
+  #begin(route: InvocationRoute, req: IncomingMessage) {
+    const started = performance.now();
+    const requestId = randomUUID();
+    const app = this.#findApp(route, req);
+    const origin = req.headers.origin;
+    const allowed = origin ? originAllowed(app, origin, this.#d.options.corsAnyOrigin) : false;
+    return { started, requestId, app, origin, allowed, cors: corsHeaders(origin, allowed) };
+  }
+
   /** The function of `app` that `route` names; throws the coded error a caller gets. */
   #resolve(app: AppRecord | undefined, route: InvocationRoute, req: IncomingMessage): Resolved {
     if (!app) {
@@ -346,13 +359,8 @@ export class Gateway {
     url: string,
     head: Head,
   ): Promise<void> {
-    const started = performance.now();
     const { options, log } = this.#d;
-    const requestId = randomUUID();
-    const app = this.#findApp(route, req);
-    const origin = req.headers.origin;
-    const allowed = origin ? originAllowed(app, origin, options.corsAnyOrigin) : false;
-    const cors = corsHeaders(origin, allowed);
+    const { started, requestId, app, origin, allowed, cors } = this.#begin(route, req);
     const extra: [string, string][] = [...cors, ["x-request-id", requestId]];
     // The gateway's own answer to a preflight the function does not answer itself.
     const preflight = (): Reply =>
@@ -489,13 +497,8 @@ export class Gateway {
     url: string,
     head: Head,
   ): Promise<void> {
-    const started = performance.now();
     const { options, log } = this.#d;
-    const requestId = randomUUID();
-    const app = this.#findApp(route, req);
-    const origin = req.headers.origin;
-    const allowed = origin ? originAllowed(app, origin, options.corsAnyOrigin) : false;
-    const cors = corsHeaders(origin, allowed);
+    const { started, requestId, app, cors } = this.#begin(route, req);
     let p: Prepared;
     const detail: Detail = { detailed: options.exposeErrors };
     let fnName: string | undefined;

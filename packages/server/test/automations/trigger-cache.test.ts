@@ -2,14 +2,17 @@
  * Entity writes keep the automations they listen for in memory (`store/automation-triggers.ts`),
  * and still hear every change to them on the very next write: through two stores on one
  * database (two connections to one SQLite file; two nodes on one PostgreSQL), each change made
- * through one is seen by the next write through the other, whose list was read before it.
+ * through one is seen by the next write through the other, whose list was read before it. And
+ * the run's INSERT, which looks for an open earlier run of its record itself, keeps a record's
+ * runs in order on both.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseFilter } from "../../src/entities/query/parse.js";
 import type { AutomationWrite, EntityRef, Store } from "../../src/store/index.js";
-import { openSqliteStore } from "../../src/store/index.js";
+import { openSqliteStore, WAITING } from "../../src/store/index.js";
 import { openPostgresStore } from "../../src/store/postgres/pg-store.js";
 import { storeCases } from "../postgres.js";
 
@@ -134,6 +137,48 @@ describe.each(await storeCases())(
       await one.automations.removeFunction(APP, "job");
       await create();
       expect(await one.automations.list(APP)).toEqual([]);
+    });
+
+    it("a record's event waits behind its earlier open one, and starts when that one ends", async () => {
+      await one.automations.create(APP, "fn", entityAutomation("a3", "on-update", ["update"]), T);
+      const id = await create();
+      const other = await create();
+      const bump = (rid: string) =>
+        two.entities.updateWhere(ref("Item"), parseFilter({ id: rid }), 1, (r) => ({
+          ...r,
+          data: { n: Number(r.data.n) + 1 },
+        }));
+      await bump(id);
+      await bump(id);
+      await bump(other);
+      const runs = (
+        await one.automations.listRuns(APP, { automationId: "a3", limit: 10 })
+      ).reverse();
+      expect(
+        runs.map((r) => [r.record_key?.split("\0")[1], r.next_attempt_at === WAITING]),
+      ).toEqual([
+        [id, false],
+        [id, true],
+        [other, false],
+      ]);
+      const claimed = await one.automations.claimRuns(Date.now() + 1000, "d", 10, () => 60_000);
+      expect(claimed.map((c) => c.run.id)).toEqual([runs[0]!.id, runs[2]!.id]);
+      await one.automations.finishRuns(
+        claimed.map((c) => ({
+          run: c.run,
+          owner: "d",
+          result: {
+            status: "succeeded" as const,
+            finished_at: 5000,
+            duration_ms: 1,
+            http_status: 200,
+            request_id: null,
+            error: null,
+          },
+        })),
+      );
+      const next = await one.automations.claimRuns(Date.now() + 1000, "d", 10, () => 60_000);
+      expect(next.map((c) => c.run.id)).toEqual([runs[1]!.id]);
     });
   },
 );

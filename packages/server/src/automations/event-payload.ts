@@ -1,23 +1,15 @@
-import type { EntityRef, RecordChange, StoredRecord } from "../store/index.js";
+import { flat, flatJson } from "../entities/records/record-shape.js";
+import { changeType, type EntityRef, type RecordChange } from "../store/index.js";
 import type { EventType } from "./definition.js";
 
 /** Events whose records come to more than this, as JSON, are sent without them. */
 export const MAX_EVENT_BYTES = 200 * 1024;
 
-/** A record as the function receives it: the flat shape the entity routes answer with. */
-const flat = (r: StoredRecord) => ({
-  ...r.data,
-  ...r.builtins,
-  id: r.id,
-  created_date: r.created_date,
-  updated_date: r.updated_date,
-});
-
 /**
  * The body an entity automation's function receives for one change (`../shared/BASE44-DATA.md`
- * §4.3): `{ event: { type, entity_name, entity_id }, data, old_data }`. `data` is the record
- * after a create or update and ◇ the deleted record for a delete; `old_data` the record before
- * an update, else null. Records are whole (field rules do not apply: the function is the app's
+ * §4.3): `{ event: { type, entity_name, entity_id }, data, old_data }`, each record flat as the
+ * entity routes answer with it (`flat`). `data` is the record after a create or update and ◇
+ * the deleted record for a delete; `old_data` the record before an update, else null. Records are whole (field rules do not apply: the function is the app's
  * own code). Past {@link MAX_EVENT_BYTES} both are null and `payload_too_large` is true; the
  * function reads the record itself.
  *
@@ -29,20 +21,24 @@ export function entityEvent(
   ref: EntityRef,
   change: RecordChange,
 ): { type: EventType; recordId: string; json: string } {
-  const type: EventType =
-    change.before && change.after ? "update" : change.after ? "create" : "delete";
+  const type: EventType = changeType(change);
   const record = (change.after ?? change.before)!;
-  const event = { type, entity_name: ref.entity, entity_id: record.id };
-  const data = flat(record);
-  const old = type === "update" ? flat(change.before!) : null;
-  const json = JSON.stringify({ event, data, old_data: old });
+  const event = JSON.stringify({ type, entity_name: ref.entity, entity_id: record.id });
+  // A create's record is written from the JSON text of its fields (the write already made it).
+  const data =
+    change.after && change.afterJson !== undefined
+      ? flatJson(change.after, change.afterJson)
+      : JSON.stringify(flat(record));
+  const old = type === "update" ? JSON.stringify(flat(change.before!)) : "null";
+  // What JSON.stringify({ event, data, old_data }) writes, from the parts.
+  const json = `{"event":${event},"data":${data},"old_data":${old}}`;
   // A UTF-16 unit is at most 3 bytes in UTF-8: most events skip counting bytes.
   if (json.length * 3 <= MAX_EVENT_BYTES || Buffer.byteLength(json) <= MAX_EVENT_BYTES)
     return { type, recordId: record.id, json };
   return {
     type,
     recordId: record.id,
-    json: JSON.stringify({ event, data: null, old_data: null, payload_too_large: true }),
+    json: `{"event":${event},"data":null,"old_data":null,"payload_too_large":true}`,
   };
 }
 

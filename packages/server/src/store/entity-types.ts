@@ -80,7 +80,13 @@ export interface FindQuery {
 export interface RecordChange {
   before?: StoredRecord;
   after?: StoredRecord;
+  /** The JSON text of `after.data`, when the write had it (a create's): not written again. */
+  afterJson?: string;
 }
+
+/** What a change did to its record. */
+export const changeType = (c: RecordChange): "create" | "update" | "delete" =>
+  c.before && c.after ? "update" : c.after ? "create" : "delete";
 
 /**
  * Called inside each write's transaction with every record the write changed (creates,

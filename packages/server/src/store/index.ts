@@ -28,7 +28,7 @@ export type {
   SchemaToSync,
   StoredRecord,
 } from "./entity-types.js";
-export { AGGREGATE_MAX_GROUPS } from "./entity-types.js";
+export { AGGREGATE_MAX_GROUPS, changeType } from "./entity-types.js";
 export type {
   ApiKeyRow,
   IdentityStore,

@@ -209,6 +209,56 @@ describe.skipIf(!enabled)("three nodes on one PostgreSQL store", () => {
     }
   });
 
+  it("an automation created or disabled through one node is heard by the next write on another", async () => {
+    const app = await nodes[A]!.createApp("cluster-automations");
+    const push = await nodes[A]!.admin(`/api/apps/${app}/entity-schemas`, {
+      method: "PUT",
+      body: JSON.stringify({
+        entityNameToSchema: {
+          Job: { name: "Job", type: "object", properties: { n: { type: "number" } } },
+        },
+      }),
+    });
+    expect(push.status).toBe(200);
+    await nodes[A]!.deploy(app, "onJob", `Deno.serve(() => Response.json({ ok: true }));`);
+    const write = async (n: number) => {
+      const res = await nodes[C]!.admin(`/api/apps/${app}/entities/Job`, {
+        method: "POST",
+        body: JSON.stringify({ n }),
+      });
+      expect(res.status).toBe(201);
+      return (await json(res)).id as string;
+    };
+    const runs = async (id: string) => {
+      const res = await nodes[A]!.admin(`/api/apps/${app}/automations/${id}/runs`);
+      expect(res.status).toBe(200);
+      return ((await json(res)).runs as unknown[]).length;
+    };
+    // C writes before there is any automation (and keeps that it has none).
+    await write(0);
+    const created = await nodes[B]!.admin(`/api/apps/${app}/automations`, {
+      method: "POST",
+      body: JSON.stringify({
+        function_name: "onJob",
+        name: "on-job",
+        type: "entity",
+        entity_name: "Job",
+        event_types: ["create"],
+      }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const id = (await json(created)).id as string;
+    await write(1);
+    expect(await runs(id)).toBe(1);
+    const off = await nodes[B]!.admin(`/api/apps/${app}/automations/${id}`, {
+      method: "PATCH",
+      body: JSON.stringify({ is_active: false }),
+    });
+    expect(off.status).toBe(200);
+    await write(2);
+    expect(await runs(id)).toBe(1);
+  });
+
   it("tails on one node the lines a function writes on another, and labels each node's metrics", async () => {
     await nodes[A]!.deploy(
       appId,

@@ -1,4 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
+import { type EntityTrigger, TriggerCache } from "../automation-triggers.js";
 import type {
   AutomationRow,
   AutomationStore,
@@ -8,9 +9,9 @@ import type {
   RunRow,
 } from "../automation-types.js";
 import { WAITING } from "../automation-types.js";
-import type { EntityRef, RecordChange } from "../entity-types.js";
+import { changeType, type EntityRef, type RecordChange } from "../entity-types.js";
 import { type AutomationDbRow, toAutomation } from "../sqlite/automation-rows.js";
-import { defaultEventPolicy, type RunDbRow, toRun } from "../sqlite/automation-runs.js";
+import { defaultEventPolicy, type RunDbRow, skippedRun, toRun } from "../sqlite/automation-runs.js";
 import type { PgRecordChangeListener } from "./entity-store.js";
 
 type Db = Kysely<Record<string, Record<string, unknown>>>;
@@ -76,6 +77,7 @@ const lockRecord = (tx: Db, automationId: string, recordKey: string) =>
  */
 export function pgRunMethods(db: Db): PgRunMethods {
   let policy = defaultEventPolicy();
+  const triggers = new TriggerCache();
   const rows = async (q: RawBuilder<unknown>, on: Db = db) =>
     (await q.execute(on)).rows as Record<string, unknown>[];
   const openOfRecord = async (tx: Db, automationId: string, recordKey: string) =>
@@ -87,51 +89,67 @@ export function pgRunMethods(db: Db): PgRunMethods {
       )
     )[0];
 
+  /**
+   * The entity's active automations, as this transaction sees them (see {@link TriggerCache}):
+   * one read of `automation_version` when a list is kept, else one read of the counter and the
+   * list together (one snapshot).
+   */
+  const triggersOf = async (tx: Db, ref: EntityRef): Promise<EntityTrigger[]> => {
+    const kept = triggers.version === undefined ? undefined : triggers.get(triggers.version, ref);
+    if (kept) {
+      const [row] = await rows(sql`SELECT n FROM automation_version`, tx);
+      if (Number(row!.n) === triggers.version) return kept;
+    }
+    const found = await rows(
+      sql`SELECT v.n, a.id, a.event_types FROM automation_version v
+        LEFT JOIN automations a ON a.app_id = ${ref.appId} AND a.entity_name = ${ref.entity}
+          AND a.kind = 'entity' AND a.is_active`,
+      tx,
+    );
+    return triggers.put(
+      Number(found[0]!.n),
+      ref,
+      found
+        .filter((r) => r.id !== null)
+        .map((r) => ({ id: r.id as string, event_types: r.event_types as string })),
+    );
+  };
+
   const onRecordChangesIn: PgRecordChangeListener = async (
     tx: Db,
     ref: EntityRef,
     changes: RecordChange[],
   ) => {
     if (changes.length === 0) return undefined;
-    const triggers = await rows(
-      sql`SELECT id, event_types FROM automations
-        WHERE app_id = ${ref.appId} AND entity_name = ${ref.entity} AND kind = 'entity' AND is_active`,
-      tx,
-    );
-    if (triggers.length === 0) return undefined;
-    const listens = triggers.map((t) => ({
-      id: t.id as string,
-      types: new Set(JSON.parse(t.event_types as string) as string[]),
-    }));
+    const listens = await triggersOf(tx, ref);
+    if (listens.length === 0) return undefined;
     const depth = (ref.origin?.depth ?? 0) + 1;
     const skipped = depth > policy.maxDepth;
     const at = policy.now();
     let queued = false;
     for (const change of changes) {
+      const type = changeType(change);
+      if (!listens.some((t) => t.types.has(type))) continue;
       const e = policy.event(ref, change);
+      const key = `${ref.entity}\u001f${e.recordId}`;
       for (const t of listens) {
-        if (!t.types.has(e.type)) continue;
-        const run: NewRun = {
-          automation_id: t.id,
-          app_id: ref.appId,
-          trigger: "entity",
-          depth,
-          ...(skipped
-            ? {
-                status: "skipped",
-                error: `Not run: ${depth - 1} automation runs in a row led to this event (the limit is ${policy.maxDepth}); a loop?`,
-              }
-            : {}),
-        };
-        const key = `${ref.entity}\u001f${e.recordId}`;
-        if (!skipped) await lockRecord(tx, t.id, key);
-        const waits = !skipped && (await openOfRecord(tx, t.id, key)) !== undefined;
-        await insertRun(run, at, {
-          record_key: key,
-          event: e.json,
-          ...(waits ? { next: WAITING } : {}),
-        }).execute(tx);
-        queued ||= !skipped;
+        if (!t.types.has(type)) continue;
+        if (skipped) {
+          await insertRun(skippedRun(t.id, ref.appId, depth, policy.maxDepth), at, {
+            record_key: key,
+            event: e.json,
+          }).execute(tx);
+          continue;
+        }
+        await lockRecord(tx, t.id, key);
+        // Waits (no start time) behind an earlier open run of its record: in order per record.
+        await sql`INSERT INTO automation_runs
+            (automation_id, app_id, trigger, record_key, event, depth, status, next_attempt_at, created_at)
+          VALUES (${t.id}, ${ref.appId}, 'entity', ${key}, ${e.json}, ${depth}, 'queued',
+            CASE WHEN EXISTS (SELECT 1 FROM automation_runs WHERE automation_id = ${t.id}
+              AND record_key = ${key} AND status IN ('queued', 'running'))
+            THEN ${sql.lit(WAITING)} ELSE ${at}::bigint END, ${at})`.execute(tx);
+        queued = true;
       }
     }
     return queued ? policy.queued : undefined;

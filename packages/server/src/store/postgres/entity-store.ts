@@ -135,18 +135,23 @@ export function openPgEntityStore(db: Db, onChanges: PgRecordChangeListener): En
     );
   };
 
-  const insertRows = async (tx: Db, layout: PgTableLayout, records: StoredRecord[]) => {
+  const insertRows = async (
+    tx: Db,
+    layout: PgTableLayout,
+    records: StoredRecord[],
+    dataJson?: readonly string[],
+  ) => {
     if (records.length === 0) return;
     const cols = ["id", "created_date", "updated_date", ...layout.builtins, "data"];
     await sql`INSERT INTO ${table(layout)} (${sql.raw(cols.join(", "))}) VALUES ${sql.join(
       records.map(
-        (r) =>
+        (r, i) =>
           sql`(${sql.join([
             r.id,
             r.created_date,
             r.updated_date,
             ...layout.builtins.map((b) => r.builtins[b] ?? null),
-          ])}, ${JSON.stringify(r.data)}::json)`,
+          ])}, ${dataJson?.[i] ?? JSON.stringify(r.data)}::json)`,
       ),
     )}`.execute(tx);
   };
@@ -311,15 +316,15 @@ export function openPgEntityStore(db: Db, onChanges: PgRecordChangeListener): En
         truncated: list.length > query.limit,
       };
     },
-    async insert(ref, records) {
+    async insert(ref, records, dataJson) {
       const layout = await layoutOf(ref);
       await write(async (tx, after) => {
-        await insertRows(tx, layout, records);
+        await insertRows(tx, layout, records, dataJson);
         after(
           await onChanges(
             tx,
             ref,
-            records.map((r) => ({ after: r })),
+            records.map((r, i) => ({ after: r, afterJson: dataJson?.[i] })),
           ),
         );
       });

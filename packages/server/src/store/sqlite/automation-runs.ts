@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { type EntityTrigger, TriggerCache } from "../automation-triggers.js";
 import type {
   AutomationRow,
   AutomationStore,
@@ -9,7 +10,7 @@ import type {
   RunRow,
 } from "../automation-types.js";
 import { WAITING } from "../automation-types.js";
-import type { EntityRef, RecordChange } from "../entity-types.js";
+import { changeType, type EntityRef, type RecordChange } from "../entity-types.js";
 import { type AutomationDbRow, toAutomation } from "./automation-rows.js";
 
 /** The run half of the SQLite automation store: the queue, the outbox and the history. */
@@ -58,13 +59,28 @@ export const runParams = (
   at,
 });
 
+/** A run kept as `skipped` instead of queued: `depth` is past `maxDepth` (a loop). */
+export const skippedRun = (
+  automationId: string,
+  appId: string,
+  depth: number,
+  maxDepth: number,
+): NewRun => ({
+  automation_id: automationId,
+  app_id: appId,
+  trigger: "entity",
+  depth,
+  status: "skipped",
+  error: `Not run: ${depth - 1} automation runs in a row led to this event (the limit is ${maxDepth}); a loop?`,
+});
+
 /** The default policy: no server has set one (a store used on its own). */
 export const defaultEventPolicy = (): EntityEventPolicy => ({
   now: () => Date.now(),
   maxDepth: 5,
   event: (ref, c) => {
     const r = (c.after ?? c.before)!;
-    const type = c.before && c.after ? "update" : c.after ? "create" : "delete";
+    const type = changeType(c);
     return {
       type,
       recordId: r.id,
@@ -76,11 +92,14 @@ export const defaultEventPolicy = (): EntityEventPolicy => ({
 
 /**
  * Runs on SQLite. Entity events are written by {@link RunMethods.onRecordChanges}, which the
- * entity store calls inside each write's transaction: one indexed read of the entity's active
- * automations, then one row per change and automation that listens to its type.
+ * entity store calls inside each write's transaction: one read of `automation_version` (the
+ * entity's active automations are read again only when it moved, see {@link TriggerCache}),
+ * then one row per change and automation that listens to its type, which finds in the same
+ * statement whether an earlier run of its record is still open.
  */
 export function runMethods(db: Database.Database): RunMethods {
   let policy = defaultEventPolicy();
+  const triggers = new TriggerCache();
   const q = {
     insertRun: db.prepare(INSERT_RUN),
     getRunBySeq: db.prepare<[number], RunDbRow>("SELECT * FROM automation_runs WHERE seq = ?"),
@@ -96,6 +115,16 @@ export function runMethods(db: Database.Database): RunMethods {
       `SELECT seq, automation_id FROM automation_runs
        WHERE status IN ('queued', 'running') AND next_attempt_at <= @now
        ORDER BY next_attempt_at, seq LIMIT @limit`,
+    ),
+    version: db.prepare<[], number>("SELECT n FROM automation_version").pluck(),
+    insertEvent: db.prepare<
+      [string, string, string, string, number, string, string, number, number]
+    >(
+      `INSERT INTO automation_runs
+         (automation_id, app_id, trigger, record_key, event, depth, status, next_attempt_at, created_at)
+       VALUES (?, ?, 'entity', ?, ?, ?, 'queued',
+         CASE WHEN EXISTS (SELECT 1 FROM automation_runs WHERE automation_id = ? AND record_key = ?
+           AND status IN ('queued', 'running')) THEN ${WAITING} ELSE ? END, ?)`,
     ),
     openOfRecord: db.prepare<[string, string], { seq: number }>(
       `SELECT seq FROM automation_runs WHERE automation_id = ? AND record_key = ?
@@ -182,49 +211,55 @@ export function runMethods(db: Database.Database): RunMethods {
     }),
   );
 
+  /** The entity's active automations, as of this transaction (see {@link TriggerCache}). */
+  const triggersOf = (ref: EntityRef): EntityTrigger[] => {
+    const version = q.version.get()!;
+    return (
+      triggers.get(version, ref) ??
+      triggers.put(version, ref, q.triggers.all(ref.appId, ref.entity))
+    );
+  };
+
+  let wake = false;
+  const queued = () => {
+    wake = false;
+    policy.queued();
+  };
+
   const onRecordChanges = (ref: EntityRef, changes: RecordChange[]): void => {
     if (changes.length === 0) return;
-    const triggers = q.triggers.all(ref.appId, ref.entity);
-    if (triggers.length === 0) return;
-    const listens = triggers.map((t) => ({
-      id: t.id,
-      types: new Set(JSON.parse(t.event_types) as string[]),
-    }));
+    const listens = triggersOf(ref);
+    if (listens.length === 0) return;
     const depth = (ref.origin?.depth ?? 0) + 1;
     const skipped = depth > policy.maxDepth;
     const at = policy.now();
-    let queued = false;
+    let any = false;
     for (const change of changes) {
+      const type = changeType(change);
+      if (!listens.some((t) => t.types.has(type))) continue;
       const e = policy.event(ref, change);
+      const key = `${ref.entity}\0${e.recordId}`;
       for (const t of listens) {
-        if (!t.types.has(e.type)) continue;
-        const run: NewRun = {
-          automation_id: t.id,
-          app_id: ref.appId,
-          trigger: "entity",
-          depth,
-          ...(skipped
-            ? {
-                status: "skipped",
-                error: `Not run: ${depth - 1} automation runs in a row led to this event (the limit is ${policy.maxDepth}); a loop?`,
-              }
-            : {}),
-        };
-        const key = `${ref.entity}\0${e.recordId}`;
-        // After an earlier run of the same record, if one is still open (in order per record).
-        const waits = !skipped && q.openOfRecord.get(t.id, key) !== undefined;
-        q.insertRun.run(
-          runParams(run, at, {
-            record_key: key,
-            event: e.json,
-            ...(waits ? { next: WAITING } : {}),
-          }),
-        );
-        queued ||= !skipped;
+        if (!t.types.has(type)) continue;
+        if (skipped) {
+          q.insertRun.run(
+            runParams(skippedRun(t.id, ref.appId, depth, policy.maxDepth), at, {
+              record_key: key,
+              event: e.json,
+            }),
+          );
+          continue;
+        }
+        // Waits (no start time) behind an earlier open run of its record: in order per record.
+        q.insertEvent.run(t.id, ref.appId, key, e.json, depth, t.id, key, at, at);
+        any = true;
       }
     }
-    // After the transaction commits (it is synchronous, so a macrotask runs after it).
-    if (queued) setImmediate(policy.queued);
+    // Once, after the transaction commits (it is synchronous, so a macrotask runs after it).
+    if (any && !wake) {
+      wake = true;
+      setImmediate(queued);
+    }
   };
 
   return {

@@ -299,7 +299,7 @@ export function openEntityStore(
       for (let i = 0; i < records.length; i++) insertRow(layout, records[i]!, dataJson?.[i]);
       onChanges(
         ref,
-        records.map((after) => ({ after })),
+        records.map((after, i) => ({ after, afterJson: dataJson?.[i] })),
       );
     },
   );

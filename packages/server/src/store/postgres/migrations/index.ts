@@ -6,6 +6,7 @@ import { pg005Logs } from "./005_logs.js";
 import { pg006Realtime } from "./006_realtime.js";
 import { pg007Files } from "./007_files.js";
 import { pg008Analytics } from "./008_analytics.js";
+import { pg009AutomationVersion } from "./009_automation_version.js";
 
 /**
  * Versioned schema migrations of the PostgreSQL store, in order; append only (a released one
@@ -20,4 +21,5 @@ export const PG_MIGRATIONS: readonly string[] = [
   pg006Realtime,
   pg007Files,
   pg008Analytics,
+  pg009AutomationVersion,
 ];

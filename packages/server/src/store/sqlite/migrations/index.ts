@@ -5,6 +5,7 @@ import { m003Entities } from "./003_entities.js";
 import { m004Automations } from "./004_automations.js";
 import { m005Limits } from "./005_limits.js";
 import { m006EntityJsonb } from "./006_entity_jsonb.js";
+import { m007AutomationVersion } from "./007_automation_version.js";
 
 /** A migration: SQL to run, or a function for what depends on the data (one table per entity). */
 export type Migration = string | ((db: Database.Database) => void);
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m004Automations,
   m005Limits,
   m006EntityJsonb,
+  m007AutomationVersion,
 ];

@@ -211,6 +211,11 @@ export class Realtime {
   useAdapter(adapter: Parameters<SocketServer["adapter"]>[0]): void {
     this.#io.adapter(adapter);
     this.#io.on("fnbase:change", (change: EntityChange) => this.publish(change));
+    this.#io.on("fnbase:user", (appId: unknown, userId: unknown) => {
+      if (typeof appId === "string" && typeof userId === "string") {
+        this.#recheckUser(appId, userId);
+      }
+    });
     this.#io.on("fnbase:rooms", (node: string, rooms: string[]) => {
       if (node === this.#node || !Array.isArray(rooms)) return;
       this.#remote.set(node, { rooms: new Set(rooms), at: this.#d.now() });
@@ -255,11 +260,19 @@ export class Realtime {
     return false;
   }
 
-  /** {@link publish} on this node and, in a cluster, on every node with a subscriber to it. */
+  /**
+   * {@link publish} on this node and, in a cluster, on every node with a subscriber to it. A
+   * change to a User record reaches every node either way (as its id alone when no node has a
+   * subscriber to the User room): sockets of that user on any node, in any room or in none yet,
+   * must resolve their actor again.
+   */
   broadcast(change: EntityChange): void {
     this.publish(change);
-    if (this.#cluster && this.#remoteInterest(entityRoom(change.appId, change.entity))) {
+    if (!this.#cluster) return;
+    if (this.#remoteInterest(entityRoom(change.appId, change.entity))) {
       this.#io.serverSideEmit("fnbase:change", change);
+    } else if (change.entity === USER_ENTITY) {
+      this.#io.serverSideEmit("fnbase:user", change.appId, change.record.id);
     }
   }
 

@@ -36,6 +36,8 @@ interface SocketState {
 
 /** How often a node of a cluster announces its subscribed rooms, in ms. */
 const ANNOUNCE_MS = 5_000;
+/** The least time between two announcements of a node, in ms (joins and leaves in a loop). */
+const ANNOUNCE_GAP_MS = 50;
 
 /** Rooms one socket may be in at once. */
 const MAX_ROOMS_PER_SOCKET = 200;
@@ -195,9 +197,14 @@ export class Realtime {
   /** This node's name among the others' interest announcements. */
   readonly #node = randomUUID();
   /** The rooms other nodes have subscribers in, by node, with when each said so (epoch ms). */
-  readonly #remote = new Map<string, { rooms: Set<string>; at: number }>();
+  readonly #remote = new Map<string, { rooms: Set<string>; at: number; seq: number }>();
   #announceTimer: NodeJS.Timeout | undefined;
   #announcePending = false;
+  /** This node's announcements so far (others keep only the latest: see `useAdapter`). */
+  #announced = 0;
+  /** When this node last announced (`performance.now()`). */
+  #lastAnnounce = Number.NEGATIVE_INFINITY;
+  #announceLater: NodeJS.Timeout | undefined;
 
   /**
    * Joins the other nodes of a cluster through socket.io's adapter (`@socket.io/postgres-adapter`
@@ -216,12 +223,17 @@ export class Realtime {
         this.#recheckUser(appId, userId);
       }
     });
-    this.#io.on("fnbase:rooms", (node: string, rooms: string[]) => {
+    this.#io.on("fnbase:rooms", (node: string, rooms: string[], seq: unknown) => {
       if (node === this.#node || !Array.isArray(rooms)) return;
-      this.#remote.set(node, { rooms: new Set(rooms), at: this.#d.now() });
+      // Announcements past 8 kB are read back from a table, after smaller ones sent later:
+      // an older list never replaces a newer one.
+      const n = typeof seq === "number" ? seq : 0;
+      const known = this.#remote.get(node);
+      if (known && n !== 0 && n <= known.seq) return;
+      this.#remote.set(node, { rooms: new Set(rooms), at: this.#d.now(), seq: n });
     });
     const changed = (room: string) => {
-      if (parseRoom(room)) this.#announceSoon();
+      if (this.#announceable(room)) this.#announceSoon();
     };
     this.#io.of("/").adapter.on("create-room", changed);
     this.#io.of("/").adapter.on("delete-room", changed);
@@ -231,23 +243,43 @@ export class Realtime {
     this.#announce();
   }
 
-  /** The entity rooms this node's sockets are in. */
+  /**
+   * True for the room of an entity its app has: a socket may join a room of any name of its
+   * app (the SDK subscribes before a schema is pushed, say), but only rooms that can have
+   * changes are announced, so made-up names (up to 200 a socket, 300 characters each) cost the
+   * bus nothing. A room whose entity is pushed later is announced within {@link ANNOUNCE_MS}.
+   */
+  #announceable(room: string): boolean {
+    const r = parseRoom(room);
+    return r !== undefined && this.#d.entities.schemas.get(r.appId, r.entity) !== undefined;
+  }
+
+  /** The rooms this node's sockets are in that can have changes. */
   #localRooms(): string[] {
     const out: string[] = [];
-    for (const room of this.#io.of("/").adapter.rooms.keys()) if (parseRoom(room)) out.push(room);
+    for (const room of this.#io.of("/").adapter.rooms.keys()) {
+      if (this.#announceable(room)) out.push(room);
+    }
     return out;
   }
 
   #announce(): void {
     this.#announcePending = false;
-    this.#io.serverSideEmit("fnbase:rooms", this.#node, this.#localRooms());
+    this.#lastAnnounce = performance.now();
+    this.#io.serverSideEmit("fnbase:rooms", this.#node, this.#localRooms(), ++this.#announced);
   }
 
-  /** Announces at the next turn (joins and leaves of one moment make one message). */
+  /**
+   * Announces at the next turn (joins and leaves of one moment make one message), and at most
+   * once per {@link ANNOUNCE_GAP_MS}: a socket joining and leaving in a loop makes 20 messages
+   * a second, not one per turn of the event loop.
+   */
   #announceSoon(): void {
     if (this.#announcePending) return;
     this.#announcePending = true;
-    setImmediate(() => this.#announce());
+    const wait = this.#lastAnnounce + ANNOUNCE_GAP_MS - performance.now();
+    if (wait <= 0) setImmediate(() => this.#announce());
+    else this.#announceLater = setTimeout(() => this.#announce(), wait).unref();
   }
 
   /** True when some other node (heard from lately) has a subscriber in `room`. */
@@ -328,6 +360,7 @@ export class Realtime {
   /** Closes every socket. */
   async close(): Promise<void> {
     clearInterval(this.#announceTimer);
+    clearTimeout(this.#announceLater);
     this.#io.disconnectSockets(true);
     await new Promise<void>((resolve) => {
       this.#io.close(() => resolve());

@@ -23,6 +23,8 @@ interface SocketState {
   /** The handshake's token (undefined: anonymous), resolved again when its holder changes. */
   token: string | undefined;
   actor: Actor;
+  /** The same for sockets whose actors are the same, so they see a change the same way. */
+  view: string;
   /**
    * Set while the actor is being resolved again (a change to the user, a revoked key): events
    * for the socket wait behind it, in order, and are judged by the actor it resolves to.
@@ -32,6 +34,29 @@ interface SocketState {
   expiresAt: number;
   /** The read filter per entity, for the schema object it was made from. */
   filters: Map<string, { scope: Scope; read: Filter | undefined }>;
+}
+
+/**
+ * How long the fan-out of changes to sockets may hold the event loop before it lets other work
+ * run, in ms: a bulk write to a crowded room is hundreds of thousands of sends.
+ */
+const FAN_OUT_SLICE_MS = 5;
+
+/** A key equal for equal actors: what a socket may see of a change depends on nothing else. */
+function viewOf(actor: Actor): string {
+  return actor.kind === "user" ? `user ${JSON.stringify(actor.user)}` : actor.kind;
+}
+
+/** A change on its way to the sockets of its room. */
+interface FanOut {
+  change: EntityChange;
+  room: string;
+  timestamp: string;
+  /** The sockets in the room when the change came to be sent, and how far the sending is. */
+  ids: string[];
+  next: number;
+  /** What each view of the room gets (null: nothing), made once per view. */
+  views: Map<string, { room: string; data: string } | null>;
 }
 
 /** How often a node of a cluster announces its subscribed rooms, in ms. */
@@ -109,7 +134,14 @@ export class Realtime {
       const exp = decodeJwt(token).exp;
       if (typeof exp === "number") expiresAt = exp * 1000;
     }
-    this.#state.set(socket, { appId: app.id, token, actor, expiresAt, filters: new Map() });
+    this.#state.set(socket, {
+      appId: app.id,
+      token,
+      actor,
+      view: viewOf(actor),
+      expiresAt,
+      filters: new Map(),
+    });
   }
 
   /** Who `token` acts as on `appId` now (as for an HTTP call); throws when it no longer holds. */
@@ -138,6 +170,7 @@ export class Realtime {
     this.#enqueue(s, async () => {
       try {
         s.actor = await this.#resolve(s.appId, s.token);
+        s.view = viewOf(s.actor);
         s.filters.clear();
       } catch {
         socket.disconnect(true);
@@ -308,42 +341,115 @@ export class Realtime {
     }
   }
 
+  /** Changes waiting for their fan-out, in commit order; `#fanning` is the one going out. */
+  readonly #waiting: EntityChange[] = [];
+  #fanning: FanOut | undefined;
+  #fanTimer: NodeJS.Immediate | undefined;
+
   /**
    * Sends a committed change to every socket in its entity's room that may read the record,
-   * as that socket's actor sees it.
+   * as that socket's actor sees it. Changes go out in commit order, in slices of at most
+   * {@link FAN_OUT_SLICE_MS} of the event loop, so that requests of every app are served
+   * between them; sockets of one view share one computed and encoded event.
    */
   publish(change: EntityChange): void {
+    // Nobody here to tell (a User change is still needed: it may change a socket's actor).
+    const room = entityRoom(change.appId, change.entity);
+    if (change.entity !== USER_ENTITY && !this.#io.sockets.adapter.rooms.get(room)?.size) return;
+    this.#waiting.push(change);
+    this.#fanTimer ??= setImmediate(() => this.#fanOut());
+  }
+
+  /** Sends what is waiting for one slice of time, then lets the event loop turn. */
+  #fanOut(): void {
+    this.#fanTimer = undefined;
+    const deadline = performance.now() + FAN_OUT_SLICE_MS;
+    let taken = 0;
+    do {
+      if (!this.#fanning) {
+        const change = this.#waiting[taken++];
+        if (!change) break;
+        this.#fanning = this.#begin(change);
+        if (!this.#fanning) continue;
+      }
+      this.#step(this.#fanning, 256);
+      if (this.#fanning.next >= this.#fanning.ids.length) this.#fanning = undefined;
+    } while (performance.now() < deadline);
+    this.#waiting.splice(0, Math.min(taken, this.#waiting.length));
+    if (this.#fanning || this.#waiting.length > 0) {
+      this.#fanTimer = setImmediate(() => this.#fanOut());
+    }
+  }
+
+  /** Starts a change's fan-out; undefined when no socket here is in its room. */
+  #begin(change: EntityChange): FanOut | undefined {
     if (change.entity === USER_ENTITY) this.#recheckUser(change.appId, change.record.id);
     const room = entityRoom(change.appId, change.entity);
     const ids = this.#io.sockets.adapter.rooms.get(room);
-    if (!ids || ids.size === 0) return;
+    if (!ids || ids.size === 0) return undefined;
+    const timestamp = new Date(this.#d.now()).toISOString();
+    return { change, room, timestamp, ids: [...ids], next: 0, views: new Map() };
+  }
+
+  /** Sends a change to up to `max` more sockets of its room. */
+  #step(f: FanOut, max: number): void {
     const now = this.#d.now();
-    const timestamp = new Date(now).toISOString();
-    for (const id of ids) {
-      const socket = this.#io.sockets.sockets.get(id);
+    const byView = new Map<string, string[]>();
+    const end = Math.min(f.ids.length, f.next + max);
+    for (; f.next < end; f.next++) {
+      const socket = this.#io.sockets.sockets.get(f.ids[f.next]!);
       const s = socket && this.#state.get(socket);
-      if (!socket || !s) continue;
+      if (!socket || !s || !socket.connected) continue;
       if (now >= s.expiresAt) {
         socket.disconnect(true);
         continue;
       }
-      if (s.pending) this.#enqueue(s, () => this.#send(socket, s, room, change, timestamp));
-      else this.#send(socket, s, room, change, timestamp);
+      if (s.pending) {
+        const { room, change, timestamp } = f;
+        this.#enqueue(s, () => this.#send(socket, s, room, change, timestamp));
+        continue;
+      }
+      let event = f.views.get(s.view);
+      if (event === undefined) {
+        event = this.#event(s, f.room, f.change, f.timestamp);
+        f.views.set(s.view, event);
+      }
+      if (event === null) continue;
+      const list = byView.get(s.view);
+      if (list) list.push(socket.id);
+      else byView.set(s.view, [socket.id]);
+    }
+    // One encoding per view, written to each of its sockets (here only: other nodes filter
+    // for their own sockets).
+    for (const [view, list] of byView) {
+      this.#io.local.to(list).emit("update_model", f.views.get(view)!);
     }
   }
 
   /** Sends one change to one socket when its actor may read the record, as it sees it. */
   #send(socket: Socket, s: SocketState, room: string, change: EntityChange, timestamp: string) {
     if (!socket.connected) return;
+    const event = this.#event(s, room, change, timestamp);
+    if (event) socket.emit("update_model", event);
+  }
+
+  /** The event a socket's actor gets for a change, or null when it may not read the record. */
+  #event(
+    s: SocketState,
+    room: string,
+    change: EntityChange,
+    timestamp: string,
+  ): { room: string; data: string } | null {
     try {
       const { scope, read } = this.#readFilter(s, change.entity);
-      if (!read) return;
-      if (read.kind === "const" ? !read.value : !matches(read, flat(change.record))) return;
+      if (!read) return null;
+      if (read.kind === "const" ? !read.value : !matches(read, flat(change.record))) return null;
       const seen = this.#d.entities.out(scope, change.record);
-      socket.emit("update_model", updateModel(room, change.type, seen, timestamp));
+      return updateModel(room, change.type, seen, timestamp);
     } catch (err) {
       // An entity removed from the schema meanwhile, say: this socket gets nothing.
       if (!isFnbaseError(err)) this.#d.log.error({ err }, "realtime event failed");
+      return null;
     }
   }
 
@@ -361,6 +467,9 @@ export class Realtime {
   async close(): Promise<void> {
     clearInterval(this.#announceTimer);
     clearTimeout(this.#announceLater);
+    if (this.#fanTimer) clearImmediate(this.#fanTimer);
+    this.#waiting.length = 0;
+    this.#fanning = undefined;
     this.#io.disconnectSockets(true);
     await new Promise<void>((resolve) => {
       this.#io.close(() => resolve());

@@ -111,13 +111,13 @@ export async function updateMany(
     and(scoped, parseFilter({ id: { $in: batch } })),
     MAX_BATCH,
     (cur) => {
-      if (s.isUser) {
-        const next = applyUpdate(flat(cur), ops, new Date(now)) as Record<string, unknown>;
-        return svc.changeFor(s, next, now)(cur);
-      }
       // No operator may tell anything of a field the caller cannot read (an error on its value).
       const before = flat(cur);
       checkFieldOps(s.schema, s.actor, before, ops.ops);
+      if (s.isUser) {
+        const next = applyUpdate(before, ops, new Date(now)) as Record<string, unknown>;
+        return svc.changeFor(s, next, now, named)(cur);
+      }
       // Fields the record already had stay (as an update merges); new ones must be declared.
       const next: Record<string, Json> = {};
       for (const [k, v] of Object.entries(applyUpdate(cur.data, ops, new Date(now)))) {

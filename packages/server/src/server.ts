@@ -29,7 +29,9 @@ import {
   ChangeFeed,
   EntitySchemas,
   EntityService,
+  hideFields,
   recordRoutes,
+  USER_ENTITY,
   withChangeFeed,
 } from "./entities/index.js";
 import { FrontLink } from "./front/link.js";
@@ -40,6 +42,7 @@ import {
   ApiKeyService,
   loadMasterKey,
   mountIdentity,
+  type PublicUser,
   SecretService,
   UserService,
 } from "./identity/index.js";
@@ -448,6 +451,10 @@ export async function startServer(
     log,
     mailer: integrations.mailer,
     publicUrl,
+    userView: (appId: string, user: PublicUser) => {
+      const schema = entitySchemas.get(appId, USER_ENTITY);
+      return schema ? hideFields(schema, { kind: "user", user }, user) : user;
+    },
   };
   // Realtime: every committed record change, filtered per socket by its reader's access rules.
   const realtime = new Realtime({ identity, entities, log, now });

@@ -10,4 +10,6 @@ export { type EntityCall, EntityService } from "./records/service.js";
 export { type RecordRouteDeps, recordRoutes } from "./routes/record-routes.js";
 export { schemaRoutes } from "./routes/schema-routes.js";
 export type { Actor, Operation, UserDoc } from "./rules/access.js";
+export { hideFields } from "./rules/field-rules.js";
 export { EntitySchemas } from "./schema/schema-catalog.js";
+export { USER_ENTITY } from "./schema/types.js";

@@ -4,7 +4,7 @@ import type { Catalog } from "../catalog.js";
 import type { Mailer } from "../integrations/email/mailer.js";
 import type { ApiKeyService } from "./api-keys.js";
 import type { SecretService } from "./secrets.js";
-import type { UserService } from "./users.js";
+import type { PublicUser, UserService } from "./users.js";
 
 /** What the identity routes work with. */
 export interface IdentityDeps {
@@ -22,4 +22,9 @@ export interface IdentityDeps {
   mailer?: Mailer;
   /** Base URL of links in emails (`publicUrl`), read when an email is made. */
   publicUrl?: () => string;
+  /**
+   * A user as they may see themselves: without the fields the app's User schema hides from
+   * them (field rules). Absent: as stored.
+   */
+  userView?: (appId: string, user: PublicUser) => PublicUser;
 }

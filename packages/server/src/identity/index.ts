@@ -10,7 +10,7 @@ export { ApiKeyService } from "./api-keys.js";
 export type { IdentityDeps } from "./deps.js";
 export { loadMasterKey, MASTER_KEY_FILE } from "./master-key.js";
 export { type SecretChange, SecretService } from "./secrets.js";
-export { UserService } from "./users.js";
+export { type PublicUser, UserService } from "./users.js";
 
 /**
  * Mounts the identity routes (users, secrets, workspace API keys) on the API. Call it from

@@ -5,7 +5,7 @@ import { readJson } from "../api/errors.js";
 import { writeDepth } from "../automations/index.js";
 import { appOf, callerOf } from "./caller.js";
 import type { IdentityDeps } from "./deps.js";
-import { publicUser } from "./users.js";
+import { type PublicUser, publicUser } from "./users.js";
 
 /** Lifetime of a token from `POST users/{id}/access-token` when none is asked, in seconds. */
 const DEFAULT_IMPERSONATION_TTL_S = 900;
@@ -23,14 +23,20 @@ const DEFAULT_IMPERSONATION_TTL_S = 900;
 export function userRoutes(api: Hono, d: IdentityDeps): void {
   const base = "/api/apps/:appId";
 
+  const view = (appId: string, user: PublicUser) => d.userView?.(appId, user) ?? user;
+  const viewed = <T extends { user: PublicUser }>(appId: string, out: T): T => ({
+    ...out,
+    user: view(appId, out.user),
+  });
+
   api.post(`${base}/auth/register`, async (c) => {
     const app = appOf(d, c);
-    return c.json(await d.users.register(app.id, await readJson(c)), 201);
+    return c.json(viewed(app.id, await d.users.register(app.id, await readJson(c))), 201);
   });
 
   api.post(`${base}/auth/login`, async (c) => {
     const app = appOf(d, c);
-    return c.json(await d.users.login(app.id, await readJson(c)));
+    return c.json(viewed(app.id, await d.users.login(app.id, await readJson(c))));
   });
 
   const me = async (appId: string, header: string | undefined) => {
@@ -76,6 +82,6 @@ export function userRoutes(api: Hono, d: IdentityDeps): void {
 
   api.get(`${base}/entities/User/me`, async (c) => {
     const app = appOf(d, c);
-    return c.json(publicUser(await me(app.id, c.req.header("authorization"))));
+    return c.json(view(app.id, publicUser(await me(app.id, c.req.header("authorization")))));
   });
 }

@@ -23,6 +23,8 @@ interface SocketState {
   /** The handshake's token (undefined: anonymous), resolved again when its holder changes. */
   token: string | undefined;
   actor: Actor;
+  /** The same for sockets whose actors are the same, so they see a change the same way. */
+  view: string;
   /**
    * Set while the actor is being resolved again (a change to the user, a revoked key): events
    * for the socket wait behind it, in order, and are judged by the actor it resolves to.
@@ -34,8 +36,33 @@ interface SocketState {
   filters: Map<string, { scope: Scope; read: Filter | undefined }>;
 }
 
+/**
+ * How long the fan-out of changes to sockets may hold the event loop before it lets other work
+ * run, in ms: a bulk write to a crowded room is hundreds of thousands of sends.
+ */
+const FAN_OUT_SLICE_MS = 5;
+
+/** A key equal for equal actors: what a socket may see of a change depends on nothing else. */
+function viewOf(actor: Actor): string {
+  return actor.kind === "user" ? `user ${JSON.stringify(actor.user)}` : actor.kind;
+}
+
+/** A change on its way to the sockets of its room. */
+interface FanOut {
+  change: EntityChange;
+  room: string;
+  timestamp: string;
+  /** The sockets in the room when the change came to be sent, and how far the sending is. */
+  ids: string[];
+  next: number;
+  /** What each view of the room gets (null: nothing), made once per view. */
+  views: Map<string, { room: string; data: string } | null>;
+}
+
 /** How often a node of a cluster announces its subscribed rooms, in ms. */
 const ANNOUNCE_MS = 5_000;
+/** The least time between two announcements of a node, in ms (joins and leaves in a loop). */
+const ANNOUNCE_GAP_MS = 50;
 
 /** Rooms one socket may be in at once. */
 const MAX_ROOMS_PER_SOCKET = 200;
@@ -107,7 +134,14 @@ export class Realtime {
       const exp = decodeJwt(token).exp;
       if (typeof exp === "number") expiresAt = exp * 1000;
     }
-    this.#state.set(socket, { appId: app.id, token, actor, expiresAt, filters: new Map() });
+    this.#state.set(socket, {
+      appId: app.id,
+      token,
+      actor,
+      view: viewOf(actor),
+      expiresAt,
+      filters: new Map(),
+    });
   }
 
   /** Who `token` acts as on `appId` now (as for an HTTP call); throws when it no longer holds. */
@@ -136,6 +170,7 @@ export class Realtime {
     this.#enqueue(s, async () => {
       try {
         s.actor = await this.#resolve(s.appId, s.token);
+        s.view = viewOf(s.actor);
         s.filters.clear();
       } catch {
         socket.disconnect(true);
@@ -195,9 +230,14 @@ export class Realtime {
   /** This node's name among the others' interest announcements. */
   readonly #node = randomUUID();
   /** The rooms other nodes have subscribers in, by node, with when each said so (epoch ms). */
-  readonly #remote = new Map<string, { rooms: Set<string>; at: number }>();
+  readonly #remote = new Map<string, { rooms: Set<string>; at: number; seq: number }>();
   #announceTimer: NodeJS.Timeout | undefined;
   #announcePending = false;
+  /** This node's announcements so far (others keep only the latest: see `useAdapter`). */
+  #announced = 0;
+  /** When this node last announced (`performance.now()`). */
+  #lastAnnounce = Number.NEGATIVE_INFINITY;
+  #announceLater: NodeJS.Timeout | undefined;
 
   /**
    * Joins the other nodes of a cluster through socket.io's adapter (`@socket.io/postgres-adapter`
@@ -211,12 +251,22 @@ export class Realtime {
   useAdapter(adapter: Parameters<SocketServer["adapter"]>[0]): void {
     this.#io.adapter(adapter);
     this.#io.on("fnbase:change", (change: EntityChange) => this.publish(change));
-    this.#io.on("fnbase:rooms", (node: string, rooms: string[]) => {
+    this.#io.on("fnbase:user", (appId: unknown, userId: unknown) => {
+      if (typeof appId === "string" && typeof userId === "string") {
+        this.#recheckUser(appId, userId);
+      }
+    });
+    this.#io.on("fnbase:rooms", (node: string, rooms: string[], seq: unknown) => {
       if (node === this.#node || !Array.isArray(rooms)) return;
-      this.#remote.set(node, { rooms: new Set(rooms), at: this.#d.now() });
+      // Announcements past 8 kB are read back from a table, after smaller ones sent later:
+      // an older list never replaces a newer one.
+      const n = typeof seq === "number" ? seq : 0;
+      const known = this.#remote.get(node);
+      if (known && n !== 0 && n <= known.seq) return;
+      this.#remote.set(node, { rooms: new Set(rooms), at: this.#d.now(), seq: n });
     });
     const changed = (room: string) => {
-      if (parseRoom(room)) this.#announceSoon();
+      if (this.#announceable(room)) this.#announceSoon();
     };
     this.#io.of("/").adapter.on("create-room", changed);
     this.#io.of("/").adapter.on("delete-room", changed);
@@ -226,23 +276,43 @@ export class Realtime {
     this.#announce();
   }
 
-  /** The entity rooms this node's sockets are in. */
+  /**
+   * True for the room of an entity its app has: a socket may join a room of any name of its
+   * app (the SDK subscribes before a schema is pushed, say), but only rooms that can have
+   * changes are announced, so made-up names (up to 200 a socket, 300 characters each) cost the
+   * bus nothing. A room whose entity is pushed later is announced within {@link ANNOUNCE_MS}.
+   */
+  #announceable(room: string): boolean {
+    const r = parseRoom(room);
+    return r !== undefined && this.#d.entities.schemas.get(r.appId, r.entity) !== undefined;
+  }
+
+  /** The rooms this node's sockets are in that can have changes. */
   #localRooms(): string[] {
     const out: string[] = [];
-    for (const room of this.#io.of("/").adapter.rooms.keys()) if (parseRoom(room)) out.push(room);
+    for (const room of this.#io.of("/").adapter.rooms.keys()) {
+      if (this.#announceable(room)) out.push(room);
+    }
     return out;
   }
 
   #announce(): void {
     this.#announcePending = false;
-    this.#io.serverSideEmit("fnbase:rooms", this.#node, this.#localRooms());
+    this.#lastAnnounce = performance.now();
+    this.#io.serverSideEmit("fnbase:rooms", this.#node, this.#localRooms(), ++this.#announced);
   }
 
-  /** Announces at the next turn (joins and leaves of one moment make one message). */
+  /**
+   * Announces at the next turn (joins and leaves of one moment make one message), and at most
+   * once per {@link ANNOUNCE_GAP_MS}: a socket joining and leaving in a loop makes 20 messages
+   * a second, not one per turn of the event loop.
+   */
   #announceSoon(): void {
     if (this.#announcePending) return;
     this.#announcePending = true;
-    setImmediate(() => this.#announce());
+    const wait = this.#lastAnnounce + ANNOUNCE_GAP_MS - performance.now();
+    if (wait <= 0) setImmediate(() => this.#announce());
+    else this.#announceLater = setTimeout(() => this.#announce(), wait).unref();
   }
 
   /** True when some other node (heard from lately) has a subscriber in `room`. */
@@ -255,50 +325,131 @@ export class Realtime {
     return false;
   }
 
-  /** {@link publish} on this node and, in a cluster, on every node with a subscriber to it. */
+  /**
+   * {@link publish} on this node and, in a cluster, on every node with a subscriber to it. A
+   * change to a User record reaches every node either way (as its id alone when no node has a
+   * subscriber to the User room): sockets of that user on any node, in any room or in none yet,
+   * must resolve their actor again.
+   */
   broadcast(change: EntityChange): void {
     this.publish(change);
-    if (this.#cluster && this.#remoteInterest(entityRoom(change.appId, change.entity))) {
+    if (!this.#cluster) return;
+    if (this.#remoteInterest(entityRoom(change.appId, change.entity))) {
       this.#io.serverSideEmit("fnbase:change", change);
+    } else if (change.entity === USER_ENTITY) {
+      this.#io.serverSideEmit("fnbase:user", change.appId, change.record.id);
     }
   }
 
+  /** Changes waiting for their fan-out, in commit order; `#fanning` is the one going out. */
+  readonly #waiting: EntityChange[] = [];
+  #fanning: FanOut | undefined;
+  #fanTimer: NodeJS.Immediate | undefined;
+
   /**
    * Sends a committed change to every socket in its entity's room that may read the record,
-   * as that socket's actor sees it.
+   * as that socket's actor sees it. Changes go out in commit order, in slices of at most
+   * {@link FAN_OUT_SLICE_MS} of the event loop, so that requests of every app are served
+   * between them; sockets of one view share one computed and encoded event.
    */
   publish(change: EntityChange): void {
+    // Nobody here to tell (a User change is still needed: it may change a socket's actor).
+    const room = entityRoom(change.appId, change.entity);
+    if (change.entity !== USER_ENTITY && !this.#io.sockets.adapter.rooms.get(room)?.size) return;
+    this.#waiting.push(change);
+    this.#fanTimer ??= setImmediate(() => this.#fanOut());
+  }
+
+  /** Sends what is waiting for one slice of time, then lets the event loop turn. */
+  #fanOut(): void {
+    this.#fanTimer = undefined;
+    const deadline = performance.now() + FAN_OUT_SLICE_MS;
+    let taken = 0;
+    do {
+      if (!this.#fanning) {
+        const change = this.#waiting[taken++];
+        if (!change) break;
+        this.#fanning = this.#begin(change);
+        if (!this.#fanning) continue;
+      }
+      this.#step(this.#fanning, 256);
+      if (this.#fanning.next >= this.#fanning.ids.length) this.#fanning = undefined;
+    } while (performance.now() < deadline);
+    this.#waiting.splice(0, Math.min(taken, this.#waiting.length));
+    if (this.#fanning || this.#waiting.length > 0) {
+      this.#fanTimer = setImmediate(() => this.#fanOut());
+    }
+  }
+
+  /** Starts a change's fan-out; undefined when no socket here is in its room. */
+  #begin(change: EntityChange): FanOut | undefined {
     if (change.entity === USER_ENTITY) this.#recheckUser(change.appId, change.record.id);
     const room = entityRoom(change.appId, change.entity);
     const ids = this.#io.sockets.adapter.rooms.get(room);
-    if (!ids || ids.size === 0) return;
+    if (!ids || ids.size === 0) return undefined;
+    const timestamp = new Date(this.#d.now()).toISOString();
+    return { change, room, timestamp, ids: [...ids], next: 0, views: new Map() };
+  }
+
+  /** Sends a change to up to `max` more sockets of its room. */
+  #step(f: FanOut, max: number): void {
     const now = this.#d.now();
-    const timestamp = new Date(now).toISOString();
-    for (const id of ids) {
-      const socket = this.#io.sockets.sockets.get(id);
+    const byView = new Map<string, string[]>();
+    const end = Math.min(f.ids.length, f.next + max);
+    for (; f.next < end; f.next++) {
+      const socket = this.#io.sockets.sockets.get(f.ids[f.next]!);
       const s = socket && this.#state.get(socket);
-      if (!socket || !s) continue;
+      if (!socket || !s || !socket.connected) continue;
       if (now >= s.expiresAt) {
         socket.disconnect(true);
         continue;
       }
-      if (s.pending) this.#enqueue(s, () => this.#send(socket, s, room, change, timestamp));
-      else this.#send(socket, s, room, change, timestamp);
+      if (s.pending) {
+        const { room, change, timestamp } = f;
+        this.#enqueue(s, () => this.#send(socket, s, room, change, timestamp));
+        continue;
+      }
+      let event = f.views.get(s.view);
+      if (event === undefined) {
+        event = this.#event(s, f.room, f.change, f.timestamp);
+        f.views.set(s.view, event);
+      }
+      if (event === null) continue;
+      const list = byView.get(s.view);
+      if (list) list.push(socket.id);
+      else byView.set(s.view, [socket.id]);
+    }
+    // One encoding per view, written to each of its sockets (here only: other nodes filter
+    // for their own sockets).
+    for (const [view, list] of byView) {
+      this.#io.local.to(list).emit("update_model", f.views.get(view)!);
     }
   }
 
   /** Sends one change to one socket when its actor may read the record, as it sees it. */
   #send(socket: Socket, s: SocketState, room: string, change: EntityChange, timestamp: string) {
     if (!socket.connected) return;
+    const event = this.#event(s, room, change, timestamp);
+    if (event) socket.emit("update_model", event);
+  }
+
+  /** The event a socket's actor gets for a change, or null when it may not read the record. */
+  #event(
+    s: SocketState,
+    room: string,
+    change: EntityChange,
+    timestamp: string,
+  ): { room: string; data: string } | null {
     try {
       const { scope, read } = this.#readFilter(s, change.entity);
-      if (!read) return;
-      if (read.kind === "const" ? !read.value : !matches(read, flat(change.record))) return;
+      if (!read) return null;
+      if (read.kind === "const" ? !read.value : !matches(read, flat(change.record))) return null;
       const seen = this.#d.entities.out(scope, change.record);
-      socket.emit("update_model", updateModel(room, change.type, seen, timestamp));
+      return updateModel(room, change.type, seen, timestamp);
     } catch (err) {
       // An entity removed from the schema meanwhile, say: this socket gets nothing.
       if (!isFnbaseError(err)) this.#d.log.error({ err }, "realtime event failed");
+      return null;
     }
   }
 
@@ -315,6 +466,10 @@ export class Realtime {
   /** Closes every socket. */
   async close(): Promise<void> {
     clearInterval(this.#announceTimer);
+    clearTimeout(this.#announceLater);
+    if (this.#fanTimer) clearImmediate(this.#fanTimer);
+    this.#waiting.length = 0;
+    this.#fanning = undefined;
     this.#io.disconnectSockets(true);
     await new Promise<void>((resolve) => {
       this.#io.close(() => resolve());

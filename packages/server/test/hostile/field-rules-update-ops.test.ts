@@ -27,6 +27,8 @@ beforeAll(async () => {
         note: { type: "string" },
         bonus: { type: "number" },
         amount: { type: "number", rls: { read: isAdmin, write: isAdmin } },
+        // Write-only for bob: he may set it, never read it.
+        pin: { type: "number", rls: { read: isAdmin } },
       },
     },
   });
@@ -91,6 +93,49 @@ describe("field rules under update-many's operators", () => {
     const wrong = await probe(1);
     const right = await probe(123456);
     expect(right, "answer to the right guess vs a wrong one").toBe(wrong);
+  });
+
+  it("$mul does not answer whether the hidden value is large (overflow) or not", async () => {
+    // Both rows hide `amount` from bob; only their magnitudes differ.
+    const small = await secretRow();
+    const huge = await e.ok<Rec>(e.admin, "POST", "Salary", { person: "b", amount: 1e300 }, 201);
+    const probe = async (id: string) =>
+      (
+        await e.req(bob.as, "PATCH", "Salary/update-many", {
+          query: { id },
+          data: { $mul: { amount: 1e10 } },
+        })
+      ).status;
+    expect(await probe(huge.id), "a huge hidden value vs a small one").toBe(await probe(small.id));
+  });
+
+  it("$pull and a sub-field $set do not answer whether the hidden field is set", async () => {
+    const set = await secretRow();
+    const unset = await e.ok<Rec>(e.admin, "POST", "Salary", { person: "c" }, 201);
+    for (const data of [{ $pull: { amount: 1 } }, { $set: { "amount.x": 1 } }]) {
+      const probe = async (id: string) => {
+        const res = await e.req(bob.as, "PATCH", "Salary/update-many", { query: { id }, data });
+        return `${res.status} ${((await res.json()) as { code: string }).code}`;
+      };
+      expect(await probe(set.id), `${JSON.stringify(data)}: set vs unset`).toBe(
+        await probe(unset.id),
+      );
+      expect(await probe(set.id)).toBe("403 FORBIDDEN");
+    }
+  });
+
+  it("a field bob may write but not read may be $set, not probed with $inc or $mul", async () => {
+    const row = await e.ok<Rec>(e.admin, "POST", "Salary", { person: "d", pin: 1e300 }, 201);
+    const other = await e.ok<Rec>(e.admin, "POST", "Salary", { person: "e", pin: 7 }, 201);
+    const probe = async (id: string, data: unknown) =>
+      (await e.req(bob.as, "PATCH", "Salary/update-many", { query: { id }, data })).status;
+    for (const data of [{ $mul: { pin: 1e10 } }, { $inc: { pin: 1e308 } }]) {
+      expect(await probe(row.id, data), JSON.stringify(data)).toBe(403);
+      expect(await probe(other.id, data), JSON.stringify(data)).toBe(403);
+    }
+    expect(await probe(other.id, { $set: { pin: 8 } })).toBe(200);
+    expect((await e.ok<Rec>(e.admin, "GET", `Salary/${other.id}`)).pin).toBe(8);
+    expect((await e.ok<Rec>(e.admin, "GET", `Salary/${row.id}`)).pin).toBe(1e300);
   });
 
   it("upsert refuses a key bob may not read (a match would tell the hidden value)", async () => {

@@ -52,7 +52,8 @@ export function show(value: unknown): string {
         ? String(value)
         : (JSON.stringify(value) ?? String(value));
   } catch {
-    text = String(value);
+    // Nested too deep for JSON.stringify (and String, which recurses into arrays too).
+    text = Array.isArray(value) ? "[...]" : typeof value === "object" ? "{...}" : String(value);
   }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -2,7 +2,7 @@ import { FnbaseError } from "@fnbase/shared";
 import type { StoredRecord } from "../../store/index.js";
 import { and, applyUpdate, matches, parseFilter, parseUpdate } from "../query/index.js";
 import type { Filter, Json } from "../query/types.js";
-import { checkFieldWrites, checkReadableField } from "../rules/field-rules.js";
+import { checkFieldOps, checkFieldWrites, checkReadableField } from "../rules/field-rules.js";
 import { checkDepth, checkRecord, checkSize } from "../schema/record-input.js";
 import { type FlatRecord, flat } from "./record-shape.js";
 import {
@@ -111,9 +111,12 @@ export async function updateMany(
     and(scoped, parseFilter({ id: { $in: batch } })),
     MAX_BATCH,
     (cur) => {
+      // No operator may tell anything of a field the caller cannot read (an error on its value).
+      const before = flat(cur);
+      checkFieldOps(s.schema, s.actor, before, ops.ops);
       if (s.isUser) {
-        const next = applyUpdate(flat(cur), ops, new Date(now)) as Record<string, unknown>;
-        return svc.changeFor(s, next, now)(cur);
+        const next = applyUpdate(before, ops, new Date(now)) as Record<string, unknown>;
+        return svc.changeFor(s, next, now, named)(cur);
       }
       // Fields the record already had stay (as an update merges); new ones must be declared.
       const next: Record<string, Json> = {};
@@ -123,7 +126,7 @@ export async function updateMany(
       }
       checkDepth(next);
       checkRecord(s.schema, next);
-      checkFieldWrites(s.schema, s.actor, "update", flat(cur), next, cur.data, named);
+      checkFieldWrites(s.schema, s.actor, "update", before, next, cur.data, named);
       checkSize(next, svc.limits.maxRecordBytes);
       return { ...cur, data: next, updated_date: now };
     },

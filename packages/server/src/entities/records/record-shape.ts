@@ -70,6 +70,22 @@ export interface Cursor {
   after: { values: Json[]; id: string } | { value: Json };
 }
 
+/** True when `c` has a cursor's shape (a caller may send back anything). */
+function isCursor(c: unknown): c is Cursor {
+  if (typeof c !== "object" || c === null || Array.isArray(c)) return false;
+  const o = c as Record<string, unknown>;
+  if (typeof o.q !== "string") return false;
+  for (const k of ["sort", "fields", "distinct"]) {
+    if (o[k] !== undefined && typeof o[k] !== "string") return false;
+  }
+  const a = o.after;
+  if (typeof a !== "object" || a === null || Array.isArray(a)) return false;
+  const after = a as Record<string, unknown>;
+  // A walk of distinct values ends at a value; a walk of records at sort values and an id.
+  if (o.distinct !== undefined) return "value" in after && after.value !== null;
+  return Array.isArray(after.values) && typeof after.id === "string";
+}
+
 /** Encodes a cursor: opaque to callers (base64url of JSON). */
 export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString("base64url");
@@ -82,8 +98,8 @@ export function encodeCursor(c: Cursor): string {
  */
 export function decodeCursor(raw: string): Cursor {
   try {
-    const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as Cursor;
-    if (typeof c === "object" && c !== null && typeof c.q === "string" && c.after) return c;
+    const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as unknown;
+    if (isCursor(c)) return c;
   } catch {
     // fall through
   }

@@ -126,7 +126,8 @@ export class EntityService {
 
   /** A record, flat, as the caller may see it (field rules applied). */
   outFlat(s: Scope, f: FlatRecord): FlatRecord {
-    return s.isUser ? userOut(f, s.appId) : hideFields(s.schema, s.actor, f);
+    const seen = hideFields(s.schema, s.actor, f);
+    return s.isUser ? userOut(seen, s.appId) : seen;
   }
 
   /** Refuses filters and sorts on fields the caller may not always read. */
@@ -239,17 +240,31 @@ export class EntityService {
     return s;
   }
 
-  /** The change an update body makes to a stored record (merge, checks, field rules). */
-  changeFor(s: Scope, body: unknown, now: string): (cur: StoredRecord) => StoredRecord {
+  /**
+   * The change an update body makes to a stored record (merge, checks, field rules). `named`:
+   * the fields the caller named, when not the body's keys (`update-many` passes its operators').
+   */
+  changeFor(
+    s: Scope,
+    body: unknown,
+    now: string,
+    named?: { fields: readonly string[]; renamedFrom?: readonly string[] },
+  ): (cur: StoredRecord) => StoredRecord {
+    const given = named ?? {
+      fields: body !== null && typeof body === "object" ? Object.keys(body) : [],
+    };
     return (cur) => {
       if (s.isUser) {
         const declared = this.schemas.hasUserSchema(s.appId);
-        return changeUser(cur, body, s.actor, s.schema, declared, now);
+        const next = changeUser(cur, body, s.actor, s.schema, declared, now);
+        // Field rules of the app's User schema hold as on any entity (a user may not grant
+        // themselves a field only admins may set, which other rules may rest on).
+        const before = flat(cur);
+        checkFieldWrites(s.schema, s.actor, "update", before, flat(next), before, given);
+        return next;
       }
       const data = prepareUpdate(s.schema, cur.data, body);
-      checkFieldWrites(s.schema, s.actor, "update", flat(cur), data, cur.data, {
-        fields: body !== null && typeof body === "object" ? Object.keys(body) : [],
-      });
+      checkFieldWrites(s.schema, s.actor, "update", flat(cur), data, cur.data, given);
       checkSize(data, this.limits.maxRecordBytes);
       return { ...cur, data, updated_date: now };
     };

@@ -1,7 +1,7 @@
 import { FnbaseError } from "@fnbase/shared";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { limitBody } from "../../api/body-limit.js";
-import { readJson } from "../../api/errors.js";
+import { MAX_JSON_DEPTH, nestedDeeper, readJson } from "../../api/errors.js";
 import { writeDepth } from "../../automations/index.js";
 import { actorOf, appOf } from "../../identity/caller.js";
 import type { IdentityDeps } from "../../identity/deps.js";
@@ -147,6 +147,12 @@ export function recordRoutes(api: Hono, d: RecordRouteDeps): void {
         throw new FnbaseError("INVALID_JSON", "The body of deleteMany is not valid JSON", {
           hint: 'Send the query as the JSON body, e.g. { "status": "done" }',
         });
+      }
+      if (nestedDeeper(body, MAX_JSON_DEPTH)) {
+        throw new FnbaseError(
+          "INVALID_JSON",
+          `The request body nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`,
+        );
       }
     }
     return json(c, await svc.removeMany(k, parseFilter(body)));

@@ -1,6 +1,7 @@
 import { FnbaseError } from "@fnbase/shared";
 import { matches } from "../query/index.js";
 import type { Json } from "../query/types.js";
+import type { UpdateOp } from "../query/update-ops.js";
 import type { EntitySchema, FieldRules, RuleValue } from "../schema/types.js";
 import { type Actor, ruleFilter } from "./access.js";
 import { isOpenRule } from "./rule-syntax.js";
@@ -103,6 +104,50 @@ export function checkFieldWrites(
     if (!changes && !(mentioned && hidden())) continue;
     if (allows(writeRule(rules, op), actor, record)) continue;
     refuse(field, op === "create" ? "set" : "change");
+  }
+}
+
+/**
+ * Refuses, before `update-many`'s operators run on a stored record, each operator whose outcome
+ * would depend on the current value of a field `actor` may not read there: whatever the
+ * operator, when its write rule refuses them too (the 403 {@link checkFieldWrites} would give,
+ * given before an operator can fail on the value: `$mul` overflowing, `$pull` on a number), and
+ * otherwise every operator but a whole-field `$set`, `$unset`, `$currentDate` or `$rename` into
+ * it (a write-only field may be written, not probed). A `$rename` out of it is refused.
+ *
+ * @throws {FnbaseError} FORBIDDEN (403) naming the field.
+ */
+export function checkFieldOps(
+  schema: EntitySchema,
+  actor: Actor,
+  record: Record<string, unknown>,
+  ops: readonly UpdateOp[],
+): void {
+  if (actor.kind === "service") return;
+  const rules = new Map(fieldRules(schema));
+  if (rules.size === 0) return;
+  for (const o of ops) {
+    const targets = o.op === "rename" ? [o.path, o.to] : [o.path];
+    for (const path of targets) {
+      const field = path[0]!;
+      const r = rules.get(field);
+      if (!r || allows(r.read, actor, record)) continue;
+      const renamedFrom = o.op === "rename" && path === o.path;
+      const blind =
+        path.length === 1 &&
+        !renamedFrom &&
+        (o.op === "set" || o.op === "unset" || o.op === "currentDate" || o.op === "rename");
+      if (blind && allows(writeRule(r, "update"), actor, record)) continue;
+      const verb = renamedFrom ? "rename" : blind ? "change" : `$${o.op}`;
+      throw new FnbaseError(
+        "FORBIDDEN",
+        `Permission denied: you cannot ${verb} field "${field}" of ${schema.name}`,
+        {
+          field,
+          ...(blind ? {} : { hint: "Its field rule hides it from you: only $set or $unset it" }),
+        },
+      );
+    }
   }
 }
 

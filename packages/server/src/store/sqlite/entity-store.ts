@@ -433,7 +433,14 @@ export function openEntityStore(
       const source = column
         ? sql`SELECT ${value} AS v, NULL AS t FROM ${table(layout)} WHERE ${where(layout, ref, filter)}`
         : sql`SELECT je.value AS v, je.type AS t FROM ${table(layout)}, json_each(${table(layout)}.data, ${sql.lit(`$${path.map(jsonPathSegment).join("")}`)}) AS je WHERE ${where(layout, ref, filter)}`;
-      const cursor = after === undefined ? sql`` : sql` AND v > ${after as string | number}`;
+      // As json_each gives values: booleans as 1 and 0, objects and arrays as their JSON text.
+      const from =
+        typeof after === "boolean"
+          ? Number(after)
+          : typeof after === "object" && after !== null
+            ? JSON.stringify(after)
+            : after;
+      const cursor = from === undefined || from === null ? sql`` : sql` AND v > ${from}`;
       const rows = all(
         sql`SELECT DISTINCT v, t FROM (${source}) WHERE v IS NOT NULL${cursor} ORDER BY v LIMIT ${limit}`,
       );

@@ -5,6 +5,41 @@ import type { Attempt } from "./invoke.js";
 /** How long a busy dispatcher gathers work before it claims more, in ms. */
 const BATCH_MS = 5;
 
+/**
+ * The most runs of one app this dispatcher runs at once, of `limit` in all: a quarter of the
+ * slots (at least one) stays for other apps, so a flood of one app's slow runs never holds
+ * every slot; with one or two slots, one each.
+ */
+export function perAppCap(limit: number): number {
+  return Math.max(1, limit - Math.max(1, Math.floor(limit / 4)));
+}
+
+/**
+ * Shares `room` free slots among `apps` (oldest due first) in turns, one run each per turn,
+ * none past {@link perAppCap} counting what each already runs: how many runs to claim of each.
+ */
+export function shareSlots(
+  apps: readonly string[],
+  room: number,
+  cap: number,
+  running: ReadonlyMap<string, number>,
+): Map<string, number> {
+  const share = new Map<string, number>();
+  let left = room;
+  for (let turn = true; turn && left > 0; ) {
+    turn = false;
+    for (const app of apps) {
+      if (left === 0) break;
+      const n = share.get(app) ?? 0;
+      if ((running.get(app) ?? 0) + n >= cap) continue;
+      share.set(app, n + 1);
+      left--;
+      turn = true;
+    }
+  }
+  return share;
+}
+
 /** What {@link Dispatcher} works with. */
 export interface DispatcherDeps {
   store: AutomationStore;
@@ -31,7 +66,8 @@ export interface DispatcherDeps {
 }
 
 /**
- * Delivers queued runs: claims what is due (up to `concurrency` at once), runs each, and
+ * Delivers queued runs: claims what is due (up to `concurrency` at once, shared among the apps
+ * that have due runs in turns, none holding more than {@link perAppCap}), runs each, and
  * records its end; a failure worth retrying goes back to the queue with the next delay of
  * `retryDelaysMs`, until they are used up. Runs of one record for one automation go one at a
  * time in order (the store never hands out a later one while an earlier is open). Delivery is
@@ -46,6 +82,8 @@ export interface DispatcherDeps {
 export class Dispatcher {
   readonly #d: DispatcherDeps;
   #inflight = 0;
+  /** Runs started and not finished, by app. */
+  readonly #byApp = new Map<string, number>();
   #scheduled = false;
   #passing = false;
   #again = false;
@@ -107,29 +145,37 @@ export class Dispatcher {
         : this.#d.concurrency;
       const room = limit - this.#inflight;
       if (room <= 0 || this.#closed) return;
-      let claimed: ClaimedRun[];
+      const { store, owner, leaseMs } = this.#d;
       try {
-        claimed = await this.#d.store.claimRuns(
-          this.#d.now(),
-          this.#d.owner,
-          room,
-          this.#d.leaseMs,
-        );
+        // Each app's oldest runs first, in turns: one app's backlog never delays another's.
+        const now = this.#d.now();
+        const apps = await store.dueApps(now, Math.max(room, 16));
+        const share = shareSlots(apps, room, perAppCap(limit), this.#byApp);
+        for (const [app, n] of share) {
+          if (this.#closed) return;
+          const claimed = await store.claimRuns(now, owner, n, leaseMs, app);
+          for (const c of claimed) this.#start(c);
+          // That app may have more: look again while there is room.
+          if (claimed.length === n) this.#again = true;
+        }
       } catch (err) {
         this.#d.log.error({ err }, "automation dispatcher could not claim runs");
         return;
       }
-      for (const c of claimed) this.#start(c);
-      if (claimed.length === room) this.#again = true;
     } while (this.#again);
   }
 
   #start(c: ClaimedRun): void {
+    const app = c.run.app_id;
     this.#inflight++;
+    this.#byApp.set(app, (this.#byApp.get(app) ?? 0) + 1);
     void this.#run(c)
       .catch((err: unknown) => this.#d.log.error({ err, run: c.run.id }, "automation run failed"))
       .finally(() => {
         this.#inflight--;
+        const left = (this.#byApp.get(app) ?? 1) - 1;
+        if (left === 0) this.#byApp.delete(app);
+        else this.#byApp.set(app, left);
         this.wake();
       });
   }

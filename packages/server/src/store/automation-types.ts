@@ -223,15 +223,23 @@ export interface AutomationStore {
   /** Queues a run (a manual start). */
   enqueue(run: NewRun, now: number): Promise<RunRow>;
   /**
+   * The apps that have runs which may start at `now` (as {@link claimRuns} takes them), the
+   * app whose earliest such run is oldest first, at most `limit`. Read through a per-app index
+   * one app at a time, so it costs the number of apps with open runs, not their backlog.
+   */
+  dueApps(now: number, limit: number): Promise<string[]>;
+  /**
    * Claims up to `limit` runs that may start (queued and due, or running with a lapsed
-   * lease; never one whose record has an earlier run still open: see {@link WAITING}), each
-   * leased to `owner` until `now + leaseMs(run, automation)`, with its attempt counted.
+   * lease; never one whose record has an earlier run still open: see {@link WAITING}), of
+   * `appId` only when given, oldest first, each leased to `owner` until
+   * `now + leaseMs(run, automation)`, with its attempt counted.
    */
   claimRuns(
     now: number,
     owner: string,
     limit: number,
     leaseMs: (c: ClaimedRun) => number,
+    appId?: string,
   ): Promise<ClaimedRun[]>;
   /**
    * Records the ends of attempts, in one transaction; for each, false when `owner` no longer

@@ -1,4 +1,5 @@
-import { type Kysely, type RawBuilder, sql } from "kysely";
+import { CompiledQuery, type Kysely, type RawBuilder, sql } from "kysely";
+import { dueAppsSql } from "../automation-queue.js";
 import { type EntityTrigger, TriggerCache } from "../automation-triggers.js";
 import type {
   AutomationRow,
@@ -23,6 +24,7 @@ export type PgRunMethods = {
 } & Pick<
   AutomationStore,
   | "enqueue"
+  | "dueApps"
   | "claimRuns"
   | "finishRuns"
   | "releaseLeases"
@@ -163,11 +165,21 @@ export function pgRunMethods(db: Db): PgRunMethods {
     async enqueue(run, now) {
       return pgToRun((await rows(insertRun(run, now)))[0]!);
     },
-    async claimRuns(now, owner, limit, leaseMs) {
+    async dueApps(now, limit) {
+      const found = await db.executeQuery<{ app_id: string }>(
+        CompiledQuery.raw(
+          dueAppsSql((name) => (name === "now" ? "$1" : "$2")),
+          [now, limit],
+        ),
+      );
+      return found.rows.map((r) => r.app_id);
+    },
+    async claimRuns(now, owner, limit, leaseMs, appId) {
+      const ofApp = appId === undefined ? sql`` : sql`app_id = ${appId} AND `;
       return await db.transaction().execute(async (tx) => {
         const due = await rows(
           sql`SELECT seq, automation_id FROM automation_runs
-            WHERE status IN ('queued', 'running') AND next_attempt_at <= ${now}
+            WHERE ${ofApp}status IN ('queued', 'running') AND next_attempt_at <= ${now}
             ORDER BY next_attempt_at, seq LIMIT ${limit} FOR UPDATE SKIP LOCKED`,
           tx,
         );

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { dueAppsSql } from "../automation-queue.js";
 import { type EntityTrigger, TriggerCache } from "../automation-triggers.js";
 import type {
   AutomationRow,
@@ -20,6 +21,7 @@ export type RunMethods = {
 } & Pick<
   AutomationStore,
   | "enqueue"
+  | "dueApps"
   | "claimRuns"
   | "finishRuns"
   | "releaseLeases"
@@ -116,6 +118,17 @@ export function runMethods(db: Database.Database): RunMethods {
        WHERE status IN ('queued', 'running') AND next_attempt_at <= @now
        ORDER BY next_attempt_at, seq LIMIT @limit`,
     ),
+    dueOfApp: db.prepare<
+      { now: number; limit: number; app: string },
+      { seq: number; automation_id: string }
+    >(
+      `SELECT seq, automation_id FROM automation_runs
+       WHERE app_id = @app AND status IN ('queued', 'running') AND next_attempt_at <= @now
+       ORDER BY next_attempt_at, seq LIMIT @limit`,
+    ),
+    dueApps: db
+      .prepare<{ now: number; limit: number }, string>(dueAppsSql((name) => `@${name}`))
+      .pluck(),
     version: db.prepare<[], number>("SELECT n FROM automation_version").pluck(),
     insertEvent: db.prepare<
       [string, string, string, string, number, string, string, number, number]
@@ -170,18 +183,26 @@ export function runMethods(db: Database.Database): RunMethods {
   };
 
   const claim = db.transaction(
-    (now: number, owner: string, limit: number, leaseMs: (c: ClaimedRun) => number) => {
+    (
+      now: number,
+      owner: string,
+      limit: number,
+      leaseMs: (c: ClaimedRun) => number,
+      app: string | undefined,
+    ) => {
       const out: ClaimedRun[] = [];
       const automations = new Map<string, AutomationRow>();
-      for (const due of q.due.all({ now, limit })) {
-        let automation = automations.get(due.automation_id);
+      const due =
+        app === undefined ? q.due.all({ now, limit }) : q.dueOfApp.all({ now, limit, app });
+      for (const d of due) {
+        let automation = automations.get(d.automation_id);
         if (!automation) {
-          automation = toAutomation(q.automation.get(due.automation_id)!);
+          automation = toAutomation(q.automation.get(d.automation_id)!);
           automations.set(automation.id, automation);
         }
         // The lease is decided on the run as it was found; how long it lasts, on its automation.
-        const until = now + leaseMs({ run: { seq: due.seq } as RunRow, automation });
-        const row = q.lease.get({ owner, until, now, seq: due.seq });
+        const until = now + leaseMs({ run: { seq: d.seq } as RunRow, automation });
+        const row = q.lease.get({ owner, until, now, seq: d.seq });
         if (row) out.push({ run: toRun(row), automation });
       }
       return out;
@@ -271,8 +292,11 @@ export function runMethods(db: Database.Database): RunMethods {
       const r = q.insertRun.run(runParams(run, now));
       return toRun(q.getRunBySeq.get(Number(r.lastInsertRowid))!);
     },
-    async claimRuns(now, owner, limit, leaseMs) {
-      return claim(now, owner, limit, leaseMs);
+    async dueApps(now, limit) {
+      return q.dueApps.all({ now, limit });
+    },
+    async claimRuns(now, owner, limit, leaseMs, appId) {
+      return claim(now, owner, limit, leaseMs, appId);
     },
     async finishRuns(ends) {
       return finish(ends);

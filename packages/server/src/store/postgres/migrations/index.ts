@@ -7,6 +7,7 @@ import { pg006Realtime } from "./006_realtime.js";
 import { pg007Files } from "./007_files.js";
 import { pg008Analytics } from "./008_analytics.js";
 import { pg009AutomationVersion } from "./009_automation_version.js";
+import { pg010AutomationAppQueue } from "./010_automation_app_queue.js";
 
 /**
  * Versioned schema migrations of the PostgreSQL store, in order; append only (a released one
@@ -22,4 +23,5 @@ export const PG_MIGRATIONS: readonly string[] = [
   pg007Files,
   pg008Analytics,
   pg009AutomationVersion,
+  pg010AutomationAppQueue,
 ];

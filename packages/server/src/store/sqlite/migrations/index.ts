@@ -6,6 +6,7 @@ import { m004Automations } from "./004_automations.js";
 import { m005Limits } from "./005_limits.js";
 import { m006EntityJsonb } from "./006_entity_jsonb.js";
 import { m007AutomationVersion } from "./007_automation_version.js";
+import { m008AutomationAppQueue } from "./008_automation_app_queue.js";
 
 /** A migration: SQL to run, or a function for what depends on the data (one table per entity). */
 export type Migration = string | ((db: Database.Database) => void);
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m005Limits,
   m006EntityJsonb,
   m007AutomationVersion,
+  m008AutomationAppQueue,
 ];

@@ -351,6 +351,8 @@ export async function startServer(
   // A request that ran out of time (the gateway's 504) becomes an error line with its id.
   invocations.on((r) => events.invocation(r));
   let apiUrl = "";
+  /** HTTP requests Node has taken: automation deliveries yield while they come in. */
+  let requestsTaken = 0;
   // Automations run through the public URL like any invocation (see automations/invoke.ts).
   const automationMetrics = new AutomationMetrics();
   const automations = new AutomationEngine(
@@ -371,6 +373,7 @@ export async function startServer(
       log,
       metrics: automationMetrics,
       emit: (line) => output.emit(line),
+      requests: () => requestsTaken,
     },
   );
   const deployer = new Deployer(
@@ -568,7 +571,10 @@ export async function startServer(
   const listener = createListener(gateway, api, log, front, realtime);
   const http: Server = createServer(
     { keepAliveTimeout: 65_000, requestTimeout: 0, maxHeaderSize: NODE_MAX_HEADER_BYTES },
-    listener.request,
+    (req, res) => {
+      requestsTaken++;
+      listener.request(req, res);
+    },
   );
   http.on("upgrade", listener.upgrade);
   // Node listens on an internal unix socket; the front (a Deno process) owns the public port.

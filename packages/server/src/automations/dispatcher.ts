@@ -4,6 +4,11 @@ import type { Attempt } from "./invoke.js";
 
 /** How long a busy dispatcher gathers work before it claims more, in ms. */
 const BATCH_MS = 5;
+/**
+ * A run started longer ago than this (ms, real time) waits on its function, not on Node: it no
+ * longer counts against the narrow limit while Node is busy (its CPU is at the start and end).
+ */
+const ACTIVE_MS = 1_000;
 
 /**
  * The most runs of one app this dispatcher runs at once, of `limit` in all: a quarter of the
@@ -49,9 +54,10 @@ export interface DispatcherDeps {
   /** Runs started at once, at most. */
   concurrency: number;
   /**
-   * True while the process is saturated (its event loop busy over 90%, see EventLoopLoad):
-   * deliveries then yield to the requests it serves, at most `ceil(concurrency / 16)` at once
-   * (never none), and the queue drains once it is not. Absent: always `concurrency`.
+   * True while Node is busy with requests (see EventLoopLoad): deliveries then yield to them,
+   * at most `ceil(concurrency / 16)` started in the last second at once (never none; runs
+   * waiting longer on their function do not count), and the queue drains once it is not.
+   * Absent: always `concurrency`.
    */
   busy?: () => boolean;
   /** Delays before each retry of a failed run, in ms: its length is the number of retries. */
@@ -84,6 +90,8 @@ export class Dispatcher {
   #inflight = 0;
   /** Runs started and not finished, by app. */
   readonly #byApp = new Map<string, number>();
+  /** When each run started and not finished began (performance.now()). */
+  readonly #startedAt = new Set<{ at: number }>();
   #scheduled = false;
   #passing = false;
   #again = false;
@@ -140,17 +148,21 @@ export class Dispatcher {
   async #pass(): Promise<void> {
     do {
       this.#again = false;
-      const limit = this.#d.busy?.()
-        ? Math.max(1, Math.ceil(this.#d.concurrency / 16))
-        : this.#d.concurrency;
-      const room = limit - this.#inflight;
+      const { concurrency } = this.#d;
+      let room = concurrency - this.#inflight;
+      if (this.#d.busy?.()) {
+        const since = performance.now() - ACTIVE_MS;
+        let active = 0;
+        for (const s of this.#startedAt) if (s.at > since) active++;
+        room = Math.min(room, Math.max(1, Math.ceil(concurrency / 16)) - active);
+      }
       if (room <= 0 || this.#closed) return;
       const { store, owner, leaseMs } = this.#d;
       try {
         // Each app's oldest runs first, in turns: one app's backlog never delays another's.
         const now = this.#d.now();
         const apps = await store.dueApps(now, Math.max(room, 16));
-        const share = shareSlots(apps, room, perAppCap(limit), this.#byApp);
+        const share = shareSlots(apps, room, perAppCap(concurrency), this.#byApp);
         for (const [app, n] of share) {
           if (this.#closed) return;
           const claimed = await store.claimRuns(now, owner, n, leaseMs, app);
@@ -167,12 +179,15 @@ export class Dispatcher {
 
   #start(c: ClaimedRun): void {
     const app = c.run.app_id;
+    const started = { at: performance.now() };
     this.#inflight++;
+    this.#startedAt.add(started);
     this.#byApp.set(app, (this.#byApp.get(app) ?? 0) + 1);
     void this.#run(c)
       .catch((err: unknown) => this.#d.log.error({ err, run: c.run.id }, "automation run failed"))
       .finally(() => {
         this.#inflight--;
+        this.#startedAt.delete(started);
         const left = (this.#byApp.get(app) ?? 1) - 1;
         if (left === 0) this.#byApp.delete(app);
         else this.#byApp.set(app, left);

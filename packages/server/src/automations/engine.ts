@@ -36,6 +36,11 @@ export interface AutomationEngineDeps {
   metrics: AutomationMetrics;
   /** Writes a platform line on a function's log. */
   emit: (line: FunctionOutputLine) => void;
+  /**
+   * How many HTTP requests Node has taken so far (a counter that only grows): deliveries yield
+   * only while some come in. Absent: Node's load alone decides.
+   */
+  requests?: () => number;
 }
 
 /** Finished runs kept per automation. */
@@ -77,12 +82,13 @@ export class AutomationEngine {
   #timer: NodeJS.Timeout | undefined;
   #lastPrune = 0;
   #ticking: Promise<void> | undefined;
-  /** Node's own load: deliveries yield to requests while it is saturated. */
-  readonly #load = new EventLoopLoad();
+  /** Node's own load: deliveries yield to requests while it is busy with them. */
+  readonly #load: EventLoopLoad;
 
   constructor(settings: AutomationSettings, deps: AutomationEngineDeps) {
     this.#s = settings;
     this.#d = deps;
+    this.#load = new EventLoopLoad(deps.requests ? { requests: deps.requests } : {});
     const store = deps.store.automations;
     this.invoker = new AutomationInvoker({
       catalog: deps.catalog,

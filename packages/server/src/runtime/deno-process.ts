@@ -195,8 +195,14 @@ export class DenoProcess {
           npmRegistry: s.npmRegistry,
           egressSocket,
         }),
-        // The heap limit of a host's spare Worker: that of a function of the server's limit.
-        ...(this.kind === "host" ? { FNBASE_WORKER_HEAP_MB: String(heapLimitMb(s.memoryMb)) } : {}),
+        // The heap limit of a host's spare Workers (that of a function of the server's limit), and
+        // how many it boots before it knows its app.
+        ...(this.kind === "host"
+          ? {
+              FNBASE_WORKER_HEAP_MB: String(heapLimitMb(s.memoryMb)),
+              FNBASE_SPARE_WORKERS: String(s.hostWorkers ?? 1),
+            }
+          : {}),
       },
       stdio: ["pipe", "pipe", "pipe"],
     });

@@ -34,6 +34,12 @@ import { sample, type Watchdog } from "./watchdog.js";
 const HOST_BASE_MB = 128;
 /** How long a host without Workers is kept for the app's next cold start, in ms. */
 const HOST_LINGER_MS = 2_000;
+/** The header a Worker takes its assignment and requests with (`worker.ts`). */
+const KEY_HEADER = "x-fnbase-instance-key";
+/** Workers a spare host boots before it knows its app (each costs about 10 MB while idle). */
+export const POOL_WORKERS = 2;
+/** Workers an app's host keeps waiting for the app's next cold starts. */
+export const SPARE_WORKERS = 2;
 
 /** What a host-runtime instance tells its owner (the manager), as `DenoHostSettings` does. */
 export interface HostInstanceHooks {
@@ -44,11 +50,36 @@ export interface HostInstanceHooks {
 
 export interface HostRuntimeSettings {
   process: DenoProcessSettings;
-  /** Host processes kept booted ahead of need (each with a spare Worker). */
+  /** Host processes kept booted ahead of need. */
   spares: number;
+  /** Workers a spare host process boots ahead of need (before it knows its app). */
+  poolWorkers: number;
+  /** Workers an app's host keeps booted ahead of its next cold starts. */
+  spareWorkers: number;
   bootTimeoutMs: number;
   watchdog: Watchdog;
   log: Logger;
+}
+
+/** A Worker of a host, booted and waiting for its assignment (see `worker.ts`). */
+interface Claimed {
+  w: number;
+  key: string;
+  tid: number | undefined;
+}
+
+/** What a Worker number of a host is used for. */
+type Slot =
+  /** Being created; `claim`: the instance it is for, once one took it. */
+  | { s: "booting"; memoryMb: number; claim?: Claim }
+  /** Serving its socket, waiting for an assignment. */
+  | { s: "spare"; memoryMb: number; key: string; tid: number | undefined }
+  | { s: "used"; memoryMb: number; inst: HostInstance };
+
+interface Claim {
+  inst: HostInstance;
+  resolve: (c: Claimed) => void;
+  reject: (e: Error) => void;
 }
 
 /**
@@ -56,8 +87,11 @@ export interface HostRuntimeSettings {
  * (`packages/runtime/src/host.ts`), never with another app's. A Worker is one isolate with its
  * own heap limit, its own unix socket and key, its own log records; the host process holds the
  * app's network namespace, egress proxy, tmpfs, cgroup and secrets. Hosts come from a pool of
- * booted ones (each with a booted Worker waiting), like the spare processes of the default
- * runtime, and stop once their last Worker is gone.
+ * booted ones (each with `poolWorkers` Workers booted and waiting), like the spare processes of
+ * the default runtime; an app's host keeps `spareWorkers` Workers waiting for its next cold
+ * starts, and stops once its last function's Worker is gone. A cold start takes a waiting
+ * Worker and assigns it on its own socket (`worker.ts`): the host process's thread, busy for
+ * tens of milliseconds whenever it creates a Worker, is not on the way.
  */
 export class HostRuntime {
   readonly #s: HostRuntimeSettings;
@@ -67,7 +101,12 @@ export class HostRuntime {
 
   constructor(s: HostRuntimeSettings) {
     this.#s = s;
-    this.#pool = new SparePool(s.process, s.spares, s.log, "host");
+    this.#pool = new SparePool(
+      { ...s.process, hostWorkers: s.poolWorkers },
+      s.spares,
+      s.log,
+      "host",
+    );
     this.#pool.start();
   }
 
@@ -75,35 +114,38 @@ export class HostRuntime {
     return new HostInstance(spec, hooks, this.#s, (inst) => this.#place(inst));
   }
 
-  /** A Worker number in a host of the instance's app, a new host when none has room. */
-  async #place(inst: HostInstance): Promise<{ host: AppHost; w: number }> {
+  /** A waiting Worker of a host of the instance's app (a new host when none has room). */
+  async #place(inst: HostInstance): Promise<{ host: AppHost } & Claimed> {
     const appId = inst.spec.appId;
+    const mb = inst.spec.memoryMb;
     for (;;) {
       if (this.#closed) throw new FnbaseError("SERVICE_UNAVAILABLE", "The server is shutting down");
-      const hosts = this.#hosts.get(appId) ?? [];
-      const host = hosts.find((h) => h.usable && h.free() !== undefined) ?? this.#newHost(appId);
+      const hosts = (this.#hosts.get(appId) ?? []).filter((h) => h.usable);
+      const host =
+        hosts.find((h) => h.hasWaiting(mb)) ??
+        hosts.find((h) => h.hasRoom(mb)) ??
+        this.#newHost(appId);
       await host.ready;
       if (!host.usable) continue; // it died meanwhile: another
-      const w = host.free();
-      if (w === undefined) continue;
-      host.allocate(w, inst);
-      return { host, w };
+      const claim = host.claim(inst, mb);
+      if (!claim) continue;
+      return { host, ...(await claim) };
     }
   }
 
   #newHost(appId: string): AppHost {
-    const host = new AppHost(appId, this.#s, () => {
-      const list = this.#hosts.get(appId)?.filter((h) => h !== host) ?? [];
-      if (list.length) this.#hosts.set(appId, list);
-      else this.#hosts.delete(appId);
-      // A taken spare is replaced once the host is no longer starting.
+    const host = new AppHost(appId, this.#s, {
+      gone: () => {
+        const list = this.#hosts.get(appId)?.filter((h) => h !== host) ?? [];
+        if (list.length) this.#hosts.set(appId, list);
+        else this.#hosts.delete(appId);
+      },
+      // The taken spare host is replaced once this one's starts are done, so that booting the
+      // replacement does not compete with them for the CPU (the pool's own fallback: 1 s).
+      settled: () => this.#pool.fill(),
     });
     host.take(this.#pool);
     this.#hosts.set(appId, [...(this.#hosts.get(appId) ?? []), host]);
-    void host.ready.then(
-      () => this.#pool.fill(),
-      () => this.#pool.fill(),
-    );
     return host;
   }
 
@@ -125,6 +167,12 @@ export class HostRuntime {
   }
 }
 
+/** What an app's host tells the runtime: it is gone; its starts are done. */
+interface HostEvents {
+  gone: () => void;
+  settled: () => void;
+}
+
 /** One app's host process and the Workers it runs. */
 class AppHost {
   readonly appId: string;
@@ -132,20 +180,22 @@ class AppHost {
   /** Settles once the process runs the app (rejects when it cannot). */
   ready!: Promise<void>;
   readonly #s: HostRuntimeSettings;
-  readonly #slots: (HostInstance | undefined)[] = [];
-  /** Slots whose Worker is gone but whose lane is still being removed. */
+  readonly #slots = new Map<number, Slot>();
+  /** Worker numbers whose Worker is gone but whose lane is still being removed. */
   readonly #clearing = new Set<number>();
-  readonly #onGone: () => void;
-  #env = "";
+  readonly #on: HostEvents;
+  /** The app's secrets as the process has them (JSON), and their names. */
+  #env = "{}";
+  #envNames: string[] = [];
   #gone = false;
   #tainted = false;
   #linger: NodeJS.Timeout | undefined;
   #assigned!: () => void;
 
-  constructor(appId: string, s: HostRuntimeSettings, onGone: () => void) {
+  constructor(appId: string, s: HostRuntimeSettings, on: HostEvents) {
     this.appId = appId;
     this.#s = s;
-    this.#onGone = onGone;
+    this.#on = on;
   }
 
   /** Takes a host process from `pool` and makes it this app's. */
@@ -160,17 +210,18 @@ class AppHost {
       void this.proc.exited.then((why) => {
         this.#gone = true;
         reject(new Error(`its host process ${why}`));
-        for (const [w, inst] of this.#slots.entries()) {
-          if (inst) inst.exited(`its host process ${why}`, false);
-          this.#slots[w] = undefined;
+        for (const slot of this.#slots.values()) {
+          if (slot.s === "used") slot.inst.exited(`its host process ${why}`, false);
+          else if (slot.s === "booting") slot.claim?.reject(new Error(`its host process ${why}`));
         }
-        this.#onGone();
+        this.#slots.clear();
+        this.#on.gone();
       });
     });
     this.ready.catch(() => {});
-    // The app's secrets are sent with each Worker's start (see #sendEnv); none yet.
+    // The app's secrets go with each Worker's assignment (see #envFor); none yet.
     this.proc.assignApp(this.appId, {}).catch(() => this.proc.kill("SIGKILL"));
-    void this.proc.limitMemory(HOST_BASE_MB + this.#s.process.memoryMb);
+    void this.proc.limitMemory(HOST_BASE_MB);
   }
 
   get usable(): boolean {
@@ -184,42 +235,121 @@ class AppHost {
    */
   taint(): void {
     this.#tainted = true;
+    for (const [w, slot] of this.#slots) {
+      if (slot.s === "spare" || (slot.s === "booting" && !slot.claim)) this.#kill(w);
+    }
   }
 
-  free(): number | undefined {
+  #free(): number | undefined {
     for (let w = 0; w < HOST_WORKERS; w++) {
-      if (this.#slots[w] === undefined && !this.#clearing.has(w)) return w;
+      if (!this.#slots.has(w) && !this.#clearing.has(w)) return w;
     }
     return undefined;
   }
 
-  allocate(w: number, inst: HostInstance): void {
+  #unclaimed(memoryMb: number, state: "spare" | "booting"): number | undefined {
+    for (const [w, slot] of this.#slots) {
+      if (slot.s !== state || slot.memoryMb !== memoryMb) continue;
+      if (slot.s === "booting" && slot.claim) continue;
+      return w;
+    }
+    return undefined;
+  }
+
+  /** True when a Worker of that limit waits (or is being created for nobody yet). */
+  hasWaiting(memoryMb: number): boolean {
+    return (
+      this.#unclaimed(memoryMb, "spare") !== undefined ||
+      this.#unclaimed(memoryMb, "booting") !== undefined
+    );
+  }
+
+  hasRoom(memoryMb: number): boolean {
+    return this.hasWaiting(memoryMb) || this.#free() !== undefined;
+  }
+
+  /**
+   * A Worker for `inst`: a waiting one of its memory limit, else one being created for nobody,
+   * else a new one. Undefined when the host has no room.
+   */
+  claim(inst: HostInstance, memoryMb: number): Promise<Claimed> | undefined {
     clearTimeout(this.#linger);
     this.#linger = undefined;
-    this.#slots[w] = inst;
+    const spare = this.#unclaimed(memoryMb, "spare");
+    if (spare !== undefined) {
+      const slot = this.#slots.get(spare) as Extract<Slot, { s: "spare" }>;
+      this.#slots.set(spare, { s: "used", memoryMb, inst });
+      return Promise.resolve({ w: spare, key: slot.key, tid: slot.tid });
+    }
+    let w = this.#unclaimed(memoryMb, "booting");
+    if (w === undefined) {
+      w = this.#free();
+      if (w === undefined) return undefined;
+      this.#boot(w, memoryMb);
+    }
+    const slot = this.#slots.get(w) as Extract<Slot, { s: "booting" }>;
+    return new Promise<Claimed>((resolve, reject) => {
+      slot.claim = { inst, resolve, reject };
+    });
+  }
+
+  #boot(w: number, memoryMb: number): void {
+    this.#slots.set(w, { s: "booting", memoryMb });
+    this.proc.send({ t: "boot", w, heapMb: heapLimitMb(memoryMb) });
     this.#limit();
   }
 
-  /** The cgroup's limit: the host's own share, its spare Worker and every Worker's limit. */
+  #kill(w: number): void {
+    this.proc.send({ t: "kill", w });
+  }
+
+  /**
+   * An instance's start is over (it serves, or it failed): Workers booted ahead for the app's
+   * next cold starts (after its starts, not beside them: they would compete for the CPU), and,
+   * once none is waiting for a Worker, the pool's spare host replaced.
+   */
+  started(): void {
+    if (!this.usable) return;
+    const pending = [...this.#slots.values()].some((s) => s.s === "booting" && s.claim);
+    if (pending) return;
+    const mb = this.#s.process.memoryMb;
+    let ahead = 0;
+    for (const slot of this.#slots.values()) {
+      if (slot.memoryMb === mb && (slot.s === "spare" || (slot.s === "booting" && !slot.claim)))
+        ahead++;
+    }
+    for (; ahead < this.#s.spareWorkers; ahead++) {
+      const w = this.#free();
+      if (w === undefined) break;
+      this.#boot(w, mb);
+    }
+    this.#on.settled();
+  }
+
+  /** The cgroup's limit: the host's own share and every Worker's limit. */
   #limit(): void {
-    let mb = HOST_BASE_MB + this.#s.process.memoryMb;
-    for (const inst of this.#slots) if (inst) mb += inst.spec.memoryMb;
+    let mb = HOST_BASE_MB;
+    for (const slot of this.#slots.values()) mb += slot.memoryMb;
     void this.proc.limitMemory(mb);
   }
 
-  /** Sends the app's secrets when they are not those the process has. */
-  sendEnv(secrets: Record<string, string>): void {
+  /** The app's secrets for an assignment, when they are not those the process has. */
+  envFor(
+    secrets: Record<string, string>,
+  ): { env: Record<string, string>; drop: string[] } | undefined {
     const env = appEnv(secrets);
     const json = JSON.stringify(env);
-    if (json === this.#env) return;
+    if (json === this.#env) return undefined;
+    const drop = this.#envNames.filter((n) => !Object.hasOwn(env, n));
     this.#env = json;
-    this.proc.send({ t: "env", env });
+    this.#envNames = Object.keys(env);
+    return { env, drop };
   }
 
-  /** A Worker is gone: its lane is removed before its number is used again. */
+  /** A Worker is gone: its lane and socket are removed before its number is used again. */
   release(w: number): void {
-    if (this.#slots[w] === undefined) return;
-    this.#slots[w] = undefined;
+    if (!this.#slots.has(w)) return;
+    this.#slots.delete(w);
     this.#clearing.add(w);
     void Promise.allSettled([
       rm(join(this.proc.codePath, String(w)), { recursive: true, force: true }),
@@ -231,14 +361,22 @@ class AppHost {
     });
   }
 
-  /** A host without Workers stops after a moment (the app's next start may come right away). */
+  /** True while a function's Worker runs or is being started (waiting Workers do not count). */
+  #busy(): boolean {
+    for (const slot of this.#slots.values()) {
+      if (slot.s === "used" || (slot.s === "booting" && slot.claim)) return true;
+    }
+    return false;
+  }
+
+  /** A host without functions stops after a moment (the app's next start may come right away). */
   #maybeStop(): void {
-    if (this.#gone || this.#slots.some((s) => s !== undefined) || this.#clearing.size) return;
+    if (this.#gone || this.#busy()) return;
     clearTimeout(this.#linger);
     this.#linger = setTimeout(() => {
-      if (this.#slots.some((s) => s !== undefined) || this.#clearing.size) return;
+      if (this.#busy()) return;
       this.#gone = true;
-      this.#onGone();
+      this.#on.gone();
       this.proc.kill("SIGTERM");
     }, HOST_LINGER_MS);
     this.#linger.unref();
@@ -255,18 +393,53 @@ class AppHost {
     return {
       appId: this.appId,
       pid: this.proc.pid,
-      workers: this.#slots.filter((s) => s !== undefined).length,
+      workers: [...this.#slots.values()].filter((s) => s.s === "used").length,
     };
+  }
+
+  #live(): HostInstance[] {
+    return [...this.#slots.values()].flatMap((s) => (s.s === "used" ? [s.inst] : []));
   }
 
   #record(rec: ProcessRecord): void {
     if (rec.w === undefined) {
-      if (rec.t === "ready") this.#assigned();
+      if (rec.t === "ready") this.#ready(rec.workers ?? []);
       else if (rec.t === "error" || rec.t === "log")
         this.#s.log.warn({ app: this.appId, message: rec.m }, "host process said");
       return;
     }
-    this.#slots[rec.w]?.record(rec);
+    const w = rec.w;
+    const slot = this.#slots.get(w);
+    if (rec.t === "waiting" && rec.key !== undefined) {
+      if (slot?.s !== "booting") return;
+      if (slot.claim) {
+        this.#slots.set(w, { s: "used", memoryMb: slot.memoryMb, inst: slot.claim.inst });
+        slot.claim.resolve({ w, key: rec.key, tid: rec.tid });
+      } else {
+        this.#slots.set(w, { s: "spare", memoryMb: slot.memoryMb, key: rec.key, tid: rec.tid });
+      }
+      return;
+    }
+    if (rec.t === "exit" && slot?.s !== "used") {
+      if (slot?.s === "booting") slot.claim?.reject(new Error(`its Worker ${rec.why}`));
+      this.release(w);
+      this.#maybeStop();
+      return;
+    }
+    if (slot?.s === "used") slot.inst.record(rec);
+  }
+
+  /** The process is the app's: its Workers so far are the app's first waiting ones. */
+  #ready(workers: { w: number; key?: string; tid?: number }[]): void {
+    const mb = this.#s.process.memoryMb;
+    for (const { w, key, tid } of workers) {
+      this.#slots.set(
+        w,
+        key === undefined ? { s: "booting", memoryMb: mb } : { s: "spare", memoryMb: mb, key, tid },
+      );
+    }
+    this.#limit();
+    this.#assigned();
   }
 
   /**
@@ -275,7 +448,7 @@ class AppHost {
    * Worker it is that one's, else the server's log has it.
    */
   #line(stream: "stdout" | "stderr", raw: string, truncated: boolean): void {
-    const live = this.#slots.filter((s) => s !== undefined);
+    const live = this.#live();
     if (live.length === 1) live[0]?.line(stream, raw, truncated);
     else this.#s.log.info({ app: this.appId, stream, line: raw }, "host process output");
   }
@@ -285,7 +458,7 @@ class AppHost {
    * Worker is known only when one runs; else the line goes on the app's latest started one.
    */
   #egress(refusal: EgressRefusal): void {
-    const live = this.#slots.filter((s) => s !== undefined);
+    const live = this.#live();
     const latest = live.reduce<HostInstance | undefined>(
       (a, b) => (a === undefined || b.startedAt > a.startedAt ? b : a),
       undefined,
@@ -302,7 +475,6 @@ class AppHost {
 export class HostInstance implements Instance {
   readonly id = randomBytes(6).toString("hex");
   readonly spec: InstanceSpec;
-  readonly authHeader: readonly [string, string];
   dispatcher!: Pool;
   coldStartMs = 0;
   overLimit: LimitReason | undefined;
@@ -313,8 +485,9 @@ export class HostInstance implements Instance {
 
   readonly #hooks: HostInstanceHooks;
   readonly #s: HostRuntimeSettings;
-  readonly #place: (inst: HostInstance) => Promise<{ host: AppHost; w: number }>;
-  readonly #key = randomBytes(24).toString("hex");
+  readonly #place: (inst: HostInstance) => Promise<{ host: AppHost } & Claimed>;
+  /** The key its Worker got from the host (it assigns and serves only with it). */
+  #key = "";
   #host: AppHost | undefined;
   #w = -1;
   #tid: number | undefined;
@@ -336,14 +509,17 @@ export class HostInstance implements Instance {
     spec: InstanceSpec,
     hooks: HostInstanceHooks,
     s: HostRuntimeSettings,
-    place: (inst: HostInstance) => Promise<{ host: AppHost; w: number }>,
+    place: (inst: HostInstance) => Promise<{ host: AppHost } & Claimed>,
   ) {
     this.spec = spec;
     this.#hooks = hooks;
     this.#s = s;
     this.#place = place;
     this.memoryMb = spec.memoryMb;
-    this.authHeader = ["x-fnbase-instance-key", this.#key];
+  }
+
+  get authHeader(): readonly [string, string] {
+    return [KEY_HEADER, this.#key];
   }
 
   get socketPath(): string {
@@ -369,7 +545,6 @@ export class HostInstance implements Instance {
 
   /** A record of its Worker (from its host). */
   record(rec: ProcessRecord): void {
-    if (rec.t === "ready") this.#tid = rec.tid;
     const common = commonRecord(rec, {
       rel: (t) => this.#rel(t),
       emit: (level, message, requestId) => this.#emit(level, message, requestId),
@@ -432,35 +607,55 @@ export class HostInstance implements Instance {
     });
     this.#booted = boot.booted;
     void this.#exitedP.then((why) => boot.fail(why));
-    this.#run().catch((e: Error) => {
-      boot.fail(e.message);
-      if (!this.#gone) this.exited(e.message, false);
-    });
+    this.#run().then(
+      () => this.#host?.started(),
+      (e: Error) => {
+        boot.fail(e.message);
+        if (!this.#gone && !this.#host) this.exited(e.message, false);
+        this.#host?.started();
+      },
+    );
     return boot.done;
   }
 
+  /** Takes a waiting Worker of its app's host and assigns it on its socket (see `worker.ts`). */
   async #run(): Promise<void> {
-    const { host, w } = await this.#place(this);
+    const { host, w, key, tid } = await this.#place(this);
     this.#host = host;
     this.#w = w;
+    this.#key = key;
+    this.#tid = tid;
     this.#alive = true;
     this.startedAt = performance.now();
-    if (this.#stopping) throw new Error("stopped before it started");
+    if (this.#stopping) {
+      this.kill("SIGKILL");
+      throw new Error("stopped before it started");
+    }
     this.#lane = join(host.proc.codePath, String(w));
     this.dispatcher = instancePool(this.socketPath);
     await linkCode(this.spec.root, this.#lane);
     if (this.#gone) return;
-    host.sendEnv(this.spec.env);
-    host.proc.send({
-      t: "start",
-      w,
-      key: this.#key,
+    const assignment = {
       entry: join(this.#lane, relative(this.spec.root, this.spec.entry)),
-      socket: this.socketPath,
       cwd: this.#lane,
       timeLimitMs: this.spec.timeLimitMs,
-      heapMb: heapLimitMb(this.spec.memoryMb),
-    });
+      ...host.envFor(this.spec.env),
+    };
+    let answer: { t?: string };
+    try {
+      const res = await this.dispatcher.request({
+        method: "POST",
+        path: "/",
+        headers: { [KEY_HEADER]: key, "content-type": "application/json" },
+        body: JSON.stringify(assignment),
+      });
+      answer = (await res.body.json()) as { t?: string };
+    } catch {
+      // Its Worker is gone: its exit says why (#exitedP). Else the boot's timeout.
+      return;
+    }
+    // A boot error comes as a record too (with the log line), and the Worker then ends.
+    if (answer.t === "ready") this.#booted?.({ t: "ready" });
   }
 
   async stop(reason: StopReason, graceful = true): Promise<void> {

@@ -3,7 +3,7 @@ import type { FunctionOutputLine } from "../config.js";
 import { DenoInstance } from "./deno-instance.js";
 import type { DenoProcessSettings, LimitReason } from "./deno-process.js";
 import type { EgressRefusal } from "./egress/proxy.js";
-import { HostRuntime } from "./host-runtime.js";
+import { HostRuntime, POOL_WORKERS, SPARE_WORKERS } from "./host-runtime.js";
 import type { Instance, InstanceSpec, StopReason } from "./instance.js";
 import { InstanceEvents } from "./instance-events.js";
 import { SparePool } from "./spare-pool.js";
@@ -106,6 +106,8 @@ export class RuntimeManager {
       ? new HostRuntime({
           process: settings,
           spares: settings.spares,
+          poolWorkers: POOL_WORKERS,
+          spareWorkers: SPARE_WORKERS,
           bootTimeoutMs: settings.bootTimeoutMs,
           watchdog: this.#watchdog,
           log: settings.log,

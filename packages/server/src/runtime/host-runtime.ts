@@ -36,10 +36,10 @@ const HOST_BASE_MB = 128;
 const HOST_LINGER_MS = 2_000;
 /** The header a Worker takes its assignment and requests with (`worker.ts`). */
 const KEY_HEADER = "x-fnbase-instance-key";
-/** Workers a spare host boots before it knows its app (each costs about 10 MB while idle). */
-export const POOL_WORKERS = 2;
+/** Workers a spare host boots before it knows its app (each holds about 9 MB while it waits). */
+export const POOL_WORKERS = 4;
 /** Workers an app's host keeps waiting for the app's next cold starts. */
-export const SPARE_WORKERS = 2;
+export const SPARE_WORKERS = 1;
 
 /** What a host-runtime instance tells its owner (the manager), as `DenoHostSettings` does. */
 export interface HostInstanceHooks {
@@ -74,7 +74,9 @@ type Slot =
   | { s: "booting"; memoryMb: number; claim?: Claim }
   /** Serving its socket, waiting for an assignment. */
   | { s: "spare"; memoryMb: number; key: string; tid: number | undefined }
-  | { s: "used"; memoryMb: number; inst: HostInstance };
+  | { s: "used"; memoryMb: number; inst: HostInstance }
+  /** Asked to end before it was used. */
+  | { s: "ending"; memoryMb: number };
 
 interface Claim {
   inst: HostInstance;
@@ -97,6 +99,7 @@ export class HostRuntime {
   readonly #s: HostRuntimeSettings;
   readonly #pool: SparePool;
   readonly #hosts = new Map<string, AppHost[]>();
+  readonly #quiet = new Quiet();
   #closed = false;
 
   constructor(s: HostRuntimeSettings) {
@@ -111,7 +114,19 @@ export class HostRuntime {
   }
 
   instance(spec: InstanceSpec, hooks: HostInstanceHooks): HostInstance {
-    return new HostInstance(spec, hooks, this.#s, (inst) => this.#place(inst));
+    return new HostInstance(spec, hooks, this.#s, {
+      place: (inst) => {
+        this.#quiet.begin();
+        return this.#place(inst);
+      },
+      ended: (host) => {
+        this.#quiet.end();
+        if (!host) return;
+        // Booting ahead waits for a quiet moment (see Quiet).
+        this.#quiet.later(host, () => host.topUp());
+        this.#quiet.later(this.#pool, () => this.#pool.fill());
+      },
+    });
   }
 
   /** A waiting Worker of a host of the instance's app (a new host when none has room). */
@@ -140,9 +155,6 @@ export class HostRuntime {
         if (list.length) this.#hosts.set(appId, list);
         else this.#hosts.delete(appId);
       },
-      // The taken spare host is replaced once this one's starts are done, so that booting the
-      // replacement does not compete with them for the CPU (the pool's own fallback: 1 s).
-      settled: () => this.#pool.fill(),
     });
     host.take(this.#pool);
     this.#hosts.set(appId, [...(this.#hosts.get(appId) ?? []), host]);
@@ -167,10 +179,9 @@ export class HostRuntime {
   }
 }
 
-/** What an app's host tells the runtime: it is gone; its starts are done. */
+/** What an app's host tells the runtime: it is gone. */
 interface HostEvents {
   gone: () => void;
-  settled: () => void;
 }
 
 /** One app's host process and the Workers it runs. */
@@ -236,7 +247,7 @@ class AppHost {
   taint(): void {
     this.#tainted = true;
     for (const [w, slot] of this.#slots) {
-      if (slot.s === "spare" || (slot.s === "booting" && !slot.claim)) this.#kill(w);
+      if (slot.s === "spare" || (slot.s === "booting" && !slot.claim)) this.#end(w);
     }
   }
 
@@ -299,31 +310,31 @@ class AppHost {
     this.#limit();
   }
 
-  #kill(w: number): void {
+  /** Ends a Worker nobody uses (its exit record then frees its number). */
+  #end(w: number): void {
+    const slot = this.#slots.get(w);
+    if (slot) this.#slots.set(w, { s: "ending", memoryMb: slot.memoryMb });
     this.proc.send({ t: "kill", w });
   }
 
   /**
-   * An instance's start is over (it serves, or it failed): Workers booted ahead for the app's
-   * next cold starts (after its starts, not beside them: they would compete for the CPU), and,
-   * once none is waiting for a Worker, the pool's spare host replaced.
+   * Keeps `spareWorkers` Workers of the server's limit waiting for the app's next cold starts:
+   * boots the missing ones, ends those beyond (a spare host comes with `poolWorkers`).
    */
-  started(): void {
+  topUp(): void {
     if (!this.usable) return;
-    const pending = [...this.#slots.values()].some((s) => s.s === "booting" && s.claim);
-    if (pending) return;
     const mb = this.#s.process.memoryMb;
-    let ahead = 0;
-    for (const slot of this.#slots.values()) {
-      if (slot.memoryMb === mb && (slot.s === "spare" || (slot.s === "booting" && !slot.claim)))
-        ahead++;
+    const ahead: number[] = [];
+    for (const [w, slot] of this.#slots) {
+      if (slot.memoryMb !== mb) continue;
+      if (slot.s === "spare" || (slot.s === "booting" && !slot.claim)) ahead.push(w);
     }
-    for (; ahead < this.#s.spareWorkers; ahead++) {
+    for (const w of ahead.slice(this.#s.spareWorkers)) this.#end(w);
+    for (let n = ahead.length; n < this.#s.spareWorkers; n++) {
       const w = this.#free();
       if (w === undefined) break;
       this.#boot(w, mb);
     }
-    this.#on.settled();
   }
 
   /** The cgroup's limit: the host's own share and every Worker's limit. */
@@ -467,6 +478,67 @@ class AppHost {
   }
 }
 
+/** How an instance gets its Worker, and says its start is over (it serves, or it failed). */
+interface StartHooks {
+  place: (inst: HostInstance) => Promise<{ host: AppHost } & Claimed>;
+  ended: (host: AppHost | undefined) => void;
+}
+
+/** How long no cold start must have run before Workers and hosts are booted ahead, in ms. */
+const QUIET_MS = 100;
+/** How long such work waits at most (cold starts that never pause), in ms. */
+const QUIET_MAX_MS = 2_000;
+
+/**
+ * Work done ahead of need (booting Workers and spare hosts) waits until no cold start has run
+ * for {@link QUIET_MS}, {@link QUIET_MAX_MS} at most: on a machine with few cores it would
+ * compete with those starts for the CPU, and each Worker a host creates holds the host's thread
+ * for 25-30 ms.
+ */
+class Quiet {
+  #busy = 0;
+  #last = 0;
+  readonly #jobs = new Map<object, { job: () => void; since: number }>();
+  #timer: NodeJS.Timeout | undefined;
+
+  begin(): void {
+    this.#busy++;
+  }
+
+  end(): void {
+    this.#busy--;
+    this.#last = performance.now();
+    this.#arm();
+  }
+
+  /** Runs `job` once it is quiet (a later job of the same `key` replaces it). */
+  later(key: object, job: () => void): void {
+    const since = this.#jobs.get(key)?.since ?? performance.now();
+    this.#jobs.set(key, { job, since });
+    this.#arm();
+  }
+
+  #arm(): void {
+    if (this.#jobs.size === 0) return;
+    const now = performance.now();
+    const oldest = Math.min(...[...this.#jobs.values()].map((j) => j.since));
+    const deadline = oldest + QUIET_MAX_MS;
+    const quietAt = this.#busy > 0 ? deadline : this.#last + QUIET_MS;
+    const wait = Math.max(0, Math.min(deadline, quietAt) - now);
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      const t = performance.now();
+      const quiet = this.#busy === 0 && t - this.#last >= QUIET_MS;
+      if (!quiet && t < deadline) return this.#arm();
+      const jobs = [...this.#jobs.values()];
+      this.#jobs.clear();
+      for (const { job } of jobs) job();
+    }, wait);
+    this.#timer.unref();
+  }
+}
+
 /**
  * A function instance that is a Worker of its app's host process. Same interface as a process
  * instance: its own socket and key, records tagged with its requests, its own limits (a heap
@@ -485,7 +557,7 @@ export class HostInstance implements Instance {
 
   readonly #hooks: HostInstanceHooks;
   readonly #s: HostRuntimeSettings;
-  readonly #place: (inst: HostInstance) => Promise<{ host: AppHost } & Claimed>;
+  readonly #rt: StartHooks;
   /** The key its Worker got from the host (it assigns and serves only with it). */
   #key = "";
   #host: AppHost | undefined;
@@ -509,12 +581,12 @@ export class HostInstance implements Instance {
     spec: InstanceSpec,
     hooks: HostInstanceHooks,
     s: HostRuntimeSettings,
-    place: (inst: HostInstance) => Promise<{ host: AppHost } & Claimed>,
+    rt: StartHooks,
   ) {
     this.spec = spec;
     this.#hooks = hooks;
     this.#s = s;
-    this.#place = place;
+    this.#rt = rt;
     this.memoryMb = spec.memoryMb;
   }
 
@@ -608,11 +680,11 @@ export class HostInstance implements Instance {
     this.#booted = boot.booted;
     void this.#exitedP.then((why) => boot.fail(why));
     this.#run().then(
-      () => this.#host?.started(),
+      () => this.#rt.ended(this.#host),
       (e: Error) => {
         boot.fail(e.message);
         if (!this.#gone && !this.#host) this.exited(e.message, false);
-        this.#host?.started();
+        this.#rt.ended(this.#host);
       },
     );
     return boot.done;
@@ -620,7 +692,7 @@ export class HostInstance implements Instance {
 
   /** Takes a waiting Worker of its app's host and assigns it on its socket (see `worker.ts`). */
   async #run(): Promise<void> {
-    const { host, w, key, tid } = await this.#place(this);
+    const { host, w, key, tid } = await this.#rt.place(this);
     this.#host = host;
     this.#w = w;
     this.#key = key;

@@ -34,6 +34,8 @@ export interface ManagerSettings extends DenoProcessSettings {
   bootTimeoutMs: number;
   /** Deno processes kept started ahead of need (see `SparePool`); 0 starts each on demand. */
   spares: number;
+  /** Host runtime: Workers each spare host boots ahead of need (`HostRuntimeSettings`). */
+  spareWorkers?: number;
   /**
    * What an instance is: `process`, a Deno process of its own (default), or `host`, a Worker in
    * its app's host process (`host-runtime.ts`, `FNBASE_RUNTIME=host`).
@@ -106,7 +108,7 @@ export class RuntimeManager {
       ? new HostRuntime({
           process: settings,
           spares: settings.spares,
-          poolWorkers: POOL_WORKERS,
+          poolWorkers: settings.spareWorkers ?? POOL_WORKERS,
           spareWorkers: SPARE_WORKERS,
           bootTimeoutMs: settings.bootTimeoutMs,
           watchdog: this.#watchdog,

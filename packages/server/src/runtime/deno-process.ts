@@ -264,7 +264,10 @@ export class DenoProcess {
       if (this.#gone) this.#egress.close();
     }
     if (s.cgroups !== undefined && pid !== undefined) {
-      this.#cgroup = await s.cgroups.create(this.id, this.memoryMb);
+      // A host's own share (128 MB) and its Workers booted ahead, until its app's limit is set.
+      const mb =
+        this.kind === "host" ? 128 + ((s.hostWorkers ?? 1) + 1) * this.memoryMb : this.memoryMb;
+      this.#cgroup = await s.cgroups.create(this.id, mb);
       if (this.#gone) await this.#cgroup.remove();
       else await this.#cgroup.join(pid);
     }
@@ -342,11 +345,26 @@ export class DenoProcess {
     this.send({ t: "app", env: appEnv(secrets), cwd: this.codePath });
   }
 
-  /** Sets the memory limit of its cgroup, when it has one (a host, as its Workers change). */
-  async limitMemory(memoryMb: number): Promise<void> {
-    await this.#prepared;
-    await this.#cgroup?.setMemory(memoryMb);
+  /**
+   * Sets the memory limit of its cgroup, when it has one (a host, as its Workers change). The
+   * writes go one at a time, the latest limit last: two at once may land in either order, and a
+   * stale lower limit under a host's Workers is the kernel's OOM kill of the whole host (a burst
+   * of 16 cold starts was killed so).
+   */
+  limitMemory(memoryMb: number): Promise<void> {
+    this.#limitWanted = memoryMb;
+    this.#limitWrites = this.#limitWrites.then(async () => {
+      await this.#prepared;
+      const mb = this.#limitWanted;
+      if (mb === this.#limitSet || this.#cgroup === undefined) return;
+      this.#limitSet = mb;
+      await this.#cgroup.setMemory(mb);
+    });
+    return this.#limitWrites;
   }
+  #limitWanted = 0;
+  #limitSet: number | undefined;
+  #limitWrites: Promise<void> = Promise.resolve();
 
   /** Writes one command line to a host process's stdin. */
   send(cmd: object): void {

@@ -230,9 +230,9 @@ class AppHost {
       });
     });
     this.ready.catch(() => {});
-    // The app's secrets go with each Worker's assignment (see #envFor); none yet.
+    // The app's secrets go with each Worker's assignment (see #envFor); none yet. Its memory
+    // limit follows its Workers once it says which it has (#ready).
     this.proc.assignApp(this.appId, {}).catch(() => this.proc.kill("SIGKILL"));
-    void this.proc.limitMemory(HOST_BASE_MB);
   }
 
   get usable(): boolean {

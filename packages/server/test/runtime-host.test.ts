@@ -35,8 +35,9 @@ Deno.serve(async (req) => {
     await new Promise((r) => setTimeout(r, 0));
   }
   if (what === "hold") {
-    // About 80 MB of heap, kept until the isolate goes.
-    for (let i = 0; i < 8; i++) {
+    // About 10 MB of heap per step (8 steps unless ?n= says), kept until the isolate goes.
+    const steps = Number(new URL(req.url).searchParams.get("n") ?? 8);
+    for (let i = 0; i < steps; i++) {
       keep.push(Array.from({ length: 1_250_000 }, (_, j) => j + 0.5));
       await new Promise((r) => setTimeout(r, 0));
     }
@@ -79,6 +80,15 @@ async function eventually(check: () => boolean | Promise<boolean>, ms = 8_000): 
 
 const platform = (name: string, re: RegExp) =>
   lines.filter((l) => l.source === "platform" && l.function === name && re.test(l.message));
+
+const gone = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+};
 
 /** A request on a unix socket: its status and body. */
 function onSocket(
@@ -241,8 +251,10 @@ describe("host runtime", () => {
     } finally {
       clearInterval(keepWarm);
     }
-    // A function with a limit of its own holds what the server's limit would not allow.
-    const roomy = await t.invoke(app, "big/hold");
+    // A function with a limit of its own holds what the server's limit would not allow: 160 MB
+    // of heap, past the 96 MB every Worker was held to while the host's own isolate had a heap
+    // limit (V8's flag capped its Workers' too).
+    const roomy = await t.invoke(app, "big/hold?n=16");
     expect(roomy.status).toBe(200);
   });
 
@@ -257,7 +269,13 @@ describe("host runtime", () => {
     expect(
       await eventually(() => platform("f7", /over its CPU time limit of 1000 ms/).length > 0),
     ).toBe(true);
+    // Deno does not stop a Worker that never yields: its host process ends (once the sibling
+    // is done), and with it the spinning thread; both functions start again on a new host.
+    expect(await eventually(() => gone(sibling.pid))).toBe(true);
     expect((await who(app, "f7")).name).toBe("f7");
+    const again = await who(app, "f6");
+    expect(again.id).not.toBe(sibling.id);
+    expect(again.pid).not.toBe(sibling.pid);
   });
 
   it("secrets and redeploys reach the next call", async () => {
@@ -306,15 +324,7 @@ describe("host runtime", () => {
     }
     // The other app's only function goes idle: its host process ends.
     const g = await who(other, "g");
-    const gone = () => {
-      try {
-        process.kill(g.pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    };
-    expect(await eventually(gone, IDLE_MS * 6)).toBe(true);
+    expect(await eventually(() => gone(g.pid), IDLE_MS * 6)).toBe(true);
     expect(t.server.hostProcesses().some((h) => h.app_id === other)).toBe(false);
   });
 });

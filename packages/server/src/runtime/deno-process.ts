@@ -156,8 +156,12 @@ export class DenoProcess {
           // in, runs Object.keys(process.env) at import and fails under a name list).
           "--allow-env",
         ];
-    // A host's own isolate holds next to nothing; its Workers get their limits one by one.
-    const v8 = [`--max-old-space-size=${heapLimitMb(host ? 128 : this.memoryMb)}`];
+    // A host's Workers get their heap limits one by one (`resourceLimits`), and its own isolate
+    // holds next to nothing. No --max-old-space-size for a host: on Deno 2.9 it caps every
+    // Worker's heap too, whatever its `resourceLimits` (measured: Workers of 50 and 300 MB both
+    // stopped growing at the flag's 96 MB), so a function's own memory limit was not its heap's,
+    // and the host's heap watch, which goes by the function's, never saw it full.
+    const v8 = host ? [] : [`--max-old-space-size=${heapLimitMb(this.memoryMb)}`];
     const script = host ? hostPath : bootstrapPath;
     return [...denoRun(v8), `--import-map=${s.importMapPath}`, ...perms, script];
   }

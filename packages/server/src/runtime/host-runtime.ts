@@ -34,6 +34,8 @@ import { sample, type Watchdog } from "./watchdog.js";
 const HOST_BASE_MB = 128;
 /** How long a host without Workers is kept for the app's next cold start, in ms. */
 const HOST_LINGER_MS = 2_000;
+/** How long a condemned host's other functions may take to drain before it ends anyway, ms. */
+const CONDEMNED_MAX_MS = 30_000;
 /** The header a Worker takes its assignment and requests with (`worker.ts`). */
 const KEY_HEADER = "x-fnbase-instance-key";
 /** Workers a spare host boots before it knows its app (each holds about 9 MB while it waits). */
@@ -59,6 +61,8 @@ export interface HostRuntimeSettings {
   bootTimeoutMs: number;
   watchdog: Watchdog;
   log: Logger;
+  /** Retires an instance (the manager's): it drains and stops, the next request starts anew. */
+  retire: (inst: HostInstance) => void;
 }
 
 /** A Worker of a host, booted and waiting for its assignment (see `worker.ts`). */
@@ -200,6 +204,7 @@ class AppHost {
   #envNames: string[] = [];
   #gone = false;
   #tainted = false;
+  #condemned = false;
   #linger: NodeJS.Timeout | undefined;
   #assigned!: () => void;
 
@@ -249,6 +254,33 @@ class AppHost {
     for (const [w, slot] of this.#slots) {
       if (slot.s === "spare" || (slot.s === "booting" && !slot.claim)) this.#end(w);
     }
+  }
+
+  /**
+   * A Worker of this host was stopped while its code ran without yielding (the watchdog's CPU
+   * or time limit). Deno 2.9 does not stop such a Worker: `terminate()` leaves its thread
+   * running (measured: a `while (true) {}` Worker kept a core busy 20 s after it, for as long as
+   * its process lived), so only the process's end stops it. The host takes no new Workers, its
+   * other functions are retired (they finish their requests; their next ones start on a new
+   * host), and it ends once they are done ({@link CONDEMNED_MAX_MS} at most).
+   */
+  condemn(): void {
+    if (this.#condemned || this.#gone) return;
+    this.#condemned = true;
+    this.taint();
+    this.#s.log.warn({ app: this.appId, pid: this.proc.pid }, "host process condemned");
+    for (const inst of this.#live()) this.#s.retire(inst);
+    setTimeout(() => {
+      if (!this.#gone) this.#endProcess("SIGKILL");
+    }, CONDEMNED_MAX_MS).unref();
+    this.#maybeStop();
+  }
+
+  #endProcess(signal: NodeJS.Signals): void {
+    clearTimeout(this.#linger);
+    this.#gone = true;
+    this.#on.gone();
+    this.proc.kill(signal);
   }
 
   #free(): number | undefined {
@@ -383,12 +415,13 @@ class AppHost {
   /** A host without functions stops after a moment (the app's next start may come right away). */
   #maybeStop(): void {
     if (this.#gone || this.#busy()) return;
+    if (this.#condemned) {
+      this.#endProcess("SIGKILL");
+      return;
+    }
     clearTimeout(this.#linger);
     this.#linger = setTimeout(() => {
-      if (this.#busy()) return;
-      this.#gone = true;
-      this.#on.gone();
-      this.proc.kill("SIGTERM");
+      if (!this.#busy()) this.#endProcess("SIGTERM");
     }, HOST_LINGER_MS);
     this.#linger.unref();
   }
@@ -771,13 +804,18 @@ export class HostInstance implements Instance {
     if (this.#alive) this.#host?.proc.send({ t: "p", w: this.#w });
   }
 
+  /** The watchdog's: it ran its CPU or time limit without yielding (see `AppHost.condemn`). */
   kill(_signal: NodeJS.Signals, reason?: LimitReason): void {
     if (reason !== undefined) this.overLimit ??= reason;
-    if (!this.#gone) this.#host?.proc.send({ t: "kill", w: this.#w });
+    if (this.#gone) return;
+    this.#host?.proc.send({ t: "kill", w: this.#w });
+    if (reason !== undefined) this.#host?.condemn();
   }
 
+  /** Over its time limit while its event loop turns (its `overdue` record): it can be stopped. */
   killOverLimit(reason: LimitReason): void {
-    this.kill("SIGKILL", reason);
+    this.overLimit ??= reason;
+    if (!this.#gone) this.#host?.proc.send({ t: "kill", w: this.#w });
   }
 
   /** Its thread's CPU time (found by its name, `worker-<threadId>`); else the wall clock. */

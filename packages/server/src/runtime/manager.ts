@@ -113,6 +113,7 @@ export class RuntimeManager {
           bootTimeoutMs: settings.bootTimeoutMs,
           watchdog: this.#watchdog,
           log: settings.log,
+          retire: (inst) => this.retireInstance(inst),
         })
       : undefined;
     const every = Math.min(5_000, Math.max(25, Math.floor(settings.idleTimeoutMs / 4)));
@@ -296,18 +297,33 @@ export class RuntimeManager {
       if (s.draining) continue;
       const [a, f, d] = s.key.split("\0");
       if (a !== appId || (functionName !== undefined && f !== functionName) || d === keep) continue;
-      s.draining = true;
-      if (s.instance) this.#settings.onRevoke?.(s.instance);
-      if (s.inflight === 0 && !s.starting) {
-        this.#stopSlot(s, "replaced");
-        continue;
-      }
-      // Re-home the slot under a key of its own so a new instance for the same deployment can
-      // start while this one drains.
-      this.#slots.delete(s.key);
-      s.key = `${s.key}\0draining:${Math.random()}`;
-      this.#slots.set(s.key, s);
+      this.#drain(s);
     }
+  }
+
+  /**
+   * Retires one instance as {@link retire} does (host runtime: its app's host process must end,
+   * see `AppHost.condemn`): it finishes its in-flight requests and stops; the next request
+   * starts a new one.
+   */
+  retireInstance(inst: Instance): void {
+    for (const s of [...this.#slots.values()]) {
+      if (s.instance === inst && !s.draining) this.#drain(s);
+    }
+  }
+
+  #drain(s: Slot): void {
+    s.draining = true;
+    if (s.instance) this.#settings.onRevoke?.(s.instance);
+    if (s.inflight === 0 && !s.starting) {
+      this.#stopSlot(s, "replaced");
+      return;
+    }
+    // Re-home the slot under a key of its own so a new instance for the same deployment can
+    // start while this one drains.
+    this.#slots.delete(s.key);
+    s.key = `${s.key}\0draining:${Math.random()}`;
+    this.#slots.set(s.key, s);
   }
 
   /** Processes started ahead of need and not yet assigned, for the benchmark. */

@@ -143,11 +143,16 @@ describe("memory", () => {
     expect((await limitStops("greedy")).memory).toBeGreaterThanOrEqual(1);
   });
 
-  it("so is one that holds ArrayBuffers (outside V8's heap) past its limit", async () => {
-    const before = (await limitStops("greedy")).memory ?? 0;
-    await expectStopped("greedy", "buffers?mb=400", /over its memory limit/);
-    expect((await limitStops("greedy")).memory).toBe(before + 1);
-  });
+  // Not on the host runtime: memory outside the heap counts against the app's host process
+  // only, not against one function (docs/ARCHITECTURE.md, the host runtime's known gaps).
+  it.skipIf(HOST_RUNTIME)(
+    "so is one that holds ArrayBuffers (outside V8's heap) past its limit",
+    async () => {
+      const before = (await limitStops("greedy")).memory ?? 0;
+      await expectStopped("greedy", "buffers?mb=400", /over its memory limit/);
+      expect((await limitStops("greedy")).memory).toBe(before + 1);
+    },
+  );
 
   it("a function's memory_mb replaces the server's limit", async () => {
     const res = await t.invoke(app, "roomy/buffers?mb=256");

@@ -39,7 +39,7 @@ const CONDEMNED_MAX_MS = 30_000;
 /** The header a Worker takes its assignment and requests with (`worker.ts`). */
 const KEY_HEADER = "x-fnbase-instance-key";
 /** Workers a spare host boots before it knows its app (each holds about 9 MB while it waits). */
-export const POOL_WORKERS = 4;
+export const POOL_WORKERS = 3;
 /** Workers an app's host keeps waiting for the app's next cold starts. */
 export const SPARE_WORKERS = 1;
 

@@ -51,6 +51,8 @@ interface Booted {
   key: string;
   /** True once it serves its socket and waits for its assignment. */
   waiting: boolean;
+  /** True once it waited or is gone (the next Worker may be created). */
+  booted?: boolean;
   /** When it last answered the heartbeat, and its heap then (bytes). */
   beat: number;
   heap: number;
@@ -103,6 +105,10 @@ function boot(w: number, heapMb: number): void {
     if (json === '{"t":"waiting"}') {
       b.waiting = true;
       if (appAssigned) sayWaiting(b);
+      if (!b.booted) {
+        b.booted = true;
+        created?.();
+      }
       return;
     }
     if (json.startsWith("hb:")) {
@@ -125,6 +131,10 @@ function boot(w: number, heapMb: number): void {
         ? `uncaught error: ${b.error}`
         : `exited with code ${code}`;
     if (appAssigned) forward(w, JSON.stringify({ t: "exit", why, oom: b.oom === true }));
+    if (!b.booted) {
+      b.booted = true;
+      created?.();
+    }
     exited();
   });
 }
@@ -138,12 +148,32 @@ function enqueue(w: number, heapMb: number): void {
   pump();
 }
 
-/** Creates the next queued Worker, then lets everything else run before the one after. */
+/** How long the next Worker's creation waits at most for the one before to boot, ms. */
+const BOOT_WAIT_MS = 1_000;
+let created: (() => void) | undefined;
+
+/**
+ * Creates the next queued Worker. The one after is created once this one waits for its
+ * assignment (or is gone): its `waiting` goes to the server through this thread, which the next
+ * creation would hold for 25-30 ms while the server has a cold start waiting for it.
+ */
 function pump(): void {
   if (creating || stopping) return;
   const next = queue.shift();
   if (!next) return;
   creating = true;
+  const done = () => {
+    if (created !== done) return;
+    created = undefined;
+    clearTimeout(timer);
+    // In a task of its own: what came in meanwhile (commands, records) goes first.
+    setTimeout(() => {
+      creating = false;
+      pump();
+    }, 0);
+  };
+  created = done;
+  const timer = setTimeout(done, BOOT_WAIT_MS);
   try {
     boot(next.w, next.heapMb);
   } catch (err) {
@@ -151,11 +181,8 @@ function pump(): void {
       next.w,
       JSON.stringify({ t: "exit", why: `cannot start: ${(err as Error).message}`, oom: false }),
     );
+    done();
   }
-  setTimeout(() => {
-    creating = false;
-    pump();
-  }, 0);
 }
 
 /** A queued Worker asked to stop before it was created: it never is. */

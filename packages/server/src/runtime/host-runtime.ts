@@ -331,9 +331,24 @@ class AppHost {
       this.#boot(w, memoryMb);
     }
     const slot = this.#slots.get(w) as Extract<Slot, { s: "booting" }>;
-    return new Promise<Claimed>((resolve, reject) => {
+    const claimed = new Promise<Claimed>((resolve, reject) => {
       slot.claim = { inst, resolve, reject };
     });
+    this.#keepAhead(memoryMb);
+    return claimed;
+  }
+
+  /**
+   * A start had to wait for a Worker to be created: cold starts come faster than Workers
+   * were booted ahead. One more is created right behind it (not when it is quiet), so that the
+   * host creates Workers back to back while they keep coming: the next start then waits for
+   * the rest of a creation, not for a whole one.
+   */
+  #keepAhead(memoryMb: number): void {
+    if (this.#unclaimed(memoryMb, "booting") !== undefined) return;
+    if (this.#unclaimed(memoryMb, "spare") !== undefined) return;
+    const w = this.#free();
+    if (w !== undefined) this.#boot(w, memoryMb);
   }
 
   #boot(w: number, memoryMb: number): void {

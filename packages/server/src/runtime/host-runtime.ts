@@ -622,6 +622,8 @@ export class HostInstance implements Instance {
     this.#exited = resolve;
   });
   #lane = "";
+  /** True once its Worker said why it could not boot (it then ends by itself). */
+  #bootError = false;
   /** Wall-clock fallback for the CPU sample when the Worker's thread cannot be found. */
   readonly #t0 = performance.now();
 
@@ -665,6 +667,7 @@ export class HostInstance implements Instance {
 
   /** A record of its Worker (from its host). */
   record(rec: ProcessRecord): void {
+    if (rec.t === "boot_error") this.#bootError = true;
     const common = commonRecord(rec, {
       rel: (t) => this.#rel(t),
       emit: (level, message, requestId) => this.#emit(level, message, requestId),
@@ -719,7 +722,12 @@ export class HostInstance implements Instance {
     const boot = waitForBoot({
       functionName: this.spec.functionName,
       timeoutMs: this.#s.bootTimeoutMs,
-      stop: () => void this.stop("boot_failed", false).catch(() => {}),
+      stop: () => {
+        // No boot error and still there: it did not serve in time, and its code may be running
+        // without yielding (a loop at the top of its module), which only its host's end stops.
+        if (!this.#gone && !this.#bootError && this.#host) this.#stopUnyielding();
+        void this.stop("boot_failed", false).catch(() => {});
+      },
       ready: () => {
         this.coldStartMs = Math.round(performance.now() - started);
         this.#s.watchdog.watch(this, this.spec.timeLimitMs);
@@ -788,7 +796,8 @@ export class HostInstance implements Instance {
     }
     this.#host.proc.send({ t: graceful ? "stop" : "kill", w: this.#w });
     if (graceful) {
-      const kill = setTimeout(() => this.kill("SIGKILL"), 10_000);
+      // Still running 10 s after it was asked to stop: it may not yield.
+      const kill = setTimeout(() => this.#stopUnyielding(), 10_000);
       await this.#exitedP;
       clearTimeout(kill);
     } else {
@@ -822,9 +831,15 @@ export class HostInstance implements Instance {
   /** The watchdog's: it ran its CPU or time limit without yielding (see `AppHost.condemn`). */
   kill(_signal: NodeJS.Signals, reason?: LimitReason): void {
     if (reason !== undefined) this.overLimit ??= reason;
+    if (reason !== undefined) this.#stopUnyielding();
+    else if (!this.#gone) this.#host?.proc.send({ t: "kill", w: this.#w });
+  }
+
+  /** Stops a Worker that may be running without yielding: its host is condemned with it. */
+  #stopUnyielding(): void {
     if (this.#gone) return;
     this.#host?.proc.send({ t: "kill", w: this.#w });
-    if (reason !== undefined) this.#host?.condemn();
+    this.#host?.condemn();
   }
 
   /** Over its time limit while its event loop turns (its `overdue` record): it can be stopped. */

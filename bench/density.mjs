@@ -22,6 +22,7 @@
 //   BENCH_IDLE_FUNCTIONS   functions deployed for the idle figure, in apps of 10 (default 1000)
 //   BENCH_RUNTIMES         which to run, comma-separated (default process,host)
 //   BENCH_FNBASE_DIST      folder of a built @fnbase/server (default packages/server/dist)
+//   BENCH_SPARE_WORKERS    host runtime: Workers each spare host boots ahead (server default)
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -45,6 +46,9 @@ const cfg = {
   idle: Math.max(10, Math.round(envNum("BENCH_IDLE_FUNCTIONS", 1000))),
   runtimes: (process.env.BENCH_RUNTIMES ?? "process,host").split(",").filter(Boolean),
   dist: resolve(process.env.BENCH_FNBASE_DIST ?? join(here, "../packages/server/dist")),
+  spareWorkers: process.env.BENCH_SPARE_WORKERS
+    ? Math.round(envNum("BENCH_SPARE_WORKERS", 0))
+    : undefined,
 };
 const log = createLogger({ component: "bench" }, process.env.FNBASE_LOG_LEVEL ?? "warn");
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -107,6 +111,7 @@ async function start(runtime, root) {
       adminKey: "b44k_bench_density_key_0123456789",
       idleTimeoutMs: 600_000,
       runtime,
+      ...(cfg.spareWorkers === undefined ? {} : { spareWorkers: cfg.spareWorkers }),
     },
     { log },
   );

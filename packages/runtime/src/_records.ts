@@ -12,7 +12,8 @@ export type InstanceRecord =
   | { t: "pong" }
   | { t: "sandboxed" }
   | { t: "overdue"; ms: number; r: string }
-  | { t: "ready"; ms: number }
+  /** `workers`: a host process's Workers when it becomes an app's (`host.ts`). */
+  | { t: "ready"; ms: number; workers?: { w: number; key?: string; tid?: number }[] }
   | { t: "log"; l: Level; m: string; r?: string }
   | { t: "boot_error"; m: string; s?: string }
   | { t: "error"; m: string; s?: string; r?: string }

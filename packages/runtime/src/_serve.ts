@@ -203,11 +203,40 @@ export function serveWith(
   };
 }
 
+/** What an instance's boot ends with: its handler, or the `boot_error` record to send. */
+export type Loaded =
+  | { ok: true; captured: Captured }
+  | { ok: false; error: { t: "boot_error"; m: string; s?: string } };
+
 /**
- * Boots an assigned instance: runs `prepare` (the environment, the working directory), loads
- * the function's handler from `entry` and serves it on the unix socket `socket`, sending
- * `ready` once it listens. Code that cannot start, or that never serves, sends a `boot_error`
- * record and exits with 1 (through `exit`, taken before the function's code ran).
+ * Runs `prepare` (the environment, the working directory) and loads the function's handler
+ * from `entry`: the boot of an assigned instance up to serving.
+ */
+export async function loadEntry(entry: string, prepare?: () => void): Promise<Loaded> {
+  let captured: Captured | undefined;
+  try {
+    prepare?.();
+    captured = await loadHandler(entry);
+  } catch (err) {
+    return { ok: false, error: { t: "boot_error", ...describe(err) } };
+  }
+  if (!captured) {
+    return {
+      ok: false,
+      error: {
+        t: "boot_error",
+        m: "The function never serves: call Deno.serve(handler) or export a default handler",
+      },
+    };
+  }
+  return { ok: true, captured };
+}
+
+/**
+ * Boots an assigned instance: loads its handler ({@link loadEntry}) and serves it on the unix
+ * socket `socket`, sending `ready` once it listens. Code that cannot start, or that never
+ * serves, sends a `boot_error` record and exits with 1 (through `exit`, taken before the
+ * function's code ran).
  */
 export async function bootAndServe(o: {
   key: string;
@@ -218,19 +247,9 @@ export async function bootAndServe(o: {
   exit: (code?: number) => never;
   prepare?: () => void;
 }): Promise<Deno.HttpServer> {
-  let captured: Captured | undefined;
-  try {
-    o.prepare?.();
-    captured = await loadHandler(o.entry);
-  } catch (err) {
-    send({ t: "boot_error", ...describe(err) });
-    return o.exit(1);
-  }
-  if (!captured) {
-    send({
-      t: "boot_error",
-      m: "The function never serves: call Deno.serve(handler) or export a default handler",
-    });
+  const loaded = await loadEntry(o.entry, o.prepare);
+  if (!loaded.ok) {
+    send(loaded.error);
     return o.exit(1);
   }
   try {
@@ -241,7 +260,7 @@ export async function bootAndServe(o: {
           send({ t: "ready", ms: Math.round(performance.now() - o.started) });
         },
       },
-      serveWith(o.key, captured, o.cwd),
+      serveWith(o.key, loaded.captured, o.cwd),
     );
   } catch (err) {
     send({ t: "boot_error", ...describe(err) });

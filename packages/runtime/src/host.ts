@@ -5,14 +5,22 @@
  * runs out ends that Worker only). It never runs a function's code on its own thread, so it can
  * always stop a Worker that does not yield.
  *
- * Like an instance process, it boots before it knows its app (a spare) with a spare Worker
- * booted too, sends `waiting`, and takes commands on stdin, one JSON line each:
- * - `{t:"app", env, cwd}`: it is this app's host from now on (the app's secrets as its env);
- * - `{t:"env", env}`: the app's secrets changed (Workers started from now on read them);
- * - `{t:"start", w, key, entry, socket, cwd, timeLimitMs, heapMb}`: Worker `w` runs a function;
+ * Like an instance process, it boots before it knows its app (a spare), with
+ * `FNBASE_SPARE_WORKERS` spare Workers booting (numbers 0, 1, ...), sends `waiting`, and takes
+ * commands on stdin, one JSON line each:
+ * - `{t:"app", env, cwd}`: it is this app's host from now on (the app's secrets as its env); it
+ *   answers `{t:"ready", workers:[{w, key?, tid?}]}`, its Workers so far (with a key: waiting);
+ *   later changes of the secrets come with the assignments (`worker.ts`);
+ * - `{t:"boot", w, heapMb}`: boot Worker `w` with that heap limit; it serves its socket
+ *   (`w<w>.sock` in this process's folder) and says `{w, t:"waiting", key, tid}`, the key the
+ *   server assigns it a function with, on the socket itself (see `worker.ts`);
  * - `{t:"p"|"m"|"stop"|"kill", w}`: ping, memory, graceful stop, stop now.
  * It answers with records on stdout (`_records.ts`), a Worker's carrying its number `w`, and
  * `{w, t:"exit", why}` once a Worker is gone. Its stdin closing, or SIGTERM, stops every Worker.
+ *
+ * Creating a Worker blocks this thread until the Worker's runtime is up (25-30 ms for a
+ * `node:worker_threads` Worker on Deno 2.9, measured), so Workers are created one at a time,
+ * each in a task of its own: commands and records go through between two of them.
  */
 
 import { MessageChannel, Worker } from "node:worker_threads";
@@ -22,10 +30,12 @@ import { send } from "./_records.ts";
 const exit: (code?: number) => never = Deno.exit.bind(Deno);
 const encoder = new TextEncoder();
 const workerUrl = new URL("./worker.ts", import.meta.url);
-const warmSocket = Deno.env.get("FNBASE_WARMUP_SOCKET");
 const defaultHeapMb = Number(Deno.env.get("FNBASE_WORKER_HEAP_MB")) || 192;
+const initialSpares = Math.min(16, Number(Deno.env.get("FNBASE_SPARE_WORKERS") ?? 1) || 0);
+/** This process's folder (its working directory at start), where the Workers' sockets are. */
+const dir = Deno.cwd();
 
-/** Writes a Worker's record (the JSON text it sent) with its number. */
+/** Writes a record (JSON text) with a Worker's number. */
 function forward(w: number, json: string, extra = ""): void {
   const bytes = encoder.encode(`\x1e{"w":${w},${extra}${json.slice(1)}\n`);
   let written = 0;
@@ -33,13 +43,16 @@ function forward(w: number, json: string, extra = ""): void {
 }
 
 interface Booted {
+  w: number;
   worker: Worker;
   port: import("node:worker_threads").MessagePort;
   heapMb: number;
-  /** Settles once the Worker waits for its assignment (false: it died first). */
-  waiting: Promise<boolean>;
-  /** Who hears its records (set when it is assigned). */
-  onRecord: (json: string) => void;
+  /** What the server assigns it with (see worker.ts). */
+  key: string;
+  /** True once it serves its socket and waits for its assignment. */
+  waiting: boolean;
+  /** True once it waited or is gone (the next Worker may be created). */
+  booted?: boolean;
   /** When it last answered the heartbeat, and its heap then (bytes). */
   beat: number;
   heap: number;
@@ -48,122 +61,137 @@ interface Booted {
   /** Why it failed, from its error event. */
   error?: string;
   oom?: boolean;
-  exited: Promise<number>;
+  exited: Promise<void>;
 }
 
-/** Starts a Worker running `worker.ts` that boots and waits for its assignment. */
-function boot(heapMb: number, warm: string | undefined): Booted {
+const workers = new Map<number, Booted>();
+/** True once the process is an app's: Workers' records go to the server from then on. */
+let appAssigned = false;
+
+function newKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function sayWaiting(b: Booted): void {
+  forward(b.w, JSON.stringify({ t: "waiting", key: b.key, tid: b.worker.threadId }));
+}
+
+/** Creates Worker `w` (this thread waits while its runtime starts: see the file's comment). */
+function boot(w: number, heapMb: number): void {
   const { port1, port2 } = new MessageChannel();
+  const key = newKey();
   const worker = new Worker(workerUrl, {
-    workerData: { port: port2, warm },
+    workerData: { port: port2, socket: `${dir}/w${w}.sock`, key },
     transferList: [port2],
     resourceLimits: { maxOldGenerationSizeMb: heapMb },
   });
-  let waited: (ok: boolean) => void = () => {};
+  let exited: () => void = () => {};
   const b: Booted = {
+    w,
     worker,
     port: port1,
     heapMb,
-    waiting: new Promise((resolve) => {
-      waited = resolve;
-    }),
-    onRecord: () => {},
+    key,
+    waiting: false,
     beat: Date.now(),
     heap: 0,
-    exited: new Promise((resolve) => worker.once("exit", resolve)),
+    exited: new Promise((resolve) => {
+      exited = resolve;
+    }),
   };
+  workers.set(w, b);
   port1.on("message", (json: string) => {
-    if (json === '{"t":"waiting"}') return waited(true);
+    if (json === '{"t":"waiting"}') {
+      b.waiting = true;
+      if (appAssigned) sayWaiting(b);
+      if (!b.booted) {
+        b.booted = true;
+        created?.();
+      }
+      return;
+    }
     if (json.startsWith("hb:")) {
       b.beat = Date.now();
       b.heap = Number(json.slice(3));
       return;
     }
-    b.onRecord(json);
+    forward(w, json);
   });
   worker.on("error", (e: Error & { code?: string }) => {
     if (e?.code === "ERR_WORKER_OUT_OF_MEMORY") b.oom = true;
     b.error = e?.message ?? String(e);
   });
-  void b.exited.then(() => {
-    waited(false);
+  worker.once("exit", (code: number) => {
     port1.close();
-  });
-  return b;
-}
-
-let spare: Booted | undefined;
-let refill: ReturnType<typeof setTimeout> | undefined;
-/** Boots the next spare Worker soon, unless one is there (one at a time: they share a socket). */
-function fillSpare(delayMs: number): void {
-  if (spare || refill !== undefined || stopping) return;
-  refill = setTimeout(() => {
-    refill = undefined;
-    if (spare || stopping) return;
-    const b = boot(defaultHeapMb, warmSocket);
-    spare = b;
-    void b.waiting.then((ok) => {
-      if (!ok && spare === b) {
-        spare = undefined;
-        fillSpare(1_000);
-      }
-    });
-  }, delayMs);
-}
-
-const workers = new Map<number, Booted>();
-
-interface Start {
-  t: "start";
-  w: number;
-  key: string;
-  entry: string;
-  socket: string;
-  cwd: string;
-  timeLimitMs?: number;
-  heapMb?: number;
-}
-
-async function start(cmd: Start): Promise<void> {
-  const heapMb = cmd.heapMb ?? defaultHeapMb;
-  let b: Booted;
-  if (spare && spare.heapMb === heapMb) {
-    b = spare;
-    spare = undefined;
-  } else {
-    b = boot(heapMb, undefined);
-  }
-  b.beat = Date.now();
-  workers.set(cmd.w, b);
-  b.onRecord = (json) => {
-    if (json.startsWith('{"t":"ready"')) {
-      forward(cmd.w, json, `"tid":${b.worker.threadId},`);
-      // The next spare boots once this one serves, so that it does not compete for the CPU.
-      fillSpare(50);
-      return;
-    }
-    forward(cmd.w, json);
-  };
-  void b.exited.then((code) => {
-    workers.delete(cmd.w);
+    if (workers.get(w) === b) workers.delete(w);
     const why = b.oom
       ? "out of memory (its heap limit)"
       : b.error !== undefined
         ? `uncaught error: ${b.error}`
         : `exited with code ${code}`;
-    forward(cmd.w, JSON.stringify({ t: "exit", why, oom: b.oom === true }));
+    if (appAssigned) forward(w, JSON.stringify({ t: "exit", why, oom: b.oom === true }));
+    if (!b.booted) {
+      b.booted = true;
+      created?.();
+    }
+    exited();
   });
-  if (!(await b.waiting)) return; // its exit says why
-  const { w: _w, t: _t, heapMb: _h, ...rest } = cmd;
-  b.port.postMessage({ t: "assign", ...rest });
 }
 
-/** The app's secrets, as this process's environment (names set by the host stay). */
-let secretNames = new Set<string>();
-function setEnv(env: Record<string, string>): void {
-  for (const name of secretNames) if (!(name in env)) Deno.env.delete(name);
-  for (const [name, value] of Object.entries(env)) Deno.env.set(name, value);
-  secretNames = new Set(Object.keys(env));
+/** Workers to create, in order. */
+const queue: { w: number; heapMb: number }[] = [];
+let creating = false;
+
+function enqueue(w: number, heapMb: number): void {
+  queue.push({ w, heapMb });
+  pump();
+}
+
+/** How long the next Worker's creation waits at most for the one before to boot, ms. */
+const BOOT_WAIT_MS = 1_000;
+let created: (() => void) | undefined;
+
+/**
+ * Creates the next queued Worker. The one after is created once this one waits for its
+ * assignment (or is gone): its `waiting` goes to the server through this thread, which the next
+ * creation would hold for 25-30 ms while the server has a cold start waiting for it.
+ */
+function pump(): void {
+  if (creating || stopping) return;
+  const next = queue.shift();
+  if (!next) return;
+  creating = true;
+  const done = () => {
+    if (created !== done) return;
+    created = undefined;
+    clearTimeout(timer);
+    // In a task of its own: what came in meanwhile (commands, records) goes first.
+    setTimeout(() => {
+      creating = false;
+      pump();
+    }, 0);
+  };
+  created = done;
+  const timer = setTimeout(done, BOOT_WAIT_MS);
+  try {
+    boot(next.w, next.heapMb);
+  } catch (err) {
+    forward(
+      next.w,
+      JSON.stringify({ t: "exit", why: `cannot start: ${(err as Error).message}`, oom: false }),
+    );
+    done();
+  }
+}
+
+/** A queued Worker asked to stop before it was created: it never is. */
+function dequeue(w: number): boolean {
+  const i = queue.findIndex((q) => q.w === w);
+  if (i === -1) return false;
+  queue.splice(i, 1);
+  forward(w, JSON.stringify({ t: "exit", why: "stopped before it started", oom: false }));
+  return true;
 }
 
 /** How often each Worker's heap is looked at, and how long one may go without answering, ms. */
@@ -207,8 +235,7 @@ let stopping = false;
 async function stopAll(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  clearTimeout(refill);
-  spare?.worker.terminate();
+  queue.length = 0;
   for (const b of workers.values()) b.port.postMessage({ t: "stop" });
   // Work that never ends must not keep the process alive.
   setTimeout(() => exit(0), 5_000);
@@ -218,28 +245,37 @@ async function stopAll(): Promise<void> {
 
 type Command =
   | { t: "app"; env: Record<string, string>; cwd: string }
-  | { t: "env"; env: Record<string, string> }
-  | Start
+  | { t: "boot"; w: number; heapMb?: number }
   | { t: "p" | "m" | "stop" | "kill"; w: number };
 
 function handle(cmd: Command): void {
   switch (cmd.t) {
     case "app": {
-      setEnv(cmd.env);
+      // The app's secrets as the process's environment (later changes come with assignments).
+      for (const [name, value] of Object.entries(cmd.env)) Deno.env.set(name, value);
       Deno.chdir(cmd.cwd);
       const egressSocket = Deno.env.get("FNBASE_EGRESS_SOCKET");
       const egressPort = Number(Deno.env.get("FNBASE_EGRESS_PORT"));
       if (egressSocket && egressPort > 0) startEgressRelay(egressPort, egressSocket);
-      send({ t: "ready", ms: 0 });
+      appAssigned = true;
+      const list = [
+        ...[...workers.values()].map((b) =>
+          b.waiting ? { w: b.w, key: b.key, tid: b.worker.threadId } : { w: b.w },
+        ),
+        ...queue.map((q) => ({ w: q.w })),
+      ];
+      send({ t: "ready", ms: 0, workers: list });
       return;
     }
-    case "env":
-      setEnv(cmd.env);
+    case "boot":
+      enqueue(cmd.w, cmd.heapMb ?? defaultHeapMb);
       return;
-    case "start":
-      return void start(cmd);
     case "kill":
+      if (dequeue(cmd.w)) return;
       return void workers.get(cmd.w)?.worker.terminate();
+    case "stop":
+      if (dequeue(cmd.w)) return;
+      return void workers.get(cmd.w)?.port.postMessage({ t: "stop" });
     default: {
       const b = workers.get(cmd.w);
       b?.port.postMessage({ t: cmd.t });
@@ -249,8 +285,8 @@ function handle(cmd: Command): void {
 
 Deno.addSignalListener("SIGTERM", () => void stopAll());
 watchHeaps();
-fillSpare(0);
 send({ t: "waiting" });
+for (let w = 0; w < initialSpares; w++) enqueue(w, defaultHeapMb);
 
 // Commands until stdin ends: the server is gone (however it ended), so is every caller.
 try {

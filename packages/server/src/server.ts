@@ -286,6 +286,7 @@ export async function startServer(
     codeLinksDir,
     bootTimeoutMs: options.bootTimeoutMs,
     spares: options.spareInstances,
+    spareWorkers: options.spareWorkers,
     runtime: options.runtime,
     idleTimeoutMs: options.idleTimeoutMs,
     allowAll: options.allowAll,

@@ -3,10 +3,19 @@
 // it shares a process with its app's other functions: its answers, its crash, its memory and CPU
 // limits, its idle stop (the memory comes back), secrets and redeploys on the next call; and
 // apps never share a process.
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
+import { request } from "node:http";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FunctionOutputLine } from "../src/config.js";
-import { expectError, oneFile, sleep, startTestServer, type TestServer } from "./helpers.js";
+import {
+  ADMIN_KEY,
+  expectError,
+  oneFile,
+  sleep,
+  startTestServer,
+  type TestServer,
+} from "./helpers.js";
 
 const MEMORY_MB = 128;
 const CPU_MS = 1_000;
@@ -26,8 +35,9 @@ Deno.serve(async (req) => {
     await new Promise((r) => setTimeout(r, 0));
   }
   if (what === "hold") {
-    // About 80 MB of heap, kept until the isolate goes.
-    for (let i = 0; i < 8; i++) {
+    // About 10 MB of heap per step (8 steps unless ?n= says), kept until the isolate goes.
+    const steps = Number(new URL(req.url).searchParams.get("n") ?? 8);
+    for (let i = 0; i < steps; i++) {
       keep.push(Array.from({ length: 1_250_000 }, (_, j) => j + 0.5));
       await new Promise((r) => setTimeout(r, 0));
     }
@@ -71,6 +81,36 @@ async function eventually(check: () => boolean | Promise<boolean>, ms = 8_000): 
 const platform = (name: string, re: RegExp) =>
   lines.filter((l) => l.source === "platform" && l.function === name && re.test(l.message));
 
+const gone = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+/** A request on a unix socket: its status and body. */
+function onSocket(
+  socketPath: string,
+  method: string,
+  headers: Record<string, string> = {},
+  body = "",
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, method, path: "/", headers }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        text += c;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
@@ -94,6 +134,8 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe("host runtime", () => {
+  // More than the Workers the app's host had booted ahead (spareWorkers, 3): the rest are
+  // created while the first ones serve.
   it("a burst of distinct cold functions all answer, from one process of their app", async () => {
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => who(app, `f${i}`)));
     expect(answers.map((a) => a.name)).toEqual(Array.from({ length: 10 }, (_, i) => `f${i}`));
@@ -102,6 +144,59 @@ describe("host runtime", () => {
     const hosts = t.server.hostProcesses().filter((h) => h.app_id === app);
     expect(hosts).toHaveLength(1);
     expect(hosts[0]?.workers).toBe(10);
+  });
+
+  it("a burst on an app that was not running answers too, each from an isolate of its own", async () => {
+    const burst = await t.createApp("burst");
+    for (let i = 0; i < 16; i++) await t.deploy(burst, `b${i}`, fn(`b${i}`));
+    const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => who(burst, `b${i}`)));
+    expect(answers.map((a) => a.name)).toEqual(Array.from({ length: 16 }, (_, i) => `b${i}`));
+    expect(new Set(answers.map((a) => a.id)).size).toBe(16);
+    expect(new Set(answers.map((a) => a.pid)).size).toBe(1);
+  });
+
+  it("a Worker booted ahead serves nobody without its key: neither a request nor an assignment", async () => {
+    // Every Worker socket of every host: those booted ahead (the spare host's, the apps' own)
+    // and those serving functions.
+    const instances = join(t.dataDir, "instances");
+    const sockets: string[] = [];
+    for (const dir of await readdir(instances)) {
+      const names = await readdir(join(instances, dir)).catch(() => [] as string[]);
+      for (const n of names) if (/^w\d+\.sock$/.test(n)) sockets.push(join(instances, dir, n));
+    }
+    const serving = t.server.hostProcesses().reduce((n, h) => n + h.workers, 0);
+    expect(sockets.length).toBeGreaterThan(serving);
+    const assignment = JSON.stringify({ entry: "/etc/passwd", cwd: "/" });
+    for (const socket of sockets) {
+      expect((await onSocket(socket, "GET")).status).toBe(403);
+      const wrongKey = { "x-fnbase-instance-key": "0".repeat(48) };
+      expect((await onSocket(socket, "POST", wrongKey, assignment)).status).toBe(403);
+      expect((await onSocket(socket, "POST", {}, assignment)).status).toBe(403);
+    }
+    // The functions still serve, and a function started now gets one of those Workers.
+    expect((await who(app, "f0")).name).toBe("f0");
+    await t.deploy(app, "late", fn("late"));
+    expect((await who(app, "late")).name).toBe("late");
+  });
+
+  it("a function that cannot load fails its start with its error; the app's next start works", async () => {
+    await t.deploy(app, "broken", 'throw new Error("broken at import");\n');
+    const asAdmin = { headers: { authorization: `Bearer ${ADMIN_KEY}` } };
+    const failed = await expectError(
+      await t.invoke(app, "broken", asAdmin),
+      502,
+      "FUNCTION_BOOT_FAILED",
+    );
+    expect(failed.error).toContain("broken at import");
+    expect(
+      await eventually(() =>
+        lines.some((l) => l.function === "broken" && l.message.includes("broken at import")),
+      ),
+    ).toBe(true);
+    // Twice: the first failed start's Worker is gone and its number free again.
+    await expectError(await t.invoke(app, "broken", asAdmin), 502, "FUNCTION_BOOT_FAILED");
+    await t.deploy(app, "mended", fn("mended"));
+    expect((await who(app, "mended")).name).toBe("mended");
   });
 
   it("instances of different apps never share a process", async () => {
@@ -156,8 +251,10 @@ describe("host runtime", () => {
     } finally {
       clearInterval(keepWarm);
     }
-    // A function with a limit of its own holds what the server's limit would not allow.
-    const roomy = await t.invoke(app, "big/hold");
+    // A function with a limit of its own holds what the server's limit would not allow: 160 MB
+    // of heap, past the 96 MB every Worker was held to while the host's own isolate had a heap
+    // limit (V8's flag capped its Workers' too).
+    const roomy = await t.invoke(app, "big/hold?n=16");
     expect(roomy.status).toBe(200);
   });
 
@@ -172,7 +269,13 @@ describe("host runtime", () => {
     expect(
       await eventually(() => platform("f7", /over its CPU time limit of 1000 ms/).length > 0),
     ).toBe(true);
+    // Deno does not stop a Worker that never yields: its host process ends (once the sibling
+    // is done), and with it the spinning thread; both functions start again on a new host.
+    expect(await eventually(() => gone(sibling.pid))).toBe(true);
     expect((await who(app, "f7")).name).toBe("f7");
+    const again = await who(app, "f6");
+    expect(again.id).not.toBe(sibling.id);
+    expect(again.pid).not.toBe(sibling.pid);
   });
 
   it("secrets and redeploys reach the next call", async () => {
@@ -221,15 +324,7 @@ describe("host runtime", () => {
     }
     // The other app's only function goes idle: its host process ends.
     const g = await who(other, "g");
-    const gone = () => {
-      try {
-        process.kill(g.pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    };
-    expect(await eventually(gone, IDLE_MS * 6)).toBe(true);
+    expect(await eventually(() => gone(g.pid), IDLE_MS * 6)).toBe(true);
     expect(t.server.hostProcesses().some((h) => h.app_id === other)).toBe(false);
   });
 });

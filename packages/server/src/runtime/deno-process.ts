@@ -156,8 +156,12 @@ export class DenoProcess {
           // in, runs Object.keys(process.env) at import and fails under a name list).
           "--allow-env",
         ];
-    // A host's own isolate holds next to nothing; its Workers get their limits one by one.
-    const v8 = [`--max-old-space-size=${heapLimitMb(host ? 128 : this.memoryMb)}`];
+    // A host's Workers get their heap limits one by one (`resourceLimits`), and its own isolate
+    // holds next to nothing. No --max-old-space-size for a host: on Deno 2.9 it caps every
+    // Worker's heap too, whatever its `resourceLimits` (measured: Workers of 50 and 300 MB both
+    // stopped growing at the flag's 96 MB), so a function's own memory limit was not its heap's,
+    // and the host's heap watch, which goes by the function's, never saw it full.
+    const v8 = host ? [] : [`--max-old-space-size=${heapLimitMb(this.memoryMb)}`];
     const script = host ? hostPath : bootstrapPath;
     return [...denoRun(v8), `--import-map=${s.importMapPath}`, ...perms, script];
   }
@@ -195,8 +199,14 @@ export class DenoProcess {
           npmRegistry: s.npmRegistry,
           egressSocket,
         }),
-        // The heap limit of a host's spare Worker: that of a function of the server's limit.
-        ...(this.kind === "host" ? { FNBASE_WORKER_HEAP_MB: String(heapLimitMb(s.memoryMb)) } : {}),
+        // The heap limit of a host's spare Workers (that of a function of the server's limit), and
+        // how many it boots before it knows its app.
+        ...(this.kind === "host"
+          ? {
+              FNBASE_WORKER_HEAP_MB: String(heapLimitMb(s.memoryMb)),
+              FNBASE_SPARE_WORKERS: String(s.hostWorkers ?? 1),
+            }
+          : {}),
       },
       stdio: ["pipe", "pipe", "pipe"],
     });
@@ -258,7 +268,10 @@ export class DenoProcess {
       if (this.#gone) this.#egress.close();
     }
     if (s.cgroups !== undefined && pid !== undefined) {
-      this.#cgroup = await s.cgroups.create(this.id, this.memoryMb);
+      // A host's own share (128 MB) and its Workers booted ahead, until its app's limit is set.
+      const mb =
+        this.kind === "host" ? 128 + ((s.hostWorkers ?? 1) + 1) * this.memoryMb : this.memoryMb;
+      this.#cgroup = await s.cgroups.create(this.id, mb);
       if (this.#gone) await this.#cgroup.remove();
       else await this.#cgroup.join(pid);
     }
@@ -336,11 +349,26 @@ export class DenoProcess {
     this.send({ t: "app", env: appEnv(secrets), cwd: this.codePath });
   }
 
-  /** Sets the memory limit of its cgroup, when it has one (a host, as its Workers change). */
-  async limitMemory(memoryMb: number): Promise<void> {
-    await this.#prepared;
-    await this.#cgroup?.setMemory(memoryMb);
+  /**
+   * Sets the memory limit of its cgroup, when it has one (a host, as its Workers change). The
+   * writes go one at a time, the latest limit last: two at once may land in either order, and a
+   * stale lower limit under a host's Workers is the kernel's OOM kill of the whole host (a burst
+   * of 16 cold starts was killed so).
+   */
+  limitMemory(memoryMb: number): Promise<void> {
+    this.#limitWanted = memoryMb;
+    this.#limitWrites = this.#limitWrites.then(async () => {
+      await this.#prepared;
+      const mb = this.#limitWanted;
+      if (mb === this.#limitSet || this.#cgroup === undefined) return;
+      this.#limitSet = mb;
+      await this.#cgroup.setMemory(mb);
+    });
+    return this.#limitWrites;
   }
+  #limitWanted = 0;
+  #limitSet: number | undefined;
+  #limitWrites: Promise<void> = Promise.resolve();
 
   /** Writes one command line to a host process's stdin. */
   send(cmd: object): void {

@@ -34,6 +34,14 @@ import { sample, type Watchdog } from "./watchdog.js";
 const HOST_BASE_MB = 128;
 /** How long a host without Workers is kept for the app's next cold start, in ms. */
 const HOST_LINGER_MS = 2_000;
+/** How long a condemned host's other functions may take to drain before it ends anyway, ms. */
+const CONDEMNED_MAX_MS = 30_000;
+/** The header a Worker takes its assignment and requests with (`worker.ts`). */
+const KEY_HEADER = "x-fnbase-instance-key";
+/** Workers a spare host boots before it knows its app (each holds about 9 MB while it waits). */
+export const POOL_WORKERS = 3;
+/** Workers an app's host keeps waiting for the app's next cold starts. */
+export const SPARE_WORKERS = 1;
 
 /** What a host-runtime instance tells its owner (the manager), as `DenoHostSettings` does. */
 export interface HostInstanceHooks {
@@ -44,11 +52,40 @@ export interface HostInstanceHooks {
 
 export interface HostRuntimeSettings {
   process: DenoProcessSettings;
-  /** Host processes kept booted ahead of need (each with a spare Worker). */
+  /** Host processes kept booted ahead of need. */
   spares: number;
+  /** Workers a spare host process boots ahead of need (before it knows its app). */
+  poolWorkers: number;
+  /** Workers an app's host keeps booted ahead of its next cold starts. */
+  spareWorkers: number;
   bootTimeoutMs: number;
   watchdog: Watchdog;
   log: Logger;
+  /** Retires an instance (the manager's): it drains and stops, the next request starts anew. */
+  retire: (inst: HostInstance) => void;
+}
+
+/** A Worker of a host, booted and waiting for its assignment (see `worker.ts`). */
+interface Claimed {
+  w: number;
+  key: string;
+  tid: number | undefined;
+}
+
+/** What a Worker number of a host is used for. */
+type Slot =
+  /** Being created; `claim`: the instance it is for, once one took it. */
+  | { s: "booting"; memoryMb: number; claim?: Claim }
+  /** Serving its socket, waiting for an assignment. */
+  | { s: "spare"; memoryMb: number; key: string; tid: number | undefined }
+  | { s: "used"; memoryMb: number; inst: HostInstance }
+  /** Asked to end before it was used. */
+  | { s: "ending"; memoryMb: number };
+
+interface Claim {
+  inst: HostInstance;
+  resolve: (c: Claimed) => void;
+  reject: (e: Error) => void;
 }
 
 /**
@@ -56,54 +93,75 @@ export interface HostRuntimeSettings {
  * (`packages/runtime/src/host.ts`), never with another app's. A Worker is one isolate with its
  * own heap limit, its own unix socket and key, its own log records; the host process holds the
  * app's network namespace, egress proxy, tmpfs, cgroup and secrets. Hosts come from a pool of
- * booted ones (each with a booted Worker waiting), like the spare processes of the default
- * runtime, and stop once their last Worker is gone.
+ * booted ones (each with `poolWorkers` Workers booted and waiting), like the spare processes of
+ * the default runtime; an app's host keeps `spareWorkers` Workers waiting for its next cold
+ * starts, and stops once its last function's Worker is gone. A cold start takes a waiting
+ * Worker and assigns it on its own socket (`worker.ts`): the host process's thread, busy for
+ * tens of milliseconds whenever it creates a Worker, is not on the way.
  */
 export class HostRuntime {
   readonly #s: HostRuntimeSettings;
   readonly #pool: SparePool;
   readonly #hosts = new Map<string, AppHost[]>();
+  readonly #quiet = new Quiet();
   #closed = false;
 
   constructor(s: HostRuntimeSettings) {
     this.#s = s;
-    this.#pool = new SparePool(s.process, s.spares, s.log, "host");
+    this.#pool = new SparePool(
+      { ...s.process, hostWorkers: s.poolWorkers },
+      s.spares,
+      s.log,
+      "host",
+    );
     this.#pool.start();
   }
 
   instance(spec: InstanceSpec, hooks: HostInstanceHooks): HostInstance {
-    return new HostInstance(spec, hooks, this.#s, (inst) => this.#place(inst));
+    return new HostInstance(spec, hooks, this.#s, {
+      place: (inst) => {
+        this.#quiet.begin();
+        return this.#place(inst);
+      },
+      ended: (host) => {
+        this.#quiet.end();
+        if (!host) return;
+        // Booting ahead waits for a quiet moment (see Quiet).
+        this.#quiet.later(host, () => host.topUp());
+        this.#quiet.later(this.#pool, () => this.#pool.fill());
+      },
+    });
   }
 
-  /** A Worker number in a host of the instance's app, a new host when none has room. */
-  async #place(inst: HostInstance): Promise<{ host: AppHost; w: number }> {
+  /** A waiting Worker of a host of the instance's app (a new host when none has room). */
+  async #place(inst: HostInstance): Promise<{ host: AppHost } & Claimed> {
     const appId = inst.spec.appId;
+    const mb = inst.spec.memoryMb;
     for (;;) {
       if (this.#closed) throw new FnbaseError("SERVICE_UNAVAILABLE", "The server is shutting down");
-      const hosts = this.#hosts.get(appId) ?? [];
-      const host = hosts.find((h) => h.usable && h.free() !== undefined) ?? this.#newHost(appId);
+      const hosts = (this.#hosts.get(appId) ?? []).filter((h) => h.usable);
+      const host =
+        hosts.find((h) => h.hasWaiting(mb)) ??
+        hosts.find((h) => h.hasRoom(mb)) ??
+        this.#newHost(appId);
       await host.ready;
       if (!host.usable) continue; // it died meanwhile: another
-      const w = host.free();
-      if (w === undefined) continue;
-      host.allocate(w, inst);
-      return { host, w };
+      const claim = host.claim(inst, mb);
+      if (!claim) continue;
+      return { host, ...(await claim) };
     }
   }
 
   #newHost(appId: string): AppHost {
-    const host = new AppHost(appId, this.#s, () => {
-      const list = this.#hosts.get(appId)?.filter((h) => h !== host) ?? [];
-      if (list.length) this.#hosts.set(appId, list);
-      else this.#hosts.delete(appId);
-      // A taken spare is replaced once the host is no longer starting.
+    const host = new AppHost(appId, this.#s, {
+      gone: () => {
+        const list = this.#hosts.get(appId)?.filter((h) => h !== host) ?? [];
+        if (list.length) this.#hosts.set(appId, list);
+        else this.#hosts.delete(appId);
+      },
     });
     host.take(this.#pool);
     this.#hosts.set(appId, [...(this.#hosts.get(appId) ?? []), host]);
-    void host.ready.then(
-      () => this.#pool.fill(),
-      () => this.#pool.fill(),
-    );
     return host;
   }
 
@@ -125,6 +183,11 @@ export class HostRuntime {
   }
 }
 
+/** What an app's host tells the runtime: it is gone. */
+interface HostEvents {
+  gone: () => void;
+}
+
 /** One app's host process and the Workers it runs. */
 class AppHost {
   readonly appId: string;
@@ -132,20 +195,23 @@ class AppHost {
   /** Settles once the process runs the app (rejects when it cannot). */
   ready!: Promise<void>;
   readonly #s: HostRuntimeSettings;
-  readonly #slots: (HostInstance | undefined)[] = [];
-  /** Slots whose Worker is gone but whose lane is still being removed. */
+  readonly #slots = new Map<number, Slot>();
+  /** Worker numbers whose Worker is gone but whose lane is still being removed. */
   readonly #clearing = new Set<number>();
-  readonly #onGone: () => void;
-  #env = "";
+  readonly #on: HostEvents;
+  /** The app's secrets as the process has them (JSON), and their names. */
+  #env = "{}";
+  #envNames: string[] = [];
   #gone = false;
   #tainted = false;
+  #condemned = false;
   #linger: NodeJS.Timeout | undefined;
   #assigned!: () => void;
 
-  constructor(appId: string, s: HostRuntimeSettings, onGone: () => void) {
+  constructor(appId: string, s: HostRuntimeSettings, on: HostEvents) {
     this.appId = appId;
     this.#s = s;
-    this.#onGone = onGone;
+    this.#on = on;
   }
 
   /** Takes a host process from `pool` and makes it this app's. */
@@ -160,17 +226,18 @@ class AppHost {
       void this.proc.exited.then((why) => {
         this.#gone = true;
         reject(new Error(`its host process ${why}`));
-        for (const [w, inst] of this.#slots.entries()) {
-          if (inst) inst.exited(`its host process ${why}`, false);
-          this.#slots[w] = undefined;
+        for (const slot of this.#slots.values()) {
+          if (slot.s === "used") slot.inst.exited(`its host process ${why}`, false);
+          else if (slot.s === "booting") slot.claim?.reject(new Error(`its host process ${why}`));
         }
-        this.#onGone();
+        this.#slots.clear();
+        this.#on.gone();
       });
     });
     this.ready.catch(() => {});
-    // The app's secrets are sent with each Worker's start (see #sendEnv); none yet.
+    // The app's secrets go with each Worker's assignment (see #envFor); none yet. Its memory
+    // limit follows its Workers once it says which it has (#ready).
     this.proc.assignApp(this.appId, {}).catch(() => this.proc.kill("SIGKILL"));
-    void this.proc.limitMemory(HOST_BASE_MB + this.#s.process.memoryMb);
   }
 
   get usable(): boolean {
@@ -184,42 +251,163 @@ class AppHost {
    */
   taint(): void {
     this.#tainted = true;
+    for (const [w, slot] of this.#slots) {
+      if (slot.s === "spare" || (slot.s === "booting" && !slot.claim)) this.#end(w);
+    }
   }
 
-  free(): number | undefined {
+  /**
+   * A Worker of this host was stopped while its code ran without yielding (the watchdog's CPU
+   * or time limit). Deno 2.9 does not stop such a Worker: `terminate()` leaves its thread
+   * running (measured: a `while (true) {}` Worker kept a core busy 20 s after it, for as long as
+   * its process lived), so only the process's end stops it. The host takes no new Workers, its
+   * other functions are retired (they finish their requests; their next ones start on a new
+   * host), and it ends once they are done ({@link CONDEMNED_MAX_MS} at most).
+   */
+  condemn(): void {
+    if (this.#condemned || this.#gone) return;
+    this.#condemned = true;
+    this.taint();
+    this.#s.log.warn({ app: this.appId, pid: this.proc.pid }, "host process condemned");
+    for (const inst of this.#live()) this.#s.retire(inst);
+    setTimeout(() => {
+      if (!this.#gone) this.#endProcess("SIGKILL");
+    }, CONDEMNED_MAX_MS).unref();
+    this.#maybeStop();
+  }
+
+  #endProcess(signal: NodeJS.Signals): void {
+    clearTimeout(this.#linger);
+    this.#gone = true;
+    this.#on.gone();
+    this.proc.kill(signal);
+  }
+
+  #free(): number | undefined {
     for (let w = 0; w < HOST_WORKERS; w++) {
-      if (this.#slots[w] === undefined && !this.#clearing.has(w)) return w;
+      if (!this.#slots.has(w) && !this.#clearing.has(w)) return w;
     }
     return undefined;
   }
 
-  allocate(w: number, inst: HostInstance): void {
+  #unclaimed(memoryMb: number, state: "spare" | "booting"): number | undefined {
+    for (const [w, slot] of this.#slots) {
+      if (slot.s !== state || slot.memoryMb !== memoryMb) continue;
+      if (slot.s === "booting" && slot.claim) continue;
+      return w;
+    }
+    return undefined;
+  }
+
+  /** True when a Worker of that limit waits (or is being created for nobody yet). */
+  hasWaiting(memoryMb: number): boolean {
+    return (
+      this.#unclaimed(memoryMb, "spare") !== undefined ||
+      this.#unclaimed(memoryMb, "booting") !== undefined
+    );
+  }
+
+  hasRoom(memoryMb: number): boolean {
+    return this.hasWaiting(memoryMb) || this.#free() !== undefined;
+  }
+
+  /**
+   * A Worker for `inst`: a waiting one of its memory limit, else one being created for nobody,
+   * else a new one. Undefined when the host has no room.
+   */
+  claim(inst: HostInstance, memoryMb: number): Promise<Claimed> | undefined {
     clearTimeout(this.#linger);
     this.#linger = undefined;
-    this.#slots[w] = inst;
+    const spare = this.#unclaimed(memoryMb, "spare");
+    if (spare !== undefined) {
+      const slot = this.#slots.get(spare) as Extract<Slot, { s: "spare" }>;
+      this.#slots.set(spare, { s: "used", memoryMb, inst });
+      return Promise.resolve({ w: spare, key: slot.key, tid: slot.tid });
+    }
+    let w = this.#unclaimed(memoryMb, "booting");
+    if (w === undefined) {
+      w = this.#free();
+      if (w === undefined) return undefined;
+      this.#boot(w, memoryMb);
+    }
+    const slot = this.#slots.get(w) as Extract<Slot, { s: "booting" }>;
+    const claimed = new Promise<Claimed>((resolve, reject) => {
+      slot.claim = { inst, resolve, reject };
+    });
+    this.#keepAhead(memoryMb);
+    return claimed;
+  }
+
+  /**
+   * A start had to wait for a Worker to be created: cold starts come faster than Workers
+   * were booted ahead. One more is created right behind it (not when it is quiet), so that the
+   * host creates Workers back to back while they keep coming: the next start then waits for
+   * the rest of a creation, not for a whole one.
+   */
+  #keepAhead(memoryMb: number): void {
+    if (this.#unclaimed(memoryMb, "booting") !== undefined) return;
+    if (this.#unclaimed(memoryMb, "spare") !== undefined) return;
+    const w = this.#free();
+    if (w !== undefined) this.#boot(w, memoryMb);
+  }
+
+  #boot(w: number, memoryMb: number): void {
+    this.#slots.set(w, { s: "booting", memoryMb });
+    this.proc.send({ t: "boot", w, heapMb: heapLimitMb(memoryMb) });
     this.#limit();
   }
 
-  /** The cgroup's limit: the host's own share, its spare Worker and every Worker's limit. */
+  /** Ends a Worker nobody uses (its exit record then frees its number). */
+  #end(w: number): void {
+    const slot = this.#slots.get(w);
+    if (slot) this.#slots.set(w, { s: "ending", memoryMb: slot.memoryMb });
+    this.proc.send({ t: "kill", w });
+  }
+
+  /**
+   * Keeps `spareWorkers` Workers of the server's limit waiting for the app's next cold starts:
+   * boots the missing ones, ends those beyond (a spare host comes with `poolWorkers`).
+   */
+  topUp(): void {
+    if (!this.usable) return;
+    const mb = this.#s.process.memoryMb;
+    const ahead: number[] = [];
+    for (const [w, slot] of this.#slots) {
+      if (slot.memoryMb !== mb) continue;
+      if (slot.s === "spare" || (slot.s === "booting" && !slot.claim)) ahead.push(w);
+    }
+    for (const w of ahead.slice(this.#s.spareWorkers)) this.#end(w);
+    for (let n = ahead.length; n < this.#s.spareWorkers; n++) {
+      const w = this.#free();
+      if (w === undefined) break;
+      this.#boot(w, mb);
+    }
+  }
+
+  /** The cgroup's limit: the host's own share and every Worker's limit. */
   #limit(): void {
-    let mb = HOST_BASE_MB + this.#s.process.memoryMb;
-    for (const inst of this.#slots) if (inst) mb += inst.spec.memoryMb;
+    let mb = HOST_BASE_MB;
+    for (const slot of this.#slots.values()) mb += slot.memoryMb;
     void this.proc.limitMemory(mb);
   }
 
-  /** Sends the app's secrets when they are not those the process has. */
-  sendEnv(secrets: Record<string, string>): void {
+  /** The app's secrets for an assignment, when they are not those the process has. */
+  envFor(
+    secrets: Record<string, string>,
+  ): { env: Record<string, string>; drop: string[] } | undefined {
     const env = appEnv(secrets);
     const json = JSON.stringify(env);
-    if (json === this.#env) return;
+    if (json === this.#env) return undefined;
+    const drop = this.#envNames.filter((n) => !Object.hasOwn(env, n));
     this.#env = json;
-    this.proc.send({ t: "env", env });
+    this.#envNames = Object.keys(env);
+    return { env, drop };
   }
 
-  /** A Worker is gone: its lane is removed before its number is used again. */
+  /** A Worker is gone: its lane and socket are removed before its number is used again. */
   release(w: number): void {
-    if (this.#slots[w] === undefined) return;
-    this.#slots[w] = undefined;
+    if (!this.#slots.has(w)) return;
+    this.#slots.delete(w);
     this.#clearing.add(w);
     void Promise.allSettled([
       rm(join(this.proc.codePath, String(w)), { recursive: true, force: true }),
@@ -231,15 +419,24 @@ class AppHost {
     });
   }
 
-  /** A host without Workers stops after a moment (the app's next start may come right away). */
+  /** True while a function's Worker runs or is being started (waiting Workers do not count). */
+  #busy(): boolean {
+    for (const slot of this.#slots.values()) {
+      if (slot.s === "used" || (slot.s === "booting" && slot.claim)) return true;
+    }
+    return false;
+  }
+
+  /** A host without functions stops after a moment (the app's next start may come right away). */
   #maybeStop(): void {
-    if (this.#gone || this.#slots.some((s) => s !== undefined) || this.#clearing.size) return;
+    if (this.#gone || this.#busy()) return;
+    if (this.#condemned) {
+      this.#endProcess("SIGKILL");
+      return;
+    }
     clearTimeout(this.#linger);
     this.#linger = setTimeout(() => {
-      if (this.#slots.some((s) => s !== undefined) || this.#clearing.size) return;
-      this.#gone = true;
-      this.#onGone();
-      this.proc.kill("SIGTERM");
+      if (!this.#busy()) this.#endProcess("SIGTERM");
     }, HOST_LINGER_MS);
     this.#linger.unref();
   }
@@ -255,18 +452,53 @@ class AppHost {
     return {
       appId: this.appId,
       pid: this.proc.pid,
-      workers: this.#slots.filter((s) => s !== undefined).length,
+      workers: [...this.#slots.values()].filter((s) => s.s === "used").length,
     };
+  }
+
+  #live(): HostInstance[] {
+    return [...this.#slots.values()].flatMap((s) => (s.s === "used" ? [s.inst] : []));
   }
 
   #record(rec: ProcessRecord): void {
     if (rec.w === undefined) {
-      if (rec.t === "ready") this.#assigned();
+      if (rec.t === "ready") this.#ready(rec.workers ?? []);
       else if (rec.t === "error" || rec.t === "log")
         this.#s.log.warn({ app: this.appId, message: rec.m }, "host process said");
       return;
     }
-    this.#slots[rec.w]?.record(rec);
+    const w = rec.w;
+    const slot = this.#slots.get(w);
+    if (rec.t === "waiting" && rec.key !== undefined) {
+      if (slot?.s !== "booting") return;
+      if (slot.claim) {
+        this.#slots.set(w, { s: "used", memoryMb: slot.memoryMb, inst: slot.claim.inst });
+        slot.claim.resolve({ w, key: rec.key, tid: rec.tid });
+      } else {
+        this.#slots.set(w, { s: "spare", memoryMb: slot.memoryMb, key: rec.key, tid: rec.tid });
+      }
+      return;
+    }
+    if (rec.t === "exit" && slot?.s !== "used") {
+      if (slot?.s === "booting") slot.claim?.reject(new Error(`its Worker ${rec.why}`));
+      this.release(w);
+      this.#maybeStop();
+      return;
+    }
+    if (slot?.s === "used") slot.inst.record(rec);
+  }
+
+  /** The process is the app's: its Workers so far are the app's first waiting ones. */
+  #ready(workers: { w: number; key?: string; tid?: number }[]): void {
+    const mb = this.#s.process.memoryMb;
+    for (const { w, key, tid } of workers) {
+      this.#slots.set(
+        w,
+        key === undefined ? { s: "booting", memoryMb: mb } : { s: "spare", memoryMb: mb, key, tid },
+      );
+    }
+    this.#limit();
+    this.#assigned();
   }
 
   /**
@@ -275,7 +507,7 @@ class AppHost {
    * Worker it is that one's, else the server's log has it.
    */
   #line(stream: "stdout" | "stderr", raw: string, truncated: boolean): void {
-    const live = this.#slots.filter((s) => s !== undefined);
+    const live = this.#live();
     if (live.length === 1) live[0]?.line(stream, raw, truncated);
     else this.#s.log.info({ app: this.appId, stream, line: raw }, "host process output");
   }
@@ -285,12 +517,73 @@ class AppHost {
    * Worker is known only when one runs; else the line goes on the app's latest started one.
    */
   #egress(refusal: EgressRefusal): void {
-    const live = this.#slots.filter((s) => s !== undefined);
+    const live = this.#live();
     const latest = live.reduce<HostInstance | undefined>(
       (a, b) => (a === undefined || b.startedAt > a.startedAt ? b : a),
       undefined,
     );
     latest?.egressRefused(refusal, live.length > 1);
+  }
+}
+
+/** How an instance gets its Worker, and says its start is over (it serves, or it failed). */
+interface StartHooks {
+  place: (inst: HostInstance) => Promise<{ host: AppHost } & Claimed>;
+  ended: (host: AppHost | undefined) => void;
+}
+
+/** How long no cold start must have run before Workers and hosts are booted ahead, in ms. */
+const QUIET_MS = 100;
+/** How long such work waits at most (cold starts that never pause), in ms. */
+const QUIET_MAX_MS = 2_000;
+
+/**
+ * Work done ahead of need (booting Workers and spare hosts) waits until no cold start has run
+ * for {@link QUIET_MS}, {@link QUIET_MAX_MS} at most: on a machine with few cores it would
+ * compete with those starts for the CPU, and each Worker a host creates holds the host's thread
+ * for 25-30 ms.
+ */
+class Quiet {
+  #busy = 0;
+  #last = 0;
+  readonly #jobs = new Map<object, { job: () => void; since: number }>();
+  #timer: NodeJS.Timeout | undefined;
+
+  begin(): void {
+    this.#busy++;
+  }
+
+  end(): void {
+    this.#busy--;
+    this.#last = performance.now();
+    this.#arm();
+  }
+
+  /** Runs `job` once it is quiet (a later job of the same `key` replaces it). */
+  later(key: object, job: () => void): void {
+    const since = this.#jobs.get(key)?.since ?? performance.now();
+    this.#jobs.set(key, { job, since });
+    this.#arm();
+  }
+
+  #arm(): void {
+    if (this.#jobs.size === 0) return;
+    const now = performance.now();
+    const oldest = Math.min(...[...this.#jobs.values()].map((j) => j.since));
+    const deadline = oldest + QUIET_MAX_MS;
+    const quietAt = this.#busy > 0 ? deadline : this.#last + QUIET_MS;
+    const wait = Math.max(0, Math.min(deadline, quietAt) - now);
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      const t = performance.now();
+      const quiet = this.#busy === 0 && t - this.#last >= QUIET_MS;
+      if (!quiet && t < deadline) return this.#arm();
+      const jobs = [...this.#jobs.values()];
+      this.#jobs.clear();
+      for (const { job } of jobs) job();
+    }, wait);
+    this.#timer.unref();
   }
 }
 
@@ -302,7 +595,6 @@ class AppHost {
 export class HostInstance implements Instance {
   readonly id = randomBytes(6).toString("hex");
   readonly spec: InstanceSpec;
-  readonly authHeader: readonly [string, string];
   dispatcher!: Pool;
   coldStartMs = 0;
   overLimit: LimitReason | undefined;
@@ -313,8 +605,9 @@ export class HostInstance implements Instance {
 
   readonly #hooks: HostInstanceHooks;
   readonly #s: HostRuntimeSettings;
-  readonly #place: (inst: HostInstance) => Promise<{ host: AppHost; w: number }>;
-  readonly #key = randomBytes(24).toString("hex");
+  readonly #rt: StartHooks;
+  /** The key its Worker got from the host (it assigns and serves only with it). */
+  #key = "";
   #host: AppHost | undefined;
   #w = -1;
   #tid: number | undefined;
@@ -329,6 +622,8 @@ export class HostInstance implements Instance {
     this.#exited = resolve;
   });
   #lane = "";
+  /** True once its Worker said why it could not boot (it then ends by itself). */
+  #bootError = false;
   /** Wall-clock fallback for the CPU sample when the Worker's thread cannot be found. */
   readonly #t0 = performance.now();
 
@@ -336,14 +631,17 @@ export class HostInstance implements Instance {
     spec: InstanceSpec,
     hooks: HostInstanceHooks,
     s: HostRuntimeSettings,
-    place: (inst: HostInstance) => Promise<{ host: AppHost; w: number }>,
+    rt: StartHooks,
   ) {
     this.spec = spec;
     this.#hooks = hooks;
     this.#s = s;
-    this.#place = place;
+    this.#rt = rt;
     this.memoryMb = spec.memoryMb;
-    this.authHeader = ["x-fnbase-instance-key", this.#key];
+  }
+
+  get authHeader(): readonly [string, string] {
+    return [KEY_HEADER, this.#key];
   }
 
   get socketPath(): string {
@@ -369,7 +667,7 @@ export class HostInstance implements Instance {
 
   /** A record of its Worker (from its host). */
   record(rec: ProcessRecord): void {
-    if (rec.t === "ready") this.#tid = rec.tid;
+    if (rec.t === "boot_error") this.#bootError = true;
     const common = commonRecord(rec, {
       rel: (t) => this.#rel(t),
       emit: (level, message, requestId) => this.#emit(level, message, requestId),
@@ -424,7 +722,12 @@ export class HostInstance implements Instance {
     const boot = waitForBoot({
       functionName: this.spec.functionName,
       timeoutMs: this.#s.bootTimeoutMs,
-      stop: () => void this.stop("boot_failed", false).catch(() => {}),
+      stop: () => {
+        // No boot error and still there: it did not serve in time, and its code may be running
+        // without yielding (a loop at the top of its module), which only its host's end stops.
+        if (!this.#gone && !this.#bootError && this.#host) this.#stopUnyielding();
+        void this.stop("boot_failed", false).catch(() => {});
+      },
       ready: () => {
         this.coldStartMs = Math.round(performance.now() - started);
         this.#s.watchdog.watch(this, this.spec.timeLimitMs);
@@ -432,35 +735,55 @@ export class HostInstance implements Instance {
     });
     this.#booted = boot.booted;
     void this.#exitedP.then((why) => boot.fail(why));
-    this.#run().catch((e: Error) => {
-      boot.fail(e.message);
-      if (!this.#gone) this.exited(e.message, false);
-    });
+    this.#run().then(
+      () => this.#rt.ended(this.#host),
+      (e: Error) => {
+        boot.fail(e.message);
+        if (!this.#gone && !this.#host) this.exited(e.message, false);
+        this.#rt.ended(this.#host);
+      },
+    );
     return boot.done;
   }
 
+  /** Takes a waiting Worker of its app's host and assigns it on its socket (see `worker.ts`). */
   async #run(): Promise<void> {
-    const { host, w } = await this.#place(this);
+    const { host, w, key, tid } = await this.#rt.place(this);
     this.#host = host;
     this.#w = w;
+    this.#key = key;
+    this.#tid = tid;
     this.#alive = true;
     this.startedAt = performance.now();
-    if (this.#stopping) throw new Error("stopped before it started");
+    if (this.#stopping) {
+      this.kill("SIGKILL");
+      throw new Error("stopped before it started");
+    }
     this.#lane = join(host.proc.codePath, String(w));
     this.dispatcher = instancePool(this.socketPath);
     await linkCode(this.spec.root, this.#lane);
     if (this.#gone) return;
-    host.sendEnv(this.spec.env);
-    host.proc.send({
-      t: "start",
-      w,
-      key: this.#key,
+    const assignment = {
       entry: join(this.#lane, relative(this.spec.root, this.spec.entry)),
-      socket: this.socketPath,
       cwd: this.#lane,
       timeLimitMs: this.spec.timeLimitMs,
-      heapMb: heapLimitMb(this.spec.memoryMb),
-    });
+      ...host.envFor(this.spec.env),
+    };
+    let answer: { t?: string };
+    try {
+      const res = await this.dispatcher.request({
+        method: "POST",
+        path: "/",
+        headers: { [KEY_HEADER]: key, "content-type": "application/json" },
+        body: JSON.stringify(assignment),
+      });
+      answer = (await res.body.json()) as { t?: string };
+    } catch {
+      // Its Worker is gone: its exit says why (#exitedP). Else the boot's timeout.
+      return;
+    }
+    // A boot error comes as a record too (with the log line), and the Worker then ends.
+    if (answer.t === "ready") this.#booted?.({ t: "ready" });
   }
 
   async stop(reason: StopReason, graceful = true): Promise<void> {
@@ -473,7 +796,8 @@ export class HostInstance implements Instance {
     }
     this.#host.proc.send({ t: graceful ? "stop" : "kill", w: this.#w });
     if (graceful) {
-      const kill = setTimeout(() => this.kill("SIGKILL"), 10_000);
+      // Still running 10 s after it was asked to stop: it may not yield.
+      const kill = setTimeout(() => this.#stopUnyielding(), 10_000);
       await this.#exitedP;
       clearTimeout(kill);
     } else {
@@ -504,13 +828,24 @@ export class HostInstance implements Instance {
     if (this.#alive) this.#host?.proc.send({ t: "p", w: this.#w });
   }
 
+  /** The watchdog's: it ran its CPU or time limit without yielding (see `AppHost.condemn`). */
   kill(_signal: NodeJS.Signals, reason?: LimitReason): void {
     if (reason !== undefined) this.overLimit ??= reason;
-    if (!this.#gone) this.#host?.proc.send({ t: "kill", w: this.#w });
+    if (reason !== undefined) this.#stopUnyielding();
+    else if (!this.#gone) this.#host?.proc.send({ t: "kill", w: this.#w });
   }
 
+  /** Stops a Worker that may be running without yielding: its host is condemned with it. */
+  #stopUnyielding(): void {
+    if (this.#gone) return;
+    this.#host?.proc.send({ t: "kill", w: this.#w });
+    this.#host?.condemn();
+  }
+
+  /** Over its time limit while its event loop turns (its `overdue` record): it can be stopped. */
   killOverLimit(reason: LimitReason): void {
-    this.kill("SIGKILL", reason);
+    this.overLimit ??= reason;
+    if (!this.#gone) this.#host?.proc.send({ t: "kill", w: this.#w });
   }
 
   /** Its thread's CPU time (found by its name, `worker-<threadId>`); else the wall clock. */

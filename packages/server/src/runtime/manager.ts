@@ -3,7 +3,7 @@ import type { FunctionOutputLine } from "../config.js";
 import { DenoInstance } from "./deno-instance.js";
 import type { DenoProcessSettings, LimitReason } from "./deno-process.js";
 import type { EgressRefusal } from "./egress/proxy.js";
-import { HostRuntime } from "./host-runtime.js";
+import { HostRuntime, POOL_WORKERS, SPARE_WORKERS } from "./host-runtime.js";
 import type { Instance, InstanceSpec, StopReason } from "./instance.js";
 import { InstanceEvents } from "./instance-events.js";
 import { SparePool } from "./spare-pool.js";
@@ -34,6 +34,8 @@ export interface ManagerSettings extends DenoProcessSettings {
   bootTimeoutMs: number;
   /** Deno processes kept started ahead of need (see `SparePool`); 0 starts each on demand. */
   spares: number;
+  /** Host runtime: Workers each spare host boots ahead of need (`HostRuntimeSettings`). */
+  spareWorkers?: number;
   /**
    * What an instance is: `process`, a Deno process of its own (default), or `host`, a Worker in
    * its app's host process (`host-runtime.ts`, `FNBASE_RUNTIME=host`).
@@ -106,9 +108,12 @@ export class RuntimeManager {
       ? new HostRuntime({
           process: settings,
           spares: settings.spares,
+          poolWorkers: settings.spareWorkers ?? POOL_WORKERS,
+          spareWorkers: SPARE_WORKERS,
           bootTimeoutMs: settings.bootTimeoutMs,
           watchdog: this.#watchdog,
           log: settings.log,
+          retire: (inst) => this.retireInstance(inst),
         })
       : undefined;
     const every = Math.min(5_000, Math.max(25, Math.floor(settings.idleTimeoutMs / 4)));
@@ -292,18 +297,33 @@ export class RuntimeManager {
       if (s.draining) continue;
       const [a, f, d] = s.key.split("\0");
       if (a !== appId || (functionName !== undefined && f !== functionName) || d === keep) continue;
-      s.draining = true;
-      if (s.instance) this.#settings.onRevoke?.(s.instance);
-      if (s.inflight === 0 && !s.starting) {
-        this.#stopSlot(s, "replaced");
-        continue;
-      }
-      // Re-home the slot under a key of its own so a new instance for the same deployment can
-      // start while this one drains.
-      this.#slots.delete(s.key);
-      s.key = `${s.key}\0draining:${Math.random()}`;
-      this.#slots.set(s.key, s);
+      this.#drain(s);
     }
+  }
+
+  /**
+   * Retires one instance as {@link retire} does (host runtime: its app's host process must end,
+   * see `AppHost.condemn`): it finishes its in-flight requests and stops; the next request
+   * starts a new one.
+   */
+  retireInstance(inst: Instance): void {
+    for (const s of [...this.#slots.values()]) {
+      if (s.instance === inst && !s.draining) this.#drain(s);
+    }
+  }
+
+  #drain(s: Slot): void {
+    s.draining = true;
+    if (s.instance) this.#settings.onRevoke?.(s.instance);
+    if (s.inflight === 0 && !s.starting) {
+      this.#stopSlot(s, "replaced");
+      return;
+    }
+    // Re-home the slot under a key of its own so a new instance for the same deployment can
+    // start while this one drains.
+    this.#slots.delete(s.key);
+    s.key = `${s.key}\0draining:${Math.random()}`;
+    this.#slots.set(s.key, s);
   }
 
   /** Processes started ahead of need and not yet assigned, for the benchmark. */

@@ -27,6 +27,8 @@ export interface DenoProcessSettings {
   sandbox: Sandbox;
   /** Size of a process's writable folder (its tmpfs in the sandbox), in bytes. */
   writableBytes: number;
+  /** Workers a host process boots before it knows its app (`FNBASE_RUNTIME=host`). */
+  hostWorkers?: number;
   /** Memory limit of a process unless its function sets one, in MB. */
   memoryMb: number;
   /** Kernel limits per process, when this server may set them (`runtime/cgroups.ts`). */
@@ -37,16 +39,21 @@ export interface DenoProcessSettings {
 
 /**
  * A record a process sends on stdout (`_records.ts` on the Deno side). A host process's Workers'
- * records carry the Worker's number `w` (`host.ts`), its `ready` the Worker's thread id.
+ * records carry the Worker's number `w` (`host.ts`), its `waiting` the Worker's thread id.
  */
 export type ProcessRecord = { w?: number; tid?: number } & (
-  | { t: "waiting" }
+  | {
+      t: "waiting";
+      /** A host's Worker's: the key it is assigned a function with (`worker.ts`). */
+      key?: string;
+    }
   | { t: "pong" }
   /** Written by the sandbox's setup (`sandbox.ts`), not the bootstrap: loopback and tmpfs ready. */
   | { t: "sandboxed" }
   /** A request's handler still runs past the function's time limit (`_overdue.ts`). */
   | { t: "overdue"; ms: number; r: string }
-  | { t: "ready"; ms: number }
+  /** A host process's, when it becomes an app's: its Workers (with a key: waiting). */
+  | { t: "ready"; ms: number; workers?: { w: number; key?: string; tid?: number }[] }
   | { t: "log"; l: FunctionOutputLine["level"]; m: string; r?: string }
   | { t: "boot_error"; m: string; s?: string }
   | { t: "error"; m: string; s?: string; r?: string }

@@ -66,8 +66,8 @@ export class SparePool {
     if (proc) {
       proc.listen(listener);
       // The owner calls fill() once the new instance has served (see the class comment); this
-      // is in case it never does.
-      setTimeout(() => this.fill(), FILL_AFTER_MS).unref();
+      // is in case it never does. (The host runtime fills its pool itself: `host-runtime.ts`.)
+      if (this.#kind === "instance") setTimeout(() => this.fill(), FILL_AFTER_MS).unref();
       return proc;
     }
     const fresh = new DenoProcess(

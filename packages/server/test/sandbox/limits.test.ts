@@ -1,7 +1,9 @@
 // Resource limits, tried as a hostile function would: allocate past the memory limit (V8's heap
 // and ArrayBuffers outside it), spin forever, hold the CPU past the time limit, fill the disk.
 // Each time: the instance dies, the caller gets a 5xx with a code, the function's log and the
-// metrics say which limit, and the next call works.
+// metrics say which limit, and the next call works (a fresh instance). Runs on either runtime
+// (FNBASE_RUNTIME): an instance is told by an id of its own, since on the host runtime its
+// process is its app's host, which lives on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FunctionOutputLine } from "../../src/config.js";
 import { expectError, oneFile, sleep, startTestServer, type TestServer } from "../helpers.js";
@@ -11,7 +13,11 @@ const MEMORY_MB = 160;
 const CPU_MS = 400;
 const DISK_BYTES = 1024 * 1024;
 
+/** The host runtime: instances are Workers of their app's host process (see runtime-host.test). */
+const HOST_RUNTIME = process.env.FNBASE_RUNTIME === "host";
+
 const GREEDY = `
+const id = crypto.randomUUID();
 const keep = [];
 Deno.serve(async (req) => {
   const u = new URL(req.url);
@@ -49,7 +55,7 @@ Deno.serve(async (req) => {
       });
     }
   }
-  return Response.json({ pid: Deno.pid });
+  return Response.json({ pid: Deno.pid, id });
 });
 `;
 
@@ -88,8 +94,9 @@ const gone = (pid: number) => {
 };
 
 /**
- * The instance is gone, the caller got `status` (502 FUNCTION_CRASHED when the instance died
- * under the request), the function's log says which limit, and the next call is served.
+ * The instance is gone (its process, on the process runtime), the caller got `status` (502
+ * FUNCTION_CRASHED when the instance died under the request), the function's log says which
+ * limit, and the next call is served by a fresh instance.
  */
 async function expectStopped(
   fn: string,
@@ -97,17 +104,19 @@ async function expectStopped(
   limit: RegExp,
   [status, code]: [number, string] = [502, "FUNCTION_CRASHED"],
 ): Promise<void> {
-  const before = ((await (await t.invoke(app, fn)).json()) as { pid: number }).pid;
+  const before = (await (await t.invoke(app, fn)).json()) as { pid: number; id: string };
   const started = performance.now();
   await expectError(await t.invoke(app, `${fn}/${path}`), status, code);
-  expect(await eventually(() => gone(before))).toBe(true);
+  if (!HOST_RUNTIME) expect(await eventually(() => gone(before.pid))).toBe(true);
   expect(performance.now() - started).toBeLessThan(20_000);
   const said = await eventually(() => platform(fn, limit).length > 0);
   expect(said, JSON.stringify(platformLines())).toBe(true);
   const next = await t.invoke(app, fn);
   const text = await next.text();
   expect(next.status, `${text} ${JSON.stringify(platformLines())}`).toBe(200);
-  expect((JSON.parse(text) as { pid: number }).pid).not.toBe(before);
+  const after = JSON.parse(text) as { pid: number; id: string };
+  expect(after.id).not.toBe(before.id);
+  if (!HOST_RUNTIME) expect(after.pid).not.toBe(before.pid);
 }
 
 beforeAll(async () => {
@@ -134,11 +143,16 @@ describe("memory", () => {
     expect((await limitStops("greedy")).memory).toBeGreaterThanOrEqual(1);
   });
 
-  it("so is one that holds ArrayBuffers (outside V8's heap) past its limit", async () => {
-    const before = (await limitStops("greedy")).memory ?? 0;
-    await expectStopped("greedy", "buffers?mb=400", /over its memory limit/);
-    expect((await limitStops("greedy")).memory).toBe(before + 1);
-  });
+  // Not on the host runtime: memory outside the heap counts against the app's host process
+  // only, not against one function (docs/ARCHITECTURE.md, the host runtime's known gaps).
+  it.skipIf(HOST_RUNTIME)(
+    "so is one that holds ArrayBuffers (outside V8's heap) past its limit",
+    async () => {
+      const before = (await limitStops("greedy")).memory ?? 0;
+      await expectStopped("greedy", "buffers?mb=400", /over its memory limit/);
+      expect((await limitStops("greedy")).memory).toBe(before + 1);
+    },
+  );
 
   it("a function's memory_mb replaces the server's limit", async () => {
     const res = await t.invoke(app, "roomy/buffers?mb=256");

@@ -231,6 +231,11 @@ export interface ServerOptions {
   automationRetryDelaysMs?: number[];
   /** How often due schedules and retries are looked for, in ms (0: never on a timer). Default 1,000. */
   automationPollMs?: number;
+  /**
+   * While Node is busy with requests, how long due automation runs wait for it to calm down
+   * before going at a narrow width anyway, in real ms (0: at once). Default 10,000.
+   */
+  automationDeferMs?: number;
 }
 
 /** An S3 or S3-compatible bucket for uploaded files. */
@@ -398,10 +403,19 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     automationConcurrency: positive("automationConcurrency", o.automationConcurrency, 32),
     automationRetryDelaysMs: o.automationRetryDelaysMs ?? [30_000, 120_000, 600_000],
     automationPollMs: o.automationPollMs ?? 1_000,
+    automationDeferMs: nonNegative("automationDeferMs", o.automationDeferMs, 10_000),
   };
 }
 
 /** `value` when it is a positive integer, `fallback` when undefined; else `CONFIG_INVALID`. */
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new FnbaseError("CONFIG_INVALID", `Invalid ${name}: must be an integer >= 0: ${value}`);
+  }
+  return value;
+}
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {

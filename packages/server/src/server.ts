@@ -362,6 +362,7 @@ export async function startServer(
       minIntervalMs: options.automationMinIntervalMs,
       maxDepth: options.automationMaxDepth,
       concurrency: options.automationConcurrency,
+      deferMs: options.automationDeferMs,
       retryDelaysMs: options.automationRetryDelaysMs,
       pollMs: options.automationPollMs,
       requestTimeoutMs: options.requestTimeoutMs,

@@ -53,6 +53,9 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
     dataDir,
     adminKey: ADMIN_KEY,
     idleTimeoutMs: 60_000,
+    // Deliveries at once even while the test's own requests keep Node busy: the deferral has
+    // its own test (automations/race.test.ts), and waiting 10 s would only slow the others.
+    automationDeferMs: 0,
     ...options,
   });
   const url = server.url;

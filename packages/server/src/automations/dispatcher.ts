@@ -9,6 +9,8 @@ const BATCH_MS = 5;
  * longer counts against the narrow limit while Node is busy (its CPU is at the start and end).
  */
 const ACTIVE_MS = 1_000;
+/** How often held-back runs are looked at again while Node is busy, in ms. */
+const RECHECK_MS = 200;
 
 /**
  * The most runs of one app this dispatcher runs at once, of `limit` in all: a quarter of the
@@ -60,6 +62,12 @@ export interface DispatcherDeps {
    * Absent: always `concurrency`.
    */
   busy?: () => boolean;
+  /**
+   * While busy, how long due runs wait for Node to calm down before they go at the narrow
+   * width anyway, in real ms (default 10,000): a burst of writes defers its deliveries to
+   * after the burst; sustained load delays them by this much at most.
+   */
+  deferMs?: number;
   /** Delays before each retry of a failed run, in ms: its length is the number of retries. */
   retryDelaysMs: readonly number[];
   /** How long a claimed run is held before another dispatcher may take it again. */
@@ -92,6 +100,9 @@ export class Dispatcher {
   readonly #byApp = new Map<string, number>();
   /** When each run started and not finished began (performance.now()). */
   readonly #startedAt = new Set<{ at: number }>();
+  /** Since when (performance.now()) due runs have been held back while busy. */
+  #holdingSince: number | undefined;
+  #recheck: NodeJS.Timeout | undefined;
   #scheduled = false;
   #passing = false;
   #again = false;
@@ -162,7 +173,14 @@ export class Dispatcher {
         // Each app's oldest runs first, in turns: one app's backlog never delays another's.
         const now = this.#d.now();
         const apps = await store.dueApps(now, Math.max(room, 16));
-        const share = shareSlots(apps, room, perAppCap(concurrency), this.#byApp);
+        if (apps.length === 0) return;
+        if (this.#holdBack()) return;
+        const share = shareSlots(
+          apps.map((a) => a.app_id),
+          room,
+          perAppCap(concurrency),
+          this.#byApp,
+        );
         for (const [app, n] of share) {
           if (this.#closed) return;
           const claimed = await store.claimRuns(now, owner, n, leaseMs, app);
@@ -175,6 +193,29 @@ export class Dispatcher {
         return;
       }
     } while (this.#again);
+  }
+
+  /**
+   * True while due runs should wait for Node to calm down: it is busy with requests and has
+   * been for less than `deferMs` since runs were first held back; looks again soon.
+   */
+  #holdBack(): boolean {
+    if (!this.#d.busy?.()) {
+      this.#holdingSince = undefined;
+      return false;
+    }
+    const t = performance.now();
+    this.#holdingSince ??= t;
+    const left = this.#holdingSince + (this.#d.deferMs ?? 10_000) - t;
+    if (left <= 0) return false;
+    this.#recheck ??= setTimeout(
+      () => {
+        this.#recheck = undefined;
+        this.wake();
+      },
+      Math.min(left, RECHECK_MS),
+    );
+    return true;
   }
 
   #start(c: ClaimedRun): void {
@@ -248,7 +289,7 @@ export class Dispatcher {
   }
 
   #settle(): void {
-    if (this.#inflight > 0 || this.#passing || this.#scheduled) return;
+    if (this.#inflight > 0 || this.#passing || this.#scheduled || this.#recheck) return;
     const waiting = this.#idle;
     this.#idle = [];
     for (const resolve of waiting) resolve();
@@ -267,11 +308,18 @@ export class Dispatcher {
   /** Takes no more runs (those running go on). */
   stop(): void {
     this.#closed = true;
+    this.#clearRecheck();
+  }
+
+  #clearRecheck(): void {
+    clearTimeout(this.#recheck);
+    this.#recheck = undefined;
   }
 
   /** Takes no more runs; resolves when the running ones have finished. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#clearRecheck();
     if (this.#inflight > 0 || this.#passing || this.#scheduled) {
       await new Promise<void>((resolve) => this.#idle.push(resolve));
     }

@@ -19,6 +19,8 @@ export interface AutomationSettings {
   minIntervalMs: number;
   maxDepth: number;
   concurrency: number;
+  /** See `ServerOptions.automationDeferMs`. */
+  deferMs: number;
   retryDelaysMs: readonly number[];
   /** How often the engine looks for due ticks and retries, in real ms (0: only when told). */
   pollMs: number;
@@ -104,6 +106,7 @@ export class AutomationEngine {
       owner: `${hostname()}:${process.pid}:${newId().slice(0, 8)}`,
       concurrency: settings.concurrency,
       busy: () => this.#load.busy(),
+      deferMs: settings.deferMs,
       retryDelaysMs: settings.retryDelaysMs,
       // The function's time limit, and a minute for the answer to come back.
       leaseMs: (c) =>

@@ -87,6 +87,12 @@ export type RunTrigger = "schedule" | "entity" | "manual";
 /** Where a run is: waiting (or waiting to be retried), held by a dispatcher, or done. */
 export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "skipped";
 
+/** An app with runs that may start, and when the earliest of them became due (ms). */
+export interface DueApp {
+  app_id: string;
+  due: number;
+}
+
 /** A run: one tick, one manual start or one entity event, for one automation. */
 export interface RunRow {
   /** Order of creation (the queue's order). */
@@ -227,7 +233,7 @@ export interface AutomationStore {
    * app whose earliest such run is oldest first, at most `limit`. Read through a per-app index
    * one app at a time, so it costs the number of apps with open runs, not their backlog.
    */
-  dueApps(now: number, limit: number): Promise<string[]>;
+  dueApps(now: number, limit: number): Promise<DueApp[]>;
   /**
    * Claims up to `limit` runs that may start (queued and due, or running with a lapsed
    * lease; never one whose record has an earlier run still open: see {@link WAITING}), of

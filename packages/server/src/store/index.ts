@@ -5,6 +5,7 @@ export type {
   AutomationStore,
   AutomationWrite,
   ClaimedRun,
+  DueApp,
   EntityEventPolicy,
   NewRun,
   RunQuery,

@@ -161,6 +161,8 @@ describe.each(await storeCases())("racing on one $name store", ({ name, skip, se
         owner: `load-${busy}`,
         concurrency: 32,
         busy: () => busy,
+        // The narrow width at once (the deferral has its own test below).
+        deferMs: 0,
         retryDelaysMs: [],
         leaseMs: () => 60_000,
         attempt: async () => {
@@ -179,5 +181,34 @@ describe.each(await storeCases())("racing on one $name store", ({ name, skip, se
     };
     expect(await deliver(true)).toEqual({ most: 2, left: 0 });
     expect((await deliver(false)).most).toBeGreaterThan(2);
+  });
+
+  it("while Node is busy with requests, due runs wait up to deferMs, then go at the narrow width", async () => {
+    c.advance(300_000);
+    const queued = (await new Scheduler(one.automations, () => c.now).pass()).length;
+    expect(queued).toBeGreaterThan(2);
+    const started = performance.now();
+    let first = Number.POSITIVE_INFINITY;
+    let done = 0;
+    const d = new Dispatcher({
+      store: one.automations,
+      now: () => c.now,
+      owner: "deferred",
+      concurrency: 32,
+      busy: () => true,
+      deferMs: 300,
+      retryDelaysMs: [],
+      leaseMs: () => 60_000,
+      attempt: async () => {
+        first = Math.min(first, performance.now() - started);
+        done++;
+        return { status: 200, requestId: "x", error: null, retryable: false, durationMs: 1 };
+      },
+      log: createLogger({ component: "test" }),
+    });
+    d.wake();
+    await d.idle();
+    expect(first, "ms before the first delivery").toBeGreaterThanOrEqual(290);
+    expect(done).toBe(queued);
   });
 });

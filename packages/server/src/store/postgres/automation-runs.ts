@@ -166,13 +166,13 @@ export function pgRunMethods(db: Db): PgRunMethods {
       return pgToRun((await rows(insertRun(run, now)))[0]!);
     },
     async dueApps(now, limit) {
-      const found = await db.executeQuery<{ app_id: string }>(
+      const found = await db.executeQuery<{ app_id: string; due: string | number }>(
         CompiledQuery.raw(
           dueAppsSql((name) => (name === "now" ? "$1" : "$2")),
           [now, limit],
         ),
       );
-      return found.rows.map((r) => r.app_id);
+      return found.rows.map((r) => ({ app_id: r.app_id, due: Number(r.due) }));
     },
     async claimRuns(now, owner, limit, leaseMs, appId) {
       const ofApp = appId === undefined ? sql`` : sql`app_id = ${appId} AND `;

@@ -5,6 +5,7 @@ import type {
   AutomationRow,
   AutomationStore,
   ClaimedRun,
+  DueApp,
   EntityEventPolicy,
   NewRun,
   RunResult,
@@ -126,9 +127,7 @@ export function runMethods(db: Database.Database): RunMethods {
        WHERE app_id = @app AND status IN ('queued', 'running') AND next_attempt_at <= @now
        ORDER BY next_attempt_at, seq LIMIT @limit`,
     ),
-    dueApps: db
-      .prepare<{ now: number; limit: number }, string>(dueAppsSql((name) => `@${name}`))
-      .pluck(),
+    dueApps: db.prepare<{ now: number; limit: number }, DueApp>(dueAppsSql((name) => `@${name}`)),
     version: db.prepare<[], number>("SELECT n FROM automation_version").pluck(),
     insertEvent: db.prepare<
       [string, string, string, string, number, string, string, number, number]

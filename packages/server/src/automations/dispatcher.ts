@@ -173,7 +173,11 @@ export class Dispatcher {
         // Each app's oldest runs first, in turns: one app's backlog never delays another's.
         const now = this.#d.now();
         const apps = await store.dueApps(now, Math.max(room, 16));
-        if (apps.length === 0) return;
+        if (apps.length === 0) {
+          // Nothing held back: the next burst's runs wait their full deferral again.
+          this.#holdingSince = undefined;
+          return;
+        }
         if (this.#holdBack()) return;
         const share = shareSlots(
           apps.map((a) => a.app_id),

@@ -210,5 +210,19 @@ describe.each(await storeCases())("racing on one $name store", ({ name, skip, se
     await d.idle();
     expect(first, "ms before the first delivery").toBeGreaterThanOrEqual(290);
     expect(done).toBe(queued);
+
+    // Once the queue is empty, the next runs wait their full deferral again.
+    c.advance(300_000);
+    const again = (await new Scheduler(one.automations, () => c.now).pass()).length;
+    expect(again).toBeGreaterThan(0);
+    const restarted = performance.now();
+    first = Number.POSITIVE_INFINITY;
+    const from = done;
+    d.wake();
+    await d.idle();
+    expect(first - (restarted - started), "ms before the next delivery").toBeGreaterThanOrEqual(
+      290,
+    );
+    expect(done - from).toBe(again);
   });
 });

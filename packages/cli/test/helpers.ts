@@ -133,9 +133,25 @@ export interface LiveCli {
   stop(): Promise<number | null>;
 }
 
-/** Spawns the CLI and keeps it running. */
+/** CLI children still running: a test that fails before its own stop() leaves one behind. */
+const running = new Set<ChildProcess>();
+// Registered on the file that imports this module: whatever its tests left running is stopped.
+afterAll(async () => {
+  await Promise.all(
+    [...running].map(async (c) => {
+      if (c.exitCode === null && c.signalCode === null) {
+        c.kill("SIGTERM");
+        await new Promise((r) => c.once("exit", r));
+      }
+    }),
+  );
+});
+
+/** Spawns the CLI and keeps it running (stopped after the file's tests at the latest). */
 export function spawnCli(args: string[], o: { cwd: string; env: NodeJS.ProcessEnv }): LiveCli {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: o.cwd, env: o.env });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   let out = "";
   let err = "";
   child.stdout.on("data", (d) => {

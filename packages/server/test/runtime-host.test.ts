@@ -174,13 +174,18 @@ describe("host runtime", () => {
     // Every Worker socket of every host: those booted ahead (the spare host's, the apps' own)
     // and those serving functions.
     const instances = join(t.dataDir, "instances");
-    const sockets: string[] = [];
-    for (const dir of await readdir(instances)) {
-      const names = await readdir(join(instances, dir)).catch(() => [] as string[]);
-      for (const n of names) if (/^w\d+\.sock$/.test(n)) sockets.push(join(instances, dir, n));
-    }
-    const serving = t.server.hostProcesses().reduce((n, h) => n + h.workers, 0);
-    expect(sockets.length).toBeGreaterThan(serving);
+    let sockets: string[] = [];
+    // Workers are booted ahead once cold starts have paused (100 ms, 2 s at most): wait for some.
+    const bootedAhead = await eventually(async () => {
+      sockets = [];
+      for (const dir of await readdir(instances)) {
+        const names = await readdir(join(instances, dir)).catch(() => [] as string[]);
+        for (const n of names) if (/^w\d+\.sock$/.test(n)) sockets.push(join(instances, dir, n));
+      }
+      const serving = t.server.hostProcesses().reduce((n, h) => n + h.workers, 0);
+      return sockets.length > serving;
+    });
+    expect(bootedAhead, "more Worker sockets than Workers serving functions").toBe(true);
     const assignment = JSON.stringify({ entry: "/etc/passwd", cwd: "/" });
     for (const socket of sockets) {
       expect((await onSocket(socket, "GET")).status).toBe(403);

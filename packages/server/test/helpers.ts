@@ -176,3 +176,24 @@ Deno.serve(() => {
 });`;
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` every 50 ms until it holds (true) or `ms` have passed (false). */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  ms = 8_000,
+): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) {
+    if (await check()) return true;
+  }
+  return false;
+}
+
+/** True when no process `pid` exists (any more). */
+export const gone = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+};

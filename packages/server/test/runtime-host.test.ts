@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FunctionOutputLine } from "../src/config.js";
 import {
   ADMIN_KEY,
+  eventually,
   expectError,
+  gone,
   oneFile,
   sleep,
   startTestServer,
@@ -71,24 +73,8 @@ const who = async (a: string, path: string): Promise<Who> => {
   return JSON.parse(text) as Who;
 };
 
-async function eventually(check: () => boolean | Promise<boolean>, ms = 8_000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) {
-    if (await check()) return true;
-  }
-  return false;
-}
-
 const platform = (name: string, re: RegExp) =>
   lines.filter((l) => l.source === "platform" && l.function === name && re.test(l.message));
-
-const gone = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-};
 
 /** A request on a unix socket: its status and body. */
 function onSocket(

@@ -6,7 +6,15 @@
 // process is its app's host, which lives on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FunctionOutputLine } from "../../src/config.js";
-import { expectError, oneFile, sleep, startTestServer, type TestServer } from "../helpers.js";
+import {
+  eventually,
+  expectError,
+  gone,
+  oneFile,
+  sleep,
+  startTestServer,
+  type TestServer,
+} from "../helpers.js";
 import { attempt, HOSTILE } from "./hostile.js";
 
 const MEMORY_MB = 160;
@@ -75,24 +83,6 @@ async function limitStops(fn: string): Promise<Record<string, number>> {
   return m.functions.find((f) => f.name === fn)?.limit_stops ?? {};
 }
 
-/** Waits until `check` holds (at most 5 s). */
-async function eventually(check: () => boolean | Promise<boolean>): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return true;
-    await sleep(50);
-  }
-  return false;
-}
-
-const gone = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-};
-
 /**
  * The instance is gone (its process, on the process runtime), the caller got `status` (502
  * FUNCTION_CRASHED when the instance died under the request), the function's log says which
@@ -107,9 +97,9 @@ async function expectStopped(
   const before = (await (await t.invoke(app, fn)).json()) as { pid: number; id: string };
   const started = performance.now();
   await expectError(await t.invoke(app, `${fn}/${path}`), status, code);
-  if (!HOST_RUNTIME) expect(await eventually(() => gone(before.pid))).toBe(true);
+  if (!HOST_RUNTIME) expect(await eventually(() => gone(before.pid), 5_000)).toBe(true);
   expect(performance.now() - started).toBeLessThan(20_000);
-  const said = await eventually(() => platform(fn, limit).length > 0);
+  const said = await eventually(() => platform(fn, limit).length > 0, 5_000);
   expect(said, JSON.stringify(platformLines())).toBe(true);
   const next = await t.invoke(app, fn);
   const text = await next.text();

@@ -95,10 +95,9 @@ export interface DispatcherDeps {
  */
 export class Dispatcher {
   readonly #d: DispatcherDeps;
-  #inflight = 0;
   /** Runs started and not finished, by app. */
   readonly #byApp = new Map<string, number>();
-  /** When each run started and not finished began (performance.now()). */
+  /** Each run started and not finished, with when it began (performance.now()). */
   readonly #startedAt = new Set<{ at: number }>();
   /** Since when (performance.now()) due runs have been held back while busy. */
   #holdingSince: number | undefined;
@@ -122,7 +121,7 @@ export class Dispatcher {
 
   /** Runs started and not finished. */
   get inflight(): number {
-    return this.#inflight;
+    return this.#startedAt.size;
   }
 
   /**
@@ -152,7 +151,7 @@ export class Dispatcher {
     };
     // While runs are going, wait a moment: more of them end and more events come, and one
     // claim takes them all (each claim is a transaction).
-    if (this.#inflight > 0) setTimeout(pass, BATCH_MS);
+    if (this.#startedAt.size > 0) setTimeout(pass, BATCH_MS);
     else setImmediate(pass);
   }
 
@@ -160,7 +159,7 @@ export class Dispatcher {
     do {
       this.#again = false;
       const { concurrency } = this.#d;
-      let room = concurrency - this.#inflight;
+      let room = concurrency - this.#startedAt.size;
       if (this.#d.busy?.()) {
         const since = performance.now() - ACTIVE_MS;
         let active = 0;
@@ -225,13 +224,11 @@ export class Dispatcher {
   #start(c: ClaimedRun): void {
     const app = c.run.app_id;
     const started = { at: performance.now() };
-    this.#inflight++;
     this.#startedAt.add(started);
     this.#byApp.set(app, (this.#byApp.get(app) ?? 0) + 1);
     void this.#run(c)
       .catch((err: unknown) => this.#d.log.error({ err, run: c.run.id }, "automation run failed"))
       .finally(() => {
-        this.#inflight--;
         this.#startedAt.delete(started);
         const left = (this.#byApp.get(app) ?? 1) - 1;
         if (left === 0) this.#byApp.delete(app);
@@ -293,7 +290,7 @@ export class Dispatcher {
   }
 
   #settle(): void {
-    if (this.#inflight > 0 || this.#passing || this.#scheduled || this.#recheck) return;
+    if (this.#startedAt.size > 0 || this.#passing || this.#scheduled || this.#recheck) return;
     const waiting = this.#idle;
     this.#idle = [];
     for (const resolve of waiting) resolve();
@@ -324,7 +321,7 @@ export class Dispatcher {
   async close(): Promise<void> {
     this.#closed = true;
     this.#clearRecheck();
-    if (this.#inflight > 0 || this.#passing || this.#scheduled) {
+    if (this.#startedAt.size > 0 || this.#passing || this.#scheduled) {
       await new Promise<void>((resolve) => this.#idle.push(resolve));
     }
   }

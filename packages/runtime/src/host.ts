@@ -5,15 +5,18 @@
  * runs out ends that Worker only). It never runs a function's code on its own thread, so it can
  * always stop a Worker that does not yield.
  *
- * Like an instance process, it boots before it knows its app (a spare), with
- * `FNBASE_SPARE_WORKERS` spare Workers booting (numbers 0, 1, ...), sends `waiting`, and takes
+ * Like an instance process, it boots before it knows its app (a spare), sends `waiting`, and takes
  * commands on stdin, one JSON line each:
+ * - `{t:"sockets", dir, names, egress?}`, the first line, before any Worker exists: the names of
+ *   the sockets its Workers serve on, in `dir`, and in the sandbox the egress proxy's socket,
+ *   which its relay connects to (see below);
  * - `{t:"app", env, cwd}`: it is this app's host from now on (the app's secrets as its env); it
  *   answers `{t:"ready", workers:[{w, key?, tid?}]}`, its Workers so far (with a key: waiting);
  *   later changes of the secrets come with the assignments (`worker.ts`);
- * - `{t:"boot", w, heapMb}`: boot Worker `w` with that heap limit; it serves its socket
- *   (`w<w>.sock` in this process's folder) and says `{w, t:"waiting", key, tid}`, the key the
- *   server assigns it a function with, on the socket itself (see `worker.ts`);
+ * - `{t:"boot", w, s, heapMb?}`: boot Worker `w` with that heap limit (else the server's
+ *   default); it serves its socket (`names[s]`, never used before) and says
+ *   `{w, t:"waiting", key, tid}`, the key the server assigns it a function with, on the socket
+ *   itself (see `worker.ts`);
  * - `{t:"p"|"m"|"stop"|"kill", w}`: ping, memory, graceful stop, stop now.
  * It answers with records on stdout (`_records.ts`), a Worker's carrying its number `w`, and
  * `{w, t:"exit", why}` once a Worker is gone. Its stdin closing, or SIGTERM, stops every Worker.
@@ -21,6 +24,15 @@
  * Creating a Worker blocks this thread until the Worker's runtime is up (25-30 ms for a
  * `node:worker_threads` Worker on Deno 2.9, measured), so Workers are created one at a time,
  * each in a task of its own: commands and records go through between two of them.
+ *
+ * Every Worker has this process's Deno permissions, and so every function of the app. They name
+ * each socket file, the Workers' and the egress proxy's (read and write: what `Deno.listen` and
+ * `Deno.connect` on a unix socket need), never the folder holding them, so a function can touch
+ * only a socket whose name it knows. The names are random, a Worker's used once, and none
+ * reaches a function: not in the arguments or the environment (both readable by every Worker),
+ * not on stdin after the first line (a Worker can read stdin too; the first line is read before
+ * any Worker exists), and a Worker's own is taken out of its `workerData` before its function's
+ * code runs (`worker.ts`).
  */
 
 import { MessageChannel, Worker } from "node:worker_threads";
@@ -31,9 +43,9 @@ const exit: (code?: number) => never = Deno.exit.bind(Deno);
 const encoder = new TextEncoder();
 const workerUrl = new URL("./worker.ts", import.meta.url);
 const defaultHeapMb = Number(Deno.env.get("FNBASE_WORKER_HEAP_MB")) || 192;
-const initialSpares = Math.min(16, Number(Deno.env.get("FNBASE_SPARE_WORKERS") ?? 1) || 0);
-/** This process's folder (its working directory at start), where the Workers' sockets are. */
-const dir = Deno.cwd();
+/** The Workers' socket files (the first command), and the numbers of those used. */
+let sockets: { dir: string; names: string[]; egress?: string } | undefined;
+const usedSockets = new Set<number>();
 
 /** Writes a record (JSON text) with a Worker's number. */
 function forward(w: number, json: string, extra = ""): void {
@@ -78,11 +90,11 @@ function sayWaiting(b: Booted): void {
 }
 
 /** Creates Worker `w` (this thread waits while its runtime starts: see the file's comment). */
-function boot(w: number, heapMb: number): void {
+function boot(w: number, heapMb: number, socket: string): void {
   const { port1, port2 } = new MessageChannel();
   const key = newKey();
   const worker = new Worker(workerUrl, {
-    workerData: { port: port2, socket: `${dir}/w${w}.sock`, key },
+    workerData: { port: port2, socket, key },
     transferList: [port2],
     resourceLimits: { maxOldGenerationSizeMb: heapMb },
   });
@@ -140,11 +152,19 @@ function boot(w: number, heapMb: number): void {
 }
 
 /** Workers to create, in order. */
-const queue: { w: number; heapMb: number }[] = [];
+const queue: { w: number; heapMb: number; socket: string }[] = [];
 let creating = false;
 
-function enqueue(w: number, heapMb: number): void {
-  queue.push({ w, heapMb });
+/** Queues Worker `w` on socket name `s`; one that has no name (or a used one) ends at once. */
+function enqueue(w: number, s: number, heapMb: number): void {
+  const name = sockets?.names[s];
+  if (sockets === undefined || name === undefined || usedSockets.has(s)) {
+    const why = `cannot start: socket name ${s} is ${name === undefined ? "unknown" : "used"}`;
+    forward(w, JSON.stringify({ t: "exit", why, oom: false }));
+    return;
+  }
+  usedSockets.add(s);
+  queue.push({ w, heapMb, socket: `${sockets.dir}/${name}` });
   pump();
 }
 
@@ -175,7 +195,7 @@ function pump(): void {
   created = done;
   const timer = setTimeout(done, BOOT_WAIT_MS);
   try {
-    boot(next.w, next.heapMb);
+    boot(next.w, next.heapMb, next.socket);
   } catch (err) {
     forward(
       next.w,
@@ -244,17 +264,23 @@ async function stopAll(): Promise<void> {
 }
 
 type Command =
+  | { t: "sockets"; dir: string; names: string[]; egress?: string }
   | { t: "app"; env: Record<string, string>; cwd: string }
-  | { t: "boot"; w: number; heapMb?: number }
+  | { t: "boot"; w: number; s: number; heapMb?: number }
   | { t: "p" | "m" | "stop" | "kill"; w: number };
 
 function handle(cmd: Command): void {
   switch (cmd.t) {
+    case "sockets":
+      // Once, before any Worker: later, a Worker could have read the line (see the file's comment).
+      if (sockets || workers.size > 0) throw new Error("Socket names come once, first");
+      sockets = cmd;
+      return;
     case "app": {
       // The app's secrets as the process's environment (later changes come with assignments).
       for (const [name, value] of Object.entries(cmd.env)) Deno.env.set(name, value);
       Deno.chdir(cmd.cwd);
-      const egressSocket = Deno.env.get("FNBASE_EGRESS_SOCKET");
+      const egressSocket = sockets?.egress;
       const egressPort = Number(Deno.env.get("FNBASE_EGRESS_PORT"));
       if (egressSocket && egressPort > 0) startEgressRelay(egressPort, egressSocket);
       appAssigned = true;
@@ -268,7 +294,7 @@ function handle(cmd: Command): void {
       return;
     }
     case "boot":
-      enqueue(cmd.w, cmd.heapMb ?? defaultHeapMb);
+      enqueue(cmd.w, cmd.s, cmd.heapMb ?? defaultHeapMb);
       return;
     case "kill":
       if (dequeue(cmd.w)) return;
@@ -286,7 +312,6 @@ function handle(cmd: Command): void {
 Deno.addSignalListener("SIGTERM", () => void stopAll());
 watchHeaps();
 send({ t: "waiting" });
-for (let w = 0; w < initialSpares; w++) enqueue(w, defaultHeapMb);
 
 // Commands until stdin ends: the server is gone (however it ended), so is every caller.
 try {

@@ -14,7 +14,8 @@
  *
  * The port, socket and key arrive in `workerData` and are taken out of it before the
  * function's code runs, so the function cannot read the host's pings or send records in the
- * bootstrap's name; what the function does with `parentPort` reaches nobody.
+ * bootstrap's name, nor learn its socket's name (each is used once, see `host.ts`); what the
+ * function does with `parentPort` reaches nobody.
  */
 
 import { type MessagePort, workerData } from "node:worker_threads";

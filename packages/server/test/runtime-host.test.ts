@@ -166,7 +166,8 @@ describe("host runtime", () => {
       sockets = [];
       for (const dir of await readdir(instances)) {
         const names = await readdir(join(instances, dir)).catch(() => [] as string[]);
-        for (const n of names) if (/^w\d+\.sock$/.test(n)) sockets.push(join(instances, dir, n));
+        // Random names, 22 characters of base64url (see `DenoProcess.bootWorker`).
+        for (const n of names) if (/^[\w-]{22}$/.test(n)) sockets.push(join(instances, dir, n));
       }
       const serving = t.server.hostProcesses().reduce((n, h) => n + h.workers, 0);
       return sockets.length > serving;

@@ -27,11 +27,20 @@ export type {
  */
 export type ProcessKind = "instance" | "host";
 
-/** Workers a host process may run at once (each has a socket name in its permissions). */
+/** Workers a host process may run at once. */
 export const HOST_WORKERS = 100;
 
-/** The socket Worker `w` of a host process serves on. */
-export const workerSocket = (dir: string, w: number) => join(dir, `w${w}.sock`);
+/**
+ * Worker sockets a host process gets, each for one Worker of its life: random names in its
+ * folder, each named in its permissions (see {@link DenoProcess}). A host that has used them all
+ * takes no new Workers; the app's next ones start on a new host. Every name costs each file
+ * access of the process a check (Deno goes through the list: about 0.08 us a name, measured on
+ * Deno 2.9, so 20 us for 256).
+ */
+export const HOST_SOCKETS = 256;
+
+/** A random socket name: 128 bits, base64url (22 characters; a socket's path has 107 at most). */
+const socketName = () => randomBytes(16).toString("base64url");
 
 /** An app's secrets as a process's environment: without the names the host sets. */
 export function appEnv(secrets: Record<string, string>): Record<string, string> {
@@ -53,6 +62,13 @@ const V8_OUT_OF_MEMORY = /Fatal (?:JavaScript|process) out of memory|JavaScript 
  * write of its own `tmp/` (a size-limited tmpfs in the sandbox) and its socket; the network (in
  * the sandbox, a namespace whose only way out is the egress proxy); the environment. It boots
  * before it knows its function; {@link assign} makes it one.
+ *
+ * A host process (kind `host`) runs several functions, which share its permissions: instead of
+ * its folder, it may read its `tmp/` and, read and write, each of {@link HOST_SOCKETS} socket
+ * files of random names in its folder, one per Worker, used once ({@link bootWorker}). A
+ * function can neither list the folder nor touch a socket whose name it does not know, so it
+ * cannot take over a sibling's (`test/hostile/host-worker-socket.test.ts`). The names go to the
+ * process on its stdin's first line, read before any Worker (any function) runs (`host.ts`).
  */
 export class DenoProcess {
   readonly id = randomBytes(6).toString("hex");
@@ -96,6 +112,12 @@ export class DenoProcess {
   readonly #setUpDone: Promise<void>;
   #markSetUp!: () => void;
   #exit!: (why: string) => void;
+  /** Where its egress proxy listens (in the sandbox). */
+  readonly #egressSocket: string;
+  /** A host's Worker socket names (random), how many are used, and each Worker's socket. */
+  readonly #socketNames: readonly string[];
+  #socketsUsed = 0;
+  readonly #workerSockets = new Map<number, string>();
 
   constructor(
     settings: DenoProcessSettings,
@@ -115,6 +137,13 @@ export class DenoProcess {
     this.#tmpDir = join(this.dir, "tmp");
     this.#warmUpSocket = join(this.dir, "warm-up.sock");
     this.socketPath = join(this.dir, "http.sock");
+    const names = kind === "host" ? (settings.hostSockets ?? HOST_SOCKETS) : 0;
+    this.#socketNames = Array.from({ length: names }, socketName);
+    // A host's egress socket is out of its functions' reach as its Workers' are.
+    this.#egressSocket = join(
+      this.dir,
+      kind === "host" ? `egress-${socketName()}.sock` : "egress.sock",
+    );
     this.exited = new Promise((resolve) => {
       this.#exit = resolve;
     });
@@ -139,18 +168,21 @@ export class DenoProcess {
 
   #args(): string[] {
     const s = this.#settings;
-    const egress = join(this.dir, "egress.sock");
     const host = this.kind === "host";
-    // A host's Workers serve on sockets named in advance (their permissions are the host's).
-    const sockets = host
-      ? Array.from({ length: HOST_WORKERS }, (_, w) => workerSocket(this.dir, w))
-      : [this.socketPath];
+    const sandboxed = this.#inSandbox ? [this.#egressSocket] : [];
+    // A host's Workers serve on sockets named in advance, file by file: its folder stays out of
+    // reach of its functions (see the class's comment).
+    const sockets = host ? this.#socketNames.map((n) => join(this.dir, n)) : [];
+    const own = host ? [this.#tmpDir, ...sockets, ...sandboxed] : [this.dir];
+    const writable = host
+      ? [this.#tmpDir, ...sockets, ...sandboxed]
+      : [this.#tmpDir, this.socketPath, this.#warmUpSocket, ...sandboxed];
     const perms = s.allowAll
       ? ["--allow-all"]
       : [
           "--allow-net",
-          `--allow-read=${[this.codePath, runtimeSrcDir, join(s.denoDir, "npm"), this.dir, ...s.readableDirs].join(",")}`,
-          `--allow-write=${[this.#tmpDir, ...sockets, this.#warmUpSocket, ...(this.#inSandbox ? [egress] : [])].join(",")}`,
+          `--allow-read=${[this.codePath, runtimeSrcDir, join(s.denoDir, "npm"), ...own, ...s.readableDirs].join(",")}`,
+          `--allow-write=${writable.join(",")}`,
           // All of the env: the process's env is the host's few settings plus, once assigned, the
           // app's secrets, never the server's. npm packages list it (`debug`, which many pull
           // in, runs Object.keys(process.env) at import and fails under a name list).
@@ -174,7 +206,7 @@ export class DenoProcess {
 
   async #spawn(): Promise<void> {
     const s = this.#settings;
-    const egressSocket = this.#inSandbox ? join(this.dir, "egress.sock") : undefined;
+    const egressSocket = this.#inSandbox ? this.#egressSocket : undefined;
     try {
       await mkdir(this.#tmpDir, { recursive: true });
     } catch (e) {
@@ -198,20 +230,27 @@ export class DenoProcess {
           warmUpSocket: this.#warmUpSocket,
           npmRegistry: s.npmRegistry,
           egressSocket,
+          // A host's functions read its environment: it gets the socket with its socket names.
+          egressSocketInEnv: this.kind !== "host",
         }),
-        // The heap limit of a host's spare Workers (that of a function of the server's limit), and
-        // how many it boots before it knows its app.
-        ...(this.kind === "host"
-          ? {
-              FNBASE_WORKER_HEAP_MB: String(heapLimitMb(s.memoryMb)),
-              FNBASE_SPARE_WORKERS: String(s.hostWorkers ?? 1),
-            }
-          : {}),
+        // The heap limit of a host's Workers booted without one (a function of the server's limit).
+        ...(this.kind === "host" ? { FNBASE_WORKER_HEAP_MB: String(heapLimitMb(s.memoryMb)) } : {}),
       },
       stdio: ["pipe", "pipe", "pipe"],
     });
     this.#child = child;
     this.alive = true;
+    if (this.kind === "host") {
+      // First, before any Worker exists (see `host.ts`); then the Workers it boots before it
+      // knows its app.
+      this.send({
+        t: "sockets",
+        dir: this.dir,
+        names: this.#socketNames,
+        ...(egressSocket === undefined ? {} : { egress: egressSocket }),
+      });
+      for (let w = 0; w < (s.hostWorkers ?? 1); w++) this.bootWorker(w);
+    }
     const endOutput = readOutput(child, {
       record: (rec) => {
         if (rec.t === "sandboxed") {
@@ -369,6 +408,37 @@ export class DenoProcess {
   #limitWanted = 0;
   #limitSet: number | undefined;
   #limitWrites: Promise<void> = Promise.resolve();
+
+  /**
+   * Has a host process boot Worker `w` (with that heap limit, else the server's) on the next
+   * unused socket name. False when it has used them all: it takes no new Workers.
+   */
+  bootWorker(w: number, heapMb?: number): boolean {
+    const s = this.#socketsUsed;
+    const name = this.#socketNames[s];
+    if (name === undefined) return false;
+    this.#socketsUsed++;
+    this.#workerSockets.set(w, join(this.dir, name));
+    this.send({ t: "boot", w, s, ...(heapMb === undefined ? {} : { heapMb }) });
+    return true;
+  }
+
+  /** How many more Workers a host process can boot (see {@link HOST_SOCKETS}). */
+  get socketsLeft(): number {
+    return this.#socketNames.length - this.#socketsUsed;
+  }
+
+  /** The socket of a host's Worker `w` (the one booted last with that number). */
+  workerSocket(w: number): string | undefined {
+    return this.#workerSockets.get(w);
+  }
+
+  /** Worker `w` is gone: forgets its socket, and returns it (to be removed). */
+  dropWorker(w: number): string | undefined {
+    const socket = this.#workerSockets.get(w);
+    this.#workerSockets.delete(w);
+    return socket;
+  }
 
   /** Writes one command line to a host process's stdin. */
   send(cmd: object): void {

@@ -12,7 +12,6 @@ import {
   HOST_WORKERS,
   type LimitReason,
   type ProcessRecord,
-  workerSocket,
 } from "./deno-process.js";
 import type { EgressRefusal } from "./egress/proxy.js";
 import type { Instance, InstanceSpec, StopReason } from "./instance.js";
@@ -283,7 +282,9 @@ class AppHost {
     this.proc.kill(signal);
   }
 
+  /** A number for a new Worker; none when the host has used up its socket names too. */
   #free(): number | undefined {
+    if (this.proc.socketsLeft === 0) return undefined;
     for (let w = 0; w < HOST_WORKERS; w++) {
       if (!this.#slots.has(w) && !this.#clearing.has(w)) return w;
     }
@@ -353,7 +354,7 @@ class AppHost {
 
   #boot(w: number, memoryMb: number): void {
     this.#slots.set(w, { s: "booting", memoryMb });
-    this.proc.send({ t: "boot", w, heapMb: heapLimitMb(memoryMb) });
+    this.proc.bootWorker(w, heapLimitMb(memoryMb));
     this.#limit();
   }
 
@@ -404,14 +405,18 @@ class AppHost {
     return { env, drop };
   }
 
-  /** A Worker is gone: its lane and socket are removed before its number is used again. */
+  /**
+   * A Worker is gone: its lane is removed before its number is used again, and its socket (the
+   * number's next Worker gets a socket name of its own).
+   */
   release(w: number): void {
     if (!this.#slots.has(w)) return;
     this.#slots.delete(w);
     this.#clearing.add(w);
+    const socket = this.proc.dropWorker(w);
     void Promise.allSettled([
       rm(join(this.proc.codePath, String(w)), { recursive: true, force: true }),
-      rm(workerSocket(this.proc.dir, w), { force: true }),
+      socket === undefined ? undefined : rm(socket, { force: true }),
     ]).finally(() => {
       this.#clearing.delete(w);
       this.#limit();
@@ -610,6 +615,8 @@ export class HostInstance implements Instance {
   #key = "";
   #host: AppHost | undefined;
   #w = -1;
+  /** Its Worker's socket (a name of its own, see `DenoProcess.bootWorker`). */
+  #socket = "";
   #tid: number | undefined;
   #alive = false;
   #gone = false;
@@ -645,7 +652,7 @@ export class HostInstance implements Instance {
   }
 
   get socketPath(): string {
-    return this.#host ? workerSocket(this.#host.proc.dir, this.#w) : "";
+    return this.#socket;
   }
 
   get alive(): boolean {
@@ -751,6 +758,7 @@ export class HostInstance implements Instance {
     const { host, w, key, tid } = await this.#rt.place(this);
     this.#host = host;
     this.#w = w;
+    this.#socket = host.proc.workerSocket(w) ?? "";
     this.#key = key;
     this.#tid = tid;
     this.#alive = true;

@@ -29,7 +29,6 @@ export const HOST_ENV = new Set([
   "FNBASE_EGRESS_PORT",
   "FNBASE_WARMUP_SOCKET",
   "FNBASE_WORKER_HEAP_MB",
-  "FNBASE_SPARE_WORKERS",
   "NODE_USE_ENV_PROXY",
   ...NETWORK_ENV,
 ]);
@@ -45,6 +44,8 @@ export interface ProcessEnvInput {
   npmRegistry: string | undefined;
   /** The egress proxy's socket when the process runs in a network namespace of its own. */
   egressSocket: string | undefined;
+  /** False: the socket is not in the environment (a host process gets it on its stdin). */
+  egressSocketInEnv?: boolean;
 }
 
 /**
@@ -67,7 +68,7 @@ export function processEnv(i: ProcessEnvInput): Record<string, string> {
     delete env.NO_PROXY;
     delete env.no_proxy;
     env.NODE_USE_ENV_PROXY = "1";
-    env.FNBASE_EGRESS_SOCKET = i.egressSocket;
+    if (i.egressSocketInEnv !== false) env.FNBASE_EGRESS_SOCKET = i.egressSocket;
     env.FNBASE_EGRESS_PORT = String(RELAY_PORT);
   }
   return {

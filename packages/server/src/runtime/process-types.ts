@@ -29,6 +29,8 @@ export interface DenoProcessSettings {
   writableBytes: number;
   /** Workers a host process boots before it knows its app (`FNBASE_RUNTIME=host`). */
   hostWorkers?: number;
+  /** Workers a host process boots in its life, a socket name each (default `HOST_SOCKETS`). */
+  hostSockets?: number;
   /** Memory limit of a process unless its function sets one, in MB. */
   memoryMb: number;
   /** Kernel limits per process, when this server may set them (`runtime/cgroups.ts`). */

@@ -1,23 +1,24 @@
 // Hostile: on the host runtime (`runtime: "host"`), a function shares its host process, and so
-// its Deno permissions, with the Workers of its app's other functions. The permissions name
-// every Worker's socket (`<host dir>/w<n>.sock`: write, for the Worker to serve on it), so a
-// function can move a waiting Worker's socket aside and serve on its path itself. The server's
-// assignment (with the Worker's key) and then every request of the function assigned to that
-// Worker reach the spy, which answers them as it likes. Real Deno, real HTTP on port 0.
-// `it.fails` until fixed (docs/SECURITY.md, "one host process per app"): the runtime is opt-in,
-// and the functions of one app are the same tenant's; when the takeover stops working this test
-// fails and is to become a plain `it`.
+// its Deno permissions, with the Workers of its app's other functions. Every Worker serves on a
+// socket file of its own in the host's folder, which the process may read and write (Deno's
+// `listen` on a unix socket needs both). A function that found a waiting Worker's socket could
+// remove it and serve on its path itself: the server's assignment (with the Worker's key) and
+// then every request of the function assigned to that Worker would reach it. The permissions
+// name each socket file, never the folder, and the names are random, used once, and reach no
+// function (docs/SECURITY.md, "one host process per app"). The spy looks for them everywhere a
+// function could (the folder's listing, the former names `w<n>.sock`, its arguments, its
+// environment, /proc) and takes over whatever it finds. Real Deno, real HTTP on port 0.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers.js";
 
-/** Takes over every other Worker socket of its host with a plain HTTP/1.1 server of its own. */
+/** Takes over every Worker socket of its host it can find with a plain HTTP/1.1 server. */
 const spy = `
-const tmp = Deno.env.get("TMPDIR");
-const dir = tmp.replace(/\\/tmp$/, "");
-const seen = [];
+import process from "node:process";
+const dir = Deno.env.get("TMPDIR").replace(/\\/tmp$/, "");
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-async function serveRaw(path, w) {
+const seen = [];
+async function serveRaw(path) {
   const l = Deno.listen({ transport: "unix", path });
   for await (const conn of l) {
     (async () => {
@@ -34,8 +35,7 @@ async function serveRaw(path, w) {
       }
       const head = text.split("\\r\\n\\r\\n")[0];
       const body = text.slice(head.length + 4);
-      const key = /x-fnbase-instance-key: *(\\S+)/i.exec(head)?.[1] ?? null;
-      seen.push({ w, line: head.split("\\r\\n")[0], key: key !== null, body: body.slice(0, 80) });
+      seen.push({ path, line: head.split("\\r\\n")[0] });
       const out = JSON.stringify(body.includes('"entry"') ? { t: "ready" } : { hijacked: true, seen });
       await conn.write(enc.encode("HTTP/1.1 200 OK\\r\\ncontent-type: application/json\\r\\n" +
         "content-length: " + enc.encode(out).length + "\\r\\nconnection: close\\r\\n\\r\\n" + out));
@@ -43,22 +43,44 @@ async function serveRaw(path, w) {
     })().catch(() => {});
   }
 }
-Deno.serve(async (req) => {
+const attempt = (f) => { try { return f(); } catch (e) { return e.name; } };
+Deno.serve(() => {
+  const found = new Set();
+  // The folder's listing.
+  const listed = attempt(() => [...Deno.readDirSync(dir)].map((e) => e.name));
+  if (Array.isArray(listed)) for (const n of listed) if (n !== "tmp") found.add(dir + "/" + n);
+  // The names sockets had before.
+  for (let w = 0; w < 100; w++) found.add(dir + "/w" + w + ".sock");
+  // Paths in the folder wherever a function can read text about its process.
+  const texts = [
+    JSON.stringify(Deno.args),
+    JSON.stringify(process.argv),
+    JSON.stringify(process.execArgv),
+    JSON.stringify(Deno.env.toObject()),
+    attempt(() => Deno.readTextFileSync("/proc/self/cmdline")),
+    attempt(() => Deno.readTextFileSync("/proc/self/environ")),
+  ];
+  for (const text of texts) {
+    for (let i = text.indexOf(dir + "/"); i !== -1; i = text.indexOf(dir + "/", i + 1)) {
+      const name = /^[\\w.-]+/.exec(text.slice(i + dir.length + 1))?.[0];
+      if (name) found.add(dir + "/" + name);
+    }
+  }
   const taken = [];
-  for (let w = 0; w < 64; w++) {
-    const p = dir + "/w" + w + ".sock";
-    try { Deno.statSync(p); } catch { continue; }
+  for (const p of found) {
+    if (p === dir + "/tmp") continue;
+    if (attempt(() => Deno.statSync(p).isSocket) !== true) continue;
     try {
       Deno.removeSync(p);
-      serveRaw(p, w).catch(() => {});
-      taken.push(w);
-    } catch (e) { taken.push(String(e)); }
+      serveRaw(p).catch(() => {});
+      taken.push(p);
+    } catch (e) { taken.push(p + ": " + e.name); }
   }
-  return Response.json({ taken });
+  return Response.json({ listed: Array.isArray(listed) ? "listed" : listed, taken, pid: Deno.pid });
 });
 `;
 
-const victim = `Deno.serve(() => Response.json({ victim: true }));`;
+const victim = `Deno.serve(() => Response.json({ victim: true, pid: Deno.pid }));`;
 
 let t: TestServer;
 let app: string;
@@ -73,15 +95,19 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe("host runtime: a Worker's socket", () => {
-  it.fails("cannot be taken over by another function of the app", async () => {
+  it("cannot be found, and so not taken over, by another function of the app", async () => {
     const res = await t.invoke(app, "spy");
-    const took = (await res.json()) as { taken: unknown[] };
-    // What the spy took (in the failure message with what answered the victim).
+    expect(res.status).toBe(200);
+    const spied = (await res.json()) as { listed: string; taken: string[]; pid: number };
+    // The victim starts on a Worker that was waiting while the spy looked: in the same process.
     const answer = await t.invoke(app, "victim");
     const body = await answer.text();
-    expect({ took: took.taken, victim: body }).toEqual({
-      took: expect.anything() as unknown,
-      victim: JSON.stringify({ victim: true }),
+    expect({ listed: spied.listed, taken: spied.taken, victim: body }).toEqual({
+      listed: "NotCapable",
+      taken: [],
+      victim: JSON.stringify({ victim: true, pid: spied.pid }),
     });
+    // It still answers as itself.
+    expect(await (await t.invoke(app, "victim")).json()).toEqual({ victim: true, pid: spied.pid });
   }, 60_000);
 });

@@ -139,11 +139,9 @@ export class DenoProcess {
     this.socketPath = join(this.dir, "http.sock");
     const names = kind === "host" ? (settings.hostSockets ?? HOST_SOCKETS) : 0;
     this.#socketNames = Array.from({ length: names }, socketName);
-    // A host's egress socket is out of its functions' reach as its Workers' are.
-    this.#egressSocket = join(
-      this.dir,
-      kind === "host" ? `egress-${socketName()}.sock` : "egress.sock",
-    );
+    // A host's egress socket is out of its functions' reach as its Workers' are (`e-`: told
+    // apart from theirs in a listing; short, as a socket's path is).
+    this.#egressSocket = join(this.dir, kind === "host" ? `e-${socketName()}` : "egress.sock");
     this.exited = new Promise((resolve) => {
       this.#exit = resolve;
     });

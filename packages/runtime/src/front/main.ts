@@ -49,7 +49,7 @@ interface Settings {
   maxIdleUpstream: number;
 }
 
-const lines = readLines(Deno.stdin.readable);
+const lines = readLines(Deno.stdin);
 const first = await lines.next();
 if (first.done) Deno.exit(2);
 const settings = JSON.parse(first.value) as Settings;

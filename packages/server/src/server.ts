@@ -57,7 +57,7 @@ import { MetricsSeries, sampleMemory } from "./metrics/series.js";
 import { Realtime } from "./realtime/realtime.js";
 import { openCgroups } from "./runtime/cgroups.js";
 import { resolveDenoPath } from "./runtime/deno-binary.js";
-import { MAX_LINE_CHARS } from "./runtime/deno-process.js";
+import { checkSocketPaths, MAX_LINE_CHARS } from "./runtime/deno-process.js";
 import { egressRules } from "./runtime/egress/rules.js";
 import { writeImportMap } from "./runtime/import-map.js";
 import { clearInstanceFolders, killLeftovers } from "./runtime/leftovers.js";
@@ -100,6 +100,8 @@ export async function startServer(
 ): Promise<FnbaseServer> {
   const options = resolveOptions(input);
   const log = deps.log ?? createLogger({ component: "server" });
+  // Before anything is written: a data dir too deep for the instances' sockets is refused.
+  checkSocketPaths(join(options.dataDir, "instances"));
   await mkdir(options.dataDir, { recursive: true });
   // SQLite in the data dir, or PostgreSQL shared by several nodes (see store/open.ts).
   const stores = await openStores({

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { bootstrapPath, hostPath, runtimeSrcDir } from "@fnbase/runtime";
+import { FnbaseError } from "@fnbase/shared";
 import type { InstanceCgroup } from "./cgroups.js";
 import { denoRun } from "./deno-binary.js";
 import { EgressProxy } from "./egress/proxy.js";
@@ -41,6 +42,27 @@ export const HOST_SOCKETS = 256;
 
 /** A random socket name: 128 bits, base64url (22 characters; a socket's path has 107 at most). */
 const socketName = () => randomBytes(16).toString("base64url");
+
+/** The most bytes a unix socket's path may have on Linux (`sun_path` is 108, with its NUL). */
+const MAX_SOCKET_PATH = 107;
+
+/**
+ * Throws `CONFIG_INVALID` when the sockets of instances in `instancesDir` would not fit a unix
+ * socket's path (the longest: a host Worker's, `<instancesDir>/<12 hex>/<22 characters>`), so a
+ * server on a too-deep data dir fails at start with a hint instead of at its first cold start.
+ */
+export function checkSocketPaths(instancesDir: string): void {
+  const longest = join(instancesDir, "x".repeat(12), socketName());
+  const bytes = Buffer.byteLength(longest);
+  if (bytes <= MAX_SOCKET_PATH) return;
+  throw new FnbaseError(
+    "CONFIG_INVALID",
+    `The data dir's path is too long for the unix sockets of instances: ${bytes} bytes for ${longest}, at most ${MAX_SOCKET_PATH}`,
+    {
+      hint: `Use a data dir of ${MAX_SOCKET_PATH - (bytes - Buffer.byteLength(instancesDir)) - "/instances".length} bytes or less (the --data option, dataDir)`,
+    },
+  );
+}
 
 /** An app's secrets as a process's environment: without the names the host sets. */
 export function appEnv(secrets: Record<string, string>): Record<string, string> {

@@ -11,7 +11,6 @@ import {
   expectError,
   gone,
   oneFile,
-  sleep,
   startTestServer,
   type TestServer,
 } from "../helpers.js";

@@ -2,9 +2,8 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { resolveDenoPath } from "./deno-binary.js";
 import { DenoProcess, Lanes } from "./deno-process.js";
-import { detectSandbox } from "./sandbox.js";
+import { processSettings } from "./process-settings.fixture.js";
 
 const quiet = { record: () => {}, line: () => {} };
 let root: string | undefined;
@@ -15,22 +14,7 @@ afterEach(async () => {
 describe("DenoProcess", () => {
   it("never starts when killed while its folder is made, and says it exited", async () => {
     root = await mkdtemp(join(tmpdir(), "fnbase-proc-"));
-    const proc = new DenoProcess(
-      {
-        denoPath: resolveDenoPath(undefined),
-        denoDir: join(root, "deno"),
-        importMapPath: join(root, "import-map.json"),
-        readableDirs: [],
-        instancesDir: join(root, "instances"),
-        codeLinksDir: join(root, "code-links"),
-        allowAll: false,
-        sandbox: await detectSandbox("off"),
-        writableBytes: 16 * 1024 * 1024,
-        memoryMb: 256,
-      },
-      new Lanes(),
-      quiet,
-    );
+    const proc = new DenoProcess(await processSettings(root, 256), new Lanes(), quiet);
     const spawned = proc.spawn();
     proc.kill("SIGKILL");
     await spawned;

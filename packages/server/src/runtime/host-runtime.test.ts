@@ -7,7 +7,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@fnbase/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveDenoPath } from "./deno-binary.js";
 import {
   DenoProcess,
   type DenoProcessSettings,
@@ -15,9 +14,8 @@ import {
   type ProcessRecord,
 } from "./deno-process.js";
 import { HostRuntime } from "./host-runtime.js";
-import { writeImportMap } from "./import-map.js";
 import type { InstanceSpec } from "./instance.js";
-import { detectSandbox } from "./sandbox.js";
+import { processSettings } from "./process-settings.fixture.js";
 import { Watchdog } from "./watchdog.js";
 
 let dir: string;
@@ -26,19 +24,7 @@ let root: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "fnbase-hosts-"));
-  const map = await writeImportMap(join(dir, "runtime"));
-  settings = {
-    denoPath: resolveDenoPath(),
-    denoDir: join(dir, "deno-cache"),
-    importMapPath: map.path,
-    readableDirs: map.readable,
-    instancesDir: join(dir, "instances"),
-    codeLinksDir: join(dir, "code-links"),
-    allowAll: false,
-    sandbox: await detectSandbox("off"),
-    writableBytes: 16 * 1024 * 1024,
-    memoryMb: 128,
-  };
+  settings = await processSettings(dir, 128);
   await mkdir(settings.codeLinksDir, { recursive: true });
   root = join(dir, "deployment");
   await mkdir(join(root, "functions", "who"), { recursive: true });

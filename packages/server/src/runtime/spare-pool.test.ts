@@ -3,10 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@fnbase/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveDenoPath } from "./deno-binary.js";
 import { DenoProcess, type DenoProcessSettings, Lanes } from "./deno-process.js";
-import { writeImportMap } from "./import-map.js";
-import { detectSandbox } from "./sandbox.js";
+import { processSettings } from "./process-settings.fixture.js";
 import { SparePool } from "./spare-pool.js";
 
 let dir: string;
@@ -14,19 +12,7 @@ let settings: DenoProcessSettings;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "fnbase-pool-"));
-  const map = await writeImportMap(join(dir, "runtime"));
-  settings = {
-    denoPath: resolveDenoPath(),
-    denoDir: join(dir, "deno-cache"),
-    importMapPath: map.path,
-    readableDirs: map.readable,
-    instancesDir: join(dir, "instances"),
-    codeLinksDir: join(dir, "code-links"),
-    allowAll: false,
-    sandbox: await detectSandbox("off"),
-    writableBytes: 16 * 1024 * 1024,
-    memoryMb: 256,
-  };
+  settings = await processSettings(dir, 256);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

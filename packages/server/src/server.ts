@@ -101,7 +101,8 @@ export async function startServer(
   const options = resolveOptions(input);
   const log = deps.log ?? createLogger({ component: "server" });
   // Before anything is written: a data dir too deep for the instances' sockets is refused.
-  checkSocketPaths(join(options.dataDir, "instances"));
+  const instancesDir = join(options.dataDir, "instances");
+  checkSocketPaths(options.dataDir, instancesDir);
   await mkdir(options.dataDir, { recursive: true });
   // SQLite in the data dir, or PostgreSQL shared by several nodes (see store/open.ts).
   const stores = await openStores({
@@ -147,7 +148,6 @@ export async function startServer(
   const invocations = hub<InvocationRecord>();
   const denoPath = resolveDenoPath(options.denoPath);
   const denoDir = join(options.dataDir, "deno-cache");
-  const instancesDir = join(options.dataDir, "instances");
   const codeLinksRoot = join(options.dataDir, "code-links");
   // Whatever an earlier start on this data dir left: processes (there should be none, see
   // runtime/sandbox.ts), their folders, their code links and Deno's copies of their code.

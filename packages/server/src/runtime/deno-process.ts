@@ -43,24 +43,27 @@ export const HOST_SOCKETS = 256;
 /** A random socket name: 128 bits, base64url (22 characters; a socket's path has 107 at most). */
 const socketName = () => randomBytes(16).toString("base64url");
 
+/** A process's id, the name of its folder in the instances' folder (12 hex characters). */
+const processId = () => randomBytes(6).toString("hex");
+
 /** The most bytes a unix socket's path may have on Linux (`sun_path` is 108, with its NUL). */
 const MAX_SOCKET_PATH = 107;
 
 /**
- * Throws `CONFIG_INVALID` when the sockets of instances in `instancesDir` would not fit a unix
- * socket's path (the longest: a host Worker's, `<instancesDir>/<12 hex>/<22 characters>`), so a
- * server on a too-deep data dir fails at start with a hint instead of at its first cold start.
+ * Throws `CONFIG_INVALID` when the sockets of instances in `instancesDir` (in `dataDir`) would not
+ * fit a unix socket's path (the longest: a host Worker's, `<instancesDir>/<process id>/<socket
+ * name>`), so a server on a too-deep data dir fails at start, with the longest data dir that fits
+ * as its hint, instead of at its first cold start.
  */
-export function checkSocketPaths(instancesDir: string): void {
-  const longest = join(instancesDir, "x".repeat(12), socketName());
+export function checkSocketPaths(dataDir: string, instancesDir: string): void {
+  const longest = join(instancesDir, processId(), socketName());
   const bytes = Buffer.byteLength(longest);
   if (bytes <= MAX_SOCKET_PATH) return;
+  const room = Buffer.byteLength(dataDir) - (bytes - MAX_SOCKET_PATH);
   throw new FnbaseError(
     "CONFIG_INVALID",
     `The data dir's path is too long for the unix sockets of instances: ${bytes} bytes for ${longest}, at most ${MAX_SOCKET_PATH}`,
-    {
-      hint: `Use a data dir of ${MAX_SOCKET_PATH - (bytes - Buffer.byteLength(instancesDir)) - "/instances".length} bytes or less (the --data option, dataDir)`,
-    },
+    { hint: `Use a data dir of ${room} bytes or less (the --data option, dataDir)` },
   );
 }
 
@@ -93,7 +96,7 @@ const V8_OUT_OF_MEMORY = /Fatal (?:JavaScript|process) out of memory|JavaScript 
  * process on its stdin's first line, read before any Worker (any function) runs (`host.ts`).
  */
 export class DenoProcess {
-  readonly id = randomBytes(6).toString("hex");
+  readonly id = processId();
   readonly dir: string;
   readonly socketPath: string;
   /** Memory limit, in MB, fixed when the process starts (V8's heap limit follows it). */
@@ -192,10 +195,14 @@ export class DenoProcess {
     const sandboxed = this.#inSandbox ? [this.#egressSocket] : [];
     // A host's Workers serve on sockets named in advance, file by file: its folder stays out of
     // reach of its functions (see the class's comment).
-    const sockets = host ? this.#socketNames.map((n) => join(this.dir, n)) : [];
-    const own = host ? [this.#tmpDir, ...sockets, ...sandboxed] : [this.dir];
+    const hostFiles = [
+      this.#tmpDir,
+      ...this.#socketNames.map((n) => join(this.dir, n)),
+      ...sandboxed,
+    ];
+    const own = host ? hostFiles : [this.dir];
     const writable = host
-      ? [this.#tmpDir, ...sockets, ...sandboxed]
+      ? hostFiles
       : [this.#tmpDir, this.socketPath, this.#warmUpSocket, ...sandboxed];
     const perms = s.allowAll
       ? ["--allow-all"]

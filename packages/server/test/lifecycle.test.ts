@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InvocationRecord } from "../src/gateway/gateway.js";
-import { sleep, startTestServer, type TestServer } from "./helpers.js";
+import { eventually, gone, sleep, startTestServer, type TestServer } from "./helpers.js";
 
 const IDLE_MS = 300;
 const COUNTER = `
@@ -161,23 +161,12 @@ describe("instance lifecycle", () => {
   }, 60_000);
 
   it("stops a replaced instance once its replacement runs, and at once when the server closes", async () => {
-    const gone = async (pid: number) => {
-      for (let i = 0; i < 200; i++) {
-        try {
-          process.kill(pid, 0);
-        } catch {
-          return true;
-        }
-        await sleep(25);
-      }
-      return false;
-    };
     const v2 = COUNTER.replace("count: ++count", "count: ++count, v: 2");
     await t.deploy(appId, "replaced", COUNTER);
     const old = await call("replaced");
     await t.deploy(appId, "replaced", v2);
     expect((await call("replaced")).pid).not.toBe(old.pid);
-    expect(await gone(old.pid)).toBe(true);
+    expect(await eventually(() => gone(old.pid), 5_000)).toBe(true);
 
     const t0 = await startTestServer();
     const app = await t0.createApp("replaced-then-closed");

@@ -57,6 +57,10 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
     // its own test (automations/race.test.ts), and waiting 10 s would only slow the others.
     automationDeferMs: 0,
     ...options,
+  }).catch(async (err: unknown) => {
+    // A start a test expects to fail leaves no data dir behind either.
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
   });
   const url = server.url;
   const admin = (path: string, init: RequestInit = {}) => {

@@ -11,17 +11,18 @@
  *   the sockets its Workers serve on, in `dir`, and in the sandbox the egress proxy's socket,
  *   which its relay connects to (see below);
  * - `{t:"app", env, cwd}`: it is this app's host from now on (the app's secrets as its env); it
- *   answers `{t:"ready", workers:[{w, key?, tid?}]}`, its Workers so far (with a key: waiting);
+ *   answers `{t:"ready", workers:[{w, waiting?, tid?}]}`, its Workers so far;
  *   later changes of the secrets come with the assignments (`worker.ts`);
- * - `{t:"boot", w, s, heapMb?}`: boot Worker `w` with that heap limit (else the server's
+ * - `{t:"boot", w, s, key, heapMb?}`: boot Worker `w` with that heap limit (else the server's
  *   default); it serves its socket (`names[s]`, never used before) and says
- *   `{w, t:"waiting", key, tid}`, the key the server assigns it a function with, on the socket
- *   itself (see `worker.ts`);
+ *   `{w, t:"waiting", tid}`; the server assigns it a function on the socket itself, with `key`
+ *   (see `worker.ts`), as soon as the socket is served: a cold start does not wait for this
+ *   record, which this thread writes only between two Worker creations;
  * - `{t:"p"|"m"|"stop"|"kill", w}`: ping, memory, graceful stop, stop now.
  * It answers with records on stdout (`_records.ts`), a Worker's carrying its number `w`, and
  * `{w, t:"exit", why}` once a Worker is gone. Its stdin closing, or SIGTERM, stops every Worker.
  *
- * Creating a Worker blocks this thread until the Worker's runtime is up (25-30 ms for a
+ * Creating a Worker blocks this thread until the Worker's runtime is up (20-25 ms for a
  * `node:worker_threads` Worker on Deno 2.9, measured), so Workers are created one at a time,
  * each in a task of its own: commands and records go through between two of them.
  *
@@ -59,12 +60,8 @@ interface Booted {
   worker: Worker;
   port: import("node:worker_threads").MessagePort;
   heapMb: number;
-  /** What the server assigns it with (see worker.ts). */
-  key: string;
   /** True once it serves its socket and waits for its assignment. */
   waiting: boolean;
-  /** True once it waited or is gone (the next Worker may be created). */
-  booted?: boolean;
   /** When it last answered the heartbeat, and its heap then (bytes). */
   beat: number;
   heap: number;
@@ -80,19 +77,13 @@ const workers = new Map<number, Booted>();
 /** True once the process is an app's: Workers' records go to the server from then on. */
 let appAssigned = false;
 
-function newKey(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 function sayWaiting(b: Booted): void {
-  forward(b.w, JSON.stringify({ t: "waiting", key: b.key, tid: b.worker.threadId }));
+  forward(b.w, JSON.stringify({ t: "waiting", tid: b.worker.threadId }));
 }
 
 /** Creates Worker `w` (this thread waits while its runtime starts: see the file's comment). */
-function boot(w: number, heapMb: number, socket: string): void {
+function boot(w: number, heapMb: number, socket: string, key: string): void {
   const { port1, port2 } = new MessageChannel();
-  const key = newKey();
   const worker = new Worker(workerUrl, {
     workerData: { port: port2, socket, key },
     transferList: [port2],
@@ -104,7 +95,6 @@ function boot(w: number, heapMb: number, socket: string): void {
     worker,
     port: port1,
     heapMb,
-    key,
     waiting: false,
     beat: Date.now(),
     heap: 0,
@@ -117,10 +107,6 @@ function boot(w: number, heapMb: number, socket: string): void {
     if (json === '{"t":"waiting"}') {
       b.waiting = true;
       if (appAssigned) sayWaiting(b);
-      if (!b.booted) {
-        b.booted = true;
-        created?.();
-      }
       return;
     }
     if (json.startsWith("hb:")) {
@@ -143,20 +129,16 @@ function boot(w: number, heapMb: number, socket: string): void {
         ? `uncaught error: ${b.error}`
         : `exited with code ${code}`;
     if (appAssigned) forward(w, JSON.stringify({ t: "exit", why, oom: b.oom === true }));
-    if (!b.booted) {
-      b.booted = true;
-      created?.();
-    }
     exited();
   });
 }
 
 /** Workers to create, in order. */
-const queue: { w: number; heapMb: number; socket: string }[] = [];
+const queue: { w: number; heapMb: number; socket: string; key: string }[] = [];
 let creating = false;
 
 /** Queues Worker `w` on socket name `s`; one that has no name (or a used one) ends at once. */
-function enqueue(w: number, s: number, heapMb: number): void {
+function enqueue(w: number, s: number, key: string, heapMb: number): void {
   const name = sockets?.names[s];
   if (sockets === undefined || name === undefined || usedSockets.has(s)) {
     const why = `cannot start: socket name ${s} is ${name === undefined ? "unknown" : "used"}`;
@@ -164,45 +146,34 @@ function enqueue(w: number, s: number, heapMb: number): void {
     return;
   }
   usedSockets.add(s);
-  queue.push({ w, heapMb, socket: `${sockets.dir}/${name}` });
+  queue.push({ w, heapMb, socket: `${sockets.dir}/${name}`, key });
   pump();
 }
 
-/** How long the next Worker's creation waits at most for the one before to boot, ms. */
-const BOOT_WAIT_MS = 1_000;
-let created: (() => void) | undefined;
-
 /**
- * Creates the next queued Worker. The one after is created once this one waits for its
- * assignment (or is gone): its `waiting` goes to the server through this thread, which the next
- * creation would hold for 25-30 ms while the server has a cold start waiting for it.
+ * Creates the next queued Worker, and the one after in a task of its own once this one's
+ * constructor returned: Workers are created back to back while they are queued, and what came
+ * in meanwhile (commands, records: a Worker that now waits for its assignment says so between
+ * two creations) goes first. Waiting for each Worker to say it waits before creating the next
+ * would leave this thread idle for that Worker's boot (5-10 ms of the 30-35 a Worker took).
  */
 function pump(): void {
   if (creating || stopping) return;
   const next = queue.shift();
   if (!next) return;
   creating = true;
-  const done = () => {
-    if (created !== done) return;
-    created = undefined;
-    clearTimeout(timer);
-    // In a task of its own: what came in meanwhile (commands, records) goes first.
-    setTimeout(() => {
-      creating = false;
-      pump();
-    }, 0);
-  };
-  created = done;
-  const timer = setTimeout(done, BOOT_WAIT_MS);
   try {
-    boot(next.w, next.heapMb, next.socket);
+    boot(next.w, next.heapMb, next.socket, next.key);
   } catch (err) {
     forward(
       next.w,
       JSON.stringify({ t: "exit", why: `cannot start: ${(err as Error).message}`, oom: false }),
     );
-    done();
   }
+  setTimeout(() => {
+    creating = false;
+    pump();
+  }, 0);
 }
 
 /** A queued Worker asked to stop before it was created: it never is. */
@@ -266,7 +237,7 @@ async function stopAll(): Promise<void> {
 type Command =
   | { t: "sockets"; dir: string; names: string[]; egress?: string }
   | { t: "app"; env: Record<string, string>; cwd: string }
-  | { t: "boot"; w: number; s: number; heapMb?: number }
+  | { t: "boot"; w: number; s: number; key: string; heapMb?: number }
   | { t: "p" | "m" | "stop" | "kill"; w: number };
 
 function handle(cmd: Command): void {
@@ -286,7 +257,7 @@ function handle(cmd: Command): void {
       appAssigned = true;
       const list = [
         ...[...workers.values()].map((b) =>
-          b.waiting ? { w: b.w, key: b.key, tid: b.worker.threadId } : { w: b.w },
+          b.waiting ? { w: b.w, waiting: true, tid: b.worker.threadId } : { w: b.w },
         ),
         ...queue.map((q) => ({ w: q.w })),
       ];
@@ -294,7 +265,7 @@ function handle(cmd: Command): void {
       return;
     }
     case "boot":
-      enqueue(cmd.w, cmd.s, cmd.heapMb ?? defaultHeapMb);
+      enqueue(cmd.w, cmd.s, cmd.key, cmd.heapMb ?? defaultHeapMb);
       return;
     case "kill":
       if (dequeue(cmd.w)) return;

@@ -6,8 +6,9 @@
  *
  * It boots before it knows its function (a spare Worker) and serves its own unix socket from
  * then on. Its assignment is a request on that socket, straight from the server, carrying the
- * key the host gave it: the function's entry, folder, time limit and, when they changed, the
- * app's secrets. It loads the function and answers with `{t:"ready"}` (its records say why when
+ * key the server gave it (through the host): the function's entry, folder, time limit and,
+ * when they changed, the app's secrets. It loads the function and answers with
+ * `{t:"ready", ms, tid}` (`tid`: its thread's, for the server's CPU watch; its records say why when
  * it cannot: `boot_error`, then it exits), and from then on every request on the socket goes to
  * the function. So a cold start never waits for the host process's own thread, which is busy
  * for tens of milliseconds each time it creates a Worker.
@@ -18,7 +19,7 @@
  * function does with `parentPort` reaches nobody.
  */
 
-import { type MessagePort, workerData } from "node:worker_threads";
+import { type MessagePort, threadId, workerData } from "node:worker_threads";
 import { installConsole } from "./_console.ts";
 import { watchOverdue } from "./_overdue.ts";
 import { send, sendTo } from "./_records.ts";
@@ -87,7 +88,7 @@ async function assign(req: Request, info: Deno.ServeHandlerInfo): Promise<Respon
     return Response.json(loaded.error);
   }
   serve = serveWith(key, loaded.captured, a.cwd);
-  return Response.json({ t: "ready", ms: Math.round(performance.now() - started) });
+  return Response.json({ t: "ready", ms: Math.round(performance.now() - started), tid: threadId });
 }
 
 await Deno.remove(socket).catch(() => {});

@@ -142,7 +142,8 @@ export class DenoProcess {
   /** A host's Worker socket names (random), how many are used, and each Worker's socket. */
   readonly #socketNames: readonly string[];
   #socketsUsed = 0;
-  readonly #workerSockets = new Map<number, string>();
+  /** A host's Workers' sockets and keys, by number (the one booted last with that number). */
+  readonly #workerSockets = new Map<number, { path: string; key: string }>();
 
   constructor(
     settings: DenoProcessSettings,
@@ -445,9 +446,15 @@ export class DenoProcess {
     const name = this.#socketNames[s];
     if (name === undefined) return false;
     this.#socketsUsed++;
-    this.#workerSockets.set(w, join(this.dir, name));
-    this.send({ t: "boot", w, s, ...(heapMb === undefined ? {} : { heapMb }) });
+    const key = randomBytes(24).toString("hex");
+    this.#workerSockets.set(w, { path: join(this.dir, name), key });
+    this.send({ t: "boot", w, s, key, ...(heapMb === undefined ? {} : { heapMb }) });
     return true;
+  }
+
+  /** The key a host's Worker `w` takes its assignment and requests with (see `worker.ts`). */
+  workerKey(w: number): string | undefined {
+    return this.#workerSockets.get(w)?.key;
   }
 
   /** How many more Workers a host process can boot (see {@link HOST_SOCKETS}). */
@@ -457,14 +464,14 @@ export class DenoProcess {
 
   /** The socket of a host's Worker `w` (the one booted last with that number). */
   workerSocket(w: number): string | undefined {
-    return this.#workerSockets.get(w);
+    return this.#workerSockets.get(w)?.path;
   }
 
   /** Worker `w` is gone: forgets its socket, and returns it (to be removed). */
   dropWorker(w: number): string | undefined {
     const socket = this.#workerSockets.get(w);
     this.#workerSockets.delete(w);
-    return socket;
+    return socket?.path;
   }
 
   /** Writes one command line to a host process's stdin. */

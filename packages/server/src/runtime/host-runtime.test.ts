@@ -75,7 +75,7 @@ describe("a host process's Worker sockets", () => {
           records,
           (r) =>
             (r.w === w && r.t === "waiting") ||
-            (r.t === "ready" && r.workers?.some((x) => x.w === w && x.key) === true),
+            (r.t === "ready" && r.workers?.some((x) => x.w === w && x.waiting) === true),
         );
       }
       const sockets = [0, 1, 2].map((w) => proc.workerSocket(w));
@@ -83,8 +83,8 @@ describe("a host process's Worker sockets", () => {
       const names = await readdir(proc.dir);
       for (const s of sockets) expect(names).toContain(s?.slice(proc.dir.length + 1));
       // The host refuses a name twice, whoever asks.
-      proc.send({ t: "boot", w: 7, s: 0 });
-      proc.send({ t: "boot", w: 8, s: 3 });
+      proc.send({ t: "boot", w: 7, s: 0, key: "k7" });
+      proc.send({ t: "boot", w: 8, s: 3, key: "k8" });
       const used = await recordOf(records, (r) => r.w === 7 && r.t === "exit");
       const unknown = await recordOf(records, (r) => r.w === 8 && r.t === "exit");
       expect(used).toMatchObject({ why: "cannot start: socket name 0 is used" });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { FnbaseError, type Logger } from "@fnbase/shared";
 import type { Pool } from "undici";
 import type { FunctionOutputLine } from "../config.js";
@@ -37,6 +38,8 @@ const HOST_LINGER_MS = 2_000;
 const CONDEMNED_MAX_MS = 30_000;
 /** The header a Worker takes its assignment and requests with (`worker.ts`). */
 const KEY_HEADER = "x-fnbase-instance-key";
+/** How often an assignment is tried again while its Worker is being created, in ms. */
+const ASSIGN_RETRY_MS = 2;
 /** Workers a spare host boots before it knows its app (each holds about 9 MB while it waits). */
 export const POOL_WORKERS = 3;
 /** Workers an app's host keeps waiting for the app's next cold starts. */
@@ -64,28 +67,27 @@ export interface HostRuntimeSettings {
   retire: (inst: HostInstance) => void;
 }
 
-/** A Worker of a host, booted and waiting for its assignment (see `worker.ts`). */
+/**
+ * A Worker of a host taken for an instance: waiting for its assignment (see `worker.ts`), or
+ * still being created (`booting`: its socket is not served yet, the assignment waits for it).
+ */
 interface Claimed {
   w: number;
   key: string;
   tid: number | undefined;
+  booting: boolean;
 }
 
 /** What a Worker number of a host is used for. */
 type Slot =
-  /** Being created; `claim`: the instance it is for, once one took it. */
-  | { s: "booting"; memoryMb: number; claim?: Claim }
+  /** Being created, for nobody yet. */
+  | { s: "booting"; memoryMb: number }
   /** Serving its socket, waiting for an assignment. */
-  | { s: "spare"; memoryMb: number; key: string; tid: number | undefined }
+  | { s: "spare"; memoryMb: number; tid: number | undefined }
+  /** An instance's (from its creation on, when one took it while it was being created). */
   | { s: "used"; memoryMb: number; inst: HostInstance }
   /** Asked to end before it was used. */
   | { s: "ending"; memoryMb: number };
-
-interface Claim {
-  inst: HostInstance;
-  resolve: (c: Claimed) => void;
-  reject: (e: Error) => void;
-}
 
 /**
  * `FNBASE_RUNTIME=host`: every app's instances run as Workers of one Deno process of that app
@@ -147,7 +149,7 @@ export class HostRuntime {
       if (!host.usable) continue; // it died meanwhile: another
       const claim = host.claim(inst, mb);
       if (!claim) continue;
-      return { host, ...(await claim) };
+      return { host, ...claim };
     }
   }
 
@@ -227,7 +229,6 @@ class AppHost {
         reject(new Error(`its host process ${why}`));
         for (const slot of this.#slots.values()) {
           if (slot.s === "used") slot.inst.exited(`its host process ${why}`, false);
-          else if (slot.s === "booting") slot.claim?.reject(new Error(`its host process ${why}`));
         }
         this.#slots.clear();
         this.#on.gone();
@@ -251,7 +252,7 @@ class AppHost {
   taint(): void {
     this.#tainted = true;
     for (const [w, slot] of this.#slots) {
-      if (slot.s === "spare" || (slot.s === "booting" && !slot.claim)) this.#end(w);
+      if (slot.s === "spare" || slot.s === "booting") this.#end(w);
     }
   }
 
@@ -293,9 +294,7 @@ class AppHost {
 
   #unclaimed(memoryMb: number, state: "spare" | "booting"): number | undefined {
     for (const [w, slot] of this.#slots) {
-      if (slot.s !== state || slot.memoryMb !== memoryMb) continue;
-      if (slot.s === "booting" && slot.claim) continue;
-      return w;
+      if (slot.s === state && slot.memoryMb === memoryMb) return w;
     }
     return undefined;
   }
@@ -314,40 +313,41 @@ class AppHost {
 
   /**
    * A Worker for `inst`: a waiting one of its memory limit, else one being created for nobody,
-   * else a new one. Undefined when the host has no room.
+   * else a new one. Undefined when the host has no room. One being created is the instance's at
+   * once: its assignment goes to its socket as soon as it serves it (`HostInstance.#assign`),
+   * without waiting for its `waiting` record, which comes through the host process's thread,
+   * held up whenever it creates the next Worker.
    */
-  claim(inst: HostInstance, memoryMb: number): Promise<Claimed> | undefined {
+  claim(inst: HostInstance, memoryMb: number): Claimed | undefined {
     clearTimeout(this.#linger);
     this.#linger = undefined;
-    const spare = this.#unclaimed(memoryMb, "spare");
-    if (spare !== undefined) {
-      const slot = this.#slots.get(spare) as Extract<Slot, { s: "spare" }>;
-      this.#slots.set(spare, { s: "used", memoryMb, inst });
-      return Promise.resolve({ w: spare, key: slot.key, tid: slot.tid });
+    let w = this.#unclaimed(memoryMb, "spare");
+    let claimed: Claimed | undefined;
+    if (w !== undefined) {
+      const slot = this.#slots.get(w) as Extract<Slot, { s: "spare" }>;
+      claimed = { w, key: this.proc.workerKey(w) ?? "", tid: slot.tid, booting: false };
+    } else {
+      w = this.#unclaimed(memoryMb, "booting");
+      if (w === undefined) {
+        w = this.#free();
+        if (w === undefined) return undefined;
+        this.#boot(w, memoryMb);
+      }
+      claimed = { w, key: this.proc.workerKey(w) ?? "", tid: undefined, booting: true };
     }
-    let w = this.#unclaimed(memoryMb, "booting");
-    if (w === undefined) {
-      w = this.#free();
-      if (w === undefined) return undefined;
-      this.#boot(w, memoryMb);
-    }
-    const slot = this.#slots.get(w) as Extract<Slot, { s: "booting" }>;
-    const claimed = new Promise<Claimed>((resolve, reject) => {
-      slot.claim = { inst, resolve, reject };
-    });
+    this.#slots.set(w, { s: "used", memoryMb, inst });
     this.#keepAhead(memoryMb);
     return claimed;
   }
 
   /**
-   * A start had to wait for a Worker to be created: cold starts come faster than Workers
-   * were booted ahead. One more is created right behind it (not when it is quiet), so that the
-   * host creates Workers back to back while they keep coming: the next start then waits for
-   * the rest of a creation, not for a whole one.
+   * A Worker was taken: one more is created right behind it (not when it is quiet) unless one
+   * is being created for nobody already, so that the host creates Workers back to back while
+   * cold starts keep coming, and a start after those booted ahead waits for the rest of a
+   * creation, not for a whole one. Those beyond `spareWorkers` end once it is quiet (`topUp`).
    */
   #keepAhead(memoryMb: number): void {
     if (this.#unclaimed(memoryMb, "booting") !== undefined) return;
-    if (this.#unclaimed(memoryMb, "spare") !== undefined) return;
     const w = this.#free();
     if (w !== undefined) this.#boot(w, memoryMb);
   }
@@ -375,7 +375,7 @@ class AppHost {
     const ahead: number[] = [];
     for (const [w, slot] of this.#slots) {
       if (slot.memoryMb !== mb) continue;
-      if (slot.s === "spare" || (slot.s === "booting" && !slot.claim)) ahead.push(w);
+      if (slot.s === "spare" || slot.s === "booting") ahead.push(w);
     }
     for (const w of ahead.slice(this.#s.spareWorkers)) this.#end(w);
     for (let n = ahead.length; n < this.#s.spareWorkers; n++) {
@@ -427,7 +427,7 @@ class AppHost {
   /** True while a function's Worker runs or is being started (waiting Workers do not count). */
   #busy(): boolean {
     for (const slot of this.#slots.values()) {
-      if (slot.s === "used" || (slot.s === "booting" && slot.claim)) return true;
+      if (slot.s === "used") return true;
     }
     return false;
   }
@@ -474,18 +474,13 @@ class AppHost {
     }
     const w = rec.w;
     const slot = this.#slots.get(w);
-    if (rec.t === "waiting" && rec.key !== undefined) {
-      if (slot?.s !== "booting") return;
-      if (slot.claim) {
-        this.#slots.set(w, { s: "used", memoryMb: slot.memoryMb, inst: slot.claim.inst });
-        slot.claim.resolve({ w, key: rec.key, tid: rec.tid });
-      } else {
-        this.#slots.set(w, { s: "spare", memoryMb: slot.memoryMb, key: rec.key, tid: rec.tid });
-      }
+    if (rec.t === "waiting") {
+      if (slot?.s === "booting")
+        this.#slots.set(w, { s: "spare", memoryMb: slot.memoryMb, tid: rec.tid });
+      else if (slot?.s === "used") slot.inst.threadIs(rec.tid);
       return;
     }
     if (rec.t === "exit" && slot?.s !== "used") {
-      if (slot?.s === "booting") slot.claim?.reject(new Error(`its Worker ${rec.why}`));
       this.release(w);
       this.#maybeStop();
       return;
@@ -494,12 +489,12 @@ class AppHost {
   }
 
   /** The process is the app's: its Workers so far are the app's first waiting ones. */
-  #ready(workers: { w: number; key?: string; tid?: number }[]): void {
+  #ready(workers: { w: number; waiting?: boolean; tid?: number }[]): void {
     const mb = this.#s.process.memoryMb;
-    for (const { w, key, tid } of workers) {
+    for (const { w, waiting, tid } of workers) {
       this.#slots.set(
         w,
-        key === undefined ? { s: "booting", memoryMb: mb } : { s: "spare", memoryMb: mb, key, tid },
+        waiting ? { s: "spare", memoryMb: mb, tid } : { s: "booting", memoryMb: mb },
       );
     }
     this.#limit();
@@ -755,7 +750,7 @@ export class HostInstance implements Instance {
 
   /** Takes a waiting Worker of its app's host and assigns it on its socket (see `worker.ts`). */
   async #run(): Promise<void> {
-    const { host, w, key, tid } = await this.#rt.place(this);
+    const { host, w, key, tid, booting } = await this.#rt.place(this);
     this.#host = host;
     this.#w = w;
     this.#socket = host.proc.workerSocket(w) ?? "";
@@ -777,21 +772,43 @@ export class HostInstance implements Instance {
       timeLimitMs: this.spec.timeLimitMs,
       ...host.envFor(this.spec.env),
     };
-    let answer: { t?: string };
-    try {
-      const res = await this.dispatcher.request({
-        method: "POST",
-        path: "/",
-        headers: { [KEY_HEADER]: key, "content-type": "application/json" },
-        body: JSON.stringify(assignment),
-      });
-      answer = (await res.body.json()) as { t?: string };
-    } catch {
-      // Its Worker is gone: its exit says why (#exitedP). Else the boot's timeout.
-      return;
-    }
+    const answer = await this.#assign(JSON.stringify(assignment), booting);
     // A boot error comes as a record too (with the log line), and the Worker then ends.
-    if (answer.t === "ready") this.#booted?.({ t: "ready" });
+    if (answer?.t === "ready") {
+      this.threadIs(answer.tid);
+      this.#booted?.({ t: "ready" });
+    }
+  }
+
+  /**
+   * Posts the assignment to its Worker's socket. A Worker still being created does not serve
+   * it yet: the post is tried again every {@link ASSIGN_RETRY_MS} while the socket is missing or
+   * refuses, until the Worker serves it or is gone (its exit record), or the boot's timeout
+   * stops the instance. Undefined when it was not taken: the exit or the timeout says why.
+   */
+  async #assign(body: string, booting: boolean): Promise<{ t?: string; tid?: number } | undefined> {
+    for (;;) {
+      try {
+        const res = await this.dispatcher.request({
+          method: "POST",
+          path: "/",
+          headers: { [KEY_HEADER]: this.#key, "content-type": "application/json" },
+          body,
+        });
+        return (await res.body.json()) as { t?: string; tid?: number };
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        const notYet = code === "ENOENT" || code === "ECONNREFUSED";
+        if (!booting || !notYet || this.#gone || this.#stopping) return undefined;
+        await sleep(ASSIGN_RETRY_MS);
+        if (this.#gone || this.#stopping) return undefined;
+      }
+    }
+  }
+
+  /** Its Worker's thread id (`worker-<tid>` is its thread's name), once known. */
+  threadIs(tid: number | undefined): void {
+    if (this.#tid === undefined && tid !== undefined) this.#tid = tid;
   }
 
   async stop(reason: StopReason, graceful = true): Promise<void> {

@@ -44,18 +44,14 @@ export interface DenoProcessSettings {
  * records carry the Worker's number `w` (`host.ts`), its `waiting` the Worker's thread id.
  */
 export type ProcessRecord = { w?: number; tid?: number } & (
-  | {
-      t: "waiting";
-      /** A host's Worker's: the key it is assigned a function with (`worker.ts`). */
-      key?: string;
-    }
+  | { t: "waiting" }
   | { t: "pong" }
   /** Written by the sandbox's setup (`sandbox.ts`), not the bootstrap: loopback and tmpfs ready. */
   | { t: "sandboxed" }
   /** A request's handler still runs past the function's time limit (`_overdue.ts`). */
   | { t: "overdue"; ms: number; r: string }
-  /** A host process's, when it becomes an app's: its Workers (with a key: waiting). */
-  | { t: "ready"; ms: number; workers?: { w: number; key?: string; tid?: number }[] }
+  /** A host process's, when it becomes an app's: its Workers (`waiting`: serving its socket). */
+  | { t: "ready"; ms: number; workers?: { w: number; waiting?: boolean; tid?: number }[] }
   | { t: "log"; l: FunctionOutputLine["level"]; m: string; r?: string }
   | { t: "boot_error"; m: string; s?: string }
   | { t: "error"; m: string; s?: string; r?: string }

@@ -45,13 +45,14 @@ Deno.serve(async (req) => {
     }
   }
   if (what === "log") console.log("hello from ${name}");
-  return Response.json({ name: "${name}", id, pid: Deno.pid, secret: Deno.env.get("COLOR") ?? null, v: 1 });
+  return Response.json({ name: "${name}", id, tmp: Deno.env.get("TMPDIR"), secret: Deno.env.get("COLOR") ?? null, v: 1 });
 });
 `;
 
 interface Who {
   name: string;
   id: string;
+  /** Its host process's pid, as the server sees it (inside, Deno's is 1: see the sandbox). */
   pid: number;
   secret: string | null;
   v: number;
@@ -70,8 +71,26 @@ const who = async (a: string, path: string): Promise<Who> => {
     const said = lines.filter((l) => l.function === fn).map((l) => `${l.source} ${l.message}`);
     throw new Error(`${path}: ${res.status} ${text}\n${said.join("\n")}`);
   }
-  return JSON.parse(text) as Who;
+  const answer = JSON.parse(text) as Omit<Who, "pid"> & { tmp: string };
+  return { ...answer, pid: await denoPid(answer.tmp) };
 };
+
+/**
+ * The pid of the Deno process whose writable folder is `tmp` (its host's, which the function
+ * reports), as the server sees it: inside, Deno's is 1 (it is its PID namespace's init).
+ */
+async function denoPid(tmp: string): Promise<number> {
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const comm = await readFile(`/proc/${name}/comm`, "utf8").catch(() => "");
+    if (comm.trim() !== "deno") continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.split("\0").some((arg) => arg.startsWith(`--allow-write=${tmp},`))) {
+      return Number(name);
+    }
+  }
+  throw new Error(`No Deno process writes ${tmp}`);
+}
 
 const platform = (name: string, re: RegExp) =>
   lines.filter((l) => l.source === "platform" && l.function === name && re.test(l.message));

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FunctionOutputLine } from "../src/config.js";
 import {
   ADMIN_KEY,
+  denoPidOf,
   eventually,
   expectError,
   gone,
@@ -72,25 +73,8 @@ const who = async (a: string, path: string): Promise<Who> => {
     throw new Error(`${path}: ${res.status} ${text}\n${said.join("\n")}`);
   }
   const answer = JSON.parse(text) as Omit<Who, "pid"> & { tmp: string };
-  return { ...answer, pid: await denoPid(answer.tmp) };
+  return { ...answer, pid: await denoPidOf(answer.tmp) };
 };
-
-/**
- * The pid of the Deno process whose writable folder is `tmp` (its host's, which the function
- * reports), as the server sees it: inside, Deno's is 1 (it is its PID namespace's init).
- */
-async function denoPid(tmp: string): Promise<number> {
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const comm = await readFile(`/proc/${name}/comm`, "utf8").catch(() => "");
-    if (comm.trim() !== "deno") continue;
-    const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.split("\0").some((arg) => arg.startsWith(`--allow-write=${tmp},`))) {
-      return Number(name);
-    }
-  }
-  throw new Error(`No Deno process writes ${tmp}`);
-}
 
 const platform = (name: string, re: RegExp) =>
   lines.filter((l) => l.source === "platform" && l.function === name && re.test(l.message));

@@ -517,8 +517,18 @@ export class DenoProcess {
       this.#child.stdin?.end();
       return;
     }
+    if (this.#child && this.#denoPid !== undefined && this.#pidNamespace) {
+      // To Deno itself (its namespace's init: from out here, the kernel delivers it), whose
+      // `unshare` then reaps it and ends: the child's exit still comes after Deno's. (Killing
+      // the `unshare` first would leave Deno to die of its parent-death signal, orphaned.)
+      try {
+        process.kill(this.#denoPid, signal);
+        return;
+      } catch {
+        // gone already: its `unshare` is ending
+      }
+    }
     if (this.#child) {
-      // In a PID namespace, to `unshare`: Deno gets SIGKILL when it ends.
       this.#child.kill(signal);
       return;
     }

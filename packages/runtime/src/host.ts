@@ -20,7 +20,13 @@
  *   record, which this thread writes only between two Worker creations;
  * - `{t:"p"|"m"|"stop"|"kill", w}`: ping, memory, graceful stop, stop now.
  * It answers with records on stdout (`_records.ts`), a Worker's carrying its number `w`, and
- * `{w, t:"exit", why}` once a Worker is gone. Its stdin closing, or SIGTERM, stops every Worker.
+ * `{w, t:"exit", why}` once a Worker is gone. Its stdin closing stops every Worker.
+ *
+ * Signals do nothing to it: every Worker may signal this process (Deno lets a process signal
+ * itself without `--allow-run`), so it keeps a listener that does nothing on every signal Deno
+ * lets it listen to (see {@link ignoreSignals}), and in the sandbox it is the init of a PID
+ * namespace of its own, which the kernel keeps SIGKILL and SIGSTOP from when they come from
+ * inside (the server's `Sandbox.command`).
  *
  * Creating a Worker blocks this thread until the Worker's runtime is up (20-25 ms for a
  * `node:worker_threads` Worker on Deno 2.9, measured), so Workers are created one at a time,
@@ -280,7 +286,56 @@ function handle(cmd: Command): void {
   }
 }
 
-Deno.addSignalListener("SIGTERM", () => void stopAll());
+/**
+ * Signals Deno lets a process listen to (not SIGKILL, SIGSTOP, SIGILL, SIGFPE, SIGSEGV: those
+ * are the PID namespace's to keep away, see the file's comment).
+ */
+const SIGNALS: Deno.Signal[] = [
+  "SIGHUP",
+  "SIGINT",
+  "SIGQUIT",
+  "SIGTRAP",
+  "SIGABRT",
+  "SIGBUS",
+  "SIGUSR1",
+  "SIGUSR2",
+  "SIGPIPE",
+  "SIGALRM",
+  "SIGTERM",
+  "SIGSTKFLT",
+  "SIGCHLD",
+  "SIGCONT",
+  "SIGTSTP",
+  "SIGTTIN",
+  "SIGTTOU",
+  "SIGURG",
+  "SIGXCPU",
+  "SIGXFSZ",
+  "SIGVTALRM",
+  "SIGPROF",
+  "SIGWINCH",
+  "SIGIO",
+  "SIGPWR",
+  "SIGSYS",
+];
+
+/**
+ * A listener that does nothing, for good, on each of {@link SIGNALS}. Without one, a signal's
+ * default action holds (SIGTERM ends the process), and a Worker that adds and removes a listener
+ * of its own leaves Deno's handler to carry it out (measured on Deno 2.9: the process then ends,
+ * even as a PID namespace's init, which the kernel alone would have kept it from).
+ */
+function ignoreSignals(): void {
+  for (const signal of SIGNALS) {
+    try {
+      Deno.addSignalListener(signal, () => {});
+    } catch {
+      // not one this platform has
+    }
+  }
+}
+
+ignoreSignals();
 watchHeaps();
 send({ t: "waiting" });
 

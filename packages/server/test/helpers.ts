@@ -2,7 +2,7 @@
  * Shared helpers of the server's integration tests: a real server on port 0 with a temp data
  * dir and an admin key, driven over HTTP. No mocks.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ServerOptions } from "../src/config.js";
@@ -190,6 +190,24 @@ export async function eventually(
     if (await check()) return true;
   }
   return false;
+}
+
+/**
+ * The pid, as the server sees it, of the Deno process whose writable folder is `tmp` (the
+ * `TMPDIR` a function reports). A function's own `Deno.pid` is not it on the host runtime: its
+ * host process is its PID namespace's init, pid 1 inside (see `runtime/sandbox.ts`).
+ */
+export async function denoPidOf(tmp: string): Promise<number> {
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const comm = await readFile(`/proc/${name}/comm`, "utf8").catch(() => "");
+    if (comm.trim() !== "deno") continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.split("\0").some((arg) => arg.startsWith(`--allow-write=${tmp},`))) {
+      return Number(name);
+    }
+  }
+  throw new Error(`No Deno process writes ${tmp}`);
 }
 
 /** True when no process `pid` exists (any more). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InvocationRecord } from "../src/gateway/gateway.js";
-import { eventually, gone, sleep, startTestServer, type TestServer } from "./helpers.js";
+import { denoPidOf, eventually, gone, sleep, startTestServer, type TestServer } from "./helpers.js";
 
 const IDLE_MS = 300;
 const COUNTER = `
@@ -8,13 +8,14 @@ const instance = crypto.randomUUID();
 let count = 0;
 Deno.serve((req) => {
   if (new URL(req.url).pathname.endsWith("/die")) setTimeout(() => Deno.exit(1), 10);
-  return Response.json({ instance, count: ++count, pid: Deno.pid });
+  return Response.json({ instance, count: ++count, tmp: Deno.env.get("TMPDIR") });
 });`;
 const versioned = (v: number) => `Deno.serve(() => Response.json({ version: ${v} }));`;
 
 interface Counted {
   instance: string;
   count: number;
+  /** Its process's pid (found from the TMPDIR it reports: see `denoPidOf`). */
   pid: number;
 }
 
@@ -29,6 +30,12 @@ beforeAll(async () => {
   await t.deploy(appId, "counter", COUNTER);
 }, 120_000);
 afterAll(() => t?.close());
+
+/** A COUNTER's answer, with its process's pid. */
+async function counted(res: Response): Promise<Counted> {
+  const a = (await res.json()) as Omit<Counted, "pid"> & { tmp: string };
+  return { instance: a.instance, count: a.count, pid: await denoPidOf(a.tmp) };
+}
 
 /** The spare processes waiting for a function, once `ok` accepts them. */
 async function spares(
@@ -46,7 +53,7 @@ async function spares(
 const call = async (path: string, app = appId): Promise<Counted> => {
   const res = await t.invoke(app, path);
   if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as Counted;
+  return await counted(res);
 };
 
 describe("instance lifecycle", () => {
@@ -119,7 +126,7 @@ describe("instance lifecycle", () => {
   }, 60_000);
 
   it("an instance that crashed between requests is replaced on the next request", async () => {
-    const a = await call("counter/die");
+    const a = (await (await t.invoke(appId, "counter/die")).json()) as Counted;
     await sleep(300);
     const b = await call("counter");
     expect(b.instance).not.toBe(a.instance);
@@ -135,7 +142,7 @@ describe("instance lifecycle", () => {
     const callOn = async (on: string) => {
       const res = await t0.invoke(on, "spare");
       expect(res.status).toBe(200);
-      return (await res.json()) as Counted;
+      return await counted(res);
     };
     const [spare] = await spares(t0);
     const a = await callOn(app);
@@ -171,7 +178,7 @@ describe("instance lifecycle", () => {
     const t0 = await startTestServer();
     const app = await t0.createApp("replaced-then-closed");
     await t0.deploy(app, "counter", COUNTER);
-    const retired = (await (await t0.invoke(app, "counter")).json()) as Counted;
+    const retired = await counted(await t0.invoke(app, "counter"));
     await t0.deploy(app, "counter", v2);
     await t0.close();
     expect(() => process.kill(retired.pid, 0)).toThrow(/ESRCH/);
@@ -191,7 +198,7 @@ describe("instance lifecycle", () => {
       await t0.deploy(app, "counter", COUNTER);
       const res = await t0.invoke(app, "counter");
       expect(res.status).toBe(200);
-      expect(((await res.json()) as Counted).count).toBe(1);
+      expect(((await res.json()) as { count: number }).count).toBe(1);
       expect(t0.server.sparePids()).toEqual([]);
     } finally {
       await t0.close();

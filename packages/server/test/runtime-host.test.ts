@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FunctionOutputLine } from "../src/config.js";
 import {
   ADMIN_KEY,
+  denoPidOf,
   eventually,
   expectError,
   gone,
@@ -45,13 +46,14 @@ Deno.serve(async (req) => {
     }
   }
   if (what === "log") console.log("hello from ${name}");
-  return Response.json({ name: "${name}", id, pid: Deno.pid, secret: Deno.env.get("COLOR") ?? null, v: 1 });
+  return Response.json({ name: "${name}", id, tmp: Deno.env.get("TMPDIR"), secret: Deno.env.get("COLOR") ?? null, v: 1 });
 });
 `;
 
 interface Who {
   name: string;
   id: string;
+  /** Its host process's pid, as the server sees it (inside, Deno's is 1: see the sandbox). */
   pid: number;
   secret: string | null;
   v: number;
@@ -70,7 +72,8 @@ const who = async (a: string, path: string): Promise<Who> => {
     const said = lines.filter((l) => l.function === fn).map((l) => `${l.source} ${l.message}`);
     throw new Error(`${path}: ${res.status} ${text}\n${said.join("\n")}`);
   }
-  return JSON.parse(text) as Who;
+  const answer = JSON.parse(text) as Omit<Who, "pid"> & { tmp: string };
+  return { ...answer, pid: await denoPidOf(answer.tmp) };
 };
 
 const platform = (name: string, re: RegExp) =>

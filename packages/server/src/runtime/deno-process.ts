@@ -9,9 +9,10 @@ import { denoRun } from "./deno-binary.js";
 import { EgressProxy } from "./egress/proxy.js";
 import type { InstanceSpec } from "./instance.js";
 import { type Lanes, linkCode } from "./lanes.js";
-import { HOST_ENV, heapLimitMb, processEnv } from "./process-env.js";
+import { HOST_ENV, heapLimitMb, PROXY_ENV, processEnv } from "./process-env.js";
 import { readOutput } from "./process-output.js";
 import type { DenoProcessSettings, LimitReason, ProcessListener } from "./process-types.js";
+import { childPid } from "./sandbox.js";
 
 export { Lanes } from "./lanes.js";
 export { MAX_LINE_CHARS } from "./process-output.js";
@@ -117,6 +118,8 @@ export class DenoProcess {
   readonly #tmpDir: string;
   readonly #warmUpSocket: string;
   #child: ChildProcess | undefined;
+  /** Deno's pid, when it is not the child's (a host in a PID namespace: see {@link pid}). */
+  #denoPid: number | undefined;
   #listener: ProcessListener;
   #assigned = false;
   #appId: string | undefined;
@@ -185,6 +188,15 @@ export class DenoProcess {
     return this.#settings.sandbox.kind === "namespaces";
   }
 
+  /**
+   * True when Deno runs as init of a PID namespace of its own (a host, when the sandbox can):
+   * its functions then cannot SIGKILL or SIGSTOP it (see `Sandbox.command`), and the child the
+   * server starts is `unshare`, whose child is Deno.
+   */
+  get #pidNamespace(): boolean {
+    return this.kind === "host" && this.#settings.sandbox.pidNamespaces;
+  }
+
   /** Who hears the process's records and lines from now on. */
   listen(listener: ProcessListener): void {
     this.#listener = listener;
@@ -205,8 +217,12 @@ export class DenoProcess {
     const writable = host
       ? hostFiles
       : [this.#tmpDir, this.socketPath, this.#warmUpSocket, ...sandboxed];
+    // A host's functions share its environment: the proxy settings stay those it started with
+    // (Deno ignores a function's changes, and its reads give undefined), so that one function
+    // cannot send its siblings' outgoing requests to a listener of its own.
+    const ignored = host ? [`--ignore-env=${PROXY_ENV.join(",")}`] : [];
     const perms = s.allowAll
-      ? ["--allow-all"]
+      ? ["--allow-all", ...ignored]
       : [
           "--allow-net",
           `--allow-read=${[this.codePath, runtimeSrcDir, join(s.denoDir, "npm"), ...own, ...s.readableDirs].join(",")}`,
@@ -215,6 +231,7 @@ export class DenoProcess {
           // app's secrets, never the server's. npm packages list it (`debug`, which many pull
           // in, runs Object.keys(process.env) at import and fails under a name list).
           "--allow-env",
+          ...ignored,
         ];
     // A host's Workers get their heap limits one by one (`resourceLimits`), and its own isolate
     // holds next to nothing. No --max-old-space-size for a host: on Deno 2.9 it caps every
@@ -245,10 +262,12 @@ export class DenoProcess {
       this.#finish(`stopped (${this.#killedEarly}) before it started`);
       return;
     }
-    const [cmd, args] = s.sandbox.command(s.denoPath, this.#args(), {
-      dir: this.#tmpDir,
-      bytes: s.writableBytes,
-    });
+    const [cmd, args] = s.sandbox.command(
+      s.denoPath,
+      this.#args(),
+      { dir: this.#tmpDir, bytes: s.writableBytes },
+      { pid: this.#pidNamespace },
+    );
     const child = spawn(cmd, args, {
       cwd: this.dir,
       env: {
@@ -323,8 +342,12 @@ export class DenoProcess {
    * cgroup (it moves in a few exec calls into its start; what it used before is charged to the
    * server's cgroup).
    */
-  async #prepare(pid: number | undefined, egressSocket: string | undefined): Promise<void> {
+  async #prepare(child: number | undefined, egressSocket: string | undefined): Promise<void> {
     const s = this.#settings;
+    // Deno's own pid: in a PID namespace, the child's child (what the cgroup, the watchdog and
+    // the memory checks need; signals go to the child, see `kill`).
+    const pid = child !== undefined && this.#pidNamespace ? await childPid(child) : child;
+    this.#denoPid = pid;
     await rm(this.codePath, { recursive: true, force: true });
     if (egressSocket !== undefined) {
       this.#egress = new EgressProxy(
@@ -476,7 +499,9 @@ export class DenoProcess {
 
   /** Writes one command line to a host process's stdin. */
   send(cmd: object): void {
-    if (this.alive) this.#child?.stdin?.write(`${JSON.stringify(cmd)}\n`);
+    if (this.alive && this.#child?.stdin?.writable) {
+      this.#child.stdin.write(`${JSON.stringify(cmd)}\n`);
+    }
   }
 
   /** Asks the bootstrap to answer with a `pong` record (see `runtime/watchdog.ts`). */
@@ -493,6 +518,23 @@ export class DenoProcess {
   kill(signal: NodeJS.Signals, reason?: LimitReason): void {
     if (reason !== undefined) this.overLimit ??= reason;
     if (this.#gone) return;
+    if (this.#child && this.kind === "host" && signal === "SIGTERM") {
+      // A host stops gracefully when its stdin ends: it ignores SIGTERM, which any of its
+      // functions can send it (see `host.ts`).
+      this.#child.stdin?.end();
+      return;
+    }
+    if (this.#child && this.#denoPid !== undefined && this.#pidNamespace) {
+      // To Deno itself (its namespace's init: from out here, the kernel delivers it), whose
+      // `unshare` then reaps it and ends: the child's exit still comes after Deno's. (Killing
+      // the `unshare` first would leave Deno to die of its parent-death signal, orphaned.)
+      try {
+        process.kill(this.#denoPid, signal);
+        return;
+      } catch {
+        // gone already: its `unshare` is ending
+      }
+    }
     if (this.#child) {
       this.#child.kill(signal);
       return;
@@ -501,7 +543,11 @@ export class DenoProcess {
     if (!this.#spawned) this.#finish(`stopped (${signal}) before it started`);
   }
 
+  /**
+   * Deno's pid: the child's, or for a host in a PID namespace, the child's child, known once
+   * it has forked (before the process is assigned); undefined until then.
+   */
   get pid(): number | undefined {
-    return this.#child?.pid;
+    return this.#pidNamespace ? this.#denoPid : this.#child?.pid;
   }
 }

@@ -18,6 +18,26 @@ const NETWORK_ENV = [
   "NPM_CONFIG_REGISTRY",
 ];
 
+/**
+ * What decides where Deno's outgoing HTTP goes, read by Deno itself (fetch's client, WebSocket,
+ * `node:http(s)` with NODE_USE_ENV_PROXY, its downloads) from the process's environment when it
+ * needs them. A host process runs Deno with these ignored (`--ignore-env`): its functions share
+ * its environment, and one that set them would send its siblings' requests where it chose.
+ * (`REQUEST_METHOD` set, a CGI request, makes Deno skip HTTP_PROXY.)
+ */
+export const PROXY_ENV = [
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "ALL_PROXY",
+  "NO_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "all_proxy",
+  "no_proxy",
+  "NODE_USE_ENV_PROXY",
+  "REQUEST_METHOD",
+];
+
 /** Environment names the host sets; an app's secret of the same name does not replace them. */
 export const HOST_ENV = new Set([
   "DENO_DIR",

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { FnbaseError } from "@fnbase/shared";
@@ -30,11 +30,46 @@ export interface Sandbox {
   /** True when every instance gets SIGKILL as soon as the server's process ends. */
   readonly diesWithServer: boolean;
   /**
+   * True when {@link command} can also give a process a PID namespace of its own (`pid: true`),
+   * in which Deno is the namespace's init: the kernel then ignores SIGKILL and SIGSTOP sent to
+   * it from inside (by itself), and any other signal it has no handler for.
+   */
+  readonly pidNamespaces: boolean;
+  /**
    * The command and arguments that run `deno args` in the sandbox. With namespaces, the
    * process writes a `sandboxed` record once its loopback is up and its tmpfs mounted (or is
    * killed if that fails); nothing may use them before.
+   *
+   * With `pid` (when {@link pidNamespaces}), Deno runs as init of a PID namespace of its own.
+   * That takes a fork: the process the server starts is then `unshare`, which waits for Deno
+   * (its only child) and ends with it; Deno gets SIGKILL when it ends (`--kill-child`), and it
+   * gets SIGKILL when the server does. Its own pid is then the child's ({@link childPid} finds it).
    */
-  command(deno: string, args: readonly string[], writable: Writable): [string, string[]];
+  command(
+    deno: string,
+    args: readonly string[],
+    writable: Writable,
+    opts?: { pid?: boolean },
+  ): [string, string[]];
+}
+
+/**
+ * The pid (in the server's namespace) of Deno when `pid` is the `unshare` of a PID namespace
+ * (see {@link Sandbox.command}): `pid`'s child that is its namespace's init (`NSpid: <n> 1`; not
+ * the sandbox's setup job, which `pid` forks too while it is still `sh`). Waits for the fork (a
+ * few ms at most); undefined once `pid` has ended without it.
+ */
+export async function childPid(pid: number): Promise<number | undefined> {
+  const list = `/proc/${pid}/task/${pid}/children`;
+  for (let i = 0; ; i++) {
+    const text = await readFile(list, "utf8").catch(() => undefined);
+    if (text === undefined) return undefined;
+    for (const child of text.trim().split(" ").filter(Boolean)) {
+      const status = await readFile(`/proc/${child}/status`, "utf8").catch(() => "");
+      if (/^NSpid:[ \t]+\d+([ \t]+\d+)*[ \t]+1$/m.test(status)) return Number(child);
+    }
+    await new Promise((resolve) => setTimeout(resolve, i < 20 ? 1 : 20));
+  }
 }
 
 /** The instance's writable folder, a tmpfs of `bytes` inside the sandbox. */
@@ -73,9 +108,13 @@ interface Tools {
  * every mainstream Linux. As root, network and mount namespaces directly; as another user,
  * inside a user namespace of its own (unprivileged user namespaces must be allowed). The
  * process chain is exec only (unshare, sh, setpriv, deno share one pid), so the server stays
- * the parent and `--pdeathsig` holds.
+ * the parent and `--pdeathsig` holds. With a PID namespace (`pid`), the chain ends in
+ * `unshare --pid --fork --kill-child` instead, whose child is Deno (the namespace's init), and
+ * `setpriv --pdeathsig` comes first, for that `unshare` (the parent-death signal stays across
+ * exec and the user namespace's entry, which keeps the same user); the setup job stays outside
+ * the PID namespace, so its `kill` reaches that `unshare`, whose end kills Deno.
  */
-function namespaces(t: Tools): Sandbox {
+function namespaces(t: Tools, pidNamespaces: boolean): Sandbox {
   const user = process.getuid?.() === 0 ? [] : ["--user", "--map-root-user"];
   // The namespaces' loopback and the tmpfs are set up beside Deno's boot rather than before it
   // (each step is a process start, about 1-3 ms), by a job that is orphaned at once (no zombie
@@ -87,13 +126,19 @@ function namespaces(t: Tools): Sandbox {
     // printf's own escapes: \036 is the record separator (0x1e), \n the line's end.
     String.raw`printf '\036{"t":"sandboxed"}\n'`,
   ].join(" && ");
-  const script = `main=$$; ( ( ${setup} || kill -KILL "$main" ) & ); shift 2; exec ${quote(t.setpriv)} --pdeathsig KILL -- "$@"`;
+  const script = (pid: boolean) =>
+    `main=$$; ( ( ${setup} || kill -KILL "$main" ) & ); shift 2; exec ${
+      pid
+        ? `${quote(t.unshare)} --pid --fork --kill-child --`
+        : `${quote(t.setpriv)} --pdeathsig KILL --`
+    } "$@"`;
   return {
     kind: "namespaces",
     diesWithServer: true,
-    command: (deno, args, w) => [
-      t.unshare,
-      [
+    pidNamespaces,
+    command: (deno, args, w, opts) => {
+      const pid = opts?.pid === true && pidNamespaces;
+      const chain = [
         ...user,
         "--net",
         "--mount",
@@ -102,14 +147,17 @@ function namespaces(t: Tools): Sandbox {
         "--",
         t.sh,
         "-c",
-        script,
+        script(pid),
         "sh",
         w.dir,
         String(w.bytes),
         deno,
         ...args,
-      ],
-    ],
+      ];
+      return pid
+        ? [t.setpriv, ["--pdeathsig", "KILL", "--", t.unshare, ...chain]]
+        : [t.unshare, chain];
+    },
   };
 }
 
@@ -120,6 +168,7 @@ function none(reason: string): Sandbox {
     kind: "none",
     reason,
     diesWithServer: setpriv !== undefined,
+    pidNamespaces: false,
     command: (deno, args) =>
       setpriv ? [setpriv, ["--pdeathsig", "KILL", "--", deno, ...args]] : [deno, [...args]],
   };
@@ -185,12 +234,17 @@ export async function detectSandbox(setting: SandboxSetting): Promise<Sandbox> {
   if (missing.length > 0) {
     return fail(`not found on PATH: ${missing.map(([k]) => k).join(", ")}`);
   }
-  const sandbox = namespaces(tools as Tools);
   const dir = await mkdtemp(join(tmpdir(), "fnbase-sandbox-"));
   try {
     const sleep = which("sleep") ?? "/bin/sleep";
-    const [cmd, args] = sandbox.command(sleep, ["10"], { dir, bytes: 1 << 20 });
-    const error = await attempt(cmd, args);
+    const run = (s: Sandbox, pid: boolean) =>
+      attempt(...s.command(sleep, ["10"], { dir, bytes: 1 << 20 }, { pid }));
+    // With a PID namespace (the host runtime's), else without (see `pidNamespaces`).
+    if ((await run(namespaces(tools as Tools, true), true)) === undefined) {
+      return namespaces(tools as Tools, true);
+    }
+    const sandbox = namespaces(tools as Tools, false);
+    const error = await run(sandbox, false);
     return error === undefined ? sandbox : fail(error);
   } finally {
     await rm(dir, { recursive: true, force: true });

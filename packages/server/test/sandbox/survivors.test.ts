@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { startServer } from "../../src/server.js";
-import { ADMIN_KEY, oneFile, sleep } from "../helpers.js";
+import { ADMIN_KEY, denoPidOf, oneFile, sleep } from "../helpers.js";
 
 const SERVER = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
 
@@ -18,12 +18,12 @@ Deno.exit = () => { console.log("not leaving"); };
 for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"]) Deno.addSignalListener(sig, () => {});
 globalThis.addEventListener("unhandledrejection", (e) => e.preventDefault());
 setInterval(() => {}, 1000);
-Deno.serve(() => Response.json({ pid: Deno.pid }));
+Deno.serve(() => Response.json({ tmp: Deno.env.get("TMPDIR") }));
 `;
 const SPINNER = `
 Deno.serve((req) => {
   if (new URL(req.url).pathname.endsWith("/spin")) while (true) {}
-  return Response.json({ pid: Deno.pid });
+  return Response.json({ tmp: Deno.env.get("TMPDIR") });
 });
 `;
 
@@ -95,8 +95,10 @@ describe("when its server is killed with SIGKILL", () => {
       expect(res.status).toBe(200);
     }
     const pidOf = async (fn: string) =>
-      ((await (await fetch(`${url}/api/apps/${app}/functions/${fn}`)).json()) as { pid: number })
-        .pid;
+      denoPidOf(
+        ((await (await fetch(`${url}/api/apps/${app}/functions/${fn}`)).json()) as { tmp: string })
+          .tmp,
+      );
     const stubborn = await pidOf("stubborn");
     const spinner = await pidOf("spinner");
     const spinning = new AbortController();

@@ -49,6 +49,29 @@ export function ownChildren() {
   return pids;
 }
 
+/**
+ * Pids of this process's children and theirs, down the tree (a host process of the host runtime
+ * runs under its PID namespace's `unshare`, a child of the server: its Deno is a grandchild).
+ */
+export function ownDescendants() {
+  const all = [];
+  const todo = [process.pid];
+  while (todo.length > 0) {
+    const pid = todo.pop();
+    let text = "";
+    try {
+      text = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8");
+    } catch {
+      // gone while we looked
+    }
+    for (const child of text.trim().split(" ").filter(Boolean).map(Number)) {
+      all.push(child);
+      todo.push(child);
+    }
+  }
+  return all;
+}
+
 /** Synchronous last resort: kill whatever is still ours and remove temp dirs. */
 function finalSweep() {
   for (const c of children) c.kill("SIGKILL");

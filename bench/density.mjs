@@ -31,7 +31,7 @@ import { createLogger } from "@fnbase/shared";
 import { request } from "undici";
 import { rssOf } from "./_deno.mjs";
 import { percentile } from "./_load.mjs";
-import { onCleanup, ownChildren, runMain, tempDir } from "./_procs.mjs";
+import { onCleanup, ownDescendants, runMain, tempDir } from "./_procs.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const envNum = (name, def) => {
@@ -77,10 +77,13 @@ async function timed(url) {
   return performance.now() - t0;
 }
 
-/** Resident memory of this process's children (the front, instances, hosts, spares), MB. */
+/**
+ * Resident memory of this process's descendants (the front, instances, hosts and their PID
+ * namespaces' `unshare`, spares), MB.
+ */
 async function childrenMb() {
   let sum = 0;
-  for (const pid of ownChildren()) sum += (await rssOf(pid)) ?? 0;
+  for (const pid of ownDescendants()) sum += (await rssOf(pid)) ?? 0;
   return sum / MB;
 }
 

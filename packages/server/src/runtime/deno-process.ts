@@ -80,6 +80,8 @@ export function appEnv(secrets: Record<string, string>): Record<string, string> 
 
 /** What V8 prints when a process runs out of heap (it then aborts). */
 const V8_OUT_OF_MEMORY = /Fatal (?:JavaScript|process) out of memory|JavaScript heap out of memory/;
+/** What `unshare --fork` writes when the signal its child died of is SIGKILL (see its use). */
+const UNSHARE_RERAISE = /^unshare: sigprocmask unblock failed/;
 
 /**
  * One Deno process running the bootstrap, with only the permissions an instance needs: read of
@@ -313,6 +315,9 @@ export class DenoProcess {
       },
       line: (stream, line, truncated) => {
         if (stream === "stderr" && V8_OUT_OF_MEMORY.test(line)) this.overLimit ??= "memory";
+        // A PID namespace's `unshare` (util-linux 2.38) cannot re-raise on itself the SIGKILL
+        // its Deno died of, and says so as it exits: that is the kill, said already.
+        if (stream === "stderr" && this.#pidNamespace && UNSHARE_RERAISE.test(line)) return;
         this.#listener.line(stream, line, truncated);
       },
     });

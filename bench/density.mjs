@@ -9,7 +9,10 @@
 //   first function of an app     what the first warm function of an app adds (host: the host
 //                                process and its spare Worker, then the function)
 //   idle: 1000 fns / 100 apps    resident memory of the whole server (Node and every Deno process)
-//                                with BENCH_IDLE_FUNCTIONS functions deployed and none running
+//                                with BENCH_IDLE_FUNCTIONS functions deployed and none running, a
+//                                fresh server in a Node process of its own (this script again,
+//                                with the same flags), so that what the other measures left in
+//                                this process's heap is not counted
 //   cold start                   deploy answered -> first answer of a function never run, one at a
 //                                time with 200 ms between them (p50, p95)
 //   burst of 10                  10 distinct never-run functions of one app called at once (p95
@@ -23,6 +26,7 @@
 //   BENCH_RUNTIMES         which to run, comma-separated (default process,host)
 //   BENCH_FNBASE_DIST      folder of a built @fnbase/server (default packages/server/dist)
 //   BENCH_SPARE_WORKERS    host runtime: Workers each spare host boots ahead (server default)
+import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -188,11 +192,26 @@ async function benchRuntime(runtime, root) {
   }
 }
 
+/** The idle figure, measured by this script in a process of its own (see the top). */
 async function benchIdle(runtime, root) {
-  say(`${runtime}: ${cfg.idle} functions deployed, idle`);
-  const s = await start(runtime, join(root, "idle"));
+  say(`${runtime}: ${cfg.idle} functions deployed, idle (a fresh server process)`);
+  const out = await new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url)],
+      { env: { ...process.env, BENCH_DENSITY_IDLE: JSON.stringify({ runtime, root }) } },
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+    );
+  });
+  return JSON.parse(out.trim().split("\n").at(-1)).mb;
+}
+
+/** In the child process: one fresh server, the idle functions, its memory as JSON. */
+async function idleChild({ runtime, root }) {
+  const s = await start(runtime, join(root, `idle-${runtime}`));
   try {
-    return await idleMemory(s);
+    console.log(JSON.stringify({ mb: await idleMemory(s) }));
   } finally {
     await s.server.close();
   }
@@ -240,4 +259,5 @@ async function main() {
   );
 }
 
-runMain("bench:density", main);
+const idle = process.env.BENCH_DENSITY_IDLE;
+runMain("bench:density", idle ? () => idleChild(JSON.parse(idle)) : main);

@@ -284,7 +284,8 @@ async function http(url, init = {}) {
 async function startFnbase() {
   const dataDir = cfg.dataDir ?? tempDir(mkdtempSync(join(tmpdir(), "fnbase-bench-ent-")));
   mkdirSync(dataDir, { recursive: true });
-  const flags = [];
+  // As `fnbase` runs a server (packages/cli/bin/fnbase.js).
+  const flags = ["--max-semi-space-size=4"];
   if (cfg.cpuProf) {
     mkdirSync(cfg.cpuProf, { recursive: true });
     flags.push("--cpu-prof", `--cpu-prof-dir=${cfg.cpuProf}`);

@@ -138,7 +138,7 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe("host runtime", () => {
-  // More than the Workers the app's host had booted ahead (spareWorkers, 3): the rest are
+  // More than the Workers the app's host had booted ahead (spareWorkers, 8): the rest are
   // created while the first ones serve.
   it("a burst of distinct cold functions all answer, from one process of their app", async () => {
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => who(app, `f${i}`)));

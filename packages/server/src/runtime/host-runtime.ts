@@ -40,8 +40,12 @@ const CONDEMNED_MAX_MS = 30_000;
 const KEY_HEADER = "x-fnbase-instance-key";
 /** How often an assignment is tried again while its Worker is being created, in ms. */
 const ASSIGN_RETRY_MS = 2;
-/** Workers a spare host boots before it knows its app (each holds about 9 MB while it waits). */
-export const POOL_WORKERS = 3;
+/**
+ * Workers a spare host boots before it knows its app (each holds about 9 MB while it waits):
+ * what a burst of 10 cold starts of an app that was not running took to answer within 150 ms
+ * on two cores (6: 135-154 ms; `npm run bench:density`, docs/ARCHITECTURE.md).
+ */
+export const POOL_WORKERS = 8;
 /** Workers an app's host keeps waiting for the app's next cold starts. */
 export const SPARE_WORKERS = 1;
 
@@ -208,6 +212,8 @@ class AppHost {
   #condemned = false;
   #linger: NodeJS.Timeout | undefined;
   #assigned!: () => void;
+  /** When a Worker was last taken (`performance.now()`). */
+  #lastClaim = Number.NEGATIVE_INFINITY;
 
   constructor(appId: string, s: HostRuntimeSettings, on: HostEvents) {
     this.appId = appId;
@@ -317,10 +323,18 @@ class AppHost {
    * once: its assignment goes to its socket as soon as it serves it (`HostInstance.#assign`),
    * without waiting for its `waiting` record, which comes through the host process's thread,
    * held up whenever it creates the next Worker.
+   *
+   * The next Worker is created right away ({@link #keepAhead}) when this one was not waiting,
+   * or when the app's starts come in a run (the last less than {@link QUIET_MS} ago); a lone
+   * start leaves it to `topUp` once it is quiet, so that the creation (20-25 ms of a core) does
+   * not compete with the start for the CPU.
    */
   claim(inst: HostInstance, memoryMb: number): Claimed | undefined {
     clearTimeout(this.#linger);
     this.#linger = undefined;
+    const now = performance.now();
+    const inARun = now - this.#lastClaim < QUIET_MS;
+    this.#lastClaim = now;
     let w = this.#unclaimed(memoryMb, "spare");
     let claimed: Claimed | undefined;
     if (w !== undefined) {
@@ -336,15 +350,16 @@ class AppHost {
       claimed = { w, key: this.proc.workerKey(w) ?? "", tid: undefined, booting: true };
     }
     this.#slots.set(w, { s: "used", memoryMb, inst });
-    this.#keepAhead(memoryMb);
+    if (claimed.booting || inARun) this.#keepAhead(memoryMb);
     return claimed;
   }
 
   /**
-   * A Worker was taken: one more is created right behind it (not when it is quiet) unless one
-   * is being created for nobody already, so that the host creates Workers back to back while
-   * cold starts keep coming, and a start after those booted ahead waits for the rest of a
-   * creation, not for a whole one. Those beyond `spareWorkers` end once it is quiet (`topUp`).
+   * Starts come in a run: one more Worker is created right behind the one taken (not when it
+   * is quiet) unless one is being created for nobody already, so that the host creates Workers
+   * back to back while cold starts keep coming, and a start after those booted ahead waits for
+   * the rest of a creation, not for a whole one. Those beyond `spareWorkers` end once it is
+   * quiet (`topUp`).
    */
   #keepAhead(memoryMb: number): void {
     if (this.#unclaimed(memoryMb, "booting") !== undefined) return;

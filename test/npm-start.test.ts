@@ -117,7 +117,7 @@ describe.skipIf(process.platform !== "linux")("npm start", () => {
     const tree = descendants(npm.pid ?? 0);
     started.push(...tree.map((p) => p.pid));
     // npm, then `sh -c "node scripts/start.mjs …"`, then node: the server.
-    const server = tree.find((p) => /^\S*node scripts\/start\.mjs/.test(p.cmd));
+    const server = tree.find((p) => /^\S*node (?:--\S+ )*scripts\/start\.mjs/.test(p.cmd));
     const deno = tree.filter((p) => /(^|\/)deno /.test(p.cmd));
     expect(server).toBeDefined();
     // The front, a spare and hello's instance at least (a type check may still run too).

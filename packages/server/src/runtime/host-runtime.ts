@@ -816,7 +816,6 @@ export class HostInstance implements Instance {
         const notYet = code === "ENOENT" || code === "ECONNREFUSED";
         if (!booting || !notYet || this.#gone || this.#stopping) return undefined;
         await sleep(ASSIGN_RETRY_MS);
-        if (this.#gone || this.#stopping) return undefined;
       }
     }
   }

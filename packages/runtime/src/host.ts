@@ -20,7 +20,8 @@
  *   record, which this thread writes only between two Worker creations;
  * - `{t:"p"|"m"|"stop"|"kill", w}`: ping, memory, graceful stop, stop now.
  * It answers with records on stdout (`_records.ts`), a Worker's carrying its number `w`, and
- * `{w, t:"exit", why}` once a Worker is gone. Its stdin closing stops every Worker.
+ * `{w, t:"exit", why, oom, stuck?}` once a Worker is gone (`stuck`: ended as out of memory, its
+ * thread still runs and only the process's end stops it). Its stdin closing stops every Worker.
  *
  * Signals do nothing to it: every Worker may signal this process (Deno lets a process signal
  * itself without `--allow-run`), so it keeps a listener that does nothing on every signal Deno
@@ -73,9 +74,13 @@ interface Booted {
   heap: number;
   /** Since when its heap has been above {@link FULL} of its limit. */
   fullSince?: number | undefined;
+  /** True once its isolate reached V8's heap limit (which V8 then raised: see `worker.ts`). */
+  limitRaised?: boolean;
   /** Why it failed, from its error event. */
   error?: string;
   oom?: boolean;
+  /** When it was ended as out of memory here (`watchHeaps`). */
+  endedAt?: number;
   exited: Promise<void>;
 }
 
@@ -117,25 +122,31 @@ function boot(w: number, heapMb: number, socket: string, key: string): void {
     }
     if (json.startsWith("hb:")) {
       b.beat = Date.now();
-      b.heap = Number(json.slice(3));
+      b.limitRaised = json.endsWith("!");
+      b.heap = Number.parseInt(json.slice(3), 10);
       return;
     }
     forward(w, json);
   });
   worker.on("error", (e: Error & { code?: string }) => {
-    if (e?.code === "ERR_WORKER_OUT_OF_MEMORY") b.oom = true;
+    if (e?.code === "ERR_WORKER_OUT_OF_MEMORY") {
+      b.oom = true;
+      b.endedAt ??= Date.now();
+    }
     b.error = e?.message ?? String(e);
   });
   worker.once("exit", (code: number) => {
     port1.close();
-    if (workers.get(w) === b) workers.delete(w);
+    exited();
+    // Not when it was given up as stuck already (see `giveUp`): its number may be another's.
+    if (workers.get(w) !== b) return;
+    workers.delete(w);
     const why = b.oom
       ? "out of memory (its heap limit)"
       : b.error !== undefined
         ? `uncaught error: ${b.error}`
         : `exited with code ${code}`;
     if (appAssigned) forward(w, JSON.stringify({ t: "exit", why, oom: b.oom === true }));
-    exited();
   });
 }
 
@@ -199,33 +210,52 @@ const NEAR_FULL = 0.8;
 /** Share of its heap limit a Worker may not stay at for {@link FULL_MS}: V8 only collects. */
 const FULL = 0.97;
 const FULL_MS = 3_000;
+/** How long a Worker ended as out of memory may take to be gone before it is given up, ms. */
+const STUCK_MS = 5_000;
 
 /**
  * A Worker that reaches its heap limit while its code awaits (rather than in one synchronous
- * run) is not always ended by Deno: measured on Deno 2.9, its thread then sleeps for ever,
- * holding its heap, or goes on answering between full garbage collections that each free a
- * few kB (its code then advances by a few kB every half second, for minutes). The host asks
- * every Worker for its heap twice a second; one that has not answered for 2 s with its heap near
- * its limit, or whose heap stays above 97% of its limit for 3 s, is ended here, as out of
+ * run) is not always ended by Deno: measured on Deno 2.9, V8 raises its limit by half for the
+ * termination Deno asks for, which does not always come (the isolate then goes on answering
+ * between full garbage collections, its heap a little under the old limit, for minutes), or
+ * its thread sleeps for ever, holding its heap. The host asks every Worker for its heap twice a
+ * second; one whose limit V8 had to raise, one that has not answered for 2 s with its heap near
+ * its limit, or one whose heap stays above 97% of its limit for 3 s is ended here, as out of
  * memory. (One that spins is the watchdog's: its thread's CPU time grows.)
  */
 function watchHeaps(): void {
   setInterval(() => {
     const now = Date.now();
     for (const b of workers.values()) {
+      if (b.oom !== undefined) {
+        if (b.endedAt !== undefined && now - b.endedAt > STUCK_MS) giveUp(b);
+        continue;
+      }
       const limit = b.heapMb * 1024 * 1024;
       if (b.heap < limit * FULL) b.fullSince = undefined;
       else b.fullSince ??= now;
       const hung = now - b.beat > HUNG_MS && b.heap >= limit * NEAR_FULL;
       const full = b.fullSince !== undefined && now - b.fullSince > FULL_MS;
-      if ((hung || full) && !b.oom) {
+      if (b.limitRaised || hung || full) {
         b.oom = true;
+        b.endedAt = now;
         void b.worker.terminate();
         continue;
       }
       b.port.postMessage({ t: "hb" });
     }
   }, BEAT_MS);
+}
+
+/**
+ * A Worker ended as out of memory that is still not gone: its thread cannot be stopped here.
+ * The server hears it is gone (`stuck`: it then ends this process once the app's other
+ * functions are done, see `AppHost.condemn`), and its number is not used again meanwhile.
+ */
+function giveUp(b: Booted): void {
+  workers.delete(b.w);
+  const why = "out of memory (its heap limit); its thread did not stop";
+  forward(b.w, JSON.stringify({ t: "exit", why, oom: true, stuck: true }));
 }
 
 let stopping = false;

@@ -699,6 +699,7 @@ export class HostInstance implements Instance {
         break;
       case "exit":
         this.exited(this.#rel(rec.why), rec.oom);
+        if (rec.stuck) this.#host?.condemn();
         break;
     }
   }

@@ -55,8 +55,11 @@ export type ProcessRecord = { w?: number; tid?: number } & (
   | { t: "log"; l: FunctionOutputLine["level"]; m: string; r?: string }
   | { t: "boot_error"; m: string; s?: string }
   | { t: "error"; m: string; s?: string; r?: string }
-  /** A host's Worker is gone, and why (`oom`: its heap limit). */
-  | { t: "exit"; why: string; oom: boolean }
+  /**
+   * A host's Worker is gone, and why (`oom`: its heap limit; `stuck`: ended as out of memory, its
+   * thread still runs, and only its process's end stops it).
+   */
+  | { t: "exit"; why: string; oom: boolean; stuck?: boolean }
   /** A host's Worker's heap, in bytes. */
   | { t: "mem"; b: number }
 );

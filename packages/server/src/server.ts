@@ -17,8 +17,6 @@ import {
 import { Catalog } from "./catalog.js";
 import { type Change, localBus } from "./cluster/changes.js";
 import { healthRoutes } from "./cluster/health-routes.js";
-import { openPgBus } from "./cluster/open.js";
-import { useRealtimeAdapter } from "./cluster/realtime-adapter.js";
 import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
 import { mountDashboard, SessionStore } from "./dashboard/index.js";
 import { defaultAppNotice } from "./default-app.js";
@@ -115,8 +113,15 @@ export async function startServer(
   const logStore = stores.logs;
   // The change bus, listening before the catalog loads so no change falls between the two
   // (what arrives before the handler is set is covered by the reload of everything below).
+  // The PostgreSQL parts (pg, socket.io's adapter) load only for a PostgreSQL store: a server on
+  // the embedded store does not hold them (they are part of the idle server's memory).
   const bus = stores.postgres
-    ? await openPgBus(stores.postgres.connection, stores.postgres.url, stores.nodeId, log)
+    ? await (await import("./cluster/open.js")).openPgBus(
+        stores.postgres.connection,
+        stores.postgres.url,
+        stores.nodeId,
+        log,
+      )
     : localBus();
   const catalog = await Catalog.load(store);
   const admin: AdminKey = await setupAdminKey(
@@ -470,7 +475,11 @@ export async function startServer(
   const dashboardSessions = new SessionStore();
   // Across nodes, through socket.io's PostgreSQL adapter on a small pool of its own.
   const realtimePool = stores.postgres
-    ? await useRealtimeAdapter(realtime, stores.postgres.url, log)
+    ? await (await import("./cluster/realtime-adapter.js")).useRealtimeAdapter(
+        realtime,
+        stores.postgres.url,
+        log,
+      )
     : undefined;
   changes.on((c) => realtime.broadcast(c));
   const api = createApi(

@@ -1,7 +1,6 @@
 import { join, relative } from "node:path";
 import { deployBody, loadProject, localMessage, type Project } from "@fnbase/project";
 import { isFnbaseError, readEnv } from "@fnbase/shared";
-import { watch } from "chokidar";
 import type { FunctionOutputLine } from "../config.js";
 import { deploymentDir } from "../deploy/materialize.js";
 import { resolveDenoPath } from "../runtime/deno-binary.js";
@@ -228,6 +227,8 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   if (relative(project.base44Dir, project.entitiesDir).startsWith("..")) {
     watched.push(project.entitiesDir);
   }
+  // chokidar loads here, so that a server that never watches a project does not hold it.
+  const { watch } = await import("chokidar");
   const watcher = watch(watched, {
     ignoreInitial: true,
     ignored: (path) => /(^|[\\/])(node_modules|\.fnbase|\.types|\.git)([\\/]|$)/.test(path),

@@ -1,5 +1,5 @@
 import { FnbaseError, type Logger } from "@fnbase/shared";
-import nodemailer, { type Transporter } from "nodemailer";
+import type { Transporter } from "nodemailer";
 
 /** One email to send. */
 export interface MailMessage {
@@ -72,33 +72,41 @@ export function parseRecipients(to: unknown): string[] {
  * await mailer.send("app1", { to: "ada@example.com", subject: "Hi", body: "<b>Hello</b>", fromName: "Shop" });
  */
 export class Mailer {
-  readonly #transport: Transporter | undefined;
+  readonly #smtpUrl: string | undefined;
+  #transporter: Promise<Transporter> | undefined;
   readonly #from: string;
   readonly #log: Logger;
 
   constructor(o: { smtpUrl: string | undefined; from: string | undefined; log: Logger }) {
     this.#log = o.log;
     this.#from = o.from ?? `noreply@${o.smtpUrl ? new URL(o.smtpUrl).hostname : "localhost"}`;
-    this.#transport = o.smtpUrl
-      ? nodemailer.createTransport({
-          url: o.smtpUrl,
-          pool: true,
-          maxConnections: 2,
-          connectionTimeout: 10_000,
-          greetingTimeout: 10_000,
-          socketTimeout: 30_000,
-        } as Parameters<typeof nodemailer.createTransport>[0])
-      : undefined;
+    this.#smtpUrl = o.smtpUrl || undefined;
+  }
+
+  /** The relay's pooled connections, made on the first email (nodemailer loads then). */
+  #transport(): Promise<Transporter> {
+    const url = this.#smtpUrl as string;
+    this.#transporter ??= import("nodemailer").then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        url,
+        pool: true,
+        maxConnections: 2,
+        connectionTimeout: 10_000,
+        greetingTimeout: 10_000,
+        socketTimeout: 30_000,
+      } as Parameters<typeof nodemailer.createTransport>[0]),
+    );
+    return this.#transporter;
   }
 
   /** True when a relay is configured. */
   get configured(): boolean {
-    return this.#transport !== undefined;
+    return this.#smtpUrl !== undefined;
   }
 
   /** Sends one email; answers the relay's message id. */
   async send(appId: string, message: MailMessage): Promise<{ messageId: string }> {
-    if (!this.#transport) {
+    if (this.#smtpUrl === undefined) {
       throw new FnbaseError(
         "INTEGRATION_NOT_CONFIGURED",
         "Email is not configured on this server",
@@ -127,7 +135,8 @@ export class Mailer {
       .trim()
       .slice(0, 100);
     try {
-      const info = await this.#transport.sendMail({
+      const transport = await this.#transport();
+      const info = await transport.sendMail({
         from: fromName ? { name: fromName, address: this.#from } : this.#from,
         to,
         subject,
@@ -148,6 +157,6 @@ export class Mailer {
 
   /** Closes pooled connections. */
   close(): void {
-    this.#transport?.close();
+    void this.#transporter?.then((t) => t.close());
   }
 }

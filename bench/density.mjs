@@ -18,6 +18,9 @@
 //   burst of 10                  10 distinct never-run functions of one app called at once (p95
 //                                of the 10 answers, 3 bursts)
 //   20 in sequence               20 never-run functions called one after another (p50)
+//   after an idle stop           a function called again 3 s after its instance stopped for being
+//                                idle (a server with a 1 s idle timeout; host: the app's host has
+//                                ended too), 8 functions one after another (p50, p95)
 // Writes nothing; prints a table.
 //
 // Environment (all optional):
@@ -109,7 +112,7 @@ const p = (xs, q) =>
     q,
   );
 
-async function start(runtime, root) {
+async function start(runtime, root, options = {}) {
   const { startServer } = await import(pathToFileURL(join(cfg.dist, "index.js")).href);
   const server = await startServer(
     {
@@ -119,6 +122,7 @@ async function start(runtime, root) {
       idleTimeoutMs: 600_000,
       runtime,
       ...(cfg.spareWorkers === undefined ? {} : { spareWorkers: cfg.spareWorkers }),
+      ...options,
     },
     { log },
   );
@@ -176,6 +180,29 @@ async function idleMemory(s) {
   return settledMb(async () => (await childrenMb()) + ((await rssOf(process.pid)) ?? 0) / MB);
 }
 
+/** Cold starts after an idle stop: each function is called, stops for being idle, and again. */
+async function afterIdleStops(runtime, root) {
+  const s = await start(runtime, join(root, "after-idle"), { idleTimeoutMs: 1_000 });
+  try {
+    const stopped = new Set();
+    s.server.onOutput((l) => {
+      if (/stopped after being idle/.test(l.message)) stopped.add(l.function);
+    });
+    const app = (await s.server.createApp("after-idle")).id;
+    const times = [];
+    for (let i = 0; i < 8; i++) {
+      await s.server.deploy(app, `a${i}`, body(PLAIN(i)));
+      await get(s.url(app, `a${i}`));
+      while (!stopped.has(`a${i}`)) await sleep(50);
+      await sleep(3_000);
+      times.push(await timed(s.url(app, `a${i}`)));
+    }
+    return times;
+  } finally {
+    await s.server.close();
+  }
+}
+
 async function benchRuntime(runtime, root) {
   say(`${runtime}: starting a server`);
   const s = await start(runtime, root);
@@ -223,6 +250,8 @@ async function main() {
   for (const runtime of cfg.runtimes) {
     results[runtime] = await benchRuntime(runtime, root);
     results[runtime].idle = await benchIdle(runtime, root);
+    say(`${runtime}: cold starts after an idle stop`);
+    results[runtime].afterIdle = await afterIdleStops(runtime, root);
   }
   const f = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "-");
   const rows = [
@@ -243,6 +272,8 @@ async function main() {
     ["burst of 10 distinct cold: p95 ms", (r) => f(p(r.cold.burst, 95))],
     ["burst of 10 distinct cold: p50 ms", (r) => f(p(r.cold.burst, 50))],
     ["20 cold in sequence: p50 ms", (r) => f(p(r.cold.sequence, 50))],
+    ["cold start after an idle stop: p50 ms", (r) => f(p(r.afterIdle, 50))],
+    ["cold start after an idle stop: p95 ms", (r) => f(p(r.afterIdle, 95))],
   ];
   const width = Math.max(...rows.map(([l]) => l.length));
   console.log(`\n${"".padEnd(width)}  ${cfg.runtimes.map((r) => r.padStart(9)).join("  ")}`);

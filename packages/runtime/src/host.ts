@@ -78,9 +78,8 @@ interface Booted {
   limitRaised?: boolean;
   /** Why it failed, from its error event. */
   error?: string;
-  oom?: boolean;
-  /** When it was ended as out of memory here (`watchHeaps`). */
-  endedAt?: number;
+  /** When it was found out of memory (its error event, or `watchHeaps`), `Date.now()`. */
+  oomAt?: number;
   exited: Promise<void>;
 }
 
@@ -130,8 +129,7 @@ function boot(w: number, heapMb: number, socket: string, key: string): void {
   });
   worker.on("error", (e: Error & { code?: string }) => {
     if (e?.code === "ERR_WORKER_OUT_OF_MEMORY") {
-      b.oom = true;
-      b.endedAt ??= Date.now();
+      b.oomAt ??= Date.now();
     }
     b.error = e?.message ?? String(e);
   });
@@ -141,12 +139,13 @@ function boot(w: number, heapMb: number, socket: string, key: string): void {
     // Not when it was given up as stuck already (see `giveUp`): its number may be another's.
     if (workers.get(w) !== b) return;
     workers.delete(w);
-    const why = b.oom
+    const oom = b.oomAt !== undefined;
+    const why = oom
       ? "out of memory (its heap limit)"
       : b.error !== undefined
         ? `uncaught error: ${b.error}`
         : `exited with code ${code}`;
-    if (appAssigned) forward(w, JSON.stringify({ t: "exit", why, oom: b.oom === true }));
+    if (appAssigned) forward(w, JSON.stringify({ t: "exit", why, oom }));
   });
 }
 
@@ -227,8 +226,8 @@ function watchHeaps(): void {
   setInterval(() => {
     const now = Date.now();
     for (const b of workers.values()) {
-      if (b.oom !== undefined) {
-        if (b.endedAt !== undefined && now - b.endedAt > STUCK_MS) giveUp(b);
+      if (b.oomAt !== undefined) {
+        if (now - b.oomAt > STUCK_MS) giveUp(b);
         continue;
       }
       const limit = b.heapMb * 1024 * 1024;
@@ -237,8 +236,7 @@ function watchHeaps(): void {
       const hung = now - b.beat > HUNG_MS && b.heap >= limit * NEAR_FULL;
       const full = b.fullSince !== undefined && now - b.fullSince > FULL_MS;
       if (b.limitRaised || hung || full) {
-        b.oom = true;
-        b.endedAt = now;
+        b.oomAt = now;
         void b.worker.terminate();
         continue;
       }

@@ -55,13 +55,12 @@ delete data.key;
 // Taken before the function's code runs.
 const exit: (code?: number) => never = Deno.exit.bind(Deno);
 const memory = Deno.memoryUsage.bind(Deno);
-const heapStatistics = getHeapStatistics;
 /**
  * V8's heap limit at boot, bytes. Deno raises it (by half) when the isolate reaches it, to let
  * the termination it then asks for run; measured on Deno 2.9, that termination does not always
  * come: the isolate goes on at its limit, answering between full garbage collections.
  */
-const bootHeapLimit = heapStatistics().heap_size_limit;
+const bootHeapLimit = getHeapStatistics().heap_size_limit;
 const KEY_HEADER = "x-fnbase-instance-key";
 
 sendTo((json) => port.postMessage(json));
@@ -118,7 +117,7 @@ port.on("message", (msg: FromHost) => {
     case "hb": {
       // The host's heartbeat: its heap now, and "!" once V8 had to raise its limit (see host.ts,
       // `watchHeaps`).
-      const raised = heapStatistics().heap_size_limit > bootHeapLimit ? "!" : "";
+      const raised = getHeapStatistics().heap_size_limit > bootHeapLimit ? "!" : "";
       return port.postMessage(`hb:${memory().heapUsed}${raised}`);
     }
     case "stop":

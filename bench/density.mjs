@@ -193,7 +193,9 @@ async function afterIdleStops(runtime, root) {
     for (let i = 0; i < 8; i++) {
       await s.server.deploy(app, `a${i}`, body(PLAIN(i)));
       await get(s.url(app, `a${i}`));
-      while (!stopped.has(`a${i}`)) await sleep(50);
+      for (const end = Date.now() + 30_000; !stopped.has(`a${i}`); await sleep(50)) {
+        if (Date.now() > end) throw new Error(`a${i} did not stop within 30 s of idle`);
+      }
       await sleep(3_000);
       times.push(await timed(s.url(app, `a${i}`)));
     }

@@ -18,7 +18,12 @@ export type InstanceRecord =
   | { t: "boot_error"; m: string; s?: string }
   | { t: "error"; m: string; s?: string; r?: string }
   /** A Worker's heap in bytes (host runtime: `host.ts` asks, for the server's memory view). */
-  | { t: "mem"; b: number };
+  | { t: "mem"; b: number }
+  /**
+   * A line a Worker's function wrote to stdout (`s: "o"`) or stderr (`"e"`) itself (host
+   * runtime: `worker.ts`), `c` when it was cut at `MAX_LINE_CHARS` (the rest dropped).
+   */
+  | { t: "out"; s: "o" | "e"; m: string; c?: 1 };
 
 const encoder = new TextEncoder();
 const RS = "\x1e";
@@ -44,9 +49,29 @@ function encode(record: InstanceRecord): string {
 /** Where records go instead of stdout (a Worker in a host process: its port to the host). */
 let sink: ((json: string) => void) | undefined;
 
-/** Sends every record to `to` (as its JSON text) from now on, instead of stdout. */
-export function sendTo(to: (json: string) => void): void {
+/** Resolves once every record sent so far is on the process's stdout (see {@link sendTo}). */
+let drain: (() => Promise<void> | undefined) | undefined;
+
+/**
+ * Sends every record to `to` (as its JSON text) from now on, instead of stdout; `drained`
+ * answers a promise that resolves once the records sent so far are written where stdout's would
+ * be (undefined when they are), for {@link drained}.
+ */
+export function sendTo(
+  to: (json: string) => void,
+  drained?: () => Promise<void> | undefined,
+): void {
   sink = to;
+  drain = drained;
+}
+
+/**
+ * Undefined when every record sent so far is on stdout (always, for a process of its own: `send`
+ * writes synchronously), else a promise that resolves once they are. An answer that must not
+ * reach the server before its records (an error's) waits for it.
+ */
+export function drained(): Promise<void> | undefined {
+  return drain?.();
 }
 
 /** Writes one record synchronously, so nothing is lost if the process dies right after. */

@@ -5,7 +5,7 @@
 
 import { pendingWork, requestContext } from "./_context.ts";
 import { handlerDone, handlerStarted } from "./_overdue.ts";
-import { send } from "./_records.ts";
+import { drained, send } from "./_records.ts";
 import { ERROR_DETAIL_HEADER } from "./protocol.js";
 
 export type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
@@ -176,6 +176,11 @@ export function serveWith(
       } catch (err) {
         const d = describe(err);
         send({ t: "error", ...d, r: requestId });
+        // The error's record (and every record before it) reaches the server before the answer,
+        // so that a caller who reads the logs on a 500 finds it: in a Worker of a host process
+        // its records go through the host's thread, the answer straight from its socket.
+        const pending = drained();
+        if (pending) await pending;
         if (onError) {
           try {
             return await onError(err);

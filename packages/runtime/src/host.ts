@@ -94,8 +94,13 @@ function sayWaiting(b: Booted): void {
 /** Creates Worker `w` (this thread waits while its runtime starts: see the file's comment). */
 function boot(w: number, heapMb: number, socket: string, key: string): void {
   const { port1, port2 } = new MessageChannel();
+  // Characters of its records written to stdout so far (wrapping): the Worker waits on it when
+  // it is too far ahead, and reads it to know whether an error's answer must wait (`worker.ts`).
+  const flow = new SharedArrayBuffer(4);
+  const written = new Int32Array(flow);
+  let count = 0;
   const worker = new Worker(workerUrl, {
-    workerData: { port: port2, socket, key },
+    workerData: { port: port2, socket, key, written: flow },
     transferList: [port2],
     resourceLimits: { maxOldGenerationSizeMb: heapMb },
   });
@@ -114,18 +119,27 @@ function boot(w: number, heapMb: number, socket: string, key: string): void {
   };
   workers.set(w, b);
   port1.on("message", (json: string) => {
-    if (json === '{"t":"waiting"}') {
-      b.waiting = true;
-      if (appAssigned) sayWaiting(b);
-      return;
-    }
     if (json.startsWith("hb:")) {
       b.beat = Date.now();
       b.limitRaised = json.endsWith("!");
       b.heap = Number.parseInt(json.slice(3), 10);
       return;
     }
-    forward(w, json);
+    if (json.startsWith("s:")) {
+      // Every record posted before it is written (they came first, in order).
+      port1.postMessage({ t: "s", id: Number(json.slice(2)) });
+      return;
+    }
+    try {
+      if (json === '{"t":"waiting"}') {
+        b.waiting = true;
+        if (appAssigned) sayWaiting(b);
+      } else forward(w, json);
+    } finally {
+      count = (count + json.length) | 0;
+      Atomics.store(written, 0, count);
+      Atomics.notify(written, 0);
+    }
   });
   worker.on("error", (e: Error & { code?: string }) => {
     if (e?.code === "ERR_WORKER_OUT_OF_MEMORY") {

@@ -44,14 +44,23 @@ interface Assignment {
   drop?: string[];
 }
 
-type FromHost = { t: "p" } | { t: "m" } | { t: "hb" } | { t: "stop" };
+type FromHost = { t: "p" } | { t: "m" } | { t: "hb" } | { t: "stop" } | { t: "s"; id: number };
 type Serve = (req: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
 
-const data = workerData as Partial<{ port: MessagePort; socket: string; key: string }>;
-const { port, socket, key } = data as { port: MessagePort; socket: string; key: string };
+interface FromBoot {
+  port: MessagePort;
+  socket: string;
+  key: string;
+  /** Characters of this Worker's records the host has written to stdout (see {@link post}). */
+  written: SharedArrayBuffer;
+}
+const data = workerData as Partial<FromBoot>;
+const { port, socket, key } = data as FromBoot;
+const written = new Int32Array((data as FromBoot).written);
 delete data.port;
 delete data.socket;
 delete data.key;
+delete data.written;
 // Taken before the function's code runs.
 const exit: (code?: number) => never = Deno.exit.bind(Deno);
 const memory = Deno.memoryUsage.bind(Deno);
@@ -63,7 +72,105 @@ const memory = Deno.memoryUsage.bind(Deno);
 const bootHeapLimit = getHeapStatistics().heap_size_limit;
 const KEY_HEADER = "x-fnbase-instance-key";
 
-sendTo((json) => port.postMessage(json));
+/**
+ * Characters of records posted to the host so far (an int32 that wraps, as the host's count in
+ * {@link written} does: only their difference is read).
+ */
+let posted = 0;
+/**
+ * Characters of records the host may hold unwritten before `post` waits: the back-pressure a
+ * full pipe gives a process of its own (64 KiB), here a few pipes' worth. Without it a function
+ * that logs faster than the server reads would pile its records up in the host's memory, and
+ * answer long before its lines reached the server.
+ */
+const WINDOW = 256 * 1024;
+
+/**
+ * Posts a record to the host, which writes it to stdout and then adds its length to
+ * `written`. Past {@link WINDOW} characters unwritten this thread waits (as a process's
+ * `writeSync` on a full pipe does), in turns of 100 ms so that a `terminate()` gets through.
+ */
+function post(json: string): void {
+  port.postMessage(json);
+  posted = (posted + json.length) | 0;
+  for (;;) {
+    const done = Atomics.load(written, 0);
+    if (((posted - done) | 0) <= WINDOW) return;
+    Atomics.wait(written, 0, done, 100);
+  }
+}
+
+/** Syncs asked of the host and not yet answered, by number. */
+const syncs = new Map<number, () => void>();
+let lastSync = 0;
+
+/**
+ * Undefined when the host has written every record posted so far, else a promise that resolves
+ * once it has: a sync (`s:<n>`) it answers after the records posted before it, which it handles
+ * in order. Only an error's answer waits for it (`_serve.ts`), so a successful one costs nothing.
+ */
+function drain(): Promise<void> | undefined {
+  if (Atomics.load(written, 0) === posted) return undefined;
+  const id = ++lastSync;
+  return new Promise((resolve) => {
+    syncs.set(id, resolve);
+    port.postMessage(`s:${id}`);
+  });
+}
+
+const MAX_LINE_CHARS = 16 * 1024;
+
+/**
+ * What the function writes to stdout or stderr itself (`Deno.stdout.writeSync`, and node's
+ * `process.stdout.write`, which Deno runs through it) becomes `out` records, one a line, like
+ * its console's: in a host process all Workers share the process's stdout, where the server
+ * could not tell whose a line is, and a write longer than a pipe's atomic size would mix with
+ * the host's records. Lines are cut at {@link MAX_LINE_CHARS} (the server's cut for a process's
+ * plain lines), the rest up to the next newline dropped; a last line without one is sent when
+ * the next write ends it.
+ */
+function captureOutput(): void {
+  for (const [file, s] of [
+    [Deno.stdout, "o"],
+    [Deno.stderr, "e"],
+  ] as const) {
+    const decoder = new TextDecoder();
+    let pending = "";
+    let dropping = false;
+    const take = (bytes: Uint8Array) => {
+      let text = decoder.decode(bytes, { stream: true });
+      while (text.length > 0) {
+        const nl = text.indexOf("\n");
+        const part = nl === -1 ? text : text.slice(0, nl);
+        text = nl === -1 ? "" : text.slice(nl + 1);
+        if (!dropping) {
+          pending += part;
+          if (pending.length > MAX_LINE_CHARS) {
+            send({ t: "out", s, m: pending.slice(0, MAX_LINE_CHARS), c: 1 });
+            pending = "";
+            dropping = true;
+          }
+        }
+        if (nl !== -1) {
+          if (!dropping) send({ t: "out", s, m: pending });
+          pending = "";
+          dropping = false;
+        }
+      }
+    };
+    file.writeSync = (p: Uint8Array) => {
+      take(p);
+      return p.byteLength;
+    };
+    file.write = (p: Uint8Array) => {
+      take(p);
+      return Promise.resolve(p.byteLength);
+    };
+  }
+}
+
+sendTo(post, drain);
+captureOutput();
 installConsole();
 installCapture();
 reportUnhandled();
@@ -122,6 +229,11 @@ port.on("message", (msg: FromHost) => {
     }
     case "stop":
       return void stop();
+    case "s": {
+      const done = syncs.get(msg.id);
+      syncs.delete(msg.id);
+      return done?.();
+    }
   }
 });
 

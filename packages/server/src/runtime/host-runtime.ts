@@ -518,8 +518,10 @@ class AppHost {
 
   /**
    * A plain line on the host's output: a Worker's uncaught error as Deno prints it, or what a
-   * function wrote to stdout/stderr itself. Which Worker wrote it cannot be told; with one
-   * Worker it is that one's, else the server's log has it.
+   * function wrote to its process's stdout/stderr by a way `worker.ts` does not catch (what it
+   * writes through `Deno.stdout`/`Deno.stderr` or `process.stdout` comes as its `out` records).
+   * Which Worker wrote it cannot be told; with one Worker it is that one's, else the server's
+   * log has it.
    */
   #line(stream: "stdout" | "stderr", raw: string, truncated: boolean): void {
     const live = this.#live();
@@ -696,6 +698,9 @@ export class HostInstance implements Instance {
     switch (rec.t) {
       case "mem":
         for (const cb of this.#mem.splice(0)) cb(rec.b);
+        break;
+      case "out":
+        this.line(rec.s === "o" ? "stdout" : "stderr", rec.m, rec.c === 1);
         break;
       case "exit":
         this.exited(this.#rel(rec.why), rec.oom);

@@ -62,6 +62,11 @@ export type ProcessRecord = { w?: number; tid?: number } & (
   | { t: "exit"; why: string; oom: boolean; stuck?: boolean }
   /** A host's Worker's heap, in bytes. */
   | { t: "mem"; b: number }
+  /**
+   * A line a host's Worker's function wrote to stdout (`s: "o"`) or stderr (`"e"`) itself, `c`
+   * when the Worker cut it (`worker.ts`).
+   */
+  | { t: "out"; s: "o" | "e"; m: string; c?: 1 }
 );
 
 /** What a process says, for whoever owns it now (a spare pool, then an instance). */

@@ -22,17 +22,36 @@ async function childPids(pid: number): Promise<number[]> {
   return out;
 }
 
-/** The command lines of a process's children (Linux /proc). */
-async function childCommands(pid: number): Promise<string[]> {
-  const out: string[] = [];
+/** The children of `pid` whose command line runs the module `main` (a file name). */
+async function childrenRunning(pid: number, main: string): Promise<number[]> {
+  const out: number[] = [];
   for (const child of await childPids(pid)) {
-    try {
-      out.push((await readFile(`/proc/${child}/cmdline`, "utf8")).replaceAll("\0", " "));
-    } catch {
-      // gone meanwhile
-    }
+    const cmd = await readFile(`/proc/${child}/cmdline`, "utf8").catch(() => "");
+    if (cmd.split("\0").some((arg) => arg.endsWith(`/${main}`))) out.push(child);
   }
   return out;
+}
+
+/** A process and its descendants (Linux /proc). */
+async function tree(pid: number): Promise<number[]> {
+  const out = [pid];
+  for (const child of await childPids(pid)) out.push(...(await tree(child)));
+  return out;
+}
+
+/**
+ * The `node:worker_threads` Workers running under `pid` (in it, or in the Deno process a
+ * sandbox's `unshare` runs below it): threads named `worker-<id>`.
+ */
+async function workerThreads(pid: number): Promise<number> {
+  let n = 0;
+  for (const p of await tree(pid)) {
+    for (const tid of await readdir(`/proc/${p}/task`).catch(() => [] as string[])) {
+      const comm = await readFile(`/proc/${p}/task/${tid}/comm`, "utf8").catch(() => "");
+      if (/^worker-\d+$/.test(comm.trim())) n++;
+    }
+  }
+  return n;
 }
 
 /** Whether a process still runs (a zombie waiting for its reaper counts as gone). */
@@ -75,28 +94,49 @@ describe("fnbase server", () => {
     await second.stop();
   });
 
-  it("keeps --spares Deno processes started ahead of need, and refuses a bad count", async () => {
-    const server = spawnCli(
-      ["server", "--port", "0", "--data", join(root, "spares-data"), "--spares", "2"],
-      { cwd: root, env: baseEnv() },
-    );
-    try {
-      await server.waitFor(/Press Ctrl-C/);
-      let spares = 0;
-      for (let i = 0; i < 200 && spares !== 2; i++) {
-        spares = (await childCommands(server.child.pid!)).filter((c) =>
-          c.includes("bootstrap.ts"),
-        ).length;
-        if (spares !== 2) await new Promise((r) => setTimeout(r, 50));
+  // On each runtime whatever the default (FNBASE_RUNTIME): a spare is a Deno process for one
+  // function (`bootstrap.ts`), or a host process for one app (`host.ts`) with its Workers booted.
+  it.each([
+    ["process", "bootstrap.ts"],
+    ["host", "host.ts"],
+  ])(
+    "keeps --spares Deno processes started ahead of need (%s runtime), and refuses a bad count",
+    async (runtime, main) => {
+      const server = spawnCli(
+        ["server", "--port", "0", "--data", join(root, `spares-${runtime}`), "--spares", "2"],
+        { cwd: root, env: baseEnv({ FNBASE_RUNTIME: runtime }) },
+      );
+      try {
+        await server.waitFor(/Press Ctrl-C/);
+        let spares: number[] = [];
+        for (let i = 0; i < 200 && spares.length !== 2; i++) {
+          spares = await childrenRunning(server.child.pid!, main);
+          if (spares.length !== 2) await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(spares).toHaveLength(2);
+        if (runtime === "host") {
+          // Each with Workers booted, waiting for the functions of the app it will serve.
+          let workers: number[] = [];
+          for (let i = 0; i < 200 && !(workers.length === 2 && workers.every((n) => n > 0)); i++) {
+            workers = await Promise.all(spares.map(workerThreads));
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          expect(
+            workers.every((n) => n > 0),
+            JSON.stringify(workers),
+          ).toBe(true);
+        }
+      } finally {
+        await server.stop();
       }
-      expect(spares).toBe(2);
-    } finally {
-      await server.stop();
-    }
-    const bad = await cli(["server", "--spares", "-1"], { cwd: root, env: baseEnv() });
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("--spares must be a whole number: -1");
-  });
+      const bad = await cli(["server", "--spares", "-1"], {
+        cwd: root,
+        env: baseEnv({ FNBASE_RUNTIME: runtime }),
+      });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("--spares must be a whole number: -1");
+    },
+  );
 
   it("refuses a bad --port with a usage error and exit code 2", async () => {
     const r = await cli(["server", "--port", "nope"], { cwd: root, env: baseEnv() });
@@ -155,40 +195,45 @@ describe("fnbase dev", () => {
     }
   });
 
-  it("leaves no Deno process behind when it is killed without a chance to stop them", async () => {
-    const project = join(root, "killed");
-    await writeFiles(project, {
-      "base44/config.jsonc": "{}\n",
-      "base44/functions/hello/entry.ts": fnSource("hello"),
-    });
-    const dev = spawnCli(["dev", project, "--port", "0", "--no-check"], {
-      cwd: root,
-      env: baseEnv(),
-    });
-    const pid = dev.child.pid!;
-    let children: number[] = [];
-    try {
-      const [, url] = await dev.waitFor(/ready at (http:\/\/\S+)/);
-      const res = await fetch(`${url}/functions/hello`, { method: "POST", body: "{}" });
-      expect(await res.json()).toMatchObject({ fn: "hello" });
-      // The front, the running instance and the spare that replaced the one it took.
-      for (let i = 0; i < 100; i++) {
-        children = await childPids(pid);
-        if (children.length >= 3) break;
-        await new Promise((r) => setTimeout(r, 50));
+  // On each runtime whatever the default: instances' processes, or the app's host process.
+  it.each(["process", "host"])(
+    "leaves no Deno process behind when it is killed without a chance to stop them (%s runtime)",
+    async (runtime) => {
+      const project = join(root, `killed-${runtime}`);
+      await writeFiles(project, {
+        "base44/config.jsonc": "{}\n",
+        "base44/functions/hello/entry.ts": fnSource("hello"),
+      });
+      const dev = spawnCli(["dev", project, "--port", "0", "--no-check"], {
+        cwd: root,
+        env: baseEnv({ FNBASE_RUNTIME: runtime }),
+      });
+      const pid = dev.child.pid!;
+      let children: number[] = [];
+      try {
+        const [, url] = await dev.waitFor(/ready at (http:\/\/\S+)/);
+        const res = await fetch(`${url}/functions/hello`, { method: "POST", body: "{}" });
+        expect(await res.json()).toMatchObject({ fn: "hello" });
+        // The front, the running instance (the app's host) and the spare that replaced the one
+        // it took; below them, the Deno processes a sandbox's `unshare` runs.
+        for (let i = 0; i < 100; i++) {
+          if ((await childPids(pid)).length >= 3) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        children = (await tree(pid)).filter((p) => p !== pid);
+        expect(children.length).toBeGreaterThanOrEqual(3);
+      } finally {
+        dev.child.kill("SIGKILL");
+        await dev.stop();
       }
-      expect(children.length).toBeGreaterThanOrEqual(3);
-    } finally {
-      dev.child.kill("SIGKILL");
-      await dev.stop();
-    }
-    let left = children;
-    for (let i = 0; i < 200 && left.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      left = children.filter(alive);
-    }
-    expect(left).toEqual([]);
-  });
+      let left = children;
+      for (let i = 0; i < 200 && left.length > 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        left = children.filter(alive);
+      }
+      expect(left).toEqual([]);
+    },
+  );
 
   it("fails with a project error (exit 5) when the folder has no project", async () => {
     const empty = join(root, "empty");

@@ -1,8 +1,17 @@
 // A function folder's deno.json / import_map.json is honoured, merged with the server's map
-// (whose entries for base44:runtime and the SDKs win), in any process a function runs in.
+// (whose entries for base44:runtime and the SDKs win), in any process a function runs in, a
+// spare's too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DeployBody, expectError, startTestServer, type TestServer } from "./helpers.js";
+import type { RuntimeKind } from "../src/runtime/manager.js";
+import {
+  type DeployBody,
+  denoPidOf,
+  expectError,
+  startTestServer,
+  type TestServer,
+} from "./helpers.js";
 
+const RUNTIMES: RuntimeKind[] = ["process", "host"];
 let t: TestServer;
 let appId: string;
 
@@ -76,28 +85,40 @@ describe("a function's own import map", () => {
     expect(JSON.parse(text)).toEqual(EXPECTED);
   });
 
-  it("runs on a spare that started before the function was known", async () => {
-    const spare = await (async () => {
-      for (let i = 0; i < 200; i++) {
-        const [p] = t.server.sparePids();
-        if (p !== undefined) return p;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      throw new Error("no spare came up");
-    })();
-    const files = { "deno.json": JSON.stringify({ imports: IMPORTS }) };
-    const withPid = {
-      ...body(files),
-      files: body(files).files.map((f) =>
-        f.path === "entry.ts"
-          ? { ...f, content: f.content.replace("evil:", "pid: Deno.pid, evil:") }
-          : f,
-      ),
-    };
-    await t.deploy(appId, "on-a-spare", withPid);
-    const answer = (await (await t.invoke(appId, "on-a-spare")).json()) as { pid: number };
-    expect(answer).toEqual({ ...EXPECTED, pid: spare });
-  });
+  // On each runtime whatever the default: a spare process loads the map in its bootstrap, a spare
+  // host's Worker in `worker.ts`.
+  it.each(RUNTIMES)(
+    "runs on a spare that started before the function was known (%s runtime)",
+    async (runtime) => {
+      await using r = await startTestServer({ runtime });
+      const spare = await (async () => {
+        for (let i = 0; i < 200; i++) {
+          const [p] = r.server.sparePids();
+          if (p !== undefined) return p;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        throw new Error("no spare came up");
+      })();
+      const files = { "deno.json": JSON.stringify({ imports: IMPORTS }) };
+      const withTmp = {
+        ...body(files),
+        files: body(files).files.map((f) =>
+          f.path === "entry.ts"
+            ? { ...f, content: f.content.replace("evil:", 'tmp: Deno.env.get("TMPDIR"), evil:') }
+            : f,
+        ),
+      };
+      const app = await r.createApp("import-maps-spare");
+      await r.deploy(app, "on-a-spare", withTmp);
+      const res = await r.invoke(app, "on-a-spare");
+      const text = await res.text();
+      expect(res.status, text).toBe(200);
+      const { tmp, ...answer } = JSON.parse(text) as { tmp: string };
+      expect(answer).toEqual(EXPECTED);
+      // Its process is the spare (on the host runtime, the spare host that became its app's).
+      expect(await denoPidOf(tmp)).toBe(spare);
+    },
+  );
 
   it("an invalid one fails the deploy with a clear 400, and nothing is deployed", async () => {
     for (const bad of ['{"imports": ', '{"imports": {"greet": 3}}']) {

@@ -10,8 +10,9 @@
  * - `{t:"sockets", dir, names, egress?}`, the first line, before any Worker exists: the names of
  *   the sockets its Workers serve on, in `dir`, and in the sandbox the egress proxy's socket,
  *   which its relay connects to (see below);
- * - `{t:"app", env, cwd}`: it is this app's host from now on (the app's secrets as its env); it
- *   answers `{t:"ready", workers:[{w, waiting?, tid?}]}`, its Workers so far;
+ * - `{t:"app", env, cwd}`: it is this app's host from now on (the app's secrets as its env, its
+ *   working directory `cwd`, where the server links each function's deployment, so that relative
+ *   paths resolve from a deployment's root as in a process of its own); it answers `{t:"ready", workers:[{w, waiting?, tid?}]}`, its Workers so far;
  *   later changes of the secrets come with the assignments (`worker.ts`);
  * - `{t:"boot", w, s, key, heapMb?}`: boot Worker `w` with that heap limit (else the server's
  *   default); it serves its socket (`names[s]`, never used before) and says

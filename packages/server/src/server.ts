@@ -295,6 +295,7 @@ export async function startServer(
     spares: options.spareInstances,
     spareWorkers: options.spareWorkers,
     runtime: options.runtime,
+    currentDeployment: (appId, fn) => catalog.fn(appId, fn)?.deployment_id,
     idleTimeoutMs: options.idleTimeoutMs,
     allowAll: options.allowAll,
     log,

@@ -8,7 +8,7 @@ import type { InstanceCgroup } from "./cgroups.js";
 import { denoRun } from "./deno-binary.js";
 import { EgressProxy } from "./egress/proxy.js";
 import type { InstanceSpec } from "./instance.js";
-import { type Lanes, linkCode } from "./lanes.js";
+import { type Lanes, linkAppCode, linkCode } from "./lanes.js";
 import { HOST_ENV, heapLimitMb, PROXY_ENV, processEnv } from "./process-env.js";
 import { readOutput } from "./process-output.js";
 import type { DenoProcessSettings, LimitReason, ProcessListener } from "./process-types.js";
@@ -117,6 +117,14 @@ export class DenoProcess {
   readonly #lane: number;
   /** The path this process reads its function's code through (its lane). */
   readonly codePath: string;
+  /**
+   * A host's working directory, in its lane: the app's functions' deployments, each linked in
+   * as a Worker of it is assigned (`linkAppCode`), so that relative paths resolve from a
+   * deployment's root as in a process of its own. Removed with the lane.
+   */
+  readonly appPath: string;
+  /** The functions whose own folder {@link appPath} links (see `linkAppCode`). */
+  readonly #appFunctions = new Set<string>();
   readonly #tmpDir: string;
   readonly #warmUpSocket: string;
   #child: ChildProcess | undefined;
@@ -162,6 +170,7 @@ export class DenoProcess {
     this.#lanes = lanes;
     this.#lane = lanes.take();
     this.codePath = join(settings.codeLinksDir, String(this.#lane));
+    this.appPath = join(this.codePath, "app");
     this.#listener = listener;
     this.memoryMb = memoryMb;
     this.dir = join(settings.instancesDir, this.id);
@@ -427,8 +436,8 @@ export class DenoProcess {
 
   /**
    * Makes this host process `appId`'s (kind `host`): its environment becomes the app's secrets
-   * and its lane the folder its Workers' lanes go in (`<lane>/<w>`). Once only; it answers with
-   * a `ready` record.
+   * and its lane the folder its Workers' lanes go in (`<lane>/<w>`), and {@link appPath}, its
+   * working directory. Once only; it answers with a `ready` record.
    */
   async assignApp(appId: string, secrets: Record<string, string>): Promise<void> {
     if (this.#assigned) throw new Error(`Process ${this.id} already runs an app`);
@@ -437,11 +446,29 @@ export class DenoProcess {
     await this.spawn();
     await this.#prepared;
     if (this.#gone) return;
-    this.#linking = mkdir(this.codePath).then(() => {});
+    this.#linking = mkdir(this.appPath, { recursive: true }).then(() => {});
     await this.#linking;
     await Promise.race([this.#setUpDone, this.exited]);
     if (this.#gone) return;
-    this.send({ t: "app", env: appEnv(secrets), cwd: this.codePath });
+    this.send({ t: "app", env: appEnv(secrets), cwd: this.appPath });
+  }
+
+  /**
+   * Links a deployment of its app's function into its working directory ({@link appPath}, kind
+   * `host`; see `linkAppCode`) when `current()` still says so once the links before it are done:
+   * one at a time, so that a deployment that replaced this one, linked after it, is what stays.
+   * Nothing once the process is gone (its lane is removed only after the links being made).
+   */
+  linkApp(root: string, functionName: string, current: () => boolean): Promise<void> {
+    const run = (this.#linking ?? Promise.resolve())
+      .catch(() => {})
+      .then(() =>
+        this.#gone || !current()
+          ? undefined
+          : linkAppCode(root, this.appPath, functionName, this.#appFunctions),
+      );
+    this.#linking = run.catch(() => {});
+    return run;
   }
 
   /**

@@ -69,6 +69,11 @@ export interface HostRuntimeSettings {
   log: Logger;
   /** Retires an instance (the manager's): it drains and stops, the next request starts anew. */
   retire: (inst: HostInstance) => void;
+  /**
+   * The current deployment of an app's function (the catalog's), when known: a Worker of an
+   * older one, assigned late, does not link its deployment into its host's working directory.
+   */
+  currentDeployment?: (appId: string, functionName: string) => string | undefined;
 }
 
 /**
@@ -785,7 +790,16 @@ export class HostInstance implements Instance {
     }
     this.#lane = join(host.proc.codePath, String(w));
     this.dispatcher = instancePool(this.socketPath);
-    await linkCode(this.spec.root, this.#lane);
+    const spec = this.spec;
+    // Its own lane (its module's path), and its deployment in the host's working directory,
+    // where its relative paths resolve (see `linkAppCode`).
+    await Promise.all([
+      linkCode(spec.root, this.#lane),
+      host.proc.linkApp(spec.root, spec.functionName, () => {
+        const current = this.#s.currentDeployment?.(spec.appId, spec.functionName);
+        return current === undefined || current === spec.deploymentId;
+      }),
+    ]);
     if (this.#gone) return;
     const assignment = {
       entry: join(this.#lane, relative(this.spec.root, this.spec.entry)),

@@ -1,4 +1,5 @@
-import { mkdir, readdir, symlink } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, rename, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
 
 /**
@@ -10,6 +11,53 @@ export async function linkCode(root: string, lane: string): Promise<void> {
   await mkdir(lane);
   const entries = await readdir(root);
   await Promise.all(entries.map((e) => symlink(join(root, e), join(lane, e))));
+}
+
+/**
+ * Adds function `name`'s deployment to `dir`, a host process's working directory (the host
+ * runtime: one process, so one working directory, for every function of an app). A deployment
+ * is one function's (`materialize`): its root holds `functions/<name>/` and whatever else of the
+ * project its files reach (`../shared/x.ts` is `shared/x.ts`, `../other/x.ts` is
+ * `functions/other/x.ts`). So `dir/functions` is a real folder, `dir/functions/<name>` a symlink
+ * to the function's own folder in its deployment, and every other entry a symlink to this
+ * deployment's, but never over the folder of a function that linked its own (`owned`, which
+ * gets `name`): relative paths into a function's own folder resolve in its deployment, others
+ * in the app's deployment linked last. A link already there is replaced at once (a new link
+ * renamed over it), so that a relative path resolves in the old deployment or the new one,
+ * never in neither. Not symlinks to folders higher up: a working directory reached through a
+ * symlink is the target's path to the OS, where the process may not read.
+ */
+export async function linkAppCode(
+  root: string,
+  dir: string,
+  name: string,
+  owned: Set<string>,
+): Promise<void> {
+  owned.add(name);
+  for (const e of await readdir(root, { withFileTypes: true })) {
+    if (e.name !== "functions" || !e.isDirectory()) {
+      await replaceLink(join(root, e.name), join(dir, e.name));
+      continue;
+    }
+    await mkdir(join(dir, "functions"), { recursive: true });
+    for (const f of await readdir(join(root, "functions"))) {
+      if (f === name || !owned.has(f)) {
+        await replaceLink(join(root, "functions", f), join(dir, "functions", f));
+      }
+    }
+  }
+}
+
+/** Makes `path` a symlink to `target`, in one step when it is one already (see linkAppCode). */
+async function replaceLink(target: string, path: string): Promise<void> {
+  const tmp = join(path, "..", `.link-${randomBytes(6).toString("hex")}`);
+  await symlink(target, tmp);
+  try {
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }
 
 /**

@@ -56,6 +56,8 @@ export interface ManagerSettings extends DenoProcessSettings {
    * whoever holds it (the front) gives it back.
    */
   onRevoke?: (instance: Instance) => void;
+  /** The current deployment of an app's function (host runtime, see `HostRuntimeSettings`). */
+  currentDeployment?: (appId: string, functionName: string) => string | undefined;
 }
 
 /** How long a replaced instance with nothing in flight waits before it stops, in ms. */
@@ -114,6 +116,7 @@ export class RuntimeManager {
           watchdog: this.#watchdog,
           log: settings.log,
           retire: (inst) => this.retireInstance(inst),
+          currentDeployment: settings.currentDeployment,
         })
       : undefined;
     const every = Math.min(5_000, Math.max(25, Math.floor(settings.idleTimeoutMs / 4)));

@@ -80,9 +80,10 @@ describe("another app's code", () => {
     for (const run of await readdir(root)) {
       for (const lane of await readdir(join(root, run))) {
         lanes.push(join(root, run, lane));
-        // A host process's lane (runtime "host") holds one numbered lane per Worker.
+        // A host process's lane (runtime "host") holds one numbered lane per Worker, and the
+        // host's working directory, `app`, linking the app's functions' deployments.
         for (const w of await readdir(join(root, run, lane)).catch(() => [] as string[])) {
-          if (/^\d+$/.test(w)) lanes.push(join(root, run, lane, w));
+          if (/^\d+$/.test(w) || w === "app") lanes.push(join(root, run, lane, w));
         }
       }
     }

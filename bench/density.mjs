@@ -1,7 +1,8 @@
 // `npm run bench:density`: how many functions a server holds and how fast cold ones start, with
-// each function instance a Deno process of its own (`runtime: "process"`, the default) and with
-// one Deno process per app running a Worker per function (`runtime: "host"`, FNBASE_RUNTIME=host),
-// one after the other on fresh servers, printed side by side (issue 17).
+// each function instance a Deno process of its own (`runtime: "process"`, FNBASE_RUNTIME=process,
+// the default until issue 17) and with one Deno process per app running a Worker per function
+// (`runtime: "host"`, the default since), one after the other on fresh servers, printed side by
+// side (issue 17).
 //   warm MB per extra function   resident memory of the server's Deno processes with N warm
 //                                functions of one app, minus with 1, over N-1 (no imports; and
 //                                functions importing npm:@base44/sdk, served offline from the

@@ -37,7 +37,7 @@ import {
   machineBusyMs,
   machineStealMs,
   onCleanup,
-  ownChildren,
+  ownDescendants,
   runMain,
   tempDir,
 } from "./_procs.mjs";
@@ -238,7 +238,10 @@ async function benchThroughput(fnDir, root) {
           warmup,
         }),
       );
-      const pids = ownChildren().filter((pid) => pid !== bareDeno.child.pid);
+      // Descendants, not children: on the host runtime the app's Deno process is a grandchild
+      // (below the sandbox's `unshare --pid --fork`), whose CPU time its parent sees only once
+      // it has exited.
+      const pids = ownDescendants().filter((pid) => pid !== bareDeno.child.pid);
       fnbase.push(
         await measureLoad("fnbase", url, pids, { frontPid: server.frontPid, seconds, warmup }),
       );
@@ -255,6 +258,7 @@ async function benchThroughput(fnDir, root) {
         spares: spares.length,
         spareRss: spares.length ? await rssOf(spares[0]) : undefined,
         gatewayRss: process.memoryUsage().rss,
+        runtime: server.options.runtime,
       },
       shares: fnbase.map((f, i) => (100 * f.rps) / bare[i].rps),
     };
@@ -400,10 +404,11 @@ function printTable(results) {
   c("bare deno: spawn -> first response", cold.bare);
   console.log("");
   console.log(
-    `  memory: ${mb(fnbase.rss)} per warm fnbase instance (${fnbase.instances} running), ` +
+    `  memory (runtime ${fnbase.runtime}): ${mb(fnbase.rss)} per warm fnbase instance ` +
+      `(${fnbase.runtime === "host" ? "its isolate's heap" : "its process"}; ${fnbase.instances} running), ` +
       `${mb(bare.rss)} bare deno, ${mb(fnbase.frontRss)} front, ` +
       `${mb(fnbase.gatewayRss)} Node process (server + bench), ` +
-      `${mb(fnbase.spareRss)} per spare process (${fnbase.spares} waiting)`,
+      `${mb(fnbase.spareRss)} per spare process (${fnbase.runtime === "host" ? "a host and its waiting Workers; " : ""}${fnbase.spares} waiting)`,
   );
   const ratio = share;
   console.log(

@@ -127,9 +127,9 @@ export interface ServerOptions {
    */
   sandbox?: SandboxSetting;
   /**
-   * What a function instance is: `"process"`, a Deno process of its own, or `"host"`, a Worker
-   * with its own heap limit in one Deno process per app (docs/ARCHITECTURE.md, Instances).
-   * Default `FNBASE_RUNTIME`, else `"process"`.
+   * What a function instance is: `"host"`, a Worker with its own heap limit in one Deno process
+   * per app, or `"process"`, a Deno process of its own (docs/ARCHITECTURE.md, Instances).
+   * Default `FNBASE_RUNTIME`, else `"host"`.
    */
   runtime?: RuntimeKind;
   /**
@@ -381,7 +381,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     denoPath: o.denoPath,
     allowAll: o.allowAll ?? false,
     sandbox: sandboxSetting(o.sandbox ?? readEnv("FNBASE_SANDBOX") ?? "auto"),
-    runtime: runtimeSetting(o.runtime ?? readEnv("FNBASE_RUNTIME") ?? "process"),
+    runtime: runtimeSetting(o.runtime ?? readEnv("FNBASE_RUNTIME") ?? "host"),
     cgroup: o.cgroup ?? readEnv("FNBASE_CGROUP") ?? "auto",
     memoryLimitMb: atLeast("memoryLimitMb", o.memoryLimitMb ?? 256, 64),
     cpuTimeLimitMs: atLeast("cpuTimeLimitMs", o.cpuTimeLimitMs ?? 10_000, 10),

@@ -19,11 +19,11 @@ export const ENV_VARS = {
    */
   FNBASE_SANDBOX: "Instance sandbox: auto (default), require or off",
   /**
-   * What a function instance is: `process` (default: a Deno process of its own) or `host` (a
-   * Worker, with its own heap limit, in one Deno process per app; see docs/ARCHITECTURE.md).
+   * What a function instance is: `host` (default: a Worker, with its own heap limit, in one Deno
+   * process per app; see docs/ARCHITECTURE.md) or `process` (a Deno process of its own).
    */
   FNBASE_RUNTIME:
-    "Function instances: process (default, one Deno process each) or host (one per app)",
+    "Function instances: host (default, one Deno process per app, a Worker each) or process (one Deno process each)",
   /**
    * cgroup folder for instances' kernel limits (memory; on v2 a CPU share): a cgroup v2 folder this user
    * may write, `auto` (default; as root, the cgroup tree's own) or `off`.

@@ -15,6 +15,7 @@ interface Options {
   requestTimeout?: number;
   maxBodySize?: number;
   spares?: number;
+  runtime?: string;
   publicUrl?: string;
   fileStorage?: string;
   maxFileSize?: number;
@@ -60,8 +61,12 @@ export function register(parent: Command): void {
     )
     .option(
       "--spares <count>",
-      "Deno processes kept booted ahead of need, for fast cold starts; about 40 MB each (default: 1)",
+      "spares booted ahead of need, for fast cold starts: a host with 8 isolates waiting, about 140 MB (--runtime process: a Deno process, about 40 MB) (default: 1)",
       intOption("--spares"),
+    )
+    .option(
+      "--runtime <kind>",
+      "what a function instance is: host (default; an isolate in one Deno process per app) or process (a Deno process each) (FNBASE_RUNTIME)",
     )
     .option(
       "--public-url <url>",
@@ -107,6 +112,7 @@ export function register(parent: Command): void {
             : {}),
           ...(opts.maxBodySize !== undefined ? { maxBodyBytes: opts.maxBodySize } : {}),
           ...(opts.spares !== undefined ? { spareInstances: opts.spares } : {}),
+          ...(opts.runtime ? { runtime: opts.runtime as "host" | "process" } : {}),
           ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
           ...(opts.fileStorage ? { fileStorage: opts.fileStorage as "disk" | "s3" } : {}),
           ...(opts.maxFileSize !== undefined ? { maxFileBytes: opts.maxFileSize } : {}),
@@ -121,11 +127,12 @@ export function register(parent: Command): void {
         out.result({
           url: server.url,
           data_dir: server.options.dataDir,
+          runtime: o.runtime,
           default_app: server.defaultAppNotice(),
           ...(server.adminKeyGenerated ? { admin_key: server.adminKey } : {}),
         });
         out.line(`${c.bold("fnbase server")} listening on ${c.cyan(server.url)}`);
-        out.line(`Data: ${server.options.dataDir}`);
+        out.line(`Data: ${server.options.dataDir} · Runtime: ${o.runtime}`);
         if (o.store !== "sqlite") {
           out.line(
             `Store: PostgreSQL ${o.store.replace(/:[^:@/]*@/, ":***@")} · node ${server.nodeId}`,

@@ -6,7 +6,7 @@
 // (FNBASE_RUNTIME): an instance is told by an id of its own, since on the host runtime its
 // process is its app's host, which lives on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FunctionOutputLine } from "../../src/config.js";
+import { type FunctionOutputLine, resolveOptions } from "../../src/config.js";
 import {
   eventually,
   expectError,
@@ -21,8 +21,11 @@ const MEMORY_MB = 160;
 const CPU_MS = 400;
 const DISK_BYTES = 1024 * 1024;
 
-/** The host runtime: instances are Workers of their app's host process (see runtime-host.test). */
-const HOST_RUNTIME = process.env.FNBASE_RUNTIME === "host";
+/**
+ * The host runtime (the default, unless FNBASE_RUNTIME says otherwise): instances are Workers of
+ * their app's host process (see runtime-host.test).
+ */
+const HOST_RUNTIME = resolveOptions({}).runtime === "host";
 
 const GREEDY = `
 const id = crypto.randomUUID();

@@ -213,6 +213,8 @@ class AppHost {
   #env = "{}";
   #envNames: string[] = [];
   #gone = false;
+  /** True once the process said it runs the app (its `ready`, taken once). */
+  #readied = false;
   #tainted = false;
   #condemned = false;
   #linger: NodeJS.Timeout | undefined;
@@ -487,8 +489,13 @@ class AppHost {
 
   #record(rec: ProcessRecord): void {
     if (rec.w === undefined) {
-      if (rec.t === "ready") this.#ready(rec.workers ?? []);
-      else if (rec.t === "error" || rec.t === "log")
+      // Once: a function can write records on its host's stdout too (a `node:fs` write to fd
+      // 1), and one forged later would make slots of Worker numbers never booted, each
+      // raising the cgroup's limit by a Worker's (test/hostile/host-forged-records.test.ts).
+      if (rec.t === "ready" && !this.#readied) {
+        this.#readied = true;
+        this.#ready(rec.workers ?? []);
+      } else if (rec.t === "error" || rec.t === "log")
         this.#s.log.warn({ app: this.appId, message: rec.m }, "host process said");
       return;
     }
@@ -512,6 +519,8 @@ class AppHost {
   #ready(workers: { w: number; waiting?: boolean; tid?: number }[]): void {
     const mb = this.#s.process.memoryMb;
     for (const { w, waiting, tid } of workers) {
+      // Only the Workers the server had this process boot (see #record).
+      if (this.proc.workerSocket(w) === undefined || this.#slots.has(w)) continue;
       this.#slots.set(
         w,
         waiting ? { s: "spare", memoryMb: mb, tid } : { s: "booting", memoryMb: mb },

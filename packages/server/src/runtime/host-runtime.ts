@@ -534,13 +534,24 @@ class AppHost {
    * A plain line on the host's output: a Worker's uncaught error as Deno prints it, or what a
    * function wrote to its process's stdout/stderr by a way `worker.ts` does not catch (what it
    * writes through `Deno.stdout`/`Deno.stderr` or `process.stdout` comes as its `out` records).
-   * Which Worker wrote it cannot be told; with one Worker it is that one's, else the server's
-   * log has it.
+   * Which Worker wrote it cannot be told; with one Worker it is that one's, else the app's
+   * latest started function's (as an egress refusal is): on the app's logs, whose limits hold,
+   * never on the server's own log, where a function wrote 1.9 GB in 30 s
+   * (test/hostile/host-forged-records.test.ts). The server's log has it only when no function
+   * of the app runs.
    */
   #line(stream: "stdout" | "stderr", raw: string, truncated: boolean): void {
-    const live = this.#live();
-    if (live.length === 1) live[0]?.line(stream, raw, truncated);
+    const latest = this.#latest();
+    if (latest) latest.line(stream, raw, truncated);
     else this.#s.log.info({ app: this.appId, stream, line: raw }, "host process output");
+  }
+
+  /** The app's function started last on this host, if one runs. */
+  #latest(): HostInstance | undefined {
+    return this.#live().reduce<HostInstance | undefined>(
+      (a, b) => (a === undefined || b.startedAt > a.startedAt ? b : a),
+      undefined,
+    );
   }
 
   /**
@@ -548,12 +559,7 @@ class AppHost {
    * Worker is known only when one runs; else the line goes on the app's latest started one.
    */
   #egress(refusal: EgressRefusal): void {
-    const live = this.#live();
-    const latest = live.reduce<HostInstance | undefined>(
-      (a, b) => (a === undefined || b.startedAt > a.startedAt ? b : a),
-      undefined,
-    );
-    latest?.egressRefused(refusal, live.length > 1);
+    this.#latest()?.egressRefused(refusal, this.#live().length > 1);
   }
 }
 

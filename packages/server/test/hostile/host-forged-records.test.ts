@@ -37,6 +37,18 @@ Deno.serve((req) => {
 
 const victim = `Deno.serve(() => new Response("victim ok"));`;
 
+/** Writes `n` plain lines of 16,000 characters straight to fd 1 (not through \`Deno.stdout\`). */
+const writer = `
+import fs from "node:fs";
+Deno.serve((req) => {
+  const url = new URL(req.url);
+  const n = Number(url.searchParams.get("n") ?? 1);
+  const line = (url.searchParams.get("mark") ?? "") + "x".repeat(16_000) + "\\n";
+  for (let i = 0; i < n; i++) fs.writeSync(1, line);
+  return new Response("wrote " + n);
+});
+`;
+
 /** The memory limit of the cgroup `pid` is in, bytes; undefined without memory cgroups. */
 async function memoryLimit(pid: number): Promise<number | undefined> {
   const lines = (await readFile(`/proc/${pid}/cgroup`, "utf8").catch(() => "")).split("\n");
@@ -64,6 +76,7 @@ beforeAll(async () => {
   attacker = await t.createApp("attacker");
   victimApp = await t.createApp("victim");
   await t.deploy(attacker, "forger", forger);
+  await t.deploy(attacker, "writer", writer);
   await t.deploy(victimApp, "victim", victim);
 }, 120_000);
 
@@ -111,4 +124,18 @@ describe("host runtime: records a function forges on its host's stdout", () => {
     expect(await answer.text()).toBe("victim ok");
     expect((await t.invoke(attacker, "forger?n=0&mark=after")).status).toBe(200);
   }, 120_000);
+});
+
+describe("host runtime: plain lines a function writes on its host's stdout", () => {
+  it("go to its app's logs, where its log limits hold, not to the server's own log", async () => {
+    // Two of the app's functions run, so the host cannot tell whose a plain line is. Such lines
+    // went to the server's own log, without a limit: a function wrote 1.9 GB of it in 30 s
+    // (the operator's disk), where its app's logs have their limits.
+    expect((await t.invoke(attacker, "forger?n=0&mark=two")).status).toBe(200);
+    const res = await t.invoke(attacker, "writer?n=3&mark=plain-line-");
+    expect(await res.text()).toBe("wrote 3");
+    const mine = (l: FunctionOutputLine) =>
+      l.app_id === attacker && l.message.startsWith("plain-line-");
+    expect(await eventually(() => lines.filter(mine).length === 3, 20_000)).toBe(true);
+  }, 60_000);
 });

@@ -411,7 +411,22 @@ class AppHost {
   #limit(): void {
     let mb = HOST_BASE_MB;
     for (const slot of this.#slots.values()) mb += slot.memoryMb;
+    this.memoryLimitMb = mb;
     void this.proc.limitMemory(mb);
+  }
+
+  /** The host's memory limit, MB (its cgroup's; the watchdog's without cgroups). */
+  memoryLimitMb = HOST_BASE_MB;
+
+  /**
+   * The host's resident memory passed its limit (the watchdog's, without cgroups: memory a
+   * function holds outside its heap is held by nothing else). It ends now, as the kernel ends
+   * a host over its cgroup's limit: every function of the app gets 502 and a fresh instance.
+   */
+  overMemory(): void {
+    if (this.#gone) return;
+    this.#s.log.warn({ app: this.appId, pid: this.proc.pid }, "host process over its memory limit");
+    this.#endProcess("SIGKILL");
   }
 
   /** The app's secrets for an assignment, when they are not those the process has. */
@@ -902,10 +917,22 @@ export class HostInstance implements Instance {
     if (this.#alive) this.#host?.proc.send({ t: "p", w: this.#w });
   }
 
-  /** The watchdog's: it ran its CPU or time limit without yielding (see `AppHost.condemn`). */
+  /**
+   * Its host's resident memory is held to its host's limit (the watchdog checks it only
+   * without cgroups, see {@link sample}).
+   */
+  get rssLimitMb(): number | undefined {
+    return this.#host?.memoryLimitMb;
+  }
+
+  /**
+   * The watchdog's: it ran its CPU or time limit without yielding (see `AppHost.condemn`), or
+   * its host's memory is over the host's limit (the host ends).
+   */
   kill(_signal: NodeJS.Signals, reason?: LimitReason): void {
     if (reason !== undefined) this.overLimit ??= reason;
-    if (reason !== undefined) this.#stopUnyielding();
+    if (reason === "memory") this.#host?.overMemory();
+    else if (reason !== undefined) this.#stopUnyielding();
     else if (!this.#gone) this.#host?.proc.send({ t: "kill", w: this.#w });
   }
 
@@ -922,18 +949,25 @@ export class HostInstance implements Instance {
     if (!this.#gone) this.#host?.proc.send({ t: "kill", w: this.#w });
   }
 
-  /** Its thread's CPU time (found by its name, `worker-<threadId>`); else the wall clock. */
+  /**
+   * Its thread's CPU time (found by its name, `worker-<threadId>`); else the wall clock. Without
+   * cgroups, also its host's resident memory, which the watchdog holds to the host's limit
+   * ({@link rssLimitMb}): memory outside a function's heap (ArrayBuffers) is held by nothing
+   * else (a function of 128 MB held 2.1 GB, test/hostile/host-memory-no-cgroup.test.ts).
+   */
   async sample(): Promise<{ cpuMs: number; rss: number | undefined } | undefined> {
     const pid = this.pid;
     if (pid === undefined) return undefined;
     if (this.#tid !== undefined && this.#threadTid === undefined) {
       this.#threadTid = (await findThread(pid, `worker-${this.#tid}`)) ?? null;
     }
+    const watchRss = this.#s.process.cgroups === undefined;
     if (this.#threadTid) {
       const s = await sample(pid, this.#threadTid);
-      if (s) return { cpuMs: s.cpuMs, rss: undefined };
+      if (s) return { cpuMs: s.cpuMs, rss: watchRss ? s.rss : undefined };
     }
-    return { cpuMs: performance.now() - this.#t0, rss: undefined };
+    const rss = watchRss ? (await sample(pid))?.rss : undefined;
+    return { cpuMs: performance.now() - this.#t0, rss };
   }
   #threadTid: number | null | undefined;
 }

@@ -7,12 +7,17 @@ export interface Watched {
   readonly alive: boolean;
   /** Memory limit in MB. */
   readonly memoryMb: number;
+  /**
+   * The limit its sampled `rss` is held to, when not `memoryMb`: a Worker's `rss` is its host
+   * process's, held to the host's limit (128 MB and each of its Workers' limits).
+   */
+  readonly rssLimitMb?: number | undefined;
   /** Asks the process to answer with a pong (its event loop must turn to do so). */
   ping(): void;
   kill(signal: NodeJS.Signals, reason?: LimitReason): void;
   /**
    * Its CPU time and memory, when not its process's (a Worker of a host process: its thread's
-   * CPU time; its memory is held by its own heap limit, so `rss` is undefined).
+   * CPU time, and its host's resident memory when no cgroup holds it, else undefined).
    */
   sample?(): Promise<{ cpuMs: number; rss: number | undefined } | undefined>;
 }
@@ -135,7 +140,8 @@ export class Watchdog {
     const s = p.sample ? await p.sample() : await sample(p.pid);
     if (s === undefined) return;
     const { onKill, checkMemory } = this.#settings;
-    if (checkMemory && s.rss !== undefined && s.rss > p.memoryMb * 1024 * 1024) {
+    const limitMb = p.rssLimitMb ?? p.memoryMb;
+    if (checkMemory && s.rss !== undefined && s.rss > limitMb * 1024 * 1024) {
       this.unwatch(p);
       p.kill("SIGKILL", "memory");
       onKill(p, "memory", `resident memory ${Math.round(s.rss / 1024 / 1024)} MB`);
@@ -150,7 +156,7 @@ export class Watchdog {
         // Near its memory limit, V8 spends its time in full garbage collections that do not
         // let the loop turn: then memory is what the process ran out of.
         const rssMb = Math.round((s.rss ?? 0) / 1024 / 1024);
-        const full = s.rss !== undefined && rssMb >= p.memoryMb * NEAR_FULL;
+        const full = s.rss !== undefined && rssMb >= limitMb * NEAR_FULL;
         const reason = full ? "memory" : e.reason;
         p.kill("SIGKILL", reason);
         onKill(

@@ -77,7 +77,7 @@ describe("fnbase server --runtime", () => {
     });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('Invalid runtime: "isolate"');
-    expect(r.stderr).toContain("Use process or host");
+    expect(r.stderr).toContain("Use host (the default) or process (--runtime, FNBASE_RUNTIME)");
     expect(existsSync(data)).toBe(false);
   });
 });

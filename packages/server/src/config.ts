@@ -325,7 +325,7 @@ function storeSetting(v: string): string {
 function runtimeSetting(v: string): RuntimeKind {
   if (v === "process" || v === "host") return v;
   throw new FnbaseError("CONFIG_INVALID", `Invalid runtime: ${JSON.stringify(v)}`, {
-    hint: "Use process or host (FNBASE_RUNTIME)",
+    hint: "Use host (the default) or process (--runtime, FNBASE_RUNTIME)",
   });
 }
 

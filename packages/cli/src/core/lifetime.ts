@@ -9,6 +9,10 @@ const PARENT_POLL_MS = 200;
 /** True when `npx` / `npm exec` started this process (npm sets `npm_command=exec`). */
 export const startedByNpx = (env: NodeJS.ProcessEnv = process.env) => env.npm_command === "exec";
 
+/** The command to tell the user to type: `npx fnbase` under npx (a local install), else `fnbase`. */
+export const invokedAs = (env: NodeJS.ProcessEnv = process.env) =>
+  startedByNpx(env) ? "npx fnbase" : "fnbase";
+
 /** Options of {@link untilStopped}. */
 export interface StopOptions {
   /**

@@ -101,6 +101,20 @@ describe("init, apps, link, types, invoke", () => {
     const again = await cli(["init", project], { cwd: dir, env: t.env() });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("A project already exists");
+    // The next steps are written as the user ran the CLI: `npx fnbase` under npx (npm exec).
+    const viaNpx = await cli(["init", join(dir, "npx-app")], {
+      cwd: dir,
+      env: t.env({ npm_command: "exec" }),
+    });
+    expect(viaNpx.stdout).toContain(`Next: npx fnbase dev ${join(dir, "npx-app")} to serve it`);
+    expect(viaNpx.stdout).toMatch(/^ {2}npx fnbase link {17}link the folder/m);
+    expect(viaNpx.stdout).toMatch(/^ {2}npx fnbase deploy {15}push/m);
+    const plain = await cli(["init", join(dir, "plain-app")], {
+      cwd: dir,
+      env: t.env({ npm_command: "" }),
+    });
+    expect(plain.stdout).toMatch(/^ {2}fnbase link {17}link the folder/m);
+    expect(plain.stdout).not.toContain("npx fnbase");
   });
 
   it("apps create and list; link writes .app.jsonc and refuses an unknown app", async () => {

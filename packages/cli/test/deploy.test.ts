@@ -63,6 +63,32 @@ describe("fnbase deploy", () => {
     expect(bad.json).toMatchObject({ code: "FUNCTION_NOT_FOUND" });
   });
 
+  it("deploying a broken function by name reports its load error, not 'not found'", async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, {
+      "base44/config.jsonc": "{}\n",
+      "base44/functions/fine/entry.ts": fnSource("fine"),
+      "base44/functions/jc/function.jsonc": '{ "entry": "main.ts" }\n',
+      "base44/functions/jc/entry.ts": fnSource("jc"),
+    });
+    const human = await cli(["deploy", "jc", "--app-id", appId], { cwd: dir, env: t.env() });
+    expect(human.code).toBe(1);
+    expect(human.stdout + human.stderr).toContain(
+      'Cannot load function "jc": entry file main.ts not found',
+    );
+    expect(human.stdout + human.stderr).not.toContain("Function not found");
+    const json = await cliJson<{ code: string; functions: { name: string; status: string }[] }>(
+      ["deploy", "jc", "fine", "--app-id", appId],
+      { cwd: dir, env: t.env() },
+    );
+    expect(json.code).toBe(1);
+    expect(json.json.functions).toEqual([
+      expect.objectContaining({ name: "jc", status: "error", code: "PROJECT_INVALID" }),
+      expect.objectContaining({ name: "fine", status: "deployed" }),
+    ]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it("refuses --force with names (exit 2)", async () => {
     const r = await runJson<{ error: string; code: string; hints: string[] }>([
       "deploy",

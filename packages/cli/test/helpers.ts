@@ -128,6 +128,8 @@ export async function startTestServer(): Promise<TestServer> {
 export interface LiveCli {
   child: ChildProcess;
   output(): string;
+  /** What it wrote on stderr so far. */
+  errors(): string;
   /** Resolves with the first match of `re` in stdout, or rejects after `ms`. */
   waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
   stop(): Promise<number | null>;
@@ -164,6 +166,7 @@ export function spawnCli(args: string[], o: { cwd: string; env: NodeJS.ProcessEn
   return {
     child,
     output: () => out,
+    errors: () => err,
     waitFor: (re, ms = 30_000) =>
       new Promise((resolve, reject) => {
         const started = Date.now();

@@ -101,6 +101,12 @@ export const ENV_VARS = {
   BASE44_API_KEY: "API key (Base44 CLI compatible name)",
   /** Log level of the server's own log: trace, debug, info, warn, error, silent. */
   FNBASE_LOG_LEVEL: "Log level of the server's own log (default: info)",
+  /**
+   * Format of the server's own log on stderr: `json` (one JSON object a line) or `pretty` (one
+   * readable line). Default: `pretty` on a terminal, else `json`; the CLI's `--json` means `json`.
+   */
+  FNBASE_LOG_FORMAT:
+    "Format of the server's own log: json or pretty (default: pretty on a terminal)",
   /** Directory for CLI credentials. Default: $XDG_CONFIG_HOME/fnbase or ~/.config/fnbase. */
   FNBASE_CONFIG_DIR: "Directory holding CLI credentials",
   /** XDG base directory for user config; the CLI keeps its files in `$XDG_CONFIG_HOME/fnbase`. */

@@ -1,11 +1,65 @@
-import { type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 import { readEnv } from "./env.js";
 
 export type { Logger } from "pino";
 
+/** How the log is written: JSON lines for machines, one readable line each for a person. */
+export type LogFormat = "json" | "pretty";
+
+/**
+ * The one place that decides the log's format: `FNBASE_LOG_FORMAT` when set (the CLI sets
+ * `json` under `--json`), else `pretty` when stderr is a terminal and `json` when it is not
+ * (a pipe, a file, a log collector).
+ */
+export function logFormat(env: NodeJS.ProcessEnv = process.env): LogFormat {
+  const set = readEnv("FNBASE_LOG_FORMAT", env);
+  if (set === "json" || set === "pretty") return set;
+  return process.stderr.isTTY ? "pretty" : "json";
+}
+
+const LEVELS: Record<number, string> = {
+  10: "trace",
+  20: "debug",
+  30: "info",
+  40: "warn",
+  50: "error",
+  60: "fatal",
+};
+
+/**
+ * One pino JSON line as a person reads it: `info dashboard sign-in key=b44k_ab admin=true`
+ * (an error's message after the fields). A line that is not JSON is kept as it is.
+ *
+ * @example
+ * prettyLine('{"level":30,"time":1,"msg":"secrets set","app":"a1"}'); // "info secrets set app=a1"
+ */
+export function prettyLine(json: string): string {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json.trimEnd();
+  }
+  const { level, time: _time, msg, component: _component, err, ...rest } = rec;
+  const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+  const parts = [LEVELS[level as number] ?? show(level), show(msg ?? "")];
+  for (const [k, v] of Object.entries(rest)) parts.push(`${k}=${show(v)}`);
+  if (err && typeof err === "object") {
+    const e = err as { message?: unknown };
+    parts.push(`(${show(e.message ?? err)})`);
+  }
+  return parts.join(" ");
+}
+
+/** A pino destination that writes each line through {@link prettyLine} to stderr. */
+function prettyStderr(): DestinationStream {
+  return { write: (line: string) => void process.stderr.write(`${prettyLine(line)}\n`) };
+}
+
 /**
  * The one logger of fnbase's own code (not functions' output, which the log store keeps).
- * JSON lines on stderr; level from `FNBASE_LOG_LEVEL` (default `info`, `silent` in tests).
+ * Lines on stderr in the {@link logFormat}; level from `FNBASE_LOG_LEVEL` (default `info`,
+ * `silent` in tests).
  *
  * @example
  * const log = createLogger({ component: "gateway" });
@@ -13,5 +67,6 @@ export type { Logger } from "pino";
  */
 export function createLogger(bindings: Record<string, unknown> = {}, level?: string): Logger {
   const resolved = level ?? readEnv("FNBASE_LOG_LEVEL") ?? (process.env.VITEST ? "silent" : "info");
-  return pino({ level: resolved, base: bindings }, pino.destination({ fd: 2, sync: false }));
+  const dest = logFormat() === "pretty" ? prettyStderr() : pino.destination({ fd: 2, sync: false });
+  return pino({ level: resolved, base: bindings }, dest);
 }

@@ -1,7 +1,7 @@
 import type { FunctionOutputLine } from "@fnbase/server";
 import type { Command } from "commander";
 import { run, withJson } from "../core/command.js";
-import { untilStopped } from "../core/lifetime.js";
+import { untilStopped, withPortHint } from "../core/lifetime.js";
 import { portOption } from "../core/numbers.js";
 import type { Colors } from "../core/output.js";
 import { devBanner } from "../lib/dev-banner.js";
@@ -62,6 +62,8 @@ export function register(parent: Command): void {
             // "info" repeats the platform's own "Deployed <name>" line; skip it.
           },
           onFunctionOutput: (line) => out.line(formatOutputLine(c, line)),
+        }).catch((err: unknown) => {
+          throw withPortHint(err);
         });
         const names = dev.server.functionNames(dev.appId).sort();
         const entities = dev.project.entities.map((e) => e.name);

@@ -2,6 +2,7 @@ import { basename, resolve } from "node:path";
 import { isCancel, text } from "@clack/prompts";
 import type { Command } from "commander";
 import { run, withJson } from "../core/command.js";
+import { invokedAs } from "../core/lifetime.js";
 import { writeTemplate } from "../lib/template.js";
 
 /** `fnbase init [dir] [--name N]`: a new project from the template. */
@@ -39,12 +40,13 @@ export function register(parent: Command): void {
             "Task's access rules (rls in base44/entities/Task.jsonc) let each signed-in user read and change their own tasks; an entity without rls is open to anyone.",
           ),
         );
-        out.line(`Next: ${out.c.cyan(`fnbase dev ${dir ?? "."}`)} to serve it locally; then`);
-        out.line("  fnbase link                 link the folder to an app on your server");
-        out.line(
-          "  fnbase deploy               push the entity schemas, then deploy the functions",
-        );
-        out.line("  fnbase types generate       typed function names and entities for the SDKs");
+        const fnbase = invokedAs();
+        const step = (cmd: string, what: string) =>
+          out.line(`  ${`${fnbase} ${cmd}`.padEnd(fnbase.length + 22)}${what}`);
+        out.line(`Next: ${out.c.cyan(`${fnbase} dev ${dir ?? "."}`)} to serve it locally; then`);
+        step("link", "link the folder to an app on your server");
+        step("deploy", "push the entity schemas, then deploy the functions");
+        step("types generate", "typed function names and entities for the SDKs");
         return 0;
       }),
     );

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { run, withJson } from "../core/command.js";
-import { startedByNpx, untilStopped } from "../core/lifetime.js";
+import { startedByNpx, untilStopped, withPortHint } from "../core/lifetime.js";
 import { intOption, portOption } from "../core/numbers.js";
 
 interface Options {
@@ -121,6 +121,8 @@ export function register(parent: Command): void {
           ...(opts.llmUrl ? { llmUrl: opts.llmUrl } : {}),
           ...(opts.llmModel ? { llmModel: opts.llmModel } : {}),
           ...(opts.imageModel ? { imageModel: opts.imageModel } : {}),
+        }).catch((err: unknown) => {
+          throw withPortHint(err);
         });
         const o = server.options;
         const { c } = out;

@@ -40,6 +40,8 @@ export interface DeployOutcome {
  * With `force`, remote functions absent locally are deleted, unless the project has function
  * problems (a broken folder is not an absent one); without it they are listed in `serverOnly`.
  *
+ * A name whose folder failed to load is that failed function, as in a full deploy.
+ *
  * @throws {FnbaseError} `USAGE` for `force` with names, `FUNCTION_NOT_FOUND` for a name that
  *   is not in the project, `APP_NOT_FOUND` / auth errors before anything is uploaded.
  * @example
@@ -57,8 +59,14 @@ export async function deployProject(
     });
   }
   const local = new Map(project.functions.map((f) => [f.name, f]));
-  for (const n of o.names) {
-    if (!local.has(n)) {
+  const fnProblems = project.problems.filter((p) => p.resource === "function");
+  // A named function whose folder failed to load reports that failure, as a plain deploy does.
+  const concerns = (p: (typeof fnProblems)[number], n: string) =>
+    problemName(project, p.path) === n || p.message.startsWith(`Cannot load function "${n}"`);
+  const missing = o.names.filter((n) => !local.has(n));
+  const namedProblems = fnProblems.filter((p) => missing.some((n) => concerns(p, n)));
+  for (const n of missing) {
+    if (!namedProblems.some((p) => concerns(p, n))) {
       throw new FnbaseError("FUNCTION_NOT_FOUND", `Function not found in the project: "${n}"`, {
         hint: `Local functions: ${[...local.keys()].join(", ") || "none"}`,
       });
@@ -69,9 +77,8 @@ export async function deployProject(
     `${appPath(appId)}/backend-functions`,
   );
   const chosen: LocalFunction[] =
-    o.names.length > 0 ? o.names.map((n) => local.get(n) as LocalFunction) : project.functions;
-  const fnProblems = project.problems.filter((p) => p.resource === "function");
-  const problems = o.names.length > 0 ? [] : fnProblems;
+    o.names.length > 0 ? o.names.flatMap((n) => local.get(n) ?? []) : project.functions;
+  const problems = o.names.length > 0 ? namedProblems : fnProblems;
   const absent = remote.functions.map((f) => f.name).filter((n) => !local.has(n));
   const toDelete = o.force ? absent : [];
   const skippedDelete = toDelete.length > 0 && fnProblems.length > 0;

@@ -19,7 +19,11 @@
  *   `{w, t:"waiting", tid}`; the server assigns it a function on the socket itself, with `key`
  *   (see `worker.ts`), as soon as the socket is served: a cold start does not wait for this
  *   record, which this thread writes only between two Worker creations;
- * - `{t:"p"|"m"|"stop"|"kill", w}`: ping, memory, graceful stop, stop now.
+ * - `{t:"p"|"m"|"stop"|"kill", w}`: ping, memory, graceful stop, stop now;
+ * - `{t:"asleep", w}`: the server found Worker `w`'s thread asleep with a ping unanswered (the
+ *   watchdog's `asleep`), which is how Deno 2.9 sometimes leaves a Worker at its heap limit;
+ *   when it has not answered this thread's heartbeat either, it is ended as out of memory (see
+ *   {@link watchHeaps}).
  * It answers with records on stdout (`_records.ts`), a Worker's carrying its number `w`, and
  * `{w, t:"exit", why, oom, stuck?}` once a Worker is gone (`stuck`: ended as out of memory, its
  * thread still runs and only the process's end stops it). Its stdin closing stops every Worker.
@@ -235,7 +239,9 @@ const STUCK_MS = 5_000;
  * its thread sleeps for ever, holding its heap. The host asks every Worker for its heap twice a
  * second; one whose limit V8 had to raise, one that has not answered for 2 s with its heap near
  * its limit, or one whose heap stays above 97% of its limit for 3 s is ended here, as out of
- * memory. (One that spins is the watchdog's: its thread's CPU time grows.)
+ * memory. (One that spins is the watchdog's: its thread's CPU time grows.) One that reaches its
+ * limit between two heartbeats and then sleeps for good answers none, its heap last seen low:
+ * the server's watchdog, which sees its thread asleep, says so (`{t:"asleep", w}`).
  */
 function watchHeaps(): void {
   setInterval(() => {
@@ -287,7 +293,7 @@ type Command =
   | { t: "sockets"; dir: string; names: string[]; egress?: string }
   | { t: "app"; env: Record<string, string>; cwd: string }
   | { t: "boot"; w: number; s: number; key: string; heapMb?: number }
-  | { t: "p" | "m" | "stop" | "kill"; w: number };
+  | { t: "p" | "m" | "stop" | "kill" | "asleep"; w: number };
 
 function handle(cmd: Command): void {
   switch (cmd.t) {
@@ -319,6 +325,12 @@ function handle(cmd: Command): void {
     case "kill":
       if (dequeue(cmd.w)) return;
       return void workers.get(cmd.w)?.worker.terminate();
+    case "asleep": {
+      const b = workers.get(cmd.w);
+      if (!b || b.oomAt !== undefined || Date.now() - b.beat < HUNG_MS) return;
+      b.oomAt = Date.now();
+      return void b.worker.terminate();
+    }
     case "stop":
       if (dequeue(cmd.w)) return;
       return void workers.get(cmd.w)?.port.postMessage({ t: "stop" });

@@ -28,7 +28,7 @@ import {
 import { linkCode } from "./lanes.js";
 import { heapLimitMb } from "./process-env.js";
 import { SparePool } from "./spare-pool.js";
-import { sample, type Watchdog } from "./watchdog.js";
+import { type Sample, sample, type Watchdog } from "./watchdog.js";
 
 /** Memory of a host process beyond its Workers' limits (its own isolate, Deno, the relay), MB. */
 const HOST_BASE_MB = 128;
@@ -936,6 +936,11 @@ export class HostInstance implements Instance {
     else if (!this.#gone) this.#host?.proc.send({ t: "kill", w: this.#w });
   }
 
+  /** The watchdog's: its thread sleeps with a ping unanswered (see `Watched.asleep`). */
+  asleep(): void {
+    if (this.#alive) this.#host?.proc.send({ t: "asleep", w: this.#w });
+  }
+
   /** Stops a Worker that may be running without yielding: its host is condemned with it. */
   #stopUnyielding(): void {
     if (this.#gone) return;
@@ -955,7 +960,7 @@ export class HostInstance implements Instance {
    * ({@link rssLimitMb}): memory outside a function's heap (ArrayBuffers) is held by nothing
    * else (a function of 128 MB held 2.1 GB, test/hostile/host-memory-no-cgroup.test.ts).
    */
-  async sample(): Promise<{ cpuMs: number; rss: number | undefined } | undefined> {
+  async sample(): Promise<Sample | undefined> {
     const pid = this.pid;
     if (pid === undefined) return undefined;
     if (this.#tid !== undefined && this.#threadTid === undefined) {
@@ -964,7 +969,7 @@ export class HostInstance implements Instance {
     const watchRss = this.#s.process.cgroups === undefined;
     if (this.#threadTid) {
       const s = await sample(pid, this.#threadTid);
-      if (s) return { cpuMs: s.cpuMs, rss: watchRss ? s.rss : undefined };
+      if (s) return { cpuMs: s.cpuMs, rss: watchRss ? s.rss : undefined, state: s.state };
     }
     const rss = watchRss ? (await sample(pid))?.rss : undefined;
     return { cpuMs: performance.now() - this.#t0, rss };

@@ -17,9 +17,26 @@ export interface Watched {
   kill(signal: NodeJS.Signals, reason?: LimitReason): void;
   /**
    * Its CPU time and memory, when not its process's (a Worker of a host process: its thread's
-   * CPU time, and its host's resident memory when no cgroup holds it, else undefined).
+   * CPU time and state, and its host's resident memory when no cgroup holds it, else undefined).
    */
-  sample?(): Promise<{ cpuMs: number; rss: number | undefined } | undefined>;
+  sample?(): Promise<Sample | undefined>;
+  /**
+   * Its thread has slept ({@link ASLEEP_MS}) with a ping unanswered and no CPU spent, which is
+   * how Deno 2.9 sometimes leaves a host's Worker that reached its heap limit (measured: about 1
+   * in 40 under load, asleep for good): its host ends it as out of memory if it has not answered
+   * the host's heartbeat either (`host.ts`). Called again every {@link ASLEEP_MS} while it
+   * sleeps. Absent (a process of its own, which V8 ends at its heap limit), such a process is
+   * left to its time limit.
+   */
+  asleep?(): void;
+}
+
+/** What a sample reads: CPU time (ms), resident memory (bytes), and the thread's state. */
+export interface Sample {
+  cpuMs: number;
+  rss: number | undefined;
+  /** `/proc`'s state letter (`R` running, `S` asleep, `D` waiting on the disk...), when read. */
+  state?: string | undefined;
 }
 
 /** What the watchdog enforces. */
@@ -43,6 +60,9 @@ interface Entry {
   cpu: number;
   /** CPU time when the outstanding ping was sent; undefined when none is outstanding. */
   pingedAtCpu: number | undefined;
+  /** When that ping was sent, and when its CPU time last grew (`performance.now()`, ms). */
+  pingedAt: number;
+  cpuGrewAt: number;
 }
 
 /** Linux's clock ticks per second (USER_HZ), the unit of /proc/<pid>/stat's CPU times. */
@@ -50,6 +70,13 @@ const TICK_MS = 10;
 const PAGE = 4096;
 /** Share of its memory limit past which a process stuck on the CPU is taken to be out of memory. */
 const NEAR_FULL = 0.85;
+/**
+ * How long a thread may sleep with a ping unanswered, spending no CPU, before it is taken to be
+ * stuck at its heap limit (see `Watched.asleep`), ms. A thread whose event loop is free answers
+ * a ping in well under a millisecond; one that waits for its turn on a loaded machine is running
+ * (`R`), not asleep.
+ */
+export const ASLEEP_MS = 4_000;
 
 /**
  * CPU time (user + system, every thread) in ms and resident memory in bytes of `pid`; with
@@ -58,7 +85,7 @@ const NEAR_FULL = 0.85;
 export async function sample(
   pid: number,
   tid?: number,
-): Promise<{ cpuMs: number; rss: number } | undefined> {
+): Promise<(Sample & { rss: number; state: string }) | undefined> {
   const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
   const text = await readFile(path, "utf8").catch(() => undefined);
   if (text === undefined) return undefined;
@@ -68,7 +95,7 @@ export async function sample(
   const stime = Number(f[12]);
   const rss = Number(f[21]);
   if (!Number.isFinite(utime + stime + rss)) return undefined;
-  return { cpuMs: (utime + stime) * TICK_MS, rss: rss * PAGE };
+  return { cpuMs: (utime + stime) * TICK_MS, rss: rss * PAGE, state: f[0] ?? "" };
 }
 
 /**
@@ -84,7 +111,8 @@ export async function sample(
  * `cpuTimeLimitMs`, or the function's time limit when that is shorter, so a handler spinning
  * past its time limit (which the caller already got a 504 for) is killed within a sample of it.
  *
- * Memory (without cgroups): a process whose resident memory passes its limit is killed.
+ * Memory (without cgroups): a process whose resident memory passes its limit is killed. A host's
+ * Worker whose thread sleeps with a ping unanswered is reported to its host ({@link ASLEEP_MS}).
  */
 export class Watchdog {
   readonly #settings: WatchdogSettings;
@@ -104,6 +132,8 @@ export class Watchdog {
       reason: timeLimitMs < cpuTimeLimitMs ? "time" : "cpu",
       cpu: Number.NaN,
       pingedAtCpu: undefined,
+      pingedAt: 0,
+      cpuGrewAt: performance.now(),
     });
     this.#timer ??= setInterval(() => void this.#tick(), this.#settings.tickMs);
     this.#timer.unref();
@@ -148,6 +178,8 @@ export class Watchdog {
       return;
     }
     const used = s.cpuMs - e.cpu;
+    const now = performance.now();
+    if (used !== 0) e.cpuGrewAt = now;
     e.cpu = s.cpuMs;
     if (e.pingedAtCpu !== undefined) {
       const stuck = s.cpuMs - e.pingedAtCpu;
@@ -166,11 +198,18 @@ export class Watchdog {
             ? `${stuck} ms of CPU collecting garbage at ${rssMb} MB`
             : `${stuck} ms of CPU without its event loop turning`,
         );
+        return;
+      }
+      const asleep = (s.state === "S" || s.state === "D") && p.asleep !== undefined;
+      if (asleep && now - e.pingedAt >= ASLEEP_MS && now - e.cpuGrewAt >= ASLEEP_MS) {
+        e.pingedAt = now;
+        p.asleep?.();
       }
       return;
     }
     if (used > 0) {
       e.pingedAtCpu = s.cpuMs;
+      e.pingedAt = now;
       p.ping();
     }
   }

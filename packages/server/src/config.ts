@@ -26,6 +26,11 @@ export interface ServerOptions {
   port?: number;
   /** Address to bind. Default `127.0.0.1`. */
   host?: string;
+  /**
+   * How the hint of a busy port's error names the way to pick another port: the CLI passes how
+   * the user started it (`npm start -- --port <port>` under `npm start`). Default `--port`.
+   */
+  portOption?: string;
   /** Directory for the store, deployments, module cache and keys. Default `./.fnbase`. */
   dataDir?: string;
   /**
@@ -353,6 +358,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
   return {
     port: o.port ?? 4400,
     host: o.host ?? "127.0.0.1",
+    portOption: o.portOption ?? "--port",
     dataDir: resolve(o.dataDir ?? ".fnbase"),
     store: storeSetting(o.store ?? readEnv("FNBASE_STORE") ?? "sqlite"),
     nodeId: o.nodeId ?? readEnv("FNBASE_NODE_ID"),

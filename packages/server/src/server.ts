@@ -189,6 +189,7 @@ export async function startServer(
     denoPath,
     host: options.host,
     port: options.port,
+    portOption: options.portOption,
     idleMs: options.idleTimeoutMs,
     limits: {
       maxUploadBytes: options.maxUploadBytes,

@@ -16,6 +16,8 @@ export interface DevServerOptions {
   dir: string;
   port?: number;
   host?: string;
+  /** How a busy port's hint names the port option (see `ServerOptions.portOption`). */
+  portOption?: string;
   /** Data dir; default `<project>/.fnbase`. */
   dataDir?: string;
   /** Debounce for file changes, in ms. Default 100. */
@@ -78,6 +80,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const server = await startServer({
     port: o.port ?? 4400,
     host: o.host ?? "127.0.0.1",
+    ...(o.portOption !== undefined ? { portOption: o.portOption } : {}),
     dataDir: o.dataDir ?? join(project.root, ".fnbase"),
     defaultApp: appId,
     corsAnyOrigin: true,

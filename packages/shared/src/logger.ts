@@ -7,9 +7,9 @@ export type { Logger } from "pino";
 export type LogFormat = "json" | "pretty";
 
 /**
- * The one place that decides the log's format: `FNBASE_LOG_FORMAT` when set (the CLI sets
- * `json` under `--json`), else `pretty` when stderr is a terminal and `json` when it is not
- * (a pipe, a file, a log collector).
+ * The one place that decides the log's format when no one chose it (the CLI's `--json` passes
+ * `json` to {@link createLogger}): `FNBASE_LOG_FORMAT` when set, else `pretty` when stderr is a
+ * terminal and `json` when it is not (a pipe, a file, a log collector).
  */
 export function logFormat(env: NodeJS.ProcessEnv = process.env): LogFormat {
   const set = readEnv("FNBASE_LOG_FORMAT", env);
@@ -56,17 +56,30 @@ function prettyStderr(): DestinationStream {
   return { write: (line: string) => void process.stderr.write(`${prettyLine(line)}\n`) };
 }
 
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  /** Lowest level written. Default `FNBASE_LOG_LEVEL`, else `info` (`silent` in tests). */
+  level?: string;
+  /** How lines are written. Default {@link logFormat}. */
+  format?: LogFormat;
+}
+
 /**
  * The one logger of fnbase's own code (not functions' output, which the log store keeps).
- * Lines on stderr in the {@link logFormat}; level from `FNBASE_LOG_LEVEL` (default `info`,
- * `silent` in tests).
+ * Lines on stderr.
  *
  * @example
  * const log = createLogger({ component: "gateway" });
  * log.info({ app: id }, "app created");
+ * const quiet = createLogger({}, { level: "silent" });
  */
-export function createLogger(bindings: Record<string, unknown> = {}, level?: string): Logger {
-  const resolved = level ?? readEnv("FNBASE_LOG_LEVEL") ?? (process.env.VITEST ? "silent" : "info");
-  const dest = logFormat() === "pretty" ? prettyStderr() : pino.destination({ fd: 2, sync: false });
+export function createLogger(
+  bindings: Record<string, unknown> = {},
+  o: LoggerOptions = {},
+): Logger {
+  const resolved =
+    o.level ?? readEnv("FNBASE_LOG_LEVEL") ?? (process.env.VITEST ? "silent" : "info");
+  const format = o.format ?? logFormat();
+  const dest = format === "pretty" ? prettyStderr() : pino.destination({ fd: 2, sync: false });
   return pino({ level: resolved, base: bindings }, dest);
 }

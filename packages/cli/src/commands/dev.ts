@@ -51,6 +51,8 @@ export function register(parent: Command): void {
           dir,
           port: opts.port,
           portOption: portOptionAs(),
+          // The server's own log stays JSON lines under --json.
+          ...(opts.json ? { logFormat: "json" as const } : {}),
           ...(opts.data !== undefined ? { dataDir: opts.data } : {}),
           allowAll: Boolean(opts.allowAll),
           checkTypes: opts.check,

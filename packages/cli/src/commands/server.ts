@@ -101,6 +101,8 @@ export function register(parent: Command): void {
         const server = await startServer({
           port: opts.port,
           portOption: portOptionAs(),
+          // The server's own log stays JSON lines under --json.
+          ...(opts.json ? { logFormat: "json" as const } : {}),
           host: opts.host,
           dataDir: opts.data,
           ...(opts.store ? { store: opts.store } : {}),

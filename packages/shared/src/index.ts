@@ -10,5 +10,4 @@ export {
   type LogFormat,
   type LoggerOptions,
   logFormat,
-  prettyLine,
 } from "./logger.js";

@@ -70,6 +70,7 @@ describe("fnbase deploy", () => {
       "base44/functions/fine/entry.ts": fnSource("fine"),
       "base44/functions/jc/function.jsonc": '{ "entry": "main.ts" }\n',
       "base44/functions/jc/entry.ts": fnSource("jc"),
+      "base44/functions/folder/function.jsonc": '{ "name": "renamed", "entry": "main.ts" }',
     });
     const human = await cli(["deploy", "jc", "--app-id", appId], { cwd: dir, env: t.env() });
     expect(human.code).toBe(1);
@@ -77,6 +78,12 @@ describe("fnbase deploy", () => {
       'Cannot load function "jc": entry file main.ts not found',
     );
     expect(human.stdout + human.stderr).not.toContain("Function not found");
+    // By the name its function.jsonc gives, not its folder's.
+    const renamed = await cli(["deploy", "renamed", "--app-id", appId], { cwd: dir, env: t.env() });
+    expect(renamed.code).toBe(1);
+    expect(renamed.stdout + renamed.stderr).toContain(
+      'Cannot load function "renamed": entry file main.ts not found',
+    );
     const json = await cliJson<{ code: string; functions: { name: string; status: string }[] }>(
       ["deploy", "jc", "fine", "--app-id", appId],
       { cwd: dir, env: t.env() },

@@ -118,6 +118,7 @@ export async function discoverFunctions(options: DiscoverOptions): Promise<Disco
       resource: "function",
       message: `Duplicate function name "${name}": defined by ${folders}`,
       path: first.fn.dir,
+      function: name,
     });
   }
   functions.sort((a, b) => compare(a.name, b.name));
@@ -200,16 +201,20 @@ async function loadFunction(
   options: DiscoverOptions,
 ): Promise<Loaded> {
   const { dir, folder } = candidate;
+  // The folder's path names the function until its function.jsonc gives another name.
+  let name = folder;
   const problem = (err: unknown): Loaded => {
     if (!isFnbaseError(err)) throw err;
     const code = err.code === "INVALID_NAME" ? "INVALID_NAME" : "PROJECT_INVALID";
-    return { problem: { code, resource: "function", message: err.message, path: dir } };
+    return {
+      problem: { code, resource: "function", message: err.message, path: dir, function: name },
+    };
   };
   try {
     const config: FunctionConfig = (await stat(join(dir, FUNCTION_CONFIG_FILE)).catch(() => null))
       ? await readFunctionConfig(join(dir, FUNCTION_CONFIG_FILE), folder)
       : {};
-    const name = config.name ?? folderName(folder);
+    name = config.name ?? folderName(folder);
     const own = await collectFiles(dir);
     const big = own.oversized[0];
     if (big !== undefined) {

@@ -203,6 +203,31 @@ describe("loadProject()", () => {
     ]);
   });
 
+  it("names the function each problem leaves out: function.jsonc's name, else the folder's path", async () => {
+    await tree({
+      "base44/config.jsonc": "{}",
+      "base44/functions/folder/function.jsonc": '{ "name": "renamed", "entry": "main.ts" }',
+      "base44/functions/group/broken/function.jsonc": "{ nope",
+      "base44/functions/group/broken/entry.ts": ENTRY,
+      "base44/functions/my fn/entry.ts": ENTRY,
+      "base44/functions/a/entry.ts": ENTRY,
+      "base44/functions/b/function.jsonc": '{ "name": "a" }',
+      "base44/functions/b/entry.ts": ENTRY,
+      "base44/shared/big.json": `"${"x".repeat(5 * 1024 * 1024)}"`,
+    });
+    const project = await loadProject(root);
+    const byFunction = Object.fromEntries(
+      project.problems.map((p) => [p.function ?? "(none)", p.message]),
+    );
+    expect(byFunction).toEqual({
+      renamed: 'Cannot load function "renamed": entry file main.ts not found',
+      "group/broken": expect.stringMatching(/^Cannot load function "group\/broken": invalid/),
+      "my fn": expect.stringMatching(/^Cannot load function "my fn"/),
+      a: expect.stringMatching(/^Duplicate function name "a"/),
+      "(none)": expect.stringMatching(/^Cannot upload shared file base44\/shared\/big\.json/),
+    });
+  });
+
   it("reports two functions with one name, naming both folders", async () => {
     await tree({
       "base44/config.jsonc": "{}",

@@ -79,6 +79,7 @@ export interface LocalEntity {
  *   resource: "function",
  *   message: 'Cannot load function "orders": entry file main.ts not found',
  *   path: "/home/me/app/base44/functions/orders",
+ *   function: "orders",
  * };
  */
 export interface DiscoveryProblem {
@@ -88,6 +89,12 @@ export interface DiscoveryProblem {
   message: string;
   /** The absolute path of the offending file or folder, when there is one. */
   path?: string;
+  /**
+   * The function it leaves out, by the name `fnbase deploy <name>` takes: the `name` its
+   * `function.jsonc` gives, else its folder's path under the functions folder (`orders/process`).
+   * Absent for a problem that is not one function's (a shared file too large, say).
+   */
+  function?: string;
 }
 
 /**

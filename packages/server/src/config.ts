@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { FnbaseError, readEnv } from "@fnbase/shared";
+import { FnbaseError, type LogFormat, logFormat, readEnv } from "@fnbase/shared";
 import { resolveIntegrationOptions } from "./integrations/options.js";
 import { POOL_WORKERS } from "./runtime/host-runtime.js";
 import type { RuntimeKind } from "./runtime/manager.js";
@@ -26,6 +26,13 @@ export interface ServerOptions {
   port?: number;
   /** Address to bind. Default `127.0.0.1`. */
   host?: string;
+  /**
+   * How the hint of a busy port's error names the way to pick another port: the CLI passes how
+   * the user started it (`npm start -- --port <port>` under `npm start`). Default `--port`.
+   */
+  portOption?: string;
+  /** Format of the server's own log on stderr. Default `logFormat()` (`FNBASE_LOG_FORMAT`, else by terminal). */
+  logFormat?: LogFormat;
   /** Directory for the store, deployments, module cache and keys. Default `./.fnbase`. */
   dataDir?: string;
   /**
@@ -353,6 +360,8 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
   return {
     port: o.port ?? 4400,
     host: o.host ?? "127.0.0.1",
+    portOption: o.portOption ?? "--port",
+    logFormat: o.logFormat ?? logFormat(),
     dataDir: resolve(o.dataDir ?? ".fnbase"),
     store: storeSetting(o.store ?? readEnv("FNBASE_STORE") ?? "sqlite"),
     nodeId: o.nodeId ?? readEnv("FNBASE_NODE_ID"),

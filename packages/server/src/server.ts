@@ -97,7 +97,7 @@ export async function startServer(
   } = {},
 ): Promise<FnbaseServer> {
   const options = resolveOptions(input);
-  const log = deps.log ?? createLogger({ component: "server" });
+  const log = deps.log ?? createLogger({ component: "server" }, { format: options.logFormat });
   // Before anything is written: a data dir too deep for the instances' sockets is refused.
   const instancesDir = join(options.dataDir, "instances");
   checkSocketPaths(options.dataDir, instancesDir);
@@ -189,6 +189,7 @@ export async function startServer(
     denoPath,
     host: options.host,
     port: options.port,
+    portOption: options.portOption,
     idleMs: options.idleTimeoutMs,
     limits: {
       maxUploadBytes: options.maxUploadBytes,

@@ -103,7 +103,8 @@ export const ENV_VARS = {
   FNBASE_LOG_LEVEL: "Log level of the server's own log (default: info)",
   /**
    * Format of the server's own log on stderr: `json` (one JSON object a line) or `pretty` (one
-   * readable line). Default: `pretty` on a terminal, else `json`; the CLI's `--json` means `json`.
+   * readable line). Default: `pretty` on a terminal, else `json`. The CLI's `--json` overrides it
+   * (passed to the logger, not set in the environment).
    */
   FNBASE_LOG_FORMAT:
     "Format of the server's own log: json or pretty (default: pretty on a terminal)",

@@ -1,4 +1,6 @@
+import { createRequire } from "node:module";
 import { type DestinationStream, type Logger, pino } from "pino";
+import type PinoPretty from "pino-pretty";
 import { readEnv } from "./env.js";
 
 export type { Logger } from "pino";
@@ -7,9 +9,9 @@ export type { Logger } from "pino";
 export type LogFormat = "json" | "pretty";
 
 /**
- * The one place that decides the log's format: `FNBASE_LOG_FORMAT` when set (the CLI sets
- * `json` under `--json`), else `pretty` when stderr is a terminal and `json` when it is not
- * (a pipe, a file, a log collector).
+ * The one place that decides the log's format when no one chose it (the CLI's `--json` passes
+ * `json` to {@link createLogger}): `FNBASE_LOG_FORMAT` when set, else `pretty` when stderr is a
+ * terminal and `json` when it is not (a pipe, a file, a log collector).
  */
 export function logFormat(env: NodeJS.ProcessEnv = process.env): LogFormat {
   const set = readEnv("FNBASE_LOG_FORMAT", env);
@@ -17,56 +19,56 @@ export function logFormat(env: NodeJS.ProcessEnv = process.env): LogFormat {
   return process.stderr.isTTY ? "pretty" : "json";
 }
 
-const LEVELS: Record<number, string> = {
-  10: "trace",
-  20: "debug",
-  30: "info",
-  40: "warn",
-  50: "error",
-  60: "fatal",
-};
-
 /**
- * One pino JSON line as a person reads it: `info dashboard sign-in key=b44k_ab admin=true`
- * (an error's message after the fields). A line that is not JSON is kept as it is.
- *
- * @example
- * prettyLine('{"level":30,"time":1,"msg":"secrets set","app":"a1"}'); // "info secrets set app=a1"
+ * The terminal's destination: pino-pretty in this thread, writing to stderr synchronously (no
+ * worker transport), one line a record: `[14:03:05.123] INFO: secrets set {"app":"a1"}`. An
+ * error shows its message after the text; its stack is on the JSON log (pino-pretty would
+ * write it as a block of lines).
  */
-export function prettyLine(json: string): string {
-  let rec: Record<string, unknown>;
-  try {
-    rec = JSON.parse(json) as Record<string, unknown>;
-  } catch {
-    return json.trimEnd();
-  }
-  const { level, time: _time, msg, component: _component, err, ...rest } = rec;
-  const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
-  const parts = [LEVELS[level as number] ?? show(level), show(msg ?? "")];
-  for (const [k, v] of Object.entries(rest)) parts.push(`${k}=${show(v)}`);
-  if (err && typeof err === "object") {
-    const e = err as { message?: unknown };
-    parts.push(`(${show(e.message ?? err)})`);
-  }
-  return parts.join(" ");
+function prettyStderr(): DestinationStream {
+  // Loaded when first used: importing it costs every CLI command about 30 ms.
+  const pretty = createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty;
+  return pretty({
+    destination: 2,
+    sync: true,
+    singleLine: true,
+    translateTime: "SYS:HH:MM:ss.l",
+    ignore: "pid,hostname,component,err",
+    // `err` (pino's error key) is always error-like; other fields, `error` too, stay plain JSON.
+    errorLikeObjectKeys: ["err"],
+    messageFormat: (log, key) => {
+      const err = log.err;
+      const why = err && typeof err === "object" ? (err as { message?: unknown }).message : err;
+      const msg = String(log[key] ?? "");
+      return why === undefined ? msg : `${msg} (${String(why)})`;
+    },
+  });
 }
 
-/** A pino destination that writes each line through {@link prettyLine} to stderr. */
-function prettyStderr(): DestinationStream {
-  return { write: (line: string) => void process.stderr.write(`${prettyLine(line)}\n`) };
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  /** Lowest level written. Default `FNBASE_LOG_LEVEL`, else `info` (`silent` in tests). */
+  level?: string;
+  /** How lines are written. Default {@link logFormat}. */
+  format?: LogFormat;
 }
 
 /**
  * The one logger of fnbase's own code (not functions' output, which the log store keeps).
- * Lines on stderr in the {@link logFormat}; level from `FNBASE_LOG_LEVEL` (default `info`,
- * `silent` in tests).
+ * Lines on stderr.
  *
  * @example
  * const log = createLogger({ component: "gateway" });
  * log.info({ app: id }, "app created");
+ * const quiet = createLogger({}, { level: "silent" });
  */
-export function createLogger(bindings: Record<string, unknown> = {}, level?: string): Logger {
-  const resolved = level ?? readEnv("FNBASE_LOG_LEVEL") ?? (process.env.VITEST ? "silent" : "info");
-  const dest = logFormat() === "pretty" ? prettyStderr() : pino.destination({ fd: 2, sync: false });
+export function createLogger(
+  bindings: Record<string, unknown> = {},
+  o: LoggerOptions = {},
+): Logger {
+  const resolved =
+    o.level ?? readEnv("FNBASE_LOG_LEVEL") ?? (process.env.VITEST ? "silent" : "info");
+  const format = o.format ?? logFormat();
+  const dest = format === "pretty" ? prettyStderr() : pino.destination({ fd: 2, sync: false });
   return pino({ level: resolved, base: bindings }, dest);
 }

@@ -1,7 +1,7 @@
 import type { FunctionOutputLine } from "@fnbase/server";
 import type { Command } from "commander";
 import { run, withJson } from "../core/command.js";
-import { untilStopped, withPortHint } from "../core/lifetime.js";
+import { portOptionAs, untilStopped } from "../core/lifetime.js";
 import { portOption } from "../core/numbers.js";
 import type { Colors } from "../core/output.js";
 import { devBanner } from "../lib/dev-banner.js";
@@ -50,6 +50,9 @@ export function register(parent: Command): void {
         const dev = await startDevServer({
           dir,
           port: opts.port,
+          portOption: portOptionAs(),
+          // The server's own log stays JSON lines under --json.
+          ...(opts.json ? { logFormat: "json" as const } : {}),
           ...(opts.data !== undefined ? { dataDir: opts.data } : {}),
           allowAll: Boolean(opts.allowAll),
           checkTypes: opts.check,
@@ -62,8 +65,6 @@ export function register(parent: Command): void {
             // "info" repeats the platform's own "Deployed <name>" line; skip it.
           },
           onFunctionOutput: (line) => out.line(formatOutputLine(c, line)),
-        }).catch((err: unknown) => {
-          throw withPortHint(err);
         });
         const names = dev.server.functionNames(dev.appId).sort();
         const entities = dev.project.entities.map((e) => e.name);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { run, withJson } from "../core/command.js";
-import { startedByNpx, untilStopped, withPortHint } from "../core/lifetime.js";
+import { portOptionAs, startedByNpx, untilStopped } from "../core/lifetime.js";
 import { intOption, portOption } from "../core/numbers.js";
 
 interface Options {
@@ -100,6 +100,9 @@ export function register(parent: Command): void {
         const { startServer } = await import("@fnbase/server");
         const server = await startServer({
           port: opts.port,
+          portOption: portOptionAs(),
+          // The server's own log stays JSON lines under --json.
+          ...(opts.json ? { logFormat: "json" as const } : {}),
           host: opts.host,
           dataDir: opts.data,
           ...(opts.store ? { store: opts.store } : {}),
@@ -121,8 +124,6 @@ export function register(parent: Command): void {
           ...(opts.llmUrl ? { llmUrl: opts.llmUrl } : {}),
           ...(opts.llmModel ? { llmModel: opts.llmModel } : {}),
           ...(opts.imageModel ? { imageModel: opts.imageModel } : {}),
-        }).catch((err: unknown) => {
-          throw withPortHint(err);
         });
         const o = server.options;
         const { c } = out;

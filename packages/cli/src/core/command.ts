@@ -28,8 +28,6 @@ export function run<O, A extends unknown[] = []>(
     const args = raw.slice(0, -2) as A;
     const opts = command.optsWithGlobals() as O & { json?: boolean };
     const out = createOutput({ json: Boolean(opts.json) });
-    // The server's own log (`fnbase server`, `fnbase dev`) stays JSON under --json.
-    if (opts.json) process.env.FNBASE_LOG_FORMAT = "json";
     try {
       const code = await handler(
         { out, opts, api: async () => new ApiClient(await resolveCredentials()) },

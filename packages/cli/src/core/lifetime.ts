@@ -1,5 +1,3 @@
-import { FnbaseError, isFnbaseError } from "@fnbase/shared";
-
 /**
  * How the long-running commands (`fnbase server`, `fnbase dev`) end: on SIGINT or SIGTERM, and
  * for `fnbase dev` also when the process that started it goes away.
@@ -18,20 +16,14 @@ export const invokedAs = (env: NodeJS.ProcessEnv = process.env) =>
 /**
  * How to pass `--port` the way the user started the CLI: `npm start -- --port <port>` under
  * `npm start` (npm takes options before `--` as its own), `npm run <script> -- --port <port>`
- * under another npm script, else `--port`.
+ * under another npm script, else `--port`. The server's busy-port hint says it
+ * (`ServerOptions.portOption`).
  */
 export function portOptionAs(env: NodeJS.ProcessEnv = process.env): string {
   const script = env.npm_lifecycle_event;
   if (env.npm_command === "start" && script === "start") return "npm start -- --port <port>";
   if (env.npm_command === "run-script" && script) return `npm run ${script} -- --port <port>`;
   return "--port";
-}
-
-/** A busy port's error with its `--port` hint as {@link portOptionAs} says; others unchanged. */
-export function withPortHint(err: unknown, env: NodeJS.ProcessEnv = process.env): unknown {
-  if (!isFnbaseError(err) || !err.hint?.endsWith(" with --port")) return err;
-  const hint = `${err.hint.slice(0, -"--port".length)}${portOptionAs(env)}`;
-  return new FnbaseError(err.code, err.message, { hint, cause: err });
 }
 
 /** Options of {@link untilStopped}. */

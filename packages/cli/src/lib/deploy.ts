@@ -1,4 +1,10 @@
-import { deployBody, type LocalFunction, localMessage, type Project } from "@fnbase/project";
+import {
+  type DiscoveryProblem,
+  deployBody,
+  type LocalFunction,
+  localMessage,
+  type Project,
+} from "@fnbase/project";
 import { FnbaseError, isFnbaseError } from "@fnbase/shared";
 import { appPath, functionPath } from "../core/app.js";
 import type { ApiClient } from "../core/client.js";
@@ -40,7 +46,8 @@ export interface DeployOutcome {
  * With `force`, remote functions absent locally are deleted, unless the project has function
  * problems (a broken folder is not an absent one); without it they are listed in `serverOnly`.
  *
- * A name whose folder failed to load is that failed function, as in a full deploy.
+ * A name whose function failed to load (`DiscoveryProblem.function`) is that failed function,
+ * as in a full deploy.
  *
  * @throws {FnbaseError} `USAGE` for `force` with names, `FUNCTION_NOT_FOUND` for a name that
  *   is not in the project, `APP_NOT_FOUND` / auth errors before anything is uploaded.
@@ -61,8 +68,7 @@ export async function deployProject(
   const local = new Map(project.functions.map((f) => [f.name, f]));
   const fnProblems = project.problems.filter((p) => p.resource === "function");
   // A named function whose folder failed to load reports that failure, as a plain deploy does.
-  const concerns = (p: (typeof fnProblems)[number], n: string) =>
-    problemName(project, p.path) === n || p.message.startsWith(`Cannot load function "${n}"`);
+  const concerns = (p: (typeof fnProblems)[number], n: string) => p.function === n;
   const missing = o.names.filter((n) => !local.has(n));
   const namedProblems = fnProblems.filter((p) => missing.some((n) => concerns(p, n)));
   for (const n of missing) {
@@ -82,7 +88,7 @@ export async function deployProject(
   const absent = remote.functions.map((f) => f.name).filter((n) => !local.has(n));
   const toDelete = o.force ? absent : [];
   const skippedDelete = toDelete.length > 0 && fnProblems.length > 0;
-  const troubled = new Set(fnProblems.map((p) => problemName(project, p.path)));
+  const troubled = new Set(fnProblems.map((p) => problemName(project, p)));
   const serverOnly = o.force || o.names.length > 0 ? [] : absent.filter((n) => !troubled.has(n));
   const total = chosen.length + problems.length + (skippedDelete ? 0 : toDelete.length);
   const lines: DeployLine[] = [];
@@ -92,7 +98,7 @@ export async function deployProject(
   };
 
   for (const p of problems) {
-    push({ name: problemName(project, p.path), status: "error", error: p.message, code: p.code });
+    push({ name: problemName(project, p), status: "error", error: p.message, code: p.code });
   }
   for (const f of chosen) {
     try {
@@ -134,8 +140,13 @@ export async function deployProject(
 
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** The function a discovery problem concerns, as a name relative to the functions dir. */
-function problemName(project: Project, path: string | undefined): string {
+/**
+ * The name a deploy line gives a discovery problem: its function's, else its path relative to
+ * the functions dir (a shared file), else `(project)`.
+ */
+function problemName(project: Project, p: DiscoveryProblem): string {
+  if (p.function !== undefined) return p.function;
+  const path = p.path;
   if (!path) return "(project)";
   const rel = path.startsWith(project.functionsDir)
     ? path.slice(project.functionsDir.length + 1)

@@ -22,7 +22,7 @@ beforeAll(async () => {
       .imports,
     readable: [runtimeSrcDir, ...map.readable],
     timeoutMs: 15_000,
-    log: createLogger({}, "silent"),
+    log: createLogger({}, { level: "silent" }),
   });
 });
 afterAll(async () => {

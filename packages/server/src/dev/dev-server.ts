@@ -1,6 +1,6 @@
 import { join, relative } from "node:path";
 import { deployBody, loadProject, localMessage, type Project } from "@fnbase/project";
-import { isFnbaseError, readEnv } from "@fnbase/shared";
+import { isFnbaseError, type LogFormat, readEnv } from "@fnbase/shared";
 import type { FunctionOutputLine } from "../config.js";
 import { deploymentDir } from "../deploy/materialize.js";
 import { resolveDenoPath } from "../runtime/deno-binary.js";
@@ -16,6 +16,10 @@ export interface DevServerOptions {
   dir: string;
   port?: number;
   host?: string;
+  /** How a busy port's hint names the port option (see `ServerOptions.portOption`). */
+  portOption?: string;
+  /** Format of the server's own log (see `ServerOptions.logFormat`). */
+  logFormat?: LogFormat;
   /** Data dir; default `<project>/.fnbase`. */
   dataDir?: string;
   /** Debounce for file changes, in ms. Default 100. */
@@ -78,6 +82,8 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const server = await startServer({
     port: o.port ?? 4400,
     host: o.host ?? "127.0.0.1",
+    ...(o.portOption !== undefined ? { portOption: o.portOption } : {}),
+    ...(o.logFormat !== undefined ? { logFormat: o.logFormat } : {}),
     dataDir: o.dataDir ?? join(project.root, ".fnbase"),
     defaultApp: appId,
     corsAnyOrigin: true,

@@ -12,6 +12,8 @@ export interface FrontSettings {
   denoPath: string;
   host: string;
   port: number;
+  /** How the busy-port hint names the way to pick another port (`ServerOptions.portOption`). */
+  portOption: string;
   idleMs: number;
   /** The front's limits (see its Settings in packages/runtime/src/front/main.ts). */
   limits: {
@@ -136,9 +138,7 @@ export class FrontLink {
               ? new FnbaseError(
                   "BAD_REQUEST",
                   `Port ${s.port} is already in use${takenOn(stderr)}`,
-                  {
-                    hint: "Stop the other server or pick another port with --port",
-                  },
+                  { hint: `Stop the other server or pick another port with ${s.portOption}` },
                 )
               : new Error(`the front did not start (${why}): ${stderr.trim()}`),
           );

@@ -109,7 +109,7 @@ describe("a host process's Worker sockets", () => {
       spareWorkers: 1,
       bootTimeoutMs: 20_000,
       watchdog,
-      log: createLogger({}, "silent"),
+      log: createLogger({}, { level: "silent" }),
       retire: (inst) => void inst.stop("drained"),
     });
     const spec: InstanceSpec = {

@@ -28,7 +28,7 @@ describe("stopping Deno processes that are still starting", () => {
   it("SparePool.close() right after start() resolves and leaves no process or folder", async () => {
     // The spare is still preparing its folder when close() runs. It used to start afterwards,
     // unkilled, and close() waited for its exit for ever (the suite's 120 s afterAll hangs).
-    const pool = new SparePool(settings, 2, createLogger({}, "silent"));
+    const pool = new SparePool(settings, 2, createLogger({}, { level: "silent" }));
     pool.start();
     const started = [...pool.spares()];
     expect(started).toHaveLength(2);

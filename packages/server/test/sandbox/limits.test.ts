@@ -200,7 +200,11 @@ describe("memory", () => {
     "on the host runtime, so is one whose thread sleeps for good, its loop held",
     async () => {
       const before = (await limitStops("greedy")).memory ?? 0;
-      await expectStopped("greedy", "block", new RegExp(`over its memory limit of ${MEMORY_MB} MB`));
+      await expectStopped(
+        "greedy",
+        "block",
+        new RegExp(`over its memory limit of ${MEMORY_MB} MB`),
+      );
       expect((await limitStops("greedy")).memory).toBe(before + 1);
     },
   );

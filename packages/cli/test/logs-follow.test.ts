@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fnSource, type LiveCli, spawnCli, startTestServer, type TestServer } from "./helpers.js";
+import {
+  cli,
+  fnSource,
+  type LiveCli,
+  spawnCli,
+  startTestServer,
+  type TestServer,
+} from "./helpers.js";
 
 let t: TestServer;
 let appId: string;
@@ -55,6 +62,30 @@ describe("fnbase logs -f", () => {
     } finally {
       await child.stop();
     }
+  });
+
+  it("says a line's level in words when it is not info (a pipe keeps no colours)", async () => {
+    await t.server.deploy(appId, "loud", {
+      entry: "entry.ts",
+      files: [
+        {
+          path: "entry.ts",
+          content:
+            'Deno.serve(() => { console.warn("low on cheese"); console.error("out of cheese"); return new Response("ok"); });\n',
+        },
+      ],
+    });
+    await invoke("loud");
+    // The lines reach the log store a moment after the answer: ask until both are there.
+    const args = ["logs", "--function", "loud", "--app-id", appId, "--order", "asc"];
+    let res = await cli(args, { cwd: t.root, env: t.env() });
+    for (let i = 0; i < 40 && !res.stdout.includes("out of cheese"); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      res = await cli(args, { cwd: t.root, env: t.env() });
+    }
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^\S+ \[loud\] WARNING low on cheese$/m);
+    expect(res.stdout).toMatch(/^\S+ \[loud\] ERROR out of cheese$/m);
   });
 
   it("writes one JSON document per line with --json", async () => {

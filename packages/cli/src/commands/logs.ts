@@ -25,6 +25,9 @@ export function register(parent: Command): void {
             ?.split(",")
             .map((s) => s.trim())
             .filter(Boolean) ?? [];
+        // `<time> [<function>] <message>`; a line of another level than info says it in words
+        // before its message (`ERROR`, `WARNING`, `DEBUG`), so that a pipe or a file, which get
+        // no colours, keeps it.
         const print = (l: LogLine) => {
           const colour =
             l.level === "error"
@@ -32,7 +35,10 @@ export function register(parent: Command): void {
               : l.level === "warning"
                 ? out.c.yellow
                 : (s: string) => s;
-          out.line(`${out.c.dim(l.time)} ${out.c.magenta(`[${l.function}]`)} ${colour(l.message)}`);
+          const tag = l.level === "info" ? "" : `${l.level.toUpperCase()} `;
+          out.line(
+            `${out.c.dim(l.time)} ${out.c.magenta(`[${l.function}]`)} ${colour(`${tag}${l.message}`)}`,
+          );
         };
         if (opts.follow) {
           // With --json, one JSON document per line as lines arrive (NDJSON).

@@ -138,6 +138,27 @@ async function expectStopped(
   expect((await t.invoke(app, "sibling")).status).toBe(200);
 }
 
+/**
+ * `greedy` at `path` is stopped as over its memory limit, or on the host runtime maybe its CPU
+ * time limit (see the cases), and the metrics count the limit its log says, once.
+ */
+async function expectStoppedByMemory(path: string): Promise<void> {
+  const before = await limitStops("greedy");
+  const said = HOST_RUNTIME
+    ? new RegExp(`over its (memory limit of ${MEMORY_MB} MB|CPU time limit of ${CPU_MS} ms)`)
+    : new RegExp(`over its memory limit of ${MEMORY_MB} MB`);
+  const lineCount = lines.length;
+  await expectStopped("greedy", path, said);
+  const after = await limitStops("greedy");
+  const stop = lines
+    .slice(lineCount)
+    .find((l) => l.source === "platform" && l.function === "greedy" && said.test(l.message));
+  const which = /CPU time/.test(stop?.message ?? "") ? "cpu" : "memory";
+  expect(after[which]).toBe((before[which] ?? 0) + 1);
+  const other = which === "cpu" ? "memory" : "cpu";
+  expect(after[other] ?? 0).toBe(before[other] ?? 0);
+}
+
 beforeAll(async () => {
   t = await startTestServer({
     sandbox: "require",
@@ -158,9 +179,12 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe("memory", () => {
-  it("an instance that fills V8's heap past its limit is stopped", async () => {
-    await expectStopped("greedy", "heap", new RegExp(`over its memory limit of ${MEMORY_MB} MB`));
-    expect((await limitStops("greedy")).memory).toBeGreaterThanOrEqual(1);
+  // On the host runtime, under load, one full collection near the heap limit can take more than
+  // this test's 400 ms of CPU (the default limit is 10 s): the watchdog, which cannot tell a
+  // Worker's memory apart in /proc, then says CPU time (docs/ARCHITECTURE.md, the host runtime's
+  // known gaps; measured: 2 of about 30 runs beside other tests, none alone).
+  it("an instance that fills V8's heap past its limit is stopped (on the host runtime, maybe as over its CPU time limit)", async () => {
+    await expectStoppedByMemory("heap");
   });
 
   it("so is one that fills it in one synchronous run", async () => {
@@ -175,20 +199,7 @@ describe("memory", () => {
   // Worker ends) or the CPU time's (the watchdog's sample), is the one it says
   // (docs/ARCHITECTURE.md, the host runtime's known gaps).
   it("so is one that fills it slowly in one synchronous run (on the host runtime, maybe as over its CPU time limit)", async () => {
-    const before = await limitStops("greedy");
-    const said = HOST_RUNTIME
-      ? new RegExp(`over its (memory limit of ${MEMORY_MB} MB|CPU time limit of ${CPU_MS} ms)`)
-      : new RegExp(`over its memory limit of ${MEMORY_MB} MB`);
-    const lineCount = lines.length;
-    await expectStopped("greedy", "crawl", said);
-    const after = await limitStops("greedy");
-    const stop = lines
-      .slice(lineCount)
-      .find((l) => l.source === "platform" && l.function === "greedy" && said.test(l.message));
-    const which = /CPU time/.test(stop?.message ?? "") ? "cpu" : "memory";
-    expect(after[which]).toBe((before[which] ?? 0) + 1);
-    const other = which === "cpu" ? "memory" : "cpu";
-    expect(after[other] ?? 0).toBe(before[other] ?? 0);
+    await expectStoppedByMemory("crawl");
   });
 
   // Deno 2.9 leaves about 1 in 40 Workers that reach their heap limit under load asleep for good,

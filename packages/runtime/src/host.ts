@@ -22,8 +22,8 @@
  * - `{t:"p"|"m"|"stop"|"kill", w}`: ping, memory, graceful stop, stop now;
  * - `{t:"asleep", w}`: the server found Worker `w`'s thread asleep with a ping unanswered (the
  *   watchdog's `asleep`), which is how Deno 2.9 sometimes leaves a Worker at its heap limit;
- *   when it has not answered this thread's heartbeat either, it is ended as out of memory (see
- *   {@link watchHeaps}).
+ *   when it has not answered this thread's last 4 heartbeats either, it is ended as out of
+ *   memory, or blocked (see {@link watchHeaps}).
  * It answers with records on stdout (`_records.ts`), a Worker's carrying its number `w`, and
  * `{w, t:"exit", why, oom, stuck?}` once a Worker is gone (`stuck`: ended as out of memory, its
  * thread still runs and only the process's end stops it). Its stdin closing stops every Worker.
@@ -74,8 +74,11 @@ interface Booted {
   heapMb: number;
   /** True once it serves its socket and waits for its assignment. */
   waiting: boolean;
-  /** When it last answered the heartbeat, and its heap then (bytes). */
-  beat: number;
+  /**
+   * Heartbeats sent to it since its last answer (counted, not timed: a host whose own thread
+   * was held, say by a sibling's huge message, sent none meanwhile), and its heap then (bytes).
+   */
+  unanswered: number;
   heap: number;
   /** Since when its heap has been above {@link FULL} of its limit. */
   fullSince?: number | undefined;
@@ -83,6 +86,8 @@ interface Booted {
   limitRaised?: boolean;
   /** Why it failed, from its error event. */
   error?: string;
+  /** True when it was ended for the server's `asleep` (see `handle`). */
+  asleep?: boolean;
   /** When it was found out of memory (its error event, or `watchHeaps`), `Date.now()`. */
   oomAt?: number;
   exited: Promise<void>;
@@ -116,7 +121,7 @@ function boot(w: number, heapMb: number, socket: string, key: string): void {
     port: port1,
     heapMb,
     waiting: false,
-    beat: Date.now(),
+    unanswered: 0,
     heap: 0,
     exited: new Promise((resolve) => {
       exited = resolve;
@@ -125,7 +130,7 @@ function boot(w: number, heapMb: number, socket: string, key: string): void {
   workers.set(w, b);
   port1.on("message", (json: string) => {
     if (json.startsWith("hb:")) {
-      b.beat = Date.now();
+      b.unanswered = 0;
       b.limitRaised = json.endsWith("!");
       b.heap = Number.parseInt(json.slice(3), 10);
       return;
@@ -160,7 +165,9 @@ function boot(w: number, heapMb: number, socket: string, key: string): void {
     workers.delete(w);
     const oom = b.oomAt !== undefined;
     const why = oom
-      ? "out of memory (its heap limit)"
+      ? b.asleep
+        ? "out of memory (its heap limit), or its thread blocked: asleep, not answering"
+        : "out of memory (its heap limit)"
       : b.error !== undefined
         ? `uncaught error: ${b.error}`
         : `exited with code ${code}`;
@@ -220,9 +227,12 @@ function dequeue(w: number): boolean {
   return true;
 }
 
-/** How often each Worker's heap is looked at, and how long one may go without answering, ms. */
+/**
+ * How often each Worker's heap is looked at, ms, and how many heartbeats in a row one may leave
+ * unanswered (2 s).
+ */
 const BEAT_MS = 500;
-const HUNG_MS = 2_000;
+const HUNG_BEATS = 4;
 /** Share of its heap limit past which a Worker that stopped answering ran out of memory. */
 const NEAR_FULL = 0.8;
 /** Share of its heap limit a Worker may not stay at for {@link FULL_MS}: V8 only collects. */
@@ -238,7 +248,7 @@ const STUCK_MS = 5_000;
  * between full garbage collections, its heap a little under the old limit, for minutes), or
  * its thread sleeps for ever, holding its heap. The host asks every Worker for its heap twice a
  * second; one whose limit V8 had to raise, one that has not answered for 2 s with its heap near
- * its limit, or one whose heap stays above 97% of its limit for 3 s is ended here, as out of
+ * its limit (4 heartbeats), or one whose heap stays above 97% of its limit for 3 s is ended here, as out of
  * memory. (One that spins is the watchdog's: its thread's CPU time grows.) One that reaches its
  * limit between two heartbeats and then sleeps for good answers none, its heap last seen low:
  * the server's watchdog, which sees its thread asleep, says so (`{t:"asleep", w}`).
@@ -254,13 +264,14 @@ function watchHeaps(): void {
       const limit = b.heapMb * 1024 * 1024;
       if (b.heap < limit * FULL) b.fullSince = undefined;
       else b.fullSince ??= now;
-      const hung = now - b.beat > HUNG_MS && b.heap >= limit * NEAR_FULL;
+      const hung = b.unanswered >= HUNG_BEATS && b.heap >= limit * NEAR_FULL;
       const full = b.fullSince !== undefined && now - b.fullSince > FULL_MS;
       if (b.limitRaised || hung || full) {
         b.oomAt = now;
         void b.worker.terminate();
         continue;
       }
+      b.unanswered++;
       b.port.postMessage({ t: "hb" });
     }
   }, BEAT_MS);
@@ -327,8 +338,9 @@ function handle(cmd: Command): void {
       return void workers.get(cmd.w)?.worker.terminate();
     case "asleep": {
       const b = workers.get(cmd.w);
-      if (!b || b.oomAt !== undefined || Date.now() - b.beat < HUNG_MS) return;
+      if (!b || b.oomAt !== undefined || b.unanswered < HUNG_BEATS) return;
       b.oomAt = Date.now();
+      b.asleep = true;
       return void b.worker.terminate();
     }
     case "stop":

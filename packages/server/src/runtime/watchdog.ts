@@ -24,7 +24,7 @@ export interface Watched {
    * Its thread has slept ({@link ASLEEP_MS}) with a ping unanswered and no CPU spent, which is
    * how Deno 2.9 sometimes leaves a host's Worker that reached its heap limit (measured: about 1
    * in 40 under load, asleep for good): its host ends it as out of memory if it has not answered
-   * the host's heartbeat either (`host.ts`). Called again every {@link ASLEEP_MS} while it
+   * the host's last 4 heartbeats either (`host.ts`). Called again every {@link ASLEEP_MS} while it
    * sleeps. Absent (a process of its own, which V8 ends at its heap limit), such a process is
    * left to its time limit.
    */
@@ -74,9 +74,10 @@ const NEAR_FULL = 0.85;
  * How long a thread may sleep with a ping unanswered, spending no CPU, before it is taken to be
  * stuck at its heap limit (see `Watched.asleep`), ms. A thread whose event loop is free answers
  * a ping in well under a millisecond; one that waits for its turn on a loaded machine is running
- * (`R`), not asleep.
+ * (`R`), not asleep. A function's own synchronous wait this long (`Atomics.wait`, a file lock)
+ * is ended the same way: its loop serves nothing and hears no abort meanwhile.
  */
-export const ASLEEP_MS = 4_000;
+export const ASLEEP_MS = 8_000;
 
 /**
  * CPU time (user + system, every thread) in ms and resident memory in bytes of `pid`; with

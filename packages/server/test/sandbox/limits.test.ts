@@ -204,7 +204,7 @@ describe("memory", () => {
 
   // Deno 2.9 leaves about 1 in 40 Workers that reach their heap limit under load asleep for good,
   // its heap last seen low: the watchdog sees the thread asleep with a ping unanswered, and the
-  // host ends it as out of memory (watchdog.ts, ASLEEP_MS). A thread blocked for good by its own
+  // host ends it as out of memory (watchdog.ts, ASLEEP_MS: 8 s). A thread blocked for good by its own
   // code looks the same, and is ended the same way (docs/ARCHITECTURE.md, the host runtime's
   // known gaps). The process runtime leaves such a process to its time limit.
   it.runIf(HOST_RUNTIME)(

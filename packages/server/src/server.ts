@@ -17,8 +17,14 @@ import {
 import { Catalog } from "./catalog.js";
 import { type Change, localBus } from "./cluster/changes.js";
 import { healthRoutes } from "./cluster/health-routes.js";
-import { type FunctionOutputLine, resolveOptions, type ServerOptions } from "./config.js";
+import {
+  type FunctionOutputLine,
+  type ResolvedOptions,
+  resolveOptions,
+  type ServerOptions,
+} from "./config.js";
 import { mountDashboard, SessionStore } from "./dashboard/index.js";
+import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
 import { defaultAppNotice } from "./default-app.js";
 import { CodeChecker } from "./deploy/check.js";
 import { Deployer, newId } from "./deploy/deployer.js";
@@ -102,6 +108,24 @@ export async function startServer(
   const instancesDir = join(options.dataDir, "instances");
   checkSocketPaths(options.dataDir, instancesDir);
   await mkdir(options.dataDir, { recursive: true });
+  // One server per data dir, before anything in it is touched (see data-dir-lock.ts).
+  const lock = await lockDataDir(options.dataDir);
+  try {
+    return await serve(options, deps, log, lock);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+/** The rest of {@link startServer}, on a data dir it holds. */
+async function serve(
+  options: ResolvedOptions,
+  deps: { store?: Store; log?: Logger },
+  log: Logger,
+  lock: DataDirLock,
+): Promise<FnbaseServer> {
+  const instancesDir = join(options.dataDir, "instances");
   // SQLite in the data dir, or PostgreSQL shared by several nodes (see store/open.ts).
   const stores = await openStores({
     store: options.store,
@@ -600,7 +624,10 @@ export async function startServer(
   await chmod(internalSocket, 0o600);
   try {
     await front.start(internalSocket);
+    // It serves: a key made at this start is kept from now on (see AdminKey.persist).
+    await admin.persist?.();
   } catch (err) {
+    await front.close().catch(() => {});
     http.close();
     await runtime.close();
     await cgroups?.close();
@@ -646,6 +673,7 @@ export async function startServer(
       await bus.close();
       integrations.close();
       await store.close();
+      await lock.release();
     })();
     return closed;
   };

@@ -84,6 +84,8 @@ export const ERROR_STATUS = {
   SERVER_UNREACHABLE: 503,
   FUNCTION_TIMEOUT: 504,
   HTTP_VERSION_NOT_SUPPORTED: 505,
+  /** Another live server uses the data dir a server was started on (`--data`). */
+  DATA_DIR_IN_USE: 409,
   CONFIG_INVALID: 500,
   MASTER_KEY_MISMATCH: 500,
 } as const satisfies Record<string, number>;

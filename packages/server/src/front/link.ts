@@ -276,7 +276,7 @@ export class FrontLink {
   async close(): Promise<void> {
     this.#closing = true;
     const child = this.#child;
-    if (!child) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((r) => child.once("exit", () => r()));
     child.stdin?.end();
     const kill = setTimeout(() => child.kill("SIGKILL"), 2_000);

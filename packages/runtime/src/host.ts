@@ -171,7 +171,12 @@ function boot(w: number, heapMb: number, socket: string, key: string): void {
       : b.error !== undefined
         ? `uncaught error: ${b.error}`
         : `exited with code ${code}`;
-    if (appAssigned) forward(w, JSON.stringify({ t: "exit", why, oom }));
+    // One ended asleep may have gone without its thread stopping (measured: a thread in
+    // `Atomics.wait` kept its socket's connection open after its exit event, and its caller
+    // waiting): only the process's end is sure to stop it (`stuck`, see `giveUp`).
+    const stuck = b.asleep === true;
+    if (appAssigned)
+      forward(w, JSON.stringify({ t: "exit", why, oom, ...(stuck ? { stuck } : {}) }));
   });
 }
 

@@ -188,6 +188,17 @@ describe("fnbase dev", () => {
       const again = await fetch(`${url}/functions/hello`, { method: "POST", body: "{}" });
       expect(await again.json()).toMatchObject({ v: 2 });
 
+      // Piped (as here), a line keeps its level in words: no colours say it.
+      await writeFiles(project, {
+        "base44/functions/loud/entry.ts":
+          'Deno.serve(() => { console.warn("low on cheese"); console.error("out of cheese"); return new Response("ok"); });\n',
+      });
+      await dev.waitFor(/Added loud|reload .*loud/);
+      const loud = await fetch(`${url}/functions/loud`, { method: "POST", body: "{}" });
+      expect(await loud.text()).toBe("ok");
+      await dev.waitFor(/\[loud\] WARNING low on cheese/);
+      await dev.waitFor(/\[loud\] ERROR out of cheese/);
+
       await writeFiles(project, { "base44/functions/broken/function.jsonc": "{ not json" });
       await dev.waitFor(/problem .*broken/);
     } finally {

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { run, withJson } from "../core/command.js";
 import { portOptionAs, untilStopped } from "../core/lifetime.js";
 import { portOption } from "../core/numbers.js";
-import type { Colors } from "../core/output.js";
+import { type Colors, levelled } from "../core/output.js";
 import { devBanner } from "../lib/dev-banner.js";
 
 interface Options {
@@ -14,19 +14,11 @@ interface Options {
   check: boolean;
 }
 
-/** Formats one line of function output: `[name] message`, coloured by level. */
+/** Formats one line of function output: `[name] message`, its level as {@link levelled} says. */
 export function formatOutputLine(c: Colors, line: FunctionOutputLine): string {
-  const colour =
-    line.level === "error"
-      ? c.red
-      : line.level === "warning"
-        ? c.yellow
-        : line.level === "debug"
-          ? c.dim
-          : (s: string) => s;
   const tag =
     line.source === "platform" ? c.dim(`[${line.function}]`) : c.magenta(`[${line.function}]`);
-  return `${tag} ${colour(line.message)}`;
+  return `${tag} ${levelled(c, line.level, line.message)}`;
 }
 
 /**

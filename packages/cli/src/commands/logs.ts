@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { appPath, resolveAppId } from "../core/app.js";
 import { run, withApp } from "../core/command.js";
 import { intOption } from "../core/numbers.js";
+import { levelled } from "../core/output.js";
 import { followLogs, type LogLine, type LogsOptions, queryLogs } from "../lib/logs.js";
 import type { RemoteFunction } from "../lib/remote.js";
 
@@ -25,21 +26,10 @@ export function register(parent: Command): void {
             ?.split(",")
             .map((s) => s.trim())
             .filter(Boolean) ?? [];
-        // `<time> [<function>] <message>`; a line of another level than info says it in words
-        // before its message (`ERROR`, `WARNING`, `DEBUG`), so that a pipe or a file, which get
-        // no colours, keeps it.
-        const print = (l: LogLine) => {
-          const colour =
-            l.level === "error"
-              ? out.c.red
-              : l.level === "warning"
-                ? out.c.yellow
-                : (s: string) => s;
-          const tag = l.level === "info" ? "" : `${l.level.toUpperCase()} `;
+        const print = (l: LogLine) =>
           out.line(
-            `${out.c.dim(l.time)} ${out.c.magenta(`[${l.function}]`)} ${colour(`${tag}${l.message}`)}`,
+            `${out.c.dim(l.time)} ${out.c.magenta(`[${l.function}]`)} ${levelled(out.c, l.level, l.message)}`,
           );
-        };
         if (opts.follow) {
           // With --json, one JSON document per line as lines arrive (NDJSON).
           await followLogs(client, appId, names, (l) =>

@@ -6,6 +6,18 @@ import { exitCodeFor } from "./exit-codes.js";
 export type Colors = ReturnType<typeof pc.createColors>;
 
 /**
+ * A function's output line's message as the CLI prints it (`fnbase logs`, `fnbase dev`): coloured
+ * by level, and for another level than info the level in words first (`ERROR out of cheese`),
+ * so that a pipe or a file, which get no colours, keep it.
+ */
+export function levelled(c: Colors, level: string, message: string): string {
+  const colour =
+    level === "error" ? c.red : level === "warning" ? c.yellow : level === "debug" ? c.dim : null;
+  const text = level === "info" ? message : `${level.toUpperCase()} ${message}`;
+  return colour ? colour(text) : text;
+}
+
+/**
  * Where a command writes. In `--json` mode human lines are dropped and the command's result is
  * the one JSON document on stdout; colour is on only for a terminal outside `--json`.
  *

@@ -187,10 +187,10 @@ describe("memory", () => {
     await expectStoppedByMemory("heap");
   });
 
-  it("so is one that fills it in one synchronous run", async () => {
-    const before = (await limitStops("greedy")).memory ?? 0;
-    await expectStopped("greedy", "fill", new RegExp(`over its memory limit of ${MEMORY_MB} MB`));
-    expect((await limitStops("greedy")).memory).toBe(before + 1);
+  // In 8 MB steps the heap limit comes first, but a loaded machine (a full suite run on a slow
+  // day: 400-430 ms of CPU) can make it the CPU limit on the host runtime, as above.
+  it("so is one that fills it in one synchronous run (on the host runtime under load, maybe as over its CPU time limit)", async () => {
+    await expectStoppedByMemory("fill");
   });
 
   // The process runtime sees the process's resident memory near its limit when its CPU time

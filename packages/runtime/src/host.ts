@@ -252,9 +252,9 @@ const STUCK_MS = 5_000;
  * termination Deno asks for, which does not always come (the isolate then goes on answering
  * between full garbage collections, its heap a little under the old limit, for minutes), or
  * its thread sleeps for ever, holding its heap. The host asks every Worker for its heap twice a
- * second; one whose limit V8 had to raise, one that has not answered for 2 s with its heap near
- * its limit (4 heartbeats), or one whose heap stays above 97% of its limit for 3 s is ended here, as out of
- * memory. (One that spins is the watchdog's: its thread's CPU time grows.) One that reaches its
+ * second; one whose limit V8 had to raise, one that has left 4 heartbeats in a row (2 s)
+ * unanswered with its heap near its limit, or one whose heap stays above 97% of its limit for 3 s
+ * is ended here, as out of memory. (One that spins is the watchdog's: its thread's CPU time grows.) One that reaches its
  * limit between two heartbeats and then sleeps for good answers none, its heap last seen low:
  * the server's watchdog, which sees its thread asleep, says so (`{t:"asleep", w}`).
  */

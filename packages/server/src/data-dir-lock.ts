@@ -1,6 +1,7 @@
 import { readFile, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FnbaseError } from "@fnbase/shared";
+import { processAlive } from "./runtime/leftovers.js";
 
 /** The file in a data dir that names the server using it: its pid, in decimal. */
 export const LOCK_FILE = "server.pid";
@@ -35,7 +36,7 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const holder = Number.parseInt(await readFile(file, "utf8").catch(() => ""), 10);
-      if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
         throw new FnbaseError(
           "DATA_DIR_IN_USE",
           `Another fnbase server (pid ${holder}) uses the data dir ${dataDir}`,
@@ -59,14 +60,4 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
       if (holder.trim() === mine) await unlink(file).catch(() => {});
     },
   };
-}
-
-/** True when process `pid` exists (EPERM: it does, and is another user's). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

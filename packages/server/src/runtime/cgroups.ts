@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FnbaseError } from "@fnbase/shared";
+import { processAlive } from "./leftovers.js";
 
 /**
  * Kernel limits per instance process: a memory cgroup (everything the process holds, V8's heap,
@@ -54,15 +55,6 @@ async function oomKills(file: string): Promise<number> {
   return Number(/^oom_kill (\d+)$/m.exec(text)?.[1] ?? 0);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Kills what is left in `dir` (a cgroup folder of a server that is gone) and removes it. */
 async function reap(dir: string): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
@@ -93,7 +85,7 @@ async function reap(dir: string): Promise<void> {
 async function reapGone(parent: string): Promise<void> {
   for (const name of await readdir(parent).catch(() => [])) {
     const pid = Number(/^(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
-    if (pid > 0 && !alive(pid)) await reap(join(parent, name));
+    if (pid > 0 && !processAlive(pid)) await reap(join(parent, name));
   }
 }
 

@@ -43,3 +43,13 @@ export async function clearInstanceFolders(d: {
     rm(join(d.denoDir, "gen", "file", d.codeLinksRoot), { recursive: true, force: true }),
   ]);
 }
+
+/** True when process `pid` exists (EPERM: it does, and is another user's). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
